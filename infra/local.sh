@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Local infrastructure without Docker: Apache Kafka (KRaft) from Maven Central jars on the machine's
+# Java, and FerretDB (MongoDB wire protocol, SQLite backend) built from the Go module proxy.
+#
+#   infra/local.sh install   resolve Kafka jars and build FerretDB (cached)
+#   infra/local.sh up        install, then start both and wait until they answer (idempotent)
+#   infra/local.sh down      stop only what this script started (pid files)
+#   infra/local.sh status    one line per component
+#   infra/local.sh clean     down, then delete all local data
+#
+# Everything lives under $INFRA_DIR (default: .infra/ in the repo, git-ignored).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+INFRA_DIR=${INFRA_DIR:-$repo/.infra}
+KAFKA_HOST=${KAFKA_HOST:-127.0.0.1}
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_HEAP=${KAFKA_HEAP:-1g}
+MONGODB_HOST=${MONGODB_HOST:-127.0.0.1}
+MONGODB_PORT=${MONGODB_PORT:-27017}
+FERRETDB_HANDLER=${FERRETDB_HANDLER:-sqlite}
+FERRETDB_POSTGRESQL_URL=${FERRETDB_POSTGRESQL_URL:-}
+START_TIMEOUT=${INFRA_START_TIMEOUT:-120}
+
+kafka_dir=$INFRA_DIR/kafka
+fdb_dir=$INFRA_DIR/ferretdb
+bin_dir=$INFRA_DIR/bin
+
+say() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# A pid file counts only while its process is alive and is the program we started.
+running_pid() {
+  local pidfile=$1 marker=$2 pid
+  [[ -f $pidfile ]] || return 1
+  pid=$(<"$pidfile")
+  [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$marker" || return 1
+  echo "$pid"
+}
+
+stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+install_kafka() {
+  local libs=$kafka_dir/libs stamp
+  stamp=$(stamp_of "$repo/infra/kafka/pom.xml")
+  if [[ -f $libs/.stamp && $(<"$libs/.stamp") == "$stamp" ]]; then return; fi
+  command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: apt-get install openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: apt-get install maven)"
+  say "resolving Kafka jars from Maven Central (first run only)..."
+  rm -rf "$libs" && mkdir -p "$libs"
+  mvn -q -B -f "$repo/infra/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$libs" -DincludeScope=runtime >"$kafka_dir/maven.log" 2>&1 ||
+    die "maven could not resolve the Kafka jars; see $kafka_dir/maven.log"
+  echo "$stamp" >"$libs/.stamp"
+}
+
+install_ferretdb() {
+  local src=$repo/infra/ferretdb stamp
+  stamp=$(stamp_of "$src/go.mod" "$src/go.sum" "$src/main.go")
+  if [[ -x $bin_dir/ferretdb-local && -f $bin_dir/.ferretdb.stamp && $(<"$bin_dir/.ferretdb.stamp") == "$stamp" ]]; then
+    return
+  fi
+  command -v go >/dev/null || die "go not found: install Go >= 1.24 to build FerretDB"
+  say "building FerretDB from the Go module proxy (first run only)..."
+  mkdir -p "$bin_dir" "$fdb_dir"
+  (cd "$src" && go build -trimpath -o "$bin_dir/ferretdb-local" .) >"$fdb_dir/build.log" 2>&1 ||
+    die "building FerretDB failed; see $fdb_dir/build.log"
+  echo "$stamp" >"$bin_dir/.ferretdb.stamp"
+}
+
+wait_for() {
+  local what=$1 check=$2 deadline=$((SECONDS + START_TIMEOUT))
+  until eval "$check"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+  say "$what is ready"
+}
+
+start_kafka() {
+  local pidfile=$kafka_dir/kafka.pid pid cp log before
+  if pid=$(running_pid "$pidfile" kafka.Kafka); then
+    say "Kafka already running (pid $pid) on $KAFKA_HOST:$KAFKA_PORT"; return
+  fi
+  if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    say "something not started by this script already listens on $KAFKA_HOST:$KAFKA_PORT; using it as Kafka"
+    return
+  fi
+  mkdir -p "$kafka_dir/data" "$kafka_dir/logs"
+  sed -e "s|@KAFKA_HOST@|$KAFKA_HOST|g" -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+    -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$kafka_dir/data|g" \
+    "$repo/infra/kafka/server.properties.in" >"$kafka_dir/server.properties"
+  cp="$kafka_dir/libs/*"
+  if [[ ! -f $kafka_dir/data/meta.properties ]]; then
+    say "formatting Kafka storage (KRaft, standalone controller)"
+    java -cp "$cp" kafka.tools.StorageTool format --standalone --ignore-formatted \
+      -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" -c "$kafka_dir/server.properties" \
+      >"$kafka_dir/logs/format.log" 2>&1 || die "formatting Kafka storage failed; see $kafka_dir/logs/format.log"
+  fi
+  log=$kafka_dir/logs/server.log
+  before=$( [[ -f $log ]] && wc -l <"$log" || echo 0)
+  say "starting Kafka on $KAFKA_HOST:$KAFKA_PORT"
+  setsid nohup java "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
+    "-Dlog4j2.configurationFile=$repo/infra/kafka/log4j2.properties" "-Dkafka.logs.dir=$kafka_dir/logs" \
+    -cp "$cp" kafka.Kafka "$kafka_dir/server.properties" >"$kafka_dir/logs/stdout.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_for "Kafka" "tail -n +$((before + 1)) '$log' 2>/dev/null | grep -q 'Kafka Server started' || ! running_pid '$pidfile' kafka.Kafka >/dev/null" ||
+    die "Kafka did not start within ${START_TIMEOUT}s; see $log"
+  running_pid "$pidfile" kafka.Kafka >/dev/null || die "Kafka exited at startup; see $log and $kafka_dir/logs/stdout.log"
+}
+
+start_ferretdb() {
+  local pidfile=$fdb_dir/ferretdb.pid pid url
+  if pid=$(running_pid "$pidfile" ferretdb-local); then
+    say "FerretDB already running (pid $pid) on $MONGODB_HOST:$MONGODB_PORT"; return
+  fi
+  if port_open "$MONGODB_HOST" "$MONGODB_PORT"; then
+    say "something not started by this script already listens on $MONGODB_HOST:$MONGODB_PORT; using it as the database"
+    return
+  fi
+  mkdir -p "$fdb_dir/data"
+  say "starting FerretDB ($FERRETDB_HANDLER) on $MONGODB_HOST:$MONGODB_PORT"
+  setsid nohup "$bin_dir/ferretdb-local" -listen-addr "$MONGODB_HOST:$MONGODB_PORT" -handler "$FERRETDB_HANDLER" \
+    -sqlite-url "file:$fdb_dir/data/" -postgresql-url "$FERRETDB_POSTGRESQL_URL" -log-level warn \
+    >"$fdb_dir/ferretdb.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_for "FerretDB" "port_open '$MONGODB_HOST' '$MONGODB_PORT' || ! running_pid '$pidfile' ferretdb-local >/dev/null" ||
+    die "FerretDB did not start within ${START_TIMEOUT}s; see $fdb_dir/ferretdb.log"
+  running_pid "$pidfile" ferretdb-local >/dev/null || die "FerretDB exited at startup; see $fdb_dir/ferretdb.log"
+}
+
+stop_one() {
+  local name=$1 pidfile=$2 marker=$3 pid
+  if ! pid=$(running_pid "$pidfile" "$marker"); then rm -f "$pidfile"; return; fi
+  say "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return; }
+    sleep 0.5
+  done
+  say "$name did not stop in 30s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+status_one() {
+  local name=$1 pidfile=$2 marker=$3 host=$4 port=$5 pid
+  if pid=$(running_pid "$pidfile" "$marker"); then
+    printf '%-9s running   pid %-7s %s:%s\n' "$name" "$pid" "$host" "$port"
+  elif port_open "$host" "$port"; then
+    printf '%-9s external  %-11s %s:%s (not started by infra/local.sh)\n' "$name" "" "$host" "$port"
+  else
+    printf '%-9s stopped   %-11s %s:%s\n' "$name" "" "$host" "$port"
+  fi
+}
+
+case ${1:-up} in
+  install) install_kafka; install_ferretdb ;;
+  up) install_kafka; install_ferretdb; start_ferretdb; start_kafka ;;
+  down)
+    stop_one Kafka "$kafka_dir/kafka.pid" kafka.Kafka
+    stop_one FerretDB "$fdb_dir/ferretdb.pid" ferretdb-local ;;
+  status)
+    status_one kafka "$kafka_dir/kafka.pid" kafka.Kafka "$KAFKA_HOST" "$KAFKA_PORT"
+    status_one ferretdb "$fdb_dir/ferretdb.pid" ferretdb-local "$MONGODB_HOST" "$MONGODB_PORT" ;;
+  clean) "$0" down; rm -rf "$kafka_dir/data" "$kafka_dir/logs" "$fdb_dir/data" ;;
+  *) die "usage: $0 install|up|down|status|clean" ;;
+esac
