@@ -1,0 +1,1 @@
+"""Evaluation service: Kirkpatrick evaluations opened by completions, submitted by the right people."""

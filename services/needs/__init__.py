@@ -1,0 +1,1 @@
+"""Needs service: competency standards, assessments and the training-needs analysis (AKPK)."""

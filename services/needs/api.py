@@ -1,0 +1,289 @@
+"""HTTP API of the needs service: translate requests into use cases, documents into responses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.needs import domain
+from services.needs.application import NeedsService, RecordAssessment
+from services.needs.documents import (
+    AssessmentDocument,
+    CompetencyDocument,
+    EmployeeDocument,
+    NeedDocument,
+    PositionDocument,
+    UnitDocument,
+)
+from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
+from shared.http.errors import ApiError
+from shared.http.pagination import Page, Pagination, page_of
+from shared.persistence import get_or_404
+
+Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
+Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
+Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnitIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["opd", "bagian", "upt", "puskesmas", "kecamatan", "kelurahan", "sekolah", "other"]
+    parent_code: str | None = None
+    front_line: bool = Field(default=False, description="Serves the public directly (front-line service)")
+
+
+class UnitOut(UnitIn):
+    code: str
+
+
+class PositionIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    type: domain.PositionType
+    unit_code: str | None = None
+    standard: dict[str, int] = Field(
+        default_factory=dict, description="Competency code -> required level 1-5, over the type's defaults"
+    )
+
+    @field_validator("standard")
+    @classmethod
+    def _levels(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = {k: lvl for k, lvl in v.items() if not 1 <= lvl <= 5}
+        if bad:
+            raise ValueError(f"levels must be 1-5: {bad}")
+        return v
+
+
+class PositionOut(PositionIn):
+    code: str
+    required_levels: dict[str, int]
+
+
+class EmployeeIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    unit_code: str
+    position_code: str
+    supervisor_nip: str | None = None
+    employment_type: Literal["PNS", "PPPK"] = "PNS"
+
+
+class EmployeeOut(EmployeeIn):
+    nip: str
+
+
+class CompetencyOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    weight: float
+
+
+class AssessmentIn(Strict):
+    nip: str
+    competency_code: str
+    level: int = Field(ge=1, le=5)
+    source: domain.AssessmentSource
+    assessed_on: date
+
+
+class AssessmentOut(BaseModel):
+    nip: str
+    competency_code: str
+    level: int
+    source: str
+    assessed_on: date
+
+
+class NeedOut(BaseModel):
+    need_id: str
+    nip: str | None
+    unit_code: str
+    competency_code: str
+    competency_name: str
+    required_level: int | None
+    assessed_level: int | None
+    gap: int
+    priority: float
+    priority_parts: dict[str, float]
+    source: str
+    fiscal_year: int
+    status: str
+
+
+class AssessmentResult(BaseModel):
+    assessment: AssessmentOut
+    need: NeedOut | None = Field(description="The need this assessment opened, updated or resolved, if any")
+
+
+def _unit(d: UnitDocument) -> UnitOut:
+    return UnitOut(code=d.code, name=d.name, kind=d.kind, parent_code=d.parent_code, front_line=d.front_line)
+
+
+def _position(d: PositionDocument) -> PositionOut:
+    levels = domain.required_levels(domain.PositionType(d.type), dict(d.standard))
+    return PositionOut(
+        code=d.code,
+        title=d.title,
+        type=d.type,
+        unit_code=d.unit_code,
+        standard=dict(d.standard),
+        required_levels=levels,
+    )
+
+
+def _employee(d: EmployeeDocument) -> EmployeeOut:
+    return EmployeeOut(
+        nip=d.nip,
+        name=d.name,
+        unit_code=d.unit_code,
+        position_code=d.position_code,
+        supervisor_nip=d.supervisor_nip,
+        employment_type=d.employment_type,
+    )
+
+
+def _need(d: NeedDocument) -> NeedOut:
+    return NeedOut(
+        need_id=d.id,
+        nip=d.nip,
+        unit_code=d.unit_code,
+        competency_code=d.competency_code,
+        competency_name=d.competency_name,
+        required_level=d.required_level,
+        assessed_level=d.assessed_level,
+        gap=d.gap,
+        priority=d.priority,
+        priority_parts=d.priority_parts,
+        source=d.source,
+        fiscal_year=d.fiscal_year,
+        status=d.status,
+    )
+
+
+def _valid_nip(raw: str) -> str:
+    try:
+        return domain.Nip.parse(raw).value
+    except domain.InvalidNip as exc:
+        raise ApiError(422, f"invalid_nip.{exc.part}", exc.message_id, exc.message_en) from None
+
+
+def build_router(service: NeedsService) -> APIRouter:
+    router = APIRouter()
+
+    @router.put("/units/{code}", tags=["master data"], summary="Create or replace a work unit")
+    def put_unit(code: Code, body: UnitIn, _: Admin) -> UnitOut:
+        if body.parent_code:
+            get_or_404(UnitDocument, body.parent_code, "Unit induk", "Parent unit")
+        UnitDocument(code=code, **body.model_dump()).save()
+        return _unit(get_or_404(UnitDocument, code, "Unit kerja", "Work unit"))
+
+    @router.get("/units", tags=["master data"])
+    def list_units(_: CurrentPrincipal, page: Pagination, parent_code: str | None = None) -> Page[UnitOut]:
+        qs = UnitDocument.objects(parent_code=parent_code) if parent_code else UnitDocument.objects
+        return page_of(qs.order_by("code"), page, _unit)
+
+    @router.get("/units/{code}", tags=["master data"])
+    def get_unit(code: Code, _: CurrentPrincipal) -> UnitOut:
+        return _unit(get_or_404(UnitDocument, code, "Unit kerja", "Work unit"))
+
+    @router.get("/competencies", tags=["master data"])
+    def list_competencies(_: CurrentPrincipal, page: Pagination) -> Page[CompetencyOut]:
+        return page_of(
+            CompetencyDocument.objects.order_by("code"),
+            page,
+            lambda d: CompetencyOut(code=d.code, name=d.name, kind=d.kind, weight=d.weight),
+        )
+
+    @router.put("/positions/{code}", tags=["master data"], summary="Create or replace a position and its standard")
+    def put_position(code: Code, body: PositionIn, _: Admin) -> PositionOut:
+        unknown = [c for c in body.standard if CompetencyDocument.objects(code=c).count() == 0]
+        if unknown:
+            raise ApiError(
+                422,
+                "unknown_competency",
+                f"Kompetensi tidak dikenal: {', '.join(unknown)}.",
+                f"Unknown competencies: {', '.join(unknown)}.",
+            )
+        PositionDocument(code=code, **body.model_dump(mode="json")).save()
+        return _position(get_or_404(PositionDocument, code, "Jabatan", "Position"))
+
+    @router.get("/positions/{code}", tags=["master data"])
+    def get_position(code: Code, _: CurrentPrincipal) -> PositionOut:
+        return _position(get_or_404(PositionDocument, code, "Jabatan", "Position"))
+
+    @router.put("/employees/{nip}", tags=["master data"], summary="Create or replace an employee")
+    def put_employee(nip: str, body: EmployeeIn, _: Admin) -> EmployeeOut:
+        nip = _valid_nip(nip)
+        get_or_404(UnitDocument, body.unit_code, "Unit kerja", "Work unit")
+        get_or_404(PositionDocument, body.position_code, "Jabatan", "Position")
+        if body.supervisor_nip:
+            _valid_nip(body.supervisor_nip)
+        EmployeeDocument(nip=nip, **body.model_dump()).save()
+        return _employee(get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+
+    @router.get("/employees", tags=["master data"])
+    def list_employees(_: CurrentPrincipal, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
+        qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
+        return page_of(qs.order_by("nip"), page, _employee)
+
+    @router.get("/employees/{nip}", tags=["master data"])
+    def get_employee(nip: str, _: CurrentPrincipal) -> EmployeeOut:
+        return _employee(get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+
+    @router.post(
+        "/assessments",
+        tags=["assessments"],
+        status_code=201,
+        summary="Record an assessed competency level; opens, updates or resolves the need",
+    )
+    def post_assessment(body: AssessmentIn, who: Assessor) -> AssessmentResult:
+        outcome = service.record_assessment(
+            RecordAssessment(
+                nip=_valid_nip(body.nip),
+                competency_code=body.competency_code,
+                level=body.level,
+                source=body.source,
+                assessed_on=body.assessed_on,
+                recorded_by=who.nip,
+            )
+        )
+        a: AssessmentDocument = outcome.assessment
+        return AssessmentResult(
+            assessment=AssessmentOut(
+                nip=a.nip, competency_code=a.competency_code, level=a.level, source=a.source, assessed_on=a.assessed_on
+            ),
+            need=_need(outcome.need) if outcome.need else None,
+        )
+
+    @router.get("/needs", tags=["needs"], summary="Needs, highest priority first")
+    def list_needs(
+        who: CurrentPrincipal,
+        page: Pagination,
+        nip: str | None = None,
+        unit_code: str | None = None,
+        fiscal_year: int | None = None,
+        status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
+    ) -> Page[NeedOut]:
+        if not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
+            nip = who.nip  # an employee sees only their own needs
+        filters = {
+            k: v
+            for k, v in {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status}.items()
+            if v is not None
+        }
+        return page_of(NeedDocument.objects(**filters).order_by("-priority", "id"), page, _need)
+
+    @router.get("/needs/{need_id}", tags=["needs"])
+    def get_need(need_id: str, who: CurrentPrincipal) -> NeedOut:
+        need = get_or_404(NeedDocument, need_id, "Kebutuhan", "Need")
+        if need.nip != who.nip and not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
+            raise ApiError(403, "forbidden", "Anda tidak berhak melihat kebutuhan ini.", "You may not see this need.")
+        return _need(need)
+
+    return router

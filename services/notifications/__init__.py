@@ -1,0 +1,1 @@
+"""Notifications service: tells the people involved what happened and what to do, in their language."""

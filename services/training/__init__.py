@@ -1,0 +1,1 @@
+"""Training service: programme catalogue, enrolment of needs into programmes, completion."""

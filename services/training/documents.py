@@ -1,0 +1,53 @@
+"""MongoDB documents of the training service (database alias ``training``)."""
+
+from __future__ import annotations
+
+from mongoengine import BooleanField, DateField, DateTimeField, Document, FloatField, IntField, MapField, StringField
+
+from shared.messaging.outbox import OutboxDocument
+from shared.persistence import document_meta
+
+ALIAS = "training"
+
+
+class ProgramDocument(Document):
+    meta = document_meta(ALIAS, "programs", "active")
+
+    code = StringField(primary_key=True)
+    title = StringField(required=True)
+    form = StringField(required=True)
+    competencies = MapField(IntField(), required=True)
+    jp = IntField(required=True, min_value=0)
+    provider = StringField(required=True)
+    cost_per_participant = FloatField(default=0.0)
+    min_attendance_pct = FloatField(default=80.0)
+    passing_score = FloatField()
+    active = BooleanField(default=True)
+
+
+class EnrolmentDocument(OutboxDocument):
+    meta = document_meta(ALIAS, "enrolments", "nip", "status", "program_code", "outbox_pending")
+
+    id = StringField(primary_key=True)
+    need_id = StringField()
+    nip = StringField(required=True)
+    unit_code = StringField(required=True)
+    supervisor_nip = StringField()
+    competency_code = StringField(required=True)
+    required_level = IntField()
+    fiscal_year = IntField(required=True)
+    program_code = StringField()
+    status = StringField(required=True)
+    reason = StringField()
+    reason_en = StringField()
+    attendance_pct = FloatField()
+    pre_score = FloatField()
+    post_score = FloatField()
+    started_on = DateField()
+    completed_on = DateField()
+    certificate_number = StringField()
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+
+
+ALL_DOCUMENTS = (ProgramDocument, EnrolmentDocument)

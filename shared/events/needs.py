@@ -1,0 +1,48 @@
+"""Events published by the needs service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.events.common import NIP, CompetencyCode, DevelopmentForm, UnitCode
+from shared.events.contracts import EventContract, EventPayload
+
+
+class NeedSource(StrEnum):
+    COMPETENCY_GAP = "competency_gap"
+    JP_SHORTFALL = "jp_shortfall"
+    UNIT_REQUEST = "unit_request"
+    PUBLIC_SATISFACTION = "public_satisfaction"
+    EVALUATION_FOLLOW_UP = "evaluation_follow_up"
+
+
+class NeedIdentified(EventPayload):
+    need_id: str = Field(description="Stable id of the need; a later event with the same id supersedes it")
+    nip: NIP | None = Field(description="The employee; null for a need of the whole unit")
+    unit_code: UnitCode
+    supervisor_nip: NIP | None = None
+    position_code: str | None = None
+    competency_code: CompetencyCode
+    competency_name: str
+    required_level: int | None = Field(default=None, ge=1, le=5)
+    assessed_level: int | None = Field(default=None, ge=0, le=5)
+    gap: int = Field(ge=0, description="required_level - assessed_level (0 for needs not made from a gap)")
+    priority: float = Field(ge=0, description="Priority score; higher is more urgent")
+    priority_parts: dict[str, float] = Field(description="How the priority score was made, term by term")
+    source: NeedSource
+    fiscal_year: int = Field(ge=2000, le=2100)
+    recommended_form: DevelopmentForm | None = None
+    reason: str | None = None
+    identified_at: datetime
+
+
+NEED_IDENTIFIED = EventContract(
+    name="NeedIdentified",
+    version=1,
+    producer="needs",
+    model=NeedIdentified,
+    summary="A competency development need was identified for an employee or a work unit.",
+)

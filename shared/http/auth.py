@@ -1,0 +1,123 @@
+"""Who is calling: bearer JWTs naming the person's NIP, roles and unit, and role checks for routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+
+from shared.http.errors import ApiError
+from shared.settings import ServiceSettings
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    SUPERVISOR = "supervisor"
+    UNIT_HEAD = "unit_head"
+    BKPSDM_ADMIN = "bkpsdm_admin"
+    PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Principal:
+    nip: str
+    roles: frozenset[Role]
+    unit_code: str | None
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def _unauthorized(code: str, message_id: str, message_en: str) -> ApiError:
+    return ApiError(401, code, message_id, message_en, headers={"WWW-Authenticate": 'Bearer realm="bkpsdm-medan"'})
+
+
+class TokenVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._key = settings.jwt_verification_key
+        self._algorithm = settings.jwt_algorithm
+        self._audience = settings.jwt_audience
+        self._issuer = settings.jwt_issuer
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[self._algorithm],  # one algorithm only: no alg=none, no HS/RS confusion
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthorized(
+                "token_expired", "Token sudah kedaluwarsa; silakan masuk lagi.", "The token has expired; sign in again."
+            ) from exc
+        except jwt.InvalidTokenError as exc:
+            raise _unauthorized("token_invalid", "Token tidak sah.", f"The token is not valid: {exc}.") from exc
+        try:
+            roles = frozenset(Role(r) for r in claims.get("roles", []))
+        except ValueError as exc:
+            raise _unauthorized(
+                "token_invalid", "Token memuat peran yang tidak dikenal.", "The token names an unknown role."
+            ) from exc
+        return Principal(nip=str(claims["sub"]), roles=roles, unit_code=claims.get("unit"))
+
+
+def mint_token(
+    settings: ServiceSettings,
+    *,
+    nip: str,
+    roles: list[Role],
+    unit_code: str | None,
+    ttl: timedelta = timedelta(hours=8),
+    signing_key: str | None = None,
+) -> str:
+    """Issue a token the services accept (demo and tests; production tokens come from the city's SSO)."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": nip,
+        "roles": [r.value for r in roles],
+        "aud": settings.jwt_audience,
+        "iss": settings.jwt_issuer,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    if unit_code:
+        claims["unit"] = unit_code
+    key = signing_key or settings.jwt_secret.get_secret_value()
+    return jwt.encode(claims, key, algorithm=settings.jwt_algorithm)
+
+
+def current_principal(request: Request) -> Principal:
+    """The verified caller; the app keeps its TokenVerifier in ``app.state.token_verifier``."""
+    verifier: TokenVerifier = request.app.state.token_verifier
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized(
+            "token_missing", "Permintaan ini memerlukan token Bearer.", "This request needs a Bearer token."
+        )
+    return verifier.verify(token.strip())
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_any(*roles):
+            names = ", ".join(r.value for r in roles)
+            raise ApiError(
+                403,
+                "forbidden",
+                f"Tindakan ini hanya untuk peran: {names}.",
+                f"This action is only for the roles: {names}.",
+            )
+        return principal
+
+    return check

@@ -1,0 +1,68 @@
+"""API errors shown to staff: Bahasa Indonesia by default, English when the client asks for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message_id: str, message_en: str, *, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message_en)
+        self.status = status
+        self.code = code
+        self.message_id = message_id
+        self.message_en = message_en
+        self.headers = headers
+
+
+class NotFound(ApiError):
+    def __init__(self, what_id: str, what_en: str, key: str) -> None:
+        super().__init__(404, "not_found", f"{what_id} {key} tidak ditemukan.", f"{what_en} {key} was not found.")
+
+
+class Conflict(ApiError):
+    def __init__(self, code: str, message_id: str, message_en: str) -> None:
+        super().__init__(409, code, message_id, message_en)
+
+
+def wants_english(request: Request) -> bool:
+    return request.headers.get("accept-language", "").strip().lower().startswith("en")
+
+
+def error_body(request: Request, code: str, message_id: str, message_en: str, **extra: Any) -> dict[str, Any]:
+    message = message_en if wants_english(request) else message_id
+    return {"error": {"code": code, "message": message, "messages": {"id": message_id, "en": message_en}, **extra}}
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(
+        error_body(request, exc.code, exc.message_id, exc.message_en), status_code=exc.status, headers=exc.headers
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"location": ".".join(str(p) for p in err["loc"]), "problem": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+    body = error_body(
+        request,
+        "invalid_request",
+        "Permintaan tidak valid; periksa isian berikut.",
+        "The request is not valid; check the fields listed.",
+        fields=fields,
+    )
+    return JSONResponse(body, status_code=422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

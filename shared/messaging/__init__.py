@@ -1,0 +1,1 @@
+"""Kafka plumbing: broker factory, topic administration, transactional outbox and idempotent consumers."""

@@ -1,0 +1,59 @@
+"""The service's own MongoDB database (mongoengine alias = service name) and checks against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+import mongoengine
+from mongoengine import Document
+from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+
+from shared.http.errors import NotFound
+from shared.settings import ServiceSettings
+
+# Failures that mean "the database is not reachable right now", as opposed to a bad request.
+DATABASE_UNAVAILABLE = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError)
+
+
+def connect_database(settings: ServiceSettings) -> None:
+    mongoengine.connect(
+        db=settings.database_name,
+        alias=settings.service_name,
+        host=settings.mongodb_uri,
+        uuidRepresentation="standard",
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.mongodb_timeout_ms,
+        connectTimeoutMS=settings.mongodb_timeout_ms,
+    )
+
+
+def disconnect_database(settings: ServiceSettings) -> None:
+    mongoengine.disconnect(alias=settings.service_name)
+
+
+def ping_database(settings: ServiceSettings) -> None:
+    mongoengine.get_db(alias=settings.service_name).command("ping")
+
+
+def ensure_indexes(documents: Iterable[type[Document]]) -> None:
+    """Create indexes at start-up. Documents set ``auto_create_index: False`` so that an index kind the
+    database lacks (FerretDB v1: TTL, partial, text) fails here, loudly, not on the first query."""
+    for doc in documents:
+        doc.ensure_indexes()
+
+
+def document_meta(alias: str, collection: str, *indexes: object) -> dict[str, object]:
+    """mongoengine meta for a service's document: its own database, explicit indexes only."""
+    return {"db_alias": alias, "collection": collection, "auto_create_index": False, "indexes": list(indexes)}
+
+
+D = TypeVar("D", bound=Document)
+
+
+def get_or_404(doc_type: type[D], key: str, what_id: str, what_en: str) -> D:
+    """Load a document by primary key or answer 404 naming what was missing, in both languages."""
+    doc = doc_type.objects(pk=key).first()
+    if doc is None:
+        raise NotFound(what_id, what_en, key)
+    return doc

@@ -1,0 +1,212 @@
+"""What every service process is made of, wired once: settings, metrics registry, Kafka broker,
+database, outbox relay, idempotent consumers and the FastAPI app with health and metrics.
+
+A service's composition root builds a ServiceRuntime, subscribes its consumers, and calls create_app.
+Nothing here connects at import time; everything starts in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+from mongoengine import Document
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_asgi_app
+
+from shared.events import EventContract, EventPayload
+from shared.http.auth import TokenVerifier
+from shared.http.errors import install_error_handlers
+from shared.logging import configure_logging, log_context
+from shared.messaging.broker import build_broker
+from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
+from shared.messaging.outbox import OutboxDocument, OutboxRelay
+from shared.messaging.topics import ensure_topics, topics_for
+from shared.persistence import connect_database, disconnect_database, ensure_indexes, ping_database
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        produces: Sequence[EventContract[Any]],
+        documents: Sequence[type[Document]],
+        outbox_documents: Sequence[type[OutboxDocument]],
+    ) -> None:
+        self.settings = settings
+        self.produces = list(produces)
+        self.consumes: list[EventContract[Any]] = []
+        self.registry = CollectorRegistry()
+        self.broker = build_broker(settings, self.registry)
+        self.inbox = Inbox(processed_event_document(settings.service_name))
+        self.documents = [*documents, self.inbox.document]
+        self.relay = OutboxRelay(
+            self.broker,
+            outbox_documents,
+            service=settings.service_name,
+            registry=self.registry,
+            poll_interval_s=settings.outbox_poll_interval_s,
+            batch_size=settings.outbox_batch_size,
+        )
+        self.consumers = ConsumerRuntime(
+            self.broker,
+            self.inbox,
+            service=settings.service_name,
+            registry=self.registry,
+            max_attempts=settings.consumer_max_attempts,
+            retry_backoff_s=settings.consumer_retry_backoff_s,
+        )
+        # Publishers declared for the AsyncAPI document; the relay publishes through the broker.
+        for contract in self.produces:
+            self.broker.publisher(
+                contract.topic,
+                title=f"{contract.topic}:{contract.name}",
+                description=contract.summary,
+                schema=contract.model,
+            )
+
+    def subscribe(self, consumer: EventConsumer[Any]) -> None:
+        self.consumers.subscribe(consumer)
+        self.consumes.append(consumer.contract)
+
+    def asyncapi(self) -> dict[str, Any]:
+        spec = AsyncAPI(
+            self.broker,
+            title=f"BKPSDM Medan {self.settings.service_name} service",
+            version="1.0.0",
+            description=f"Events the {self.settings.service_name} service publishes and consumes.",
+        )
+        result: dict[str, Any] = spec.to_specification().to_jsonable()
+        return result
+
+    def create_app(
+        self,
+        *,
+        title: str,
+        description: str,
+        routers: Sequence[APIRouter],
+        on_startup: Sequence[Callable[[], None]] = (),
+        background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+    ) -> FastAPI:
+        """``on_startup`` runs (in a worker thread) once the database is connected; ``background``
+        coroutines run for the life of the process."""
+        settings = self.settings
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            configure_logging(settings.service_name, settings.log_level)
+            connect_database(settings)
+            await asyncio.to_thread(ensure_indexes, self.documents)
+            for step in on_startup:
+                await asyncio.to_thread(step)
+            contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
+            await asyncio.to_thread(
+                ensure_topics,
+                settings.kafka_bootstrap_servers,
+                topics_for(contracts),
+                partitions=settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_topic_replication_factor,
+                retention_ms=settings.kafka_topic_retention_ms,
+            )
+            await self.broker.start()
+            tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in background]
+            if settings.outbox_relay_enabled:
+                tasks.append(asyncio.create_task(self.relay.run()))
+            log.info("service started", extra={"fields": {"port": settings.http_port}})
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with suppress(asyncio.CancelledError):
+                        await task
+                # Consumers finish their in-flight handlers (graceful_timeout) before offsets are
+                # committed; then what is still in the outbox gets one more chance to go out.
+                if settings.outbox_relay_enabled:
+                    with suppress(Exception):
+                        await asyncio.wait_for(self.relay.run_once(), timeout=5)
+                await self.broker.stop()
+                disconnect_database(settings)
+                log.info("service stopped")
+
+        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+        app.state.token_verifier = TokenVerifier(settings)
+        install_error_handlers(app)
+        self._install_http_metrics(app)
+        app.include_router(self._health_router())
+        for router in routers:
+            app.include_router(router)
+        app.mount("/metrics", make_asgi_app(registry=self.registry))
+        return app
+
+    def _health_router(self) -> APIRouter:
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/health/live", summary="The process is up")
+        async def live() -> dict[str, str]:
+            return {"status": "ok", "service": self.settings.service_name}
+
+        @router.get("/health/ready", summary="The service can reach Kafka and its database")
+        async def ready() -> JSONResponse:
+            checks: dict[str, str] = {}
+            try:
+                await asyncio.wait_for(asyncio.to_thread(ping_database, self.settings), timeout=3)
+                checks["database"] = "ok"
+            except Exception as exc:
+                checks["database"] = f"unavailable: {type(exc).__name__}"
+            checks["kafka"] = "ok" if await self.broker.ping(timeout=3) else "unavailable"
+            ok = all(v == "ok" for v in checks.values())
+            return JSONResponse(
+                {"status": "ok" if ok else "unavailable", "service": self.settings.service_name, "checks": checks},
+                status_code=200 if ok else 503,
+            )
+
+        @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's events")
+        async def asyncapi() -> dict[str, Any]:
+            return self.asyncapi()
+
+        return router
+
+    def _install_http_metrics(self, app: FastAPI) -> None:
+        requests = Counter(
+            "http_requests_total",
+            "HTTP requests by route and status",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=self.registry,
+        )
+        service = self.settings.service_name
+
+        @app.middleware("http")
+        async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+            started = time.perf_counter()
+            with log_context(correlation_id=correlation_id):
+                response = await call_next(request)
+            route = request.scope.get("route")
+            # The route template, not the raw path, keeps label cardinality bounded.
+            path = getattr(route, "path", "unmatched")
+            if not path.startswith("/metrics"):
+                requests.labels(service, request.method, path, str(response.status_code)).inc()
+                latency.labels(service, request.method, path).observe(time.perf_counter() - started)
+            response.headers[CORRELATION_HEADER] = correlation_id
+            return response
