@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 import mongoengine
-from mongoengine import Document
+from mongoengine import Document, EmbeddedDocument, IntField, StringField
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 
 from shared.http.errors import NotFound
@@ -57,3 +57,19 @@ def get_or_404(doc_type: type[D], key: str, what_id: str, what_en: str) -> D:
     if doc is None:
         raise NotFound(what_id, what_en, key)
     return doc
+
+
+class CompetencyLevel(EmbeddedDocument):
+    """One (competency, level) pair. Stored as a list, not a map: FerretDB v1 rejects keys with a dot,
+    and competency codes such as M.05 have one."""
+
+    code = StringField(required=True)
+    level = IntField(required=True, min_value=1, max_value=5)
+
+
+def levels_to_documents(levels: dict[str, int]) -> list[CompetencyLevel]:
+    return [CompetencyLevel(code=c, level=lvl) for c, lvl in sorted(levels.items())]
+
+
+def levels_from_documents(entries: Iterable[CompetencyLevel]) -> dict[str, int]:
+    return {e.code: e.level for e in entries}

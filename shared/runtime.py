@@ -28,7 +28,7 @@ from shared.logging import configure_logging, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
 from shared.messaging.outbox import OutboxDocument, OutboxRelay
-from shared.messaging.topics import ensure_topics, topics_for
+from shared.messaging.topics import Naming, ensure_topics, topics_for
 from shared.persistence import connect_database, disconnect_database, ensure_indexes, ping_database
 from shared.settings import ServiceSettings
 
@@ -51,12 +51,14 @@ class ServiceRuntime:
         self.consumes: list[EventContract[Any]] = []
         self.registry = CollectorRegistry()
         self.broker = build_broker(settings, self.registry)
+        self.naming = Naming(settings.kafka_namespace)
         self.inbox = Inbox(processed_event_document(settings.service_name))
         self.documents = [*documents, self.inbox.document]
         self.relay = OutboxRelay(
             self.broker,
             outbox_documents,
             service=settings.service_name,
+            naming=self.naming,
             registry=self.registry,
             poll_interval_s=settings.outbox_poll_interval_s,
             batch_size=settings.outbox_batch_size,
@@ -65,6 +67,7 @@ class ServiceRuntime:
             self.broker,
             self.inbox,
             service=settings.service_name,
+            naming=self.naming,
             registry=self.registry,
             max_attempts=settings.consumer_max_attempts,
             retry_backoff_s=settings.consumer_retry_backoff_s,
@@ -72,7 +75,7 @@ class ServiceRuntime:
         # Publishers declared for the AsyncAPI document; the relay publishes through the broker.
         for contract in self.produces:
             self.broker.publisher(
-                contract.topic,
+                self.naming(contract.topic),
                 title=f"{contract.topic}:{contract.name}",
                 description=contract.summary,
                 schema=contract.model,
@@ -116,7 +119,7 @@ class ServiceRuntime:
             await asyncio.to_thread(
                 ensure_topics,
                 settings.kafka_bootstrap_servers,
-                topics_for(contracts),
+                [self.naming(t) for t in topics_for(contracts)],
                 partitions=settings.kafka_topic_partitions,
                 replication_factor=settings.kafka_topic_replication_factor,
                 retention_ms=settings.kafka_topic_retention_ms,

@@ -21,6 +21,8 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(ge=1, le=65535)
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Prefix for topics and consumer groups, so deployments (or test runs) can share one cluster.
+    kafka_namespace: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
     # Topic layout, applied when a service creates the topics it owns (broker auto-creation is off).
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_replication_factor: int = Field(default=1, ge=1)

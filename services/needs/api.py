@@ -21,7 +21,7 @@ from services.needs.documents import (
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
-from shared.persistence import get_or_404
+from shared.persistence import get_or_404, levels_from_documents, levels_to_documents
 
 Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
@@ -77,11 +77,15 @@ class EmployeeOut(EmployeeIn):
     nip: str
 
 
-class CompetencyOut(BaseModel):
+class CompetencyIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: domain.CompetencyKind = domain.CompetencyKind.TECHNICAL
+    weight: float = Field(default=1.0, gt=0, le=10, description="Weight in the priority score")
+    unit_code: str | None = Field(default=None, description="The unit that authored a technical competency")
+
+
+class CompetencyOut(CompetencyIn):
     code: str
-    name: str
-    kind: str
-    weight: float
 
 
 class AssessmentIn(Strict):
@@ -125,14 +129,19 @@ def _unit(d: UnitDocument) -> UnitOut:
     return UnitOut(code=d.code, name=d.name, kind=d.kind, parent_code=d.parent_code, front_line=d.front_line)
 
 
+def _competency(d: CompetencyDocument) -> CompetencyOut:
+    return CompetencyOut(code=d.code, name=d.name, kind=d.kind, weight=d.weight, unit_code=d.unit_code)
+
+
 def _position(d: PositionDocument) -> PositionOut:
-    levels = domain.required_levels(domain.PositionType(d.type), dict(d.standard))
+    standard = levels_from_documents(d.standard)
+    levels = domain.required_levels(domain.PositionType(d.type), standard)
     return PositionOut(
         code=d.code,
         title=d.title,
         type=d.type,
         unit_code=d.unit_code,
-        standard=dict(d.standard),
+        standard=standard,
         required_levels=levels,
     )
 
@@ -197,8 +206,22 @@ def build_router(service: NeedsService) -> APIRouter:
         return page_of(
             CompetencyDocument.objects.order_by("code"),
             page,
-            lambda d: CompetencyOut(code=d.code, name=d.name, kind=d.kind, weight=d.weight),
+            _competency,
         )
+
+    @router.put("/competencies/{code}", tags=["master data"], summary="Create or replace a technical competency")
+    def put_competency(code: Code, body: CompetencyIn, _: Admin) -> CompetencyOut:
+        if body.kind != domain.CompetencyKind.TECHNICAL or code in {c.code for c in domain.STANDARD_COMPETENCIES}:
+            raise ApiError(
+                422,
+                "standard_competency",
+                "Kompetensi manajerial dan sosial-kultural sudah baku; hanya kompetensi teknis yang dapat diubah.",
+                "Managerial and socio-cultural competencies are fixed; only technical ones can be authored.",
+            )
+        if body.unit_code:
+            get_or_404(UnitDocument, body.unit_code, "Unit kerja", "Work unit")
+        CompetencyDocument(code=code, **body.model_dump(mode="json")).save()
+        return _competency(get_or_404(CompetencyDocument, code, "Kompetensi", "Competency"))
 
     @router.put("/positions/{code}", tags=["master data"], summary="Create or replace a position and its standard")
     def put_position(code: Code, body: PositionIn, _: Admin) -> PositionOut:
@@ -210,7 +233,8 @@ def build_router(service: NeedsService) -> APIRouter:
                 f"Kompetensi tidak dikenal: {', '.join(unknown)}.",
                 f"Unknown competencies: {', '.join(unknown)}.",
             )
-        PositionDocument(code=code, **body.model_dump(mode="json")).save()
+        fields = body.model_dump(mode="json", exclude={"standard"})
+        PositionDocument(code=code, standard=levels_to_documents(body.standard), **fields).save()
         return _position(get_or_404(PositionDocument, code, "Jabatan", "Position"))
 
     @router.get("/positions/{code}", tags=["master data"])

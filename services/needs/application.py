@@ -21,7 +21,7 @@ from services.needs.documents import (
 )
 from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource
 from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
-from shared.persistence import get_or_404
+from shared.persistence import get_or_404, levels_from_documents
 
 Notify = Callable[[], None]
 
@@ -87,9 +87,9 @@ class NeedsService:
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
         )
-        required = domain.required_levels(domain.PositionType(position.type), dict(position.standard)).get(
-            competency_code
-        )
+        required = domain.required_levels(
+            domain.PositionType(position.type), levels_from_documents(position.standard)
+        ).get(competency_code)
         assessed = domain.effective_assessment(
             [
                 domain.Assessment(a.competency_code, a.level, domain.AssessmentSource(a.source), a.assessed_on)

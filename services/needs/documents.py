@@ -8,14 +8,14 @@ from mongoengine import (
     DateTimeField,
     DictField,
     Document,
+    EmbeddedDocumentListField,
     FloatField,
     IntField,
-    MapField,
     StringField,
 )
 
 from shared.messaging.outbox import OutboxDocument
-from shared.persistence import document_meta
+from shared.persistence import CompetencyLevel, document_meta
 
 ALIAS = "needs"
 
@@ -51,7 +51,7 @@ class PositionDocument(Document):
     title = StringField(required=True)
     type = StringField(required=True)
     unit_code = StringField()
-    standard = MapField(IntField())  # competency code -> required level, over the type's defaults
+    standard = EmbeddedDocumentListField(CompetencyLevel)  # required levels over the type's defaults
 
 
 class EmployeeDocument(Document):

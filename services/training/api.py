@@ -15,7 +15,7 @@ from shared.events.common import DevelopmentForm
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
-from shared.persistence import get_or_404
+from shared.persistence import get_or_404, levels_from_documents, levels_to_documents
 
 Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -74,7 +74,7 @@ def _program(p: ProgramDocument) -> ProgramOut:
         code=p.code,
         title=p.title,
         form=p.form,
-        competencies=dict(p.competencies),
+        competencies=levels_from_documents(p.competencies),
         jp=p.jp,
         provider=p.provider,
         cost_per_participant=p.cost_per_participant,
@@ -113,14 +113,15 @@ def build_router(service: TrainingService) -> APIRouter:
 
     @router.put("/programs/{code}", tags=["catalogue"], summary="Create or replace a programme")
     def put_program(code: Code, body: ProgramIn, _: Admin) -> ProgramOut:
-        ProgramDocument(code=code, **body.model_dump(mode="json")).save()
+        fields = body.model_dump(mode="json", exclude={"competencies"})
+        ProgramDocument(code=code, competencies=levels_to_documents(body.competencies), **fields).save()
         return _program(get_or_404(ProgramDocument, code, "Program", "Programme"))
 
     @router.get("/programs", tags=["catalogue"])
     def list_programs(_: CurrentPrincipal, page: Pagination, competency_code: str | None = None) -> Page[ProgramOut]:
         qs = ProgramDocument.objects
         if competency_code:
-            qs = qs(**{f"competencies__{competency_code}__exists": True})
+            qs = qs(competencies__code=competency_code)
         return page_of(qs.order_by("code"), page, _program)
 
     @router.get("/programs/{code}", tags=["catalogue"])

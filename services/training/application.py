@@ -12,7 +12,7 @@ from shared.events import PROGRAM_COMPLETED, EventContext, NeedIdentified, Progr
 from shared.events.common import CompetencyTarget, DevelopmentForm
 from shared.http.errors import ApiError, Conflict
 from shared.messaging.outbox import commit, new_event
-from shared.persistence import get_or_404
+from shared.persistence import get_or_404, levels_from_documents
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def _offer(p: ProgramDocument) -> domain.ProgramOffer:
         code=p.code,
         title=p.title,
         form=p.form,
-        competencies=dict(p.competencies),
+        competencies=levels_from_documents(p.competencies),
         jp=p.jp,
         cost_per_participant=p.cost_per_participant,
         min_attendance_pct=p.min_attendance_pct,

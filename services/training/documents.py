@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from mongoengine import BooleanField, DateField, DateTimeField, Document, FloatField, IntField, MapField, StringField
+from mongoengine import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    Document,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    StringField,
+)
 
 from shared.messaging.outbox import OutboxDocument
-from shared.persistence import document_meta
+from shared.persistence import CompetencyLevel, document_meta
 
 ALIAS = "training"
 
@@ -16,7 +25,7 @@ class ProgramDocument(Document):
     code = StringField(primary_key=True)
     title = StringField(required=True)
     form = StringField(required=True)
-    competencies = MapField(IntField(), required=True)
+    competencies = EmbeddedDocumentListField(CompetencyLevel, required=True)  # level a participant reaches
     jp = IntField(required=True, min_value=0)
     provider = StringField(required=True)
     cost_per_participant = FloatField(default=0.0)

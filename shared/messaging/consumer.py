@@ -30,6 +30,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from shared.events import EventContext, EventContract, EventPayload, InvalidEvent, read_context, read_payload
 from shared.logging import log_context
+from shared.messaging.topics import Naming
 from shared.persistence import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class ConsumerRuntime:
         inbox: Inbox,
         *,
         service: str,
+        naming: Naming,
         registry: CollectorRegistry,
         max_attempts: int,
         retry_backoff_s: float,
@@ -105,16 +107,17 @@ class ConsumerRuntime:
         self.broker = broker
         self.inbox = inbox
         self.service = service
+        self.naming = naming
         self.metrics = ConsumerMetrics(registry)
         self.max_attempts = max_attempts
         self.retry_backoff_s = retry_backoff_s
 
     def subscribe(self, consumer: EventConsumer[Any]) -> None:
         contract = consumer.contract
-        group_id = f"{self.service}.{consumer.name}"
+        group_id = self.naming(f"{self.service}.{consumer.name}")
 
         @self.broker.subscriber(
-            contract.topic,
+            self.naming(contract.topic),
             group_id=group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -168,10 +171,12 @@ class ConsumerRuntime:
             dlq_original_topic=record.topic,
             dlq_original_partition=str(record.partition),
             dlq_original_offset=str(record.offset),
-            dlq_consumer_group=f"{self.service}.{consumer.name}",
+            dlq_consumer_group=self.naming(f"{self.service}.{consumer.name}"),
             dlq_failed_at=datetime.now(UTC).isoformat(),
         )
-        await self.broker.publish(msg.body, consumer.contract.dead_letter_topic, key=record.key, headers=headers)
+        await self.broker.publish(
+            msg.body, self.naming(consumer.contract.dead_letter_topic), key=record.key, headers=headers
+        )
         self._count(consumer, "dead_lettered")
         log.error(
             "event dead-lettered", extra={"fields": {"reason": reason, "topic": record.topic, "offset": record.offset}}

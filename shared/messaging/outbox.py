@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry, Counter
 from shared.events import EventContract, EventPayload, EventRecord, build_record
 from shared.http.errors import ApiError
 from shared.logging import correlation_id_var
+from shared.messaging.topics import Naming
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ class OutboxRelay:
         documents: Sequence[type[OutboxDocument]],
         *,
         service: str,
+        naming: Naming,
         registry: CollectorRegistry,
         poll_interval_s: float,
         batch_size: int,
@@ -132,6 +134,7 @@ class OutboxRelay:
             registry=registry,
         )
         self._service = service
+        self._naming = naming
 
     def notify(self) -> None:
         """Wake the relay now instead of at the next poll; safe to call from worker threads."""
@@ -164,7 +167,10 @@ class OutboxRelay:
                 entries = doc.get("outbox", [])
                 for entry in entries:
                     await self._broker.publish(
-                        entry["value"].encode(), entry["topic"], key=entry["key"].encode(), headers=entry["headers"]
+                        entry["value"].encode(),
+                        self._naming(entry["topic"]),
+                        key=entry["key"].encode(),
+                        headers=entry["headers"],
                     )
                     self._published.labels(self._service, entry["topic"]).inc()
                 await asyncio.to_thread(self._clear, coll, doc["_id"], entries)

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kafka.admin import KafkaAdminClient
 
 from shared.events import EventContract
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Deployment namespace for topics and consumer groups (e.g. ``staging``); empty in production.
+
+    Contracts name the canonical topic; a namespace lets two deployments, or a test run and a running
+    demo, share one Kafka cluster without reading each other's events.
+    """
+
+    namespace: str = ""
+
+    def __call__(self, name: str) -> str:
+        return f"{self.namespace}.{name}" if self.namespace else name
 
 
 def topics_for(contracts: Iterable[EventContract]) -> list[str]:  # type: ignore[type-arg]

@@ -1,0 +1,79 @@
+# The stable interface for operators and CI. Every target installs what it needs on a fresh machine.
+#   make up      infrastructure + four services + Medan demo data, in the background
+#   make down    stop everything this repo started
+#   make status  what is running, and whether it is ready
+#   make test    the whole test suite over real Kafka and FerretDB (make test-fast: -m "not slow")
+#   make bench   benchmarks under bench/, printing figures
+#   make infra   Kafka and FerretDB only
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BIN ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+export KAFKA_HOST ?= 127.0.0.1
+export KAFKA_PORT ?= 9092
+export MONGODB_HOST ?= 127.0.0.1
+export MONGODB_PORT ?= 27017
+export NEEDS_PORT ?= 8001
+export TRAINING_PORT ?= 8002
+export EVALUATION_PORT ?= 8003
+export NOTIFICATIONS_PORT ?= 8004
+export KAFKA_BOOTSTRAP_SERVERS ?= $(KAFKA_HOST):$(KAFKA_PORT)
+export MONGODB_URI ?= mongodb://$(MONGODB_HOST):$(MONGODB_PORT)
+
+PYTEST_ARGS ?=
+
+.PHONY: help venv infra up down status test test-fast bench lint schemas token compose-check
+
+help:
+	@sed -n '2,8p' Makefile | sed 's/^# *//'
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+infra:
+	@infra/local.sh up
+
+up: venv infra
+	@scripts/services.sh up
+	@$(PY) scripts/demo_data.py
+
+down:
+	@scripts/services.sh down
+	@infra/local.sh down
+
+status:
+	@infra/local.sh status
+	@scripts/services.sh status
+
+test: venv infra
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv infra
+	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: venv infra
+	@$(PY) -m bench
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy shared services scripts
+
+# Regenerate the JSON Schemas and the AsyncAPI document from the code (tests fail when they drift).
+schemas: venv
+	@$(PY) -m shared.events.publish_docs
+
+token: venv
+	@$(PY) -m shared.tokens --nip $(or $(NIP),197805122003121002) --roles $(or $(ROLES),bkpsdm_admin) --unit $(or $(UNIT),BKPSDM)
+
+compose-check:
+	@command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null)
+	@docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"

@@ -1,0 +1,65 @@
+"""Load the Medan demo data (scripts/demo/medan.json) into running services through their HTTP APIs.
+
+Idempotent: every call is a PUT of the same record, so running it twice changes nothing.
+    python scripts/demo_data.py [--needs-url URL] [--training-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.http.auth import Role, mint_token
+from shared.settings import ServiceSettings
+
+DATA = Path(__file__).with_name("demo") / "medan.json"
+
+
+def _put(client: httpx.Client, url: str, body: dict[str, Any]) -> None:
+    response = client.put(url, json=body)
+    if response.status_code >= 400:
+        raise SystemExit(f"PUT {url} failed with {response.status_code}: {response.text}")
+
+
+def load(needs_url: str, training_url: str, data: dict[str, Any]) -> dict[str, int]:
+    settings = ServiceSettings(service_name="demo-loader", http_port=1)
+    admin = data["admin"]
+    token = mint_token(settings, nip=admin["nip"], roles=[Role.BKPSDM_ADMIN], unit_code=admin["unit"])
+    counts: dict[str, int] = {}
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        # Parents before children: a unit may only name an existing parent.
+        units = sorted(data["units"], key=lambda u: u.get("parent_code") is not None)
+        for unit in units:
+            _put(client, f"{needs_url}/units/{unit['code']}", {k: v for k, v in unit.items() if k != "code"})
+        for comp in data["technical_competencies"]:
+            _put(client, f"{needs_url}/competencies/{comp['code']}", {k: v for k, v in comp.items() if k != "code"})
+        for pos in data["positions"]:
+            _put(client, f"{needs_url}/positions/{pos['code']}", {k: v for k, v in pos.items() if k != "code"})
+        for emp in data["employees"]:
+            _put(client, f"{needs_url}/employees/{emp['nip']}", {k: v for k, v in emp.items() if k != "nip"})
+        for prog in data["programs"]:
+            _put(client, f"{training_url}/programs/{prog['code']}", {k: v for k, v in prog.items() if k != "code"})
+    for key in ("units", "technical_competencies", "positions", "employees", "programs"):
+        counts[key] = len(data[key])
+    return counts
+
+
+def main() -> int:
+    host = os.environ.get("HTTP_HOST", "127.0.0.1")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--needs-url", default=f"http://{host}:{os.environ.get('NEEDS_PORT', '8001')}")
+    parser.add_argument("--training-url", default=f"http://{host}:{os.environ.get('TRAINING_PORT', '8002')}")
+    args = parser.parse_args()
+    counts = load(args.needs_url, args.training_url, json.loads(DATA.read_text()))
+    print("demo data loaded: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
