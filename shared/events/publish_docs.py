@@ -79,7 +79,8 @@ def documents() -> dict[Path, str]:
         SCHEMA_DIR / c.schema_filename: json.dumps(c.json_schema(), indent=2, ensure_ascii=False) + "\n"
         for c in ALL_CONTRACTS
     }
-    files[ASYNCAPI_FILE] = json.dumps(asyncapi_document(), indent=2, ensure_ascii=False) + "\n"
+    # Sorted keys: FastStream builds channels from sets, so their order varies between runs.
+    files[ASYNCAPI_FILE] = json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     return files
 
 

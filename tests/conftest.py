@@ -1,0 +1,109 @@
+"""Fixtures shared by every test tier.
+
+Unit tests (tests/unit) need nothing. Integration tests (tests/integration) run the services in-process
+over the real Kafka broker and MongoDB-wire database. End-to-end tests (tests/e2e) run each service as its
+own uvicorn process. Each test gets its own Kafka namespace (topics and consumer groups) and its own
+databases, so tests never read each other's events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pymongo import MongoClient
+
+from shared.http.auth import Role, mint_token
+from shared.settings import ServiceSettings
+from tests.support.infra import Endpoints, InfrastructureUnavailable, endpoints
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = str(item.path)
+        if "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+        elif "/tests/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Endpoints]:
+    try:
+        with endpoints() as found:
+            yield found
+    except InfrastructureUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def namespace(infra: Endpoints) -> Iterator[str]:
+    ns = f"t{uuid.uuid4().hex[:10]}"
+    yield ns
+    client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri)
+    for name in client.list_database_names():
+        if name.startswith(f"{ns}_"):
+            client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture
+def service_env(infra: Endpoints, namespace: str) -> dict[str, str]:
+    """Environment for a service of this test: its own namespace, quick polling, small topics."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
+        "MONGODB_URI": infra.mongodb_uri,
+        "KAFKA_NAMESPACE": namespace,
+        "KAFKA_TOPIC_PARTITIONS": "2",
+        "OUTBOX_POLL_INTERVAL_S": "0.2",
+        "CONSUMER_RETRY_BACKOFF_S": "0.05",
+        "KAFKA_GRACEFUL_TIMEOUT_S": "5",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def dev_token(nip: str, *roles: Role, unit: str | None = None) -> str:
+    settings = ServiceSettings(service_name="tests", http_port=1)
+    return mint_token(settings, nip=nip, roles=list(roles), unit_code=unit)
+
+
+def bearer(nip: str, *roles: Role, unit: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {dev_token(nip, *roles, unit=unit)}"}
+
+
+ADMIN_NIP = "197805122003121002"
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    return bearer(ADMIN_NIP, Role.BKPSDM_ADMIN, unit="BKPSDM")
+
+
+@pytest.fixture
+def run_service(
+    service_env: dict[str, str], namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """Run one service in this process (TestClient runs its lifespan: consumers and relay included)."""
+
+    @contextmanager
+    def run(service: str, **overrides: str) -> Iterator[TestClient]:
+        from importlib import import_module
+
+        for key, value in {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}.items():
+            monkeypatch.setenv(key, value)
+        create_app = import_module(f"services.{service}.main").create_app
+        with TestClient(create_app()) as client:
+            yield client
+
+    return run
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path) -> Path:
+    return tmp_path
