@@ -86,9 +86,7 @@ def admin() -> dict[str, str]:
 
 
 @pytest.fixture
-def run_service(
-    service_env: dict[str, str], namespace: str, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Any]:
+def run_service(service_env: dict[str, str], namespace: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Run one service in this process (TestClient runs its lifespan: consumers and relay included)."""
 
     @contextmanager

@@ -38,9 +38,21 @@ class ServiceProcess:
     def start(self, **extra_env: str) -> ServiceProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{self.service}.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=REPO, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"services.{self.service}.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=REPO,
+            env={**self.env, **extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         return self
 

@@ -32,8 +32,15 @@ def client():
 
 def claims(**overrides):
     now = datetime.now(UTC)
-    base = {"sub": "199002202015032001", "roles": ["employee"], "unit": "PKM-TELADAN", "aud": "bkpsdm-medan",
-            "iss": "bkpsdm-medan-sso", "iat": now, "exp": now + timedelta(hours=1)}
+    base = {
+        "sub": "199002202015032001",
+        "roles": ["employee"],
+        "unit": "PKM-TELADAN",
+        "aud": "bkpsdm-medan",
+        "iss": "bkpsdm-medan-sso",
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
     return {k: v for k, v in (base | overrides).items() if v is not None}
 
 

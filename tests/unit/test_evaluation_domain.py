@@ -10,8 +10,8 @@ def answers(**overrides):
 
 
 def test_likert_answers_map_onto_zero_to_hundred():
-    assert domain.score_answers(REACTION_V1, {k: 5 for k in answers()}) == 100.0
-    assert domain.score_answers(REACTION_V1, {k: 1 for k in answers()}) == 0.0
+    assert domain.score_answers(REACTION_V1, dict.fromkeys(answers(), 5)) == 100.0
+    assert domain.score_answers(REACTION_V1, dict.fromkeys(answers(), 1)) == 0.0
     # mean (5+4+4+3+4)/5 = 4.0 -> (4-1)/4 x 100 = 75
     assert domain.score_answers(REACTION_V1, answers(relevance=5, organisation=3)) == 75.0
 

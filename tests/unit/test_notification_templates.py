@@ -6,9 +6,19 @@ from shared.events import EvaluationSubmitted, NeedIdentified, NeedSource
 
 def test_a_need_reaches_the_employee_and_the_supervisor_in_both_languages():
     event = NeedIdentified(
-        need_id="n1", nip="199002202015032001", unit_code="PKM-PADANGBULAN", supervisor_nip="197911232006041003",
-        competency_code="M.05", competency_name="Pelayanan Publik", required_level=3, assessed_level=1, gap=2,
-        priority=3.0, priority_parts={}, source=NeedSource.COMPETENCY_GAP, fiscal_year=2027,
+        need_id="n1",
+        nip="199002202015032001",
+        unit_code="PKM-PADANGBULAN",
+        supervisor_nip="197911232006041003",
+        competency_code="M.05",
+        competency_name="Pelayanan Publik",
+        required_level=3,
+        assessed_level=1,
+        gap=2,
+        priority=3.0,
+        priority_parts={},
+        source=NeedSource.COMPETENCY_GAP,
+        fiscal_year=2027,
         identified_at=datetime(2027, 2, 10, tzinfo=UTC),
     )
     employee, supervisor = templates.need_identified(event)
@@ -21,8 +31,16 @@ def test_a_need_reaches_the_employee_and_the_supervisor_in_both_languages():
 
 def test_a_unit_level_need_has_no_personal_recipient():
     event = NeedIdentified(
-        need_id="n2", nip=None, unit_code="DISDUKCAPIL", competency_code="M.05", competency_name="Pelayanan Publik",
-        gap=0, priority=1.0, priority_parts={}, source=NeedSource.PUBLIC_SATISFACTION, fiscal_year=2027,
+        need_id="n2",
+        nip=None,
+        unit_code="DISDUKCAPIL",
+        competency_code="M.05",
+        competency_name="Pelayanan Publik",
+        gap=0,
+        priority=1.0,
+        priority_parts={},
+        source=NeedSource.PUBLIC_SATISFACTION,
+        fiscal_year=2027,
         identified_at=datetime(2027, 2, 10, tzinfo=UTC),
     )
     assert templates.need_identified(event) == []
@@ -30,8 +48,14 @@ def test_a_unit_level_need_has_no_personal_recipient():
 
 def test_an_evaluation_receipt_states_the_score():
     event = EvaluationSubmitted(
-        evaluation_id="e1", enrolment_id="enr-1", program_code="PEL-PRIMA-2027", nip="199002202015032001",
-        unit_code="PKM-PADANGBULAN", level=1, score=75.0, outcome="satisfied",
+        evaluation_id="e1",
+        enrolment_id="enr-1",
+        program_code="PEL-PRIMA-2027",
+        nip="199002202015032001",
+        unit_code="PKM-PADANGBULAN",
+        level=1,
+        score=75.0,
+        outcome="satisfied",
         submitted_at=datetime(2027, 3, 5, tzinfo=UTC),
     )
     (notice,) = templates.evaluation_submitted(event)
