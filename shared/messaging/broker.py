@@ -22,5 +22,4 @@ def build_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafk
         # Offsets are committed after the handler returns; see shared.messaging.consumer.
         ack_policy=AckPolicy.ACK,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name)],
-        logger=None,
     )

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.message import StreamMessage
 from mongoengine import DateTimeField, Document, StringField
 from mongoengine.errors import NotUniqueError
 from prometheus_client import CollectorRegistry, Counter
@@ -90,6 +91,10 @@ class EventConsumer(Generic[P]):
     handler: Handler[P]
 
 
+async def _raw_body(msg: StreamMessage[Any]) -> bytes:
+    return msg.body
+
+
 class ConsumerRuntime:
     """Registers subscriptions on a broker and runs them with the guarantees in the module docstring."""
 
@@ -121,6 +126,9 @@ class ConsumerRuntime:
             group_id=group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            # Bodies are validated here, against the contract; FastStream's own JSON decoding would fail
+            # on a malformed record before this code could dead-letter it.
+            decoder=_raw_body,
             title=f"{group_id}:{contract.name}",
             description=f"{self.service} consumes {contract.name}",
         )

@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 import jsonschema
 import pytest
@@ -9,8 +9,6 @@ from shared.events import (
     NEED_IDENTIFIED,
     PROGRAM_COMPLETED,
     InvalidEvent,
-    NeedIdentified,
-    NeedSource,
     ProgramCompleted,
     build_record,
     read_context,
@@ -18,25 +16,7 @@ from shared.events import (
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
 from shared.events.publish_docs import asyncapi_document, documents
-
-
-def need(**overrides):
-    fields = {
-        "need_id": "2027-199002202015032001-M.05",
-        "nip": "199002202015032001",
-        "unit_code": "PKM-PADANGBULAN",
-        "competency_code": "M.05",
-        "competency_name": "Pelayanan Publik",
-        "required_level": 3,
-        "assessed_level": 1,
-        "gap": 2,
-        "priority": 3.0,
-        "priority_parts": {"gap": 2.0, "competency_weight": 1.0, "front_line_factor": 1.5},
-        "source": NeedSource.COMPETENCY_GAP,
-        "fiscal_year": 2027,
-        "identified_at": datetime(2027, 2, 10, tzinfo=UTC),
-    }
-    return NeedIdentified(**(fields | overrides))
+from tests.support.events import need_payload as need
 
 
 def test_an_event_travels_as_cloudevents_binary_mode_keyed_by_nip():

@@ -1,0 +1,135 @@
+"""The whole cycle over real Kafka and the real database, each service its own process:
+assessment -> NeedIdentified -> enrolment -> completion -> ProgramCompleted -> evaluation opened ->
+submission -> EvaluationSubmitted -> an inbox message for the employee for each of the three events."""
+
+import json
+
+import httpx
+import jsonschema
+
+from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.http.auth import Role
+from tests.conftest import bearer
+from tests.support.demo import HEAD, NURSE, UNIT, program_body
+from tests.support.kafka import wait_for_records
+from tests.support.waiting import eventually
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
+    needs, training, evaluation, notifications = (
+        system[s].url for s in ("needs", "training", "evaluation", "notifications")
+    )
+    nurse = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
+    http = httpx.Client(timeout=10)
+
+    for path, body in [
+        ("/units/DINKES", {"name": "Dinas Kesehatan", "kind": "opd"}),
+        (
+            f"/units/{UNIT}",
+            {"name": "Puskesmas Padang Bulan", "kind": "puskesmas", "parent_code": "DINKES", "front_line": True},
+        ),
+        ("/positions/KAPUS", {"title": "Kepala Puskesmas", "type": "pengawas"}),
+        ("/positions/PERAWAT", {"title": "Perawat", "type": "fungsional", "standard": {"M.05": 3}}),
+        (f"/employees/{HEAD}", {"name": "dr. Ahmad Nasution", "unit_code": UNIT, "position_code": "KAPUS"}),
+        (
+            f"/employees/{NURSE}",
+            {"name": "Siti Rahmawati", "unit_code": UNIT, "position_code": "PERAWAT", "supervisor_nip": HEAD},
+        ),
+    ]:
+        ok(http.put(needs + path, json=body, headers=admin))
+    ok(http.put(f"{training}/programs/PEL-PRIMA", json=program_body({"M.05": 3}), headers=admin))
+
+    # 1. needs: an assessment below the standard
+    assessment = {
+        "nip": NURSE,
+        "competency_code": "M.05",
+        "level": 1,
+        "source": "assessment_centre",
+        "assessed_on": "2027-02-10",
+    }
+    need = ok(http.post(f"{needs}/assessments", json=assessment, headers=admin), 201)["need"]
+    assert need["gap"] == 2
+
+    # 2. training placed the need into the programme that covers it
+    enrolment = eventually(
+        lambda: ok(http.get(f"{training}/enrolments", params={"nip": NURSE}, headers=admin))["items"],
+        what="enrolment from NeedIdentified",
+    )[0]
+    assert (enrolment["need_id"], enrolment["program_code"], enrolment["status"]) == (
+        need["need_id"],
+        "PEL-PRIMA",
+        "enrolled",
+    )
+
+    # 3. completion, called twice: one ProgramCompleted
+    completion = {
+        "attendance_pct": 95,
+        "pre_score": 55,
+        "post_score": 82,
+        "started_on": "2027-03-01",
+        "completed_on": "2027-03-04",
+    }
+    first = ok(
+        http.post(f"{training}/enrolments/{enrolment['enrolment_id']}/completion", json=completion, headers=admin)
+    )
+    again = ok(
+        http.post(f"{training}/enrolments/{enrolment['enrolment_id']}/completion", json=completion, headers=admin)
+    )
+    assert first["status"] == again["status"] == "completed"
+    assert first["certificate_number"] == again["certificate_number"]
+
+    # 4. evaluation opened a level-1 evaluation for the participant, who submits it
+    opened = eventually(
+        lambda: ok(http.get(f"{evaluation}/evaluations", headers=nurse))["items"],
+        what="evaluation opened from ProgramCompleted",
+    )[0]
+    assert (opened["level"], opened["status"], opened["due_on"]) == (1, "open", "2027-03-11")
+    answers = {"relevance": 5, "content": 4, "facilitator": 4, "organisation": 3, "overall": 4}
+    someone_else = bearer(HEAD, Role.SUPERVISOR, unit=UNIT)
+    refused = http.post(
+        f"{evaluation}/evaluations/{opened['evaluation_id']}/submission",
+        json={"answers": answers},
+        headers=someone_else,
+    )
+    assert refused.status_code == 403
+    submitted = ok(
+        http.post(
+            f"{evaluation}/evaluations/{opened['evaluation_id']}/submission", json={"answers": answers}, headers=nurse
+        )
+    )
+    assert (submitted["score"], submitted["outcome"]) == (75.0, "satisfied")
+
+    # 5. notifications: one inbox message for the employee per event, in Indonesian by default
+    inbox = eventually(
+        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 3 and r,
+        what="three inbox messages",
+    )
+    assert inbox["total"] == 3
+    types = sorted(m["event_type"] for m in inbox["items"])
+    assert types == sorted([NEED_IDENTIFIED.type, PROGRAM_COMPLETED.type, EVALUATION_SUBMITTED.type])
+    assert {m["language"] for m in inbox["items"]} == {"id"}
+    english = ok(http.get(f"{notifications}/inbox", headers={**nurse, "Accept-Language": "en"}))
+    assert any(m["title"] == "Level 1 evaluation received" for m in english["items"])
+    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 3
+    # the supervisor heard about the need as well, and sees only that
+    head_inbox = ok(http.get(f"{notifications}/inbox", headers=someone_else))
+    assert [m["event_type"] for m in head_inbox["items"]] == [NEED_IDENTIFIED.type]
+
+    # 6. the topics hold exactly one record per event, keyed by NIP, with CloudEvents headers and a valid body
+    for contract in (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED):
+        records = wait_for_records(
+            infra.kafka_bootstrap_servers, f"{namespace}.{contract.topic}", lambda r: r.key == NURSE
+        )
+        assert len(records) == 1, contract.name
+        (record,) = records
+        assert record.headers["ce_type"] == contract.type
+        assert record.headers["ce_source"] == contract.source
+        assert record.headers["ce_specversion"] == "1.0"
+        assert record.headers["ce_subject"] == NURSE
+        assert record.headers["content-type"] == "application/json"
+        jsonschema.validate(json.loads(record.value), contract.json_schema())

@@ -1,0 +1,99 @@
+"""At-least-once consumption over the real broker: redelivery has one effect, poison never stalls."""
+
+import json
+from datetime import UTC, datetime
+
+from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource, build_record
+from tests.support.demo import HEAD, NURSE, UNIT, program_body
+from tests.support.kafka import publish_raw, wait_for_records
+from tests.support.waiting import eventually
+
+
+def need_event(nip=NURSE, competency="M.05", required=3, need_id=None):
+    payload = NeedIdentified(
+        need_id=need_id or f"2027-{nip}-{competency}",
+        nip=nip,
+        unit_code=UNIT,
+        supervisor_nip=HEAD,
+        competency_code=competency,
+        competency_name="Pelayanan Publik",
+        required_level=required,
+        assessed_level=1,
+        gap=required - 1,
+        priority=3.0,
+        priority_parts={},
+        source=NeedSource.COMPETENCY_GAP,
+        fiscal_year=2027,
+        identified_at=datetime(2027, 2, 10, tzinfo=UTC),
+    )
+    return build_record(NEED_IDENTIFIED, payload, subject=nip)
+
+
+def send(infra, namespace, record, **header_overrides):
+    publish_raw(
+        infra.kafka_bootstrap_servers,
+        f"{namespace}.{record.topic}",
+        key=record.key,
+        headers=record.headers | header_overrides,
+        value=record.value,
+    )
+
+
+def enrolments(training, admin, **params):
+    return training.get("/enrolments", params=params, headers=admin).json()
+
+
+def metric(client, line_start):
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_the_same_event_delivered_twice_has_one_effect(run_service, admin, infra, namespace):
+    with run_service("training") as training:
+        assert training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin).status_code == 200
+        record = need_event()
+        send(infra, namespace, record)
+        send(infra, namespace, record)  # a redelivery: same ce_id
+        # A later announcement of the same need (new event id) does not place the person twice either.
+        send(infra, namespace, need_event(), ce_id="another-announcement-of-the-same-need")
+
+        duplicate = 'events_consumed_total{consumer="place-needs",event_type="NeedIdentified",outcome="duplicate"'
+        applied = 'events_consumed_total{consumer="place-needs",event_type="NeedIdentified",outcome="applied"'
+        eventually(lambda: metric(training, duplicate) + metric(training, applied) >= 3, what="three deliveries")
+        assert metric(training, duplicate) == 1.0
+        result = enrolments(training, admin, nip=NURSE)
+        assert result["total"] == 1
+        (enrolment,) = result["items"]
+        assert (enrolment["program_code"], enrolment["status"]) == ("PRIMA", "enrolled")
+
+
+def test_a_need_no_programme_covers_is_waitlisted_with_its_reason(run_service, admin, infra, namespace):
+    with run_service("training") as training:
+        training.put("/programs/BASIC", json=program_body({"M.05": 2}), headers=admin)
+        send(infra, namespace, need_event(required=4))
+        enrolment = eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="enrolment")[0]
+        assert enrolment["status"] == "waitlisted"
+        assert enrolment["reason_en"] == "No active programme covers M.05 up to level 4 yet."
+
+
+def test_poison_records_go_to_the_dead_letter_topic_and_the_flow_goes_on(run_service, admin, infra, namespace):
+    topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+    with run_service("training") as training:
+        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
+        good = need_event()
+        publish_raw(infra.kafka_bootstrap_servers, topic, key=NURSE, headers=good.headers, value=b"{not json")
+        send(infra, namespace, good, ce_source="/bkpsdm-medan/training")  # forged origin
+        send(infra, namespace, good)
+        eventually(lambda: enrolments(training, admin, nip=NURSE)["total"] == 1, what="valid event applied")
+
+    dead = wait_for_records(infra.kafka_bootstrap_servers, f"{topic}.dlq", lambda r: True, count=2)
+    malformed, forged = sorted(dead, key=lambda r: int(r.headers["dlq_original_offset"]))
+    assert malformed.value == b"{not json" and "does not match" in malformed.headers["dlq_error"]
+    assert "may not publish NeedIdentified" in forged.headers["dlq_error"]
+    assert json.loads(forged.value)["need_id"] == "2027-199002202015032001-M.05"  # kept as received, for replay
+    for record in dead:
+        assert record.headers["dlq_original_topic"] == topic
+        assert record.headers["dlq_consumer_group"] == f"{namespace}.training.place-needs"
+        assert record.headers["dlq_attempts"] == "0"

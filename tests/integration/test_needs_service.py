@@ -1,0 +1,98 @@
+"""The needs service in-process over the real Kafka broker and MongoDB-wire database."""
+
+import json
+
+from shared.events import NEED_IDENTIFIED
+from shared.http.auth import Role
+from tests.conftest import bearer
+from tests.support.demo import HEAD, NURSE, UNIT, load_puskesmas
+from tests.support.kafka import read_topic, wait_for_records
+
+
+def assess(needs, admin, level, *, source="assessment_centre", on="2027-02-10", competency="M.05"):
+    body = {"nip": NURSE, "competency_code": competency, "level": level, "source": source, "assessed_on": on}
+    response = needs.post("/assessments", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_an_assessment_below_the_standard_opens_a_need_and_announces_it(run_service, admin, infra, namespace):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        result = assess(needs, admin, 1)
+
+        # Standard M.05 = 3, assessed 1, front-line puskesmas: gap 2, priority 2 x 1.0 x 1.5 = 3.0
+        need = result["need"]
+        assert (need["required_level"], need["assessed_level"], need["gap"], need["priority"]) == (3, 1, 2, 3.0)
+        assert need["status"] == "open"
+
+        topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+        (record,) = wait_for_records(infra.kafka_bootstrap_servers, topic, lambda r: r.key == NURSE)
+        payload = json.loads(record.value)
+        assert payload["need_id"] == "2027-199002202015032001-M.05"
+        assert payload["supervisor_nip"] == HEAD and payload["unit_code"] == UNIT
+        assert payload["priority_parts"] == {"gap": 2.0, "competency_weight": 1.0, "front_line_factor": 1.5}
+        assert record.headers["ce_type"] == NEED_IDENTIFIED.type
+        assert record.headers["ce_subject"] == NURSE
+
+
+def test_rerunning_the_analysis_on_unchanged_data_announces_nothing_new(run_service, admin, infra, namespace):
+    topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        assess(needs, admin, 1)
+        wait_for_records(infra.kafka_bootstrap_servers, topic, lambda r: r.key == NURSE)
+        assess(needs, admin, 1)  # the same assessment again
+        assess(needs, admin, 3, source="self", on="2027-05-01")  # a self-assessment does not outrank the centre
+        # A newer assessment-centre result changes the gap: that is announced, superseding the first.
+        changed = assess(needs, admin, 2, on="2027-06-01")["need"]
+        assert (changed["gap"], changed["priority"]) == (1, 1.5)
+        records = wait_for_records(infra.kafka_bootstrap_servers, topic, lambda r: r.key == NURSE, count=2)
+    assert [json.loads(r.value)["gap"] for r in records] == [2, 1]
+    assert len({r.headers["ce_id"] for r in records}) == 2
+    assert len(read_topic(infra.kafka_bootstrap_servers, topic)) == 2
+
+
+def test_meeting_the_standard_resolves_the_need(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        assess(needs, admin, 1)
+        resolved = assess(needs, admin, 3, on="2027-09-01")["need"]
+        assert resolved["status"] == "resolved"
+        open_needs = needs.get("/needs", params={"status": "open"}, headers=admin).json()
+        assert open_needs["total"] == 0
+
+
+def test_a_wrong_nip_is_refused_with_the_part_that_is_wrong(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        body = {"name": "Salah NIP", "unit_code": UNIT, "position_code": "PERAWAT"}
+        response = needs.put("/employees/199002202015033001", json=body, headers=admin)
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "invalid_nip.gender"
+        assert error["message"] == "Digit 15 (3) harus 1 (laki-laki) atau 2 (perempuan)."
+        assert needs.get("/employees/199002202015033001", headers=admin).status_code == 404
+
+
+def test_staff_may_read_but_only_bkpsdm_may_change_master_data(run_service, admin):
+    nurse = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        assert needs.get(f"/units/{UNIT}", headers=nurse).json()["front_line"] is True
+        refused = needs.put("/units/X", json={"name": "X", "kind": "opd"}, headers=nurse)
+        assert refused.status_code == 403
+        assert needs.get("/units/X", headers=admin).status_code == 404
+        position = needs.get("/positions/PERAWAT", headers=nurse).json()
+        assert position["required_levels"]["M.05"] == 3 and position["required_levels"]["M.01"] == 2
+
+
+def test_an_employee_sees_only_their_own_needs(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        assess(needs, admin, 1)
+        other = bearer("198208082008011002", Role.EMPLOYEE, unit="PKM-TELADAN")
+        assert needs.get("/needs", params={"nip": NURSE}, headers=other).json()["total"] == 0
+        own = needs.get("/needs", headers=bearer(NURSE, Role.EMPLOYEE, unit=UNIT)).json()
+        assert [n["competency_code"] for n in own["items"]] == ["M.05"]
+        assert needs.get("/needs/2027-199002202015032001-M.05", headers=other).status_code == 403

@@ -1,0 +1,74 @@
+"""The embedded outbox on the real database: state and events in one write, stale writers refused."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.needs.documents import NeedDocument
+from services.needs.settings import NeedsSettings
+from shared.events import NEED_IDENTIFIED
+from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
+from shared.persistence import connect_database, disconnect_database
+from tests.support.events import need_payload
+
+
+@pytest.fixture
+def needs_db(infra, namespace):
+    settings = NeedsSettings(mongodb_uri=infra.mongodb_uri, mongodb_database=f"{namespace}_needs")
+    connect_database(settings)
+    yield NeedDocument._get_collection()
+    disconnect_database(settings)
+
+
+def new_need(**fields):
+    now = datetime.now(UTC)
+    base = {
+        "id": "2027-199002202015032001-M.05",
+        "nip": "199002202015032001",
+        "unit_code": "PKM-PADANGBULAN",
+        "competency_code": "M.05",
+        "competency_name": "Pelayanan Publik",
+        "gap": 2,
+        "priority": 3.0,
+        "source": "competency_gap",
+        "fiscal_year": 2027,
+        "status": "open",
+        "identified_at": now,
+        "updated_at": now,
+    }
+    return NeedDocument(**(base | fields))
+
+
+def event():
+    return new_event(NEED_IDENTIFIED, need_payload(), subject="199002202015032001")
+
+
+def test_state_and_its_events_are_stored_in_one_document(needs_db):
+    need = new_need()
+    commit(need, [event()])
+    stored = needs_db.find_one({"_id": need.id})
+    assert stored["gap"] == 2 and stored["version"] == 1
+    assert stored["outbox_pending"] is True
+    assert [e["topic"] for e in stored["outbox"]] == [NEED_IDENTIFIED.topic]
+    assert stored["outbox"][0]["headers"]["ce_type"] == NEED_IDENTIFIED.type
+
+
+def test_a_writer_holding_a_stale_copy_is_refused_and_writes_nothing(needs_db):
+    commit(new_need())
+    first = NeedDocument.objects.get(id="2027-199002202015032001-M.05")
+    second = NeedDocument.objects.get(id="2027-199002202015032001-M.05")
+    first.gap = 1
+    commit(first, [event()])
+    second.gap = 3
+    with pytest.raises(ConcurrentUpdate):
+        commit(second, [event()])
+    stored = needs_db.find_one({"_id": first.id})
+    assert (stored["gap"], stored["version"], len(stored["outbox"])) == (1, 2, 1)
+
+
+def test_a_field_cleared_in_the_state_is_removed_from_the_document(needs_db):
+    need = new_need(supervisor_nip="197911232006041003")
+    commit(need)
+    need.supervisor_nip = None
+    commit(need)
+    assert "supervisor_nip" not in needs_db.find_one({"_id": need.id})

@@ -1,0 +1,47 @@
+"""A small, hand-checkable slice of Medan for tests: one puskesmas, its head and a nurse."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+NURSE = "199002202015032001"
+HEAD = "197911232006041003"
+UNIT = "PKM-PADANGBULAN"
+
+
+def load_puskesmas(needs: TestClient, admin: dict[str, str]) -> None:
+    """PUT the master data the needs scenarios use; fails loudly if any call is refused."""
+    calls = [
+        ("/units/DINKES", {"name": "Dinas Kesehatan", "kind": "opd"}),
+        (
+            f"/units/{UNIT}",
+            {"name": "Puskesmas Padang Bulan", "kind": "puskesmas", "parent_code": "DINKES", "front_line": True},
+        ),
+        ("/positions/KAPUS", {"title": "Kepala Puskesmas", "type": "pengawas", "standard": {"M.05": 3}}),
+        (
+            "/positions/PERAWAT",
+            {"title": "Perawat Ahli Pertama", "type": "fungsional", "standard": {"M.05": 3, "M.03": 2}},
+        ),
+        (f"/employees/{HEAD}", {"name": "dr. Ahmad Nasution", "unit_code": UNIT, "position_code": "KAPUS"}),
+        (
+            f"/employees/{NURSE}",
+            {"name": "Siti Rahmawati", "unit_code": UNIT, "position_code": "PERAWAT", "supervisor_nip": HEAD},
+        ),
+    ]
+    for path, body in calls:
+        response = needs.put(path, json=body, headers=admin)
+        assert response.status_code == 200, (path, response.text)
+
+
+def program_body(competencies: dict[str, int], **extra: object) -> dict[str, object]:
+    return {
+        "title": "Pelatihan Pelayanan Prima",
+        "form": "training",
+        "competencies": competencies,
+        "jp": 24,
+        "provider": "BPSDM Provinsi Sumatera Utara",
+        "cost_per_participant": 2_500_000,
+        "min_attendance_pct": 90,
+        "passing_score": 70,
+        **extra,
+    }
