@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure without Docker: Apache Kafka (KRaft) from Maven Central jars on the machine's
-# Java, and FerretDB (MongoDB wire protocol, SQLite backend) built from the Go module proxy.
+# Java, and FerretDB (MongoDB wire protocol) built from the Go module proxy, storing into a private
+# PostgreSQL cluster from Debian's packages (FERRETDB_HANDLER=sqlite uses SQLite files instead).
 #
 #   infra/local.sh install   resolve Kafka jars and build FerretDB (cached)
 #   infra/local.sh up        install, then start both and wait until they answer (idempotent)
@@ -19,12 +20,15 @@ KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_HEAP=${KAFKA_HEAP:-1g}
 MONGODB_HOST=${MONGODB_HOST:-127.0.0.1}
 MONGODB_PORT=${MONGODB_PORT:-27017}
-FERRETDB_HANDLER=${FERRETDB_HANDLER:-sqlite}
-FERRETDB_POSTGRESQL_URL=${FERRETDB_POSTGRESQL_URL:-}
+# PostgreSQL is FerretDB v1's main backend and, measured here, ~10x faster than SQLite on updates at
+# a few thousand documents per collection (FerretDB's SQLite backend scans the table for every update).
+FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
+PG_PORT=${FERRETDB_PG_PORT:-54329}
 START_TIMEOUT=${INFRA_START_TIMEOUT:-120}
 
 kafka_dir=$INFRA_DIR/kafka
 fdb_dir=$INFRA_DIR/ferretdb
+pg_dir=$INFRA_DIR/postgres
 bin_dir=$INFRA_DIR/bin
 
 say() { printf '[infra] %s\n' "$*" >&2; }
@@ -81,6 +85,55 @@ wait_for() {
   say "$what is ready"
 }
 
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to Debian's postgres user.
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+install_postgres() {
+  [[ $FERRETDB_HANDLER == postgresql ]] || return 0
+  [[ -n $(pg_bin) ]] && return 0
+  [[ $(id -u) == 0 ]] || die "PostgreSQL server binaries not found: apt-get install postgresql (or FERRETDB_HANDLER=sqlite)"
+  say "installing PostgreSQL from Debian's packages..."
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >"$INFRA_DIR/apt.log" 2>&1 ||
+    die "apt-get install postgresql failed; see $INFRA_DIR/apt.log"
+}
+
+pg_running() { [[ -f $pg_dir/data/postmaster.pid ]] && as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; }
+
+start_postgres() {
+  [[ $FERRETDB_HANDLER == postgresql ]] || return 0
+  local bin; bin=$(pg_bin)
+  if pg_running; then return; fi
+  mkdir -p "$pg_dir"
+  if [[ $(id -u) == 0 ]]; then
+    chown postgres "$pg_dir"
+    runuser -u postgres -- test -w "$pg_dir" ||
+      die "the postgres user cannot reach $pg_dir (a parent folder is not searchable); set INFRA_DIR elsewhere"
+  fi
+  if [[ ! -f $pg_dir/data/PG_VERSION ]]; then
+    say "creating the PostgreSQL cluster for FerretDB"
+    as_pg "$bin/initdb" -D "$pg_dir/data" -U ferretdb --auth=trust --encoding=UTF8 --no-locale \
+      >"$pg_dir/initdb.log" 2>&1 || die "initdb failed; see $pg_dir/initdb.log"
+  fi
+  say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  # synchronous_commit=off: a crash may lose the last few milliseconds of commits, never corrupts.
+  as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t "$START_TIMEOUT" \
+    -o "-p $PG_PORT -k $pg_dir -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
+    start >/dev/null || die "PostgreSQL did not start; see $pg_dir/postgres.log"
+  if ! as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U ferretdb -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" | grep -q 1; then
+    as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U ferretdb -E UTF8 -T template0 ferretdb ||
+      die "creating the ferretdb database failed"
+  fi
+}
+
+stop_postgres() {
+  pg_running || return 0
+  say "stopping PostgreSQL"
+  as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
+}
+
 start_kafka() {
   local pidfile=$kafka_dir/kafka.pid pid cp log before
   if pid=$(running_pid "$pidfile" kafka.Kafka); then
@@ -107,10 +160,12 @@ start_kafka() {
   setsid nohup java "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
     "-Dlog4j2.configurationFile=$repo/infra/kafka/log4j2.properties" "-Dkafka.logs.dir=$kafka_dir/logs" \
     -cp "$cp" kafka.Kafka "$kafka_dir/server.properties" >"$kafka_dir/logs/stdout.log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  wait_for "Kafka" "tail -n +$((before + 1)) '$log' 2>/dev/null | grep -q 'Kafka Server started' || ! running_pid '$pidfile' kafka.Kafka >/dev/null" ||
+  pid=$!
+  echo $pid >"$pidfile"
+  # (kill -0, not the command-line marker: right after the fork the child has not exec'd java yet)
+  wait_for "Kafka" "tail -n +$((before + 1)) '$log' 2>/dev/null | grep -q 'Kafka Server started' || ! kill -0 $pid 2>/dev/null" ||
     die "Kafka did not start within ${START_TIMEOUT}s; see $log"
-  running_pid "$pidfile" kafka.Kafka >/dev/null || die "Kafka exited at startup; see $log and $kafka_dir/logs/stdout.log"
+  kill -0 "$pid" 2>/dev/null || die "Kafka exited at startup; see $log and $kafka_dir/logs/stdout.log"
 }
 
 start_ferretdb() {
@@ -125,12 +180,13 @@ start_ferretdb() {
   mkdir -p "$fdb_dir/data"
   say "starting FerretDB ($FERRETDB_HANDLER) on $MONGODB_HOST:$MONGODB_PORT"
   setsid nohup "$bin_dir/ferretdb-local" -listen-addr "$MONGODB_HOST:$MONGODB_PORT" -handler "$FERRETDB_HANDLER" \
-    -sqlite-url "file:$fdb_dir/data/" -postgresql-url "$FERRETDB_POSTGRESQL_URL" -log-level warn \
+    -sqlite-url "file:$fdb_dir/data/" -postgresql-url "postgres://ferretdb@127.0.0.1:$PG_PORT/ferretdb" -log-level warn \
     >"$fdb_dir/ferretdb.log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  wait_for "FerretDB" "port_open '$MONGODB_HOST' '$MONGODB_PORT' || ! running_pid '$pidfile' ferretdb-local >/dev/null" ||
+  pid=$!
+  echo $pid >"$pidfile"
+  wait_for "FerretDB" "port_open '$MONGODB_HOST' '$MONGODB_PORT' || ! kill -0 $pid 2>/dev/null" ||
     die "FerretDB did not start within ${START_TIMEOUT}s; see $fdb_dir/ferretdb.log"
-  running_pid "$pidfile" ferretdb-local >/dev/null || die "FerretDB exited at startup; see $fdb_dir/ferretdb.log"
+  kill -0 "$pid" 2>/dev/null || die "FerretDB exited at startup; see $fdb_dir/ferretdb.log"
 }
 
 stop_one() {
@@ -159,14 +215,19 @@ status_one() {
 }
 
 case ${1:-up} in
-  install) install_kafka; install_ferretdb ;;
-  up) install_kafka; install_ferretdb; start_ferretdb; start_kafka ;;
+  install) install_kafka; install_ferretdb; install_postgres ;;
+  up) install_kafka; install_ferretdb; install_postgres; start_postgres; start_ferretdb; start_kafka ;;
   down)
     stop_one Kafka "$kafka_dir/kafka.pid" kafka.Kafka
-    stop_one FerretDB "$fdb_dir/ferretdb.pid" ferretdb-local ;;
+    stop_one FerretDB "$fdb_dir/ferretdb.pid" ferretdb-local
+    stop_postgres ;;
   status)
     status_one kafka "$kafka_dir/kafka.pid" kafka.Kafka "$KAFKA_HOST" "$KAFKA_PORT"
-    status_one ferretdb "$fdb_dir/ferretdb.pid" ferretdb-local "$MONGODB_HOST" "$MONGODB_PORT" ;;
-  clean) "$0" down; rm -rf "$kafka_dir/data" "$kafka_dir/logs" "$fdb_dir/data" ;;
+    status_one ferretdb "$fdb_dir/ferretdb.pid" ferretdb-local "$MONGODB_HOST" "$MONGODB_PORT"
+    if [[ $FERRETDB_HANDLER == postgresql ]]; then
+      if pg_running; then printf '%-9s running   %-11s 127.0.0.1:%s (FerretDB storage)\n' postgres "" "$PG_PORT"
+      else printf '%-9s stopped   %-11s 127.0.0.1:%s\n' postgres "" "$PG_PORT"; fi
+    fi ;;
+  clean) "$0" down; rm -rf "$kafka_dir/data" "$kafka_dir/logs" "$fdb_dir/data" "$pg_dir" ;;
   *) die "usage: $0 install|up|down|status|clean" ;;
 esac

@@ -7,7 +7,7 @@ import pytest
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED
-from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
+from shared.messaging.outbox import ConcurrentUpdate, OutboxRelay, commit, new_event
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_payload
 
@@ -72,3 +72,16 @@ def test_a_field_cleared_in_the_state_is_removed_from_the_document(needs_db):
     need.supervisor_nip = None
     commit(need)
     assert "supervisor_nip" not in needs_db.find_one({"_id": need.id})
+
+
+def test_an_event_appended_while_the_relay_publishes_is_kept_for_the_next_round(needs_db):
+    need = new_need()
+    commit(need, [event()])
+    read_by_relay = needs_db.find_one({"_id": need.id}, {"outbox": 1, "version": 1})
+    need.gap = 1
+    later = event()
+    commit(need, [later])  # lands between the relay's read and its clean-up
+    OutboxRelay._clear(needs_db, [read_by_relay])
+    stored = needs_db.find_one({"_id": need.id})
+    assert [e["event_id"] for e in stored["outbox"]] == [later.event_id]
+    assert stored["outbox_pending"] is True

@@ -110,7 +110,7 @@ def _containers() -> Iterator[Endpoints]:
     # The broker advertises the host port, so the container port is bound to the same number.
     port = _free_port()
     kafka = (
-        DockerContainer("apache/kafka:4.1.1")
+        DockerContainer("apache/kafka:4.4.0")
         .with_bind_ports(port, port)
         .with_envs(
             KAFKA_NODE_ID="1",

@@ -1,0 +1,33 @@
+"""``make bench``: run every benchmark against the running Kafka and database, print and save figures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import outbox
+
+RESULTS = Path(__file__).with_name("results")
+
+
+def main() -> int:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    mongo = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017")
+    events = int(os.environ.get("BENCH_EVENTS", "2000"))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"machine: {machine}; Kafka {kafka}; database {mongo}")
+    result = asyncio.run(outbox.run(kafka, mongo, events))
+    result |= {"machine": machine, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "outbox.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written: {RESULTS / 'outbox.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

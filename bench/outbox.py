@@ -1,0 +1,142 @@
+"""State write + event publication: our outbox path against raw pymongo + aiokafka in the same run.
+
+- raw bulk:        one insert_many of N documents, then N sends awaited together (the ceiling)
+- raw per record:  insert_one + send-and-wait per event, the shape a request handler has
+- outbox:          shared.messaging.outbox.commit() per aggregate (state and event in one write), then
+                   the relay publishing and clearing what is pending (what the services do)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+from pymongo import MongoClient
+
+from services.needs.documents import NeedDocument
+from services.needs.settings import NeedsSettings
+from shared.events import NEED_IDENTIFIED, build_record
+from shared.messaging.outbox import OutboxRelay, commit
+from shared.messaging.topics import Naming, ensure_topics
+from shared.persistence import connect_database, disconnect_database
+from tests.support.events import need_payload
+
+NIP = "199002202015032001"
+
+
+def _records(n: int) -> list[Any]:
+    payload = need_payload()
+    return [build_record(NEED_IDENTIFIED, payload, subject=NIP) for _ in range(n)]
+
+
+async def _raw(kafka: str, mongo: str, db: str, topic: str, n: int, *, bulk: bool) -> float:
+    records = _records(n)
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo)
+    coll = client[db][f"raw_{'bulk' if bulk else 'single'}"]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        docs = [{"_id": r.event_id, "gap": 2, "value": r.value.decode()} for r in records]
+        if bulk:
+            await asyncio.to_thread(coll.insert_many, docs)
+            futures = [
+                await producer.send(
+                    topic, r.value, key=r.key.encode(), headers=[(k, v.encode()) for k, v in r.headers.items()]
+                )
+                for r in records
+            ]
+            await asyncio.gather(*futures)
+        else:
+            for doc, r in zip(docs, records, strict=True):
+                await asyncio.to_thread(coll.insert_one, doc)
+                await producer.send_and_wait(
+                    topic, r.value, key=r.key.encode(), headers=[(k, v.encode()) for k, v in r.headers.items()]
+                )
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+        client.close()
+
+
+async def _outbox(kafka: str, naming: Naming, n: int) -> float:
+    from datetime import UTC, datetime
+
+    broker = KafkaBroker(kafka, acks="all", enable_idempotence=True)
+    relay = OutboxRelay(
+        broker,
+        [NeedDocument],
+        service="bench",
+        naming=naming,
+        registry=CollectorRegistry(),
+        poll_interval_s=0.1,
+        batch_size=500,
+    )
+    await broker.start()
+    try:
+        records = _records(n)
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+
+        def write_all() -> None:
+            for i, record in enumerate(records):
+                need = NeedDocument(
+                    id=f"need-{i}",
+                    nip=NIP,
+                    unit_code="PKM-PADANGBULAN",
+                    competency_code="M.05",
+                    competency_name="Pelayanan Publik",
+                    gap=2,
+                    priority=3.0,
+                    source="competency_gap",
+                    fiscal_year=2027,
+                    status="open",
+                    identified_at=now,
+                    updated_at=now,
+                )
+                commit(need, [record])
+
+        await asyncio.to_thread(write_all)
+        while await relay.run_once():
+            pass
+        return time.perf_counter() - started
+    finally:
+        await broker.stop()
+
+
+async def run(kafka: str, mongo: str, n: int) -> dict[str, Any]:
+    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    naming = Naming(namespace)
+    topic = naming(NEED_IDENTIFIED.topic)
+    ensure_topics(kafka, [topic], partitions=3, replication_factor=1, retention_ms=3_600_000)
+    settings = NeedsSettings(mongodb_uri=mongo, mongodb_database=f"{namespace}_needs")
+    connect_database(settings)
+    try:
+        raw_bulk = await _raw(kafka, mongo, f"{namespace}_raw", topic, n, bulk=True)
+        raw_single = await _raw(kafka, mongo, f"{namespace}_raw", topic, n, bulk=False)
+        ours = await _outbox(kafka, naming, n)
+    finally:
+        disconnect_database(settings)
+        client: MongoClient[dict[str, Any]] = MongoClient(mongo)
+        for name in client.list_database_names():
+            if name.startswith(namespace):
+                client.drop_database(name)
+        client.close()
+
+    rate = {k: n / v for k, v in {"raw_bulk": raw_bulk, "raw_per_record": raw_single, "outbox": ours}.items()}
+    print(f"\nstate write + event publication, {n} events")
+    print(f"{'path':<16}{'events/s':>12}{'vs raw bulk':>14}{'vs raw per record':>20}")
+    for name, r in rate.items():
+        print(f"{name:<16}{r:>12.0f}{r / rate['raw_bulk']:>14.2f}{r / rate['raw_per_record']:>20.2f}")
+    return {
+        "benchmark": "outbox",
+        "events": n,
+        "events_per_s": rate,
+        "ratio_outbox_vs_raw_bulk": rate["outbox"] / rate["raw_bulk"],
+        "ratio_outbox_vs_raw_per_record": rate["outbox"] / rate["raw_per_record"],
+    }
