@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from mongoengine import Document
-from prometheus_client import CollectorRegistry, Counter, Histogram, make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
@@ -153,7 +153,6 @@ class ServiceRuntime:
         app.include_router(self._health_router())
         for router in routers:
             app.include_router(router)
-        app.mount("/metrics", make_asgi_app(registry=self.registry))
         return app
 
     def _health_router(self) -> APIRouter:
@@ -177,6 +176,10 @@ class ServiceRuntime:
                 {"status": "ok" if ok else "unavailable", "service": self.settings.service_name, "checks": checks},
                 status_code=200 if ok else 503,
             )
+
+        @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+        async def metrics() -> Response:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
         @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's events")
         async def asyncapi() -> dict[str, Any]:
@@ -208,7 +211,7 @@ class ServiceRuntime:
             route = request.scope.get("route")
             # The route template, not the raw path, keeps label cardinality bounded.
             path = getattr(route, "path", "unmatched")
-            if not path.startswith("/metrics"):
+            if path != "/metrics":
                 requests.labels(service, request.method, path, str(response.status_code)).inc()
                 latency.labels(service, request.method, path).observe(time.perf_counter() - started)
             response.headers[CORRELATION_HEADER] = correlation_id

@@ -12,6 +12,7 @@ from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.demo import HEAD, NURSE, UNIT, program_body
 from tests.support.kafka import wait_for_records
+from tests.support.metrics import sample
 from tests.support.waiting import eventually
 
 
@@ -133,3 +134,19 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
         assert record.headers["ce_subject"] == NURSE
         assert record.headers["content-type"] == "application/json"
         jsonschema.validate(json.loads(record.value), contract.json_schema())
+
+    # 7. operations see it too: the consumer and HTTP metrics on each service's /metrics
+    metrics = http.get(f"{training}/metrics").text
+    handled = sample(metrics, "faststream_received_processed_messages_total", app_name="training", status="acked")
+    assert handled >= 1
+    completions = sample(
+        metrics,
+        "http_requests_total",
+        service="training",
+        method="POST",
+        route="/enrolments/{enrolment_id}/completion",
+        status="200",
+    )
+    assert completions == 2
+    published = sample(metrics, "outbox_events_published_total", service="training", topic=PROGRAM_COMPLETED.topic)
+    assert published == 1

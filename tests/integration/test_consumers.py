@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource, build_record
 from tests.support.demo import HEAD, NURSE, UNIT, program_body
 from tests.support.kafka import publish_raw, wait_for_records
+from tests.support.metrics import sample
 from tests.support.waiting import eventually
 
 
@@ -43,11 +44,9 @@ def enrolments(training, admin, **params):
     return training.get("/enrolments", params=params, headers=admin).json()
 
 
-def metric(client, line_start):
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith(line_start):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+def consumed(client, outcome):
+    text = client.get("/metrics").text
+    return sample(text, "events_consumed_total", consumer="place-needs", event_type="NeedIdentified", outcome=outcome)
 
 
 def test_the_same_event_delivered_twice_has_one_effect(run_service, admin, infra, namespace):
@@ -59,10 +58,8 @@ def test_the_same_event_delivered_twice_has_one_effect(run_service, admin, infra
         # A later announcement of the same need (new event id) does not place the person twice either.
         send(infra, namespace, need_event(), ce_id="another-announcement-of-the-same-need")
 
-        duplicate = 'events_consumed_total{consumer="place-needs",event_type="NeedIdentified",outcome="duplicate"'
-        applied = 'events_consumed_total{consumer="place-needs",event_type="NeedIdentified",outcome="applied"'
-        eventually(lambda: metric(training, duplicate) + metric(training, applied) >= 3, what="three deliveries")
-        assert metric(training, duplicate) == 1.0
+        eventually(lambda: consumed(training, "duplicate") + consumed(training, "applied") >= 3, what="3 deliveries")
+        assert consumed(training, "duplicate") == 1.0
         result = enrolments(training, admin, nip=NURSE)
         assert result["total"] == 1
         (enrolment,) = result["items"]
