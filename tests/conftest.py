@@ -65,6 +65,8 @@ def service_env(infra: Endpoints, namespace: str) -> dict[str, str]:
         "CONSUMER_RETRY_BACKOFF_S": "0.05",
         "KAFKA_GRACEFUL_TIMEOUT_S": "5",
         "LOG_LEVEL": "WARNING",
+        # The periodic JP check would race the tests' own data; the JP tests trigger it explicitly.
+        "JP_CHECK_ENABLED": "false",
     }
 
 

@@ -14,6 +14,7 @@ from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
     EmployeeDocument,
+    JpLedgerDocument,
     NeedDocument,
     PositionDocument,
     UnitDocument,
@@ -106,6 +107,8 @@ class AssessmentOut(BaseModel):
 
 class NeedOut(BaseModel):
     need_id: str
+    recommended_form: str | None = None
+    reason: str | None = None
     nip: str | None
     unit_code: str
     competency_code: str
@@ -118,6 +121,52 @@ class NeedOut(BaseModel):
     source: str
     fiscal_year: int
     status: str
+
+
+class PerformanceIn(Strict):
+    nip: str
+    fiscal_year: int = Field(ge=2000, le=2100)
+    target: float = Field(gt=0, description="SKP target")
+    realisation: float = Field(ge=0, description="SKP realisation, in the target's unit")
+
+
+class SkmIn(Strict):
+    fiscal_year: int = Field(ge=2000, le=2100)
+    respondents: int = Field(ge=1)
+    nrr: dict[str, float] = Field(description="Mean answer (1-4) per element U1..U9")
+
+    @field_validator("nrr")
+    @classmethod
+    def _elements(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != set(domain.SKM_ELEMENTS):
+            raise ValueError(f"give exactly the nine elements {', '.join(domain.SKM_ELEMENTS)}")
+        if any(not 1 <= x <= 4 for x in v.values()):
+            raise ValueError("each mean answer (NRR) is between 1 and 4")
+        return v
+
+
+class SkmOut(BaseModel):
+    unit_code: str
+    fiscal_year: int
+    ikm: float
+    band: str
+    element_scores: dict[str, float]
+    needs: list[NeedOut]
+
+
+class JpCheckIn(Strict):
+    fiscal_year: int = Field(ge=2000, le=2100)
+    unit_code: str | None = None
+
+
+class JpLedgerOut(BaseModel):
+    nip: str
+    fiscal_year: int
+    total_jp: int
+    counted_jp: int
+    minimum_jp: int
+    shortfall_jp: int
+    entries: list[dict[str, object]]
 
 
 class AssessmentResult(BaseModel):
@@ -172,6 +221,8 @@ def _need(d: NeedDocument) -> NeedOut:
         source=d.source,
         fiscal_year=d.fiscal_year,
         status=d.status,
+        recommended_form=d.recommended_form,
+        reason=d.reason,
     )
 
 
@@ -283,6 +334,61 @@ def build_router(service: NeedsService) -> APIRouter:
                 nip=a.nip, competency_code=a.competency_code, level=a.level, source=a.source, assessed_on=a.assessed_on
             ),
             need=_need(outcome.need) if outcome.need else None,
+        )
+
+    @router.post(
+        "/performance",
+        tags=["assessments"],
+        status_code=201,
+        summary="Record SKP target and realisation; the employee's needs of that year are re-scored",
+    )
+    def post_performance(body: PerformanceIn, _: Assessor) -> list[NeedOut]:
+        needs = service.record_performance(_valid_nip(body.nip), body.fiscal_year, body.target, body.realisation)
+        return [_need(n) for n in needs]
+
+    @router.post(
+        "/units/{code}/skm",
+        tags=["needs"],
+        status_code=201,
+        summary="Record a unit's public-satisfaction survey (SKM); weak results raise unit needs",
+    )
+    def post_skm(code: Code, body: SkmIn, _: Admin) -> SkmOut:
+        result, needs = service.record_skm(code, body.fiscal_year, body.nrr, body.respondents)
+        return SkmOut(
+            unit_code=result.unit_code,
+            fiscal_year=result.fiscal_year,
+            ikm=result.ikm,
+            band=result.band,
+            element_scores={e: round(v * 25, 2) for e, v in sorted(result.nrr.items())},
+            needs=[_need(n) for n in needs],
+        )
+
+    @router.post(
+        "/analysis/jp-shortfall",
+        tags=["needs"],
+        summary="Raise a need for everyone below the year's JP minimum (also runs periodically)",
+    )
+    def post_jp_check(body: JpCheckIn, _: Admin) -> dict[str, int]:
+        return service.check_jp(body.fiscal_year, body.unit_code)
+
+    @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
+    def get_jp_ledger(nip: str, fiscal_year: int, who: CurrentPrincipal) -> JpLedgerOut:
+        if nip != who.nip and not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
+            raise ApiError(
+                403, "forbidden", "Anda tidak berhak melihat catatan JP ini.", "You may not see this JP record."
+            )
+        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
+        total = ledger.total_jp if ledger else 0
+        rule = service.jp_rule(employee.employment_type)
+        return JpLedgerOut(
+            nip=nip,
+            fiscal_year=fiscal_year,
+            total_jp=total,
+            counted_jp=rule.counted(total),
+            minimum_jp=rule.minimum,
+            shortfall_jp=rule.shortfall(total),
+            entries=list(ledger.entries) if ledger else [],
         )
 
     @router.get("/needs", tags=["needs"], summary="Needs, highest priority first")

@@ -1,29 +1,39 @@
-"""Use cases of the needs service: master data, assessments and the needs they reveal.
+"""Use cases of the needs service: assessments, performance, the JP ledger, survey results and
+evaluation follow-ups, and the needs they reveal.
 
 Each use case loads what it needs, asks the pure rules in ``domain`` for the decision, and writes the
-result together with the events announcing it (``shared.messaging.outbox.commit``).
+result together with the events announcing it (``shared.messaging.outbox.commit``). Every source ends
+in ``_open`` or ``_resolve``, so a need is announced the same way whatever raised it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from services.needs import domain
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
     EmployeeDocument,
+    JpLedgerDocument,
     NeedDocument,
+    PerformanceDocument,
     PositionDocument,
+    SkmResultDocument,
     UnitDocument,
 )
-from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource
+from shared.events import NEED_IDENTIFIED, EvaluationSubmitted, EventContext, NeedIdentified, ProgramCompleted
 from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
 from shared.persistence import get_or_404, levels_from_documents
 
+log = logging.getLogger(__name__)
+
 Notify = Callable[[], None]
+T = TypeVar("T")
 
 
 def seed_standard_competencies() -> None:
@@ -50,40 +60,141 @@ class AssessmentOutcome:
     need: NeedDocument | None
 
 
+@dataclass(frozen=True)
+class NeedsRules:
+    """The configurable policy of the analysis (see README, "How a need's priority is made")."""
+
+    priority: domain.PriorityPolicy
+    jp_rules: dict[str, domain.JpRule]
+    skm: domain.SkmPolicy
+    # A need already announced is announced again only if its priority moves at least this much.
+    priority_announce_delta: float = 0.5
+
+
+def _retrying(action: Callable[[], T]) -> T:
+    """Run a read-decide-write again when another writer got there first (optimistic concurrency)."""
+    for _ in range(4):
+        try:
+            return action()
+        except ConcurrentUpdate:
+            continue
+    return action()
+
+
+def _spec_of(need: NeedDocument) -> domain.NeedSpec:
+    return domain.NeedSpec(
+        need_id=need.id,
+        nip=need.nip,
+        unit_code=need.unit_code,
+        competency_code=need.competency_code,
+        competency_name=need.competency_name,
+        source=need.source,
+        fiscal_year=need.fiscal_year,
+        priority=need.priority,
+        priority_parts=dict(need.priority_parts),
+        gap=need.gap,
+        required_level=need.required_level,
+        assessed_level=need.assessed_level,
+        recommended_form=need.recommended_form,
+        reason=need.reason,
+    )
+
+
 class NeedsService:
-    def __init__(self, *, policy: domain.PriorityPolicy, notify: Notify) -> None:
-        self.policy = policy
+    def __init__(self, *, rules: NeedsRules, notify: Notify) -> None:
+        self.rules = rules
         self.notify = notify
+
+    # --- the lifecycle every source shares -------------------------------------------------------
+
+    def _open(self, spec: domain.NeedSpec, employee: EmployeeDocument | None = None) -> NeedDocument:
+        """Open the need, or update it if what the source says now differs materially; else nothing."""
+
+        def attempt() -> NeedDocument:
+            need = NeedDocument.objects(id=spec.need_id).first()
+            if (
+                need is not None
+                and need.status == "open"
+                and not _spec_of(need).differs_materially(spec, self.rules.priority_announce_delta)
+            ):
+                return need  # re-running an analysis on unchanged data announces nothing new
+            now = datetime.now(UTC)
+            need = need or NeedDocument(id=spec.need_id, identified_at=now)
+            need.nip = spec.nip
+            need.unit_code = spec.unit_code
+            need.supervisor_nip = employee.supervisor_nip if employee else None
+            need.position_code = employee.position_code if employee else None
+            need.competency_code = spec.competency_code
+            need.competency_name = spec.competency_name
+            need.required_level = spec.required_level
+            need.assessed_level = spec.assessed_level
+            need.gap = spec.gap
+            need.priority = spec.priority
+            need.priority_parts = spec.priority_parts
+            need.source = spec.source
+            need.fiscal_year = spec.fiscal_year
+            need.recommended_form = spec.recommended_form
+            need.reason = spec.reason
+            need.status = "open"
+            need.updated_at = now
+            commit(need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=spec.nip or spec.unit_code)])
+            self.notify()
+            return need
+
+        return _retrying(attempt)
+
+    def _resolve(self, need_id: str) -> NeedDocument | None:
+        def attempt() -> NeedDocument | None:
+            need = NeedDocument.objects(id=need_id).first()
+            if need is not None and need.status == "open":
+                need.status = "resolved"
+                need.updated_at = datetime.now(UTC)
+                commit(need)
+            return need
+
+        return _retrying(attempt)
+
+    def _front_line(self, unit_code: str) -> bool:
+        unit = UnitDocument.objects(code=unit_code).first()
+        return bool(unit and unit.front_line)
+
+    # --- competency gaps -------------------------------------------------------------------------
 
     def record_assessment(self, cmd: RecordAssessment) -> AssessmentOutcome:
         employee = get_or_404(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
         get_or_404(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
         # and the analysis below runs again, so the need and its event are never left half-done.
-        AssessmentDocument.objects(
-            nip=cmd.nip, competency_code=cmd.competency_code, source=cmd.source.value, assessed_on=cmd.assessed_on
-        ).update_one(
+        key = {
+            "nip": cmd.nip,
+            "competency_code": cmd.competency_code,
+            "source": cmd.source.value,
+            "assessed_on": cmd.assessed_on,
+        }
+        AssessmentDocument.objects(**key).update_one(
             upsert=True, set__level=cmd.level, set__recorded_by=cmd.recorded_by, set__recorded_at=datetime.now(UTC)
         )
-        assessment = AssessmentDocument.objects.get(
-            nip=cmd.nip, competency_code=cmd.competency_code, source=cmd.source.value, assessed_on=cmd.assessed_on
-        )
-        need = self.analyse(employee, cmd.competency_code, today=cmd.assessed_on)
-        return AssessmentOutcome(assessment, need)
+        need = self.analyse(employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on))
+        return AssessmentOutcome(AssessmentDocument.objects.get(**key), need)
 
-    def analyse(self, employee: EmployeeDocument, competency_code: str, *, today: date) -> NeedDocument | None:
+    def record_performance(self, nip: str, fiscal_year: int, target: float, realisation: float) -> list[NeedDocument]:
+        """SKP target vs realisation; the employee's competency needs of that year are re-scored."""
+        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        PerformanceDocument(
+            id=f"{fiscal_year}-{nip}",
+            nip=nip,
+            fiscal_year=fiscal_year,
+            target=target,
+            realisation=realisation,
+            recorded_at=datetime.now(UTC),
+        ).save()
+        codes = sorted(set(AssessmentDocument.objects(nip=nip).distinct("competency_code")))
+        return [n for c in codes if (n := self.analyse(employee, c, fiscal_year=fiscal_year)) is not None]
+
+    def analyse(self, employee: EmployeeDocument, competency_code: str, *, fiscal_year: int) -> NeedDocument | None:
         """Compare the position's standard with the effective assessment; open, update or resolve the need."""
-        for _ in range(5):
-            try:
-                return self._analyse_once(employee, competency_code, today)
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate(f"Need for {employee.nip} / {competency_code}")
-
-    def _analyse_once(self, employee: EmployeeDocument, competency_code: str, today: date) -> NeedDocument | None:
         competency_doc = get_or_404(CompetencyDocument, competency_code, "Kompetensi", "Competency")
         position = get_or_404(PositionDocument, employee.position_code, "Jabatan", "Position")
-        unit = get_or_404(UnitDocument, employee.unit_code, "Unit kerja", "Work unit")
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
         )
@@ -96,52 +207,163 @@ class NeedsService:
                 for a in AssessmentDocument.objects(nip=employee.nip, competency_code=competency_code)
             ]
         )
+        performance = PerformanceDocument.objects(id=f"{fiscal_year}-{employee.nip}").first()
         finding = (
-            domain.analyse_gap(competency, required, assessed, front_line=unit.front_line, policy=self.policy)
+            domain.analyse_gap(
+                competency,
+                required,
+                assessed,
+                front_line=self._front_line(employee.unit_code),
+                policy=self.rules.priority,
+                performance_gap=domain.performance_gap(performance.target, performance.realisation)
+                if performance
+                else 0.0,
+            )
             if required is not None and assessed is not None
             else None
         )
-        fiscal_year = domain.fiscal_year_of(today)
         key = domain.need_id(fiscal_year, employee.nip, competency_code)
-        need = NeedDocument.objects(id=key).first()
-
         if finding is None:
-            if need is not None and need.status == "open":
-                need.status = "resolved"
-                need.updated_at = datetime.now(UTC)
-                commit(need)
-            return need
-
-        unchanged = (
-            need is not None
-            and need.status == "open"
-            and (need.required_level, need.assessed_level, need.gap, need.priority)
-            == (finding.required_level, finding.assessed_level, finding.gap, finding.priority)
+            return self._resolve(key)
+        spec = domain.NeedSpec(
+            need_id=key,
+            nip=employee.nip,
+            unit_code=employee.unit_code,
+            competency_code=competency.code,
+            competency_name=competency.name,
+            source="competency_gap",
+            fiscal_year=fiscal_year,
+            priority=finding.priority,
+            priority_parts=finding.priority_parts,
+            gap=finding.gap,
+            required_level=finding.required_level,
+            assessed_level=finding.assessed_level,
         )
-        if unchanged:
-            return need  # re-running the analysis on unchanged data announces nothing new
+        return self._open(spec, employee)
 
-        now = datetime.now(UTC)
-        if need is None:
-            need = NeedDocument(id=key, identified_at=now)
-        need.nip = employee.nip
-        need.unit_code = employee.unit_code
-        need.supervisor_nip = employee.supervisor_nip
-        need.position_code = employee.position_code
-        need.competency_code = competency.code
-        need.competency_name = competency.name
-        need.required_level = finding.required_level
-        need.assessed_level = finding.assessed_level
-        need.gap = finding.gap
-        need.priority = finding.priority
-        need.priority_parts = finding.priority_parts
-        need.source = NeedSource.COMPETENCY_GAP.value
-        need.fiscal_year = fiscal_year
-        need.status = "open"
-        need.updated_at = now
-        commit(need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=employee.nip)])
-        self.notify()
-        return need
+    # --- the yearly JP minimum -------------------------------------------------------------------
+
+    def jp_rule(self, employment_type: str) -> domain.JpRule:
+        return self.rules.jp_rules.get(employment_type, self.rules.jp_rules["PNS"])
+
+    def on_program_completed(self, event: ProgramCompleted, ctx: EventContext) -> None:
+        """Book the JP of a completion; once the minimum is met, the year's JP need is resolved."""
+        year = event.completed_on.year
+        employee = EmployeeDocument.objects(nip=event.nip).first()
+
+        def attempt() -> JpLedgerDocument:
+            ledger = JpLedgerDocument.objects(id=f"{year}-{event.nip}").first() or JpLedgerDocument(
+                id=f"{year}-{event.nip}", nip=event.nip, unit_code=event.unit_code, fiscal_year=year
+            )
+            # Keyed on the enrolment: a redelivered completion is booked once.
+            if any(e["enrolment_id"] == event.enrolment_id for e in ledger.entries):
+                return ledger
+            ledger.entries.append(
+                {
+                    "enrolment_id": event.enrolment_id,
+                    "program_code": event.program_code,
+                    "jp": event.jp,
+                    "completed_on": event.completed_on.isoformat(),
+                    "event_id": ctx.id,
+                }
+            )
+            ledger.total_jp = sum(e["jp"] for e in ledger.entries)
+            commit(ledger)
+            return ledger
+
+        ledger = _retrying(attempt)
+        rule = self.jp_rule(employee.employment_type if employee else "PNS")
+        if rule.shortfall(ledger.total_jp) == 0:
+            self._resolve(f"{year}-{event.nip}-{domain.JP_COMPETENCY_CODE}")
+
+    def check_jp(self, fiscal_year: int, unit_code: str | None = None) -> dict[str, int]:
+        """Raise a need for every civil servant below the year's minimum; resolve those who met it.
+
+        Reads each collection once and writes only what changes, so a repeated run costs reads only.
+        """
+        employees = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
+        earned = {d["nip"]: d["total_jp"] for d in JpLedgerDocument.objects(fiscal_year=fiscal_year).as_pymongo()}
+        front_line = {u.code: u.front_line for u in UnitDocument.objects.only("code", "front_line")}
+        counts = {"checked": 0, "below_minimum": 0}
+        for employee in employees:
+            counts["checked"] += 1
+            spec = domain.jp_need(
+                self.jp_rule(employee.employment_type),
+                nip=employee.nip,
+                unit_code=employee.unit_code,
+                fiscal_year=fiscal_year,
+                earned=earned.get(employee.nip, 0),
+                front_line=front_line.get(employee.unit_code, False),
+                policy=self.rules.priority,
+            )
+            if spec is None:
+                self._resolve(f"{fiscal_year}-{employee.nip}-{domain.JP_COMPETENCY_CODE}")
+            else:
+                counts["below_minimum"] += 1
+                self._open(spec, employee)
+        return counts
+
+    # --- follow-ups when training does not transfer ----------------------------------------------
+
+    def on_evaluation_submitted(self, event: EvaluationSubmitted, ctx: EventContext) -> None:
+        if not event.struggling_to_apply:
+            return
+        employee = EmployeeDocument.objects(nip=event.nip).first()
+        names = {c.code: c.name for c in CompetencyDocument.objects(code__in=event.competency_codes)}
+        if not event.competency_codes:
+            log.warning("evaluation %s reports a struggle but names no competency", event.evaluation_id)
+            return
+        for code in event.competency_codes:
+            spec = domain.follow_up_need(
+                evaluation_id=event.evaluation_id,
+                nip=event.nip,
+                unit_code=event.unit_code,
+                competency_code=code,
+                competency_name=names.get(code, code),
+                fiscal_year=event.submitted_at.year,
+                barriers=[b.value for b in event.barriers],
+                front_line=self._front_line(event.unit_code),
+                policy=self.rules.priority,
+            )
+            self._open(spec, employee)
+
+    # --- public satisfaction -----------------------------------------------------------------------
+
+    def record_skm(
+        self, unit_code: str, fiscal_year: int, nrr: dict[str, float], respondents: int
+    ) -> tuple[SkmResultDocument, list[NeedDocument]]:
+        unit = get_or_404(UnitDocument, unit_code, "Unit kerja", "Work unit")
+        score = domain.ikm(nrr)
+        result = SkmResultDocument(
+            id=f"{fiscal_year}-{unit_code}",
+            unit_code=unit_code,
+            fiscal_year=fiscal_year,
+            nrr=nrr,
+            respondents=respondents,
+            ikm=score,
+            band=domain.skm_band(score),
+            recorded_at=datetime.now(UTC),
+        )
+        result.save()
+        names = {c.code: c.name for c in CompetencyDocument.objects}
+        specs = domain.skm_needs(
+            nrr,
+            unit_code=unit_code,
+            fiscal_year=fiscal_year,
+            competency_names=names,
+            front_line=unit.front_line,
+            policy=self.rules.priority,
+            skm=self.rules.skm,
+        )
+        raised = [self._open(spec) for spec in specs]
+        # A corrected or repeated survey that no longer shows a weakness resolves what it raised before.
+        kept = {s.need_id for s in specs}
+        for need in NeedDocument.objects(
+            unit_code=unit_code, fiscal_year=fiscal_year, source="public_satisfaction", status="open"
+        ):
+            if need.id not in kept:
+                self._resolve(need.id)
+        return result, raised
 
 
 def need_identified(need: NeedDocument) -> NeedIdentified:
@@ -158,7 +380,9 @@ def need_identified(need: NeedDocument) -> NeedIdentified:
         gap=need.gap,
         priority=need.priority,
         priority_parts=need.priority_parts,
-        source=NeedSource(need.source),
+        source=need.source,
         fiscal_year=need.fiscal_year,
+        recommended_form=need.recommended_form,
+        reason=need.reason,
         identified_at=need.updated_at,
     )

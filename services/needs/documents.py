@@ -11,6 +11,7 @@ from mongoengine import (
     EmbeddedDocumentListField,
     FloatField,
     IntField,
+    ListField,
     StringField,
 )
 
@@ -98,9 +99,63 @@ class NeedDocument(OutboxDocument):
     priority_parts = DictField()
     source = StringField(required=True)
     fiscal_year = IntField(required=True)
+    recommended_form = StringField()
+    reason = StringField()
     status = StringField(required=True, choices=("open", "resolved"))
     identified_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 
 
-ALL_DOCUMENTS = (UnitDocument, CompetencyDocument, PositionDocument, EmployeeDocument, AssessmentDocument, NeedDocument)
+class PerformanceDocument(Document):
+    """SKP target and realisation of an employee for a year (the performance gap of the analysis)."""
+
+    meta = _meta("performance", "nip")
+
+    id = StringField(primary_key=True)  # <fiscal year>-<nip>
+    nip = StringField(required=True)
+    fiscal_year = IntField(required=True)
+    target = FloatField(required=True)
+    realisation = FloatField(required=True)
+    recorded_at = DateTimeField(required=True)
+
+
+class JpLedgerDocument(OutboxDocument):
+    """JP earned by an employee in a year, one entry per completed enrolment (from ProgramCompleted).
+    An OutboxDocument for its version guard; it announces nothing itself."""
+
+    meta = _meta("jp_ledgers", "fiscal_year", "unit_code")
+
+    id = StringField(primary_key=True)  # <fiscal year>-<nip>
+    nip = StringField(required=True)
+    unit_code = StringField(required=True)
+    fiscal_year = IntField(required=True)
+    entries = ListField(DictField())
+    total_jp = IntField(required=True, default=0)
+
+
+class SkmResultDocument(Document):
+    """A unit's public-satisfaction survey result for a year: mean answer (NRR, 1-4) per element."""
+
+    meta = _meta("skm_results", "fiscal_year")
+
+    id = StringField(primary_key=True)  # <fiscal year>-<unit code>
+    unit_code = StringField(required=True)
+    fiscal_year = IntField(required=True)
+    nrr = DictField(required=True)
+    respondents = IntField(required=True)
+    ikm = FloatField(required=True)
+    band = StringField(required=True)
+    recorded_at = DateTimeField(required=True)
+
+
+ALL_DOCUMENTS = (
+    UnitDocument,
+    CompetencyDocument,
+    PositionDocument,
+    EmployeeDocument,
+    AssessmentDocument,
+    NeedDocument,
+    PerformanceDocument,
+    JpLedgerDocument,
+    SkmResultDocument,
+)

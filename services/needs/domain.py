@@ -161,14 +161,60 @@ def required_levels(position_type: PositionType, standard: dict[str, int]) -> di
 
 @dataclass(frozen=True)
 class PriorityPolicy:
-    """How urgent a need is: gap x competency weight x front-line factor. A local policy, not law."""
+    """How urgent a need is. Each source has its formula; every score is returned with its parts so a
+    reader can recompute it. A local policy, not law: the weights are configuration."""
 
     front_line_factor: float = 1.5
+    # Performance gap (SKP): each 10 points of target not realised add this much to a competency need.
+    performance_weight: float = 0.1
+    jp_weight: float = 2.0
+    follow_up_weight: float = 2.0
+    skm_weight: float = 1.0
 
-    def score(self, gap: int, competency_weight: float, front_line: bool) -> tuple[float, dict[str, float]]:
-        factor = self.front_line_factor if front_line else 1.0
+    def _factor(self, front_line: bool) -> float:
+        return self.front_line_factor if front_line else 1.0
+
+    def score(
+        self, gap: int, competency_weight: float, front_line: bool, performance_gap: float = 0.0
+    ) -> tuple[float, dict[str, float]]:
+        """(gap x competency weight + performance gap x performance weight / 10) x front-line factor."""
+        factor = self._factor(front_line)
         parts = {"gap": float(gap), "competency_weight": competency_weight, "front_line_factor": factor}
-        return round(gap * competency_weight * factor, 4), parts
+        performance = 0.0
+        if performance_gap > 0:
+            performance = performance_gap * self.performance_weight / 10
+            parts |= {"performance_gap": performance_gap, "performance_weight": self.performance_weight}
+        return round((gap * competency_weight + performance) * factor, 4), parts
+
+    def jp_score(self, shortfall: int, minimum: int, front_line: bool) -> tuple[float, dict[str, float]]:
+        """shortfall / minimum x JP weight x front-line factor."""
+        factor = self._factor(front_line)
+        parts = {
+            "jp_shortfall": float(shortfall),
+            "jp_minimum": float(minimum),
+            "jp_weight": self.jp_weight,
+            "front_line_factor": factor,
+        }
+        return round(shortfall / minimum * self.jp_weight * factor, 4), parts
+
+    def follow_up_score(self, front_line: bool) -> tuple[float, dict[str, float]]:
+        factor = self._factor(front_line)
+        return round(self.follow_up_weight * factor, 4), {
+            "follow_up_weight": self.follow_up_weight,
+            "front_line_factor": factor,
+        }
+
+    def skm_score(self, score: float, front_line: bool) -> tuple[float, dict[str, float]]:
+        """How far the survey score falls short of band B (76.61), per 10 points, x weight x factor."""
+        factor = self._factor(front_line)
+        shortfall = max(0.0, 76.61 - score)
+        parts = {
+            "skm_score": score,
+            "skm_shortfall_to_b": round(shortfall, 2),
+            "skm_weight": self.skm_weight,
+            "front_line_factor": factor,
+        }
+        return round(shortfall / 10 * self.skm_weight * factor, 4), parts
 
 
 @dataclass(frozen=True)
@@ -188,13 +234,21 @@ def analyse_gap(
     *,
     front_line: bool,
     policy: PriorityPolicy,
+    performance_gap: float = 0.0,
 ) -> GapFinding | None:
     """A need exists where the required level exceeds the assessed one."""
     gap = required_level - assessed.level
     if gap <= 0:
         return None
-    priority, parts = policy.score(gap, competency.weight, front_line)
+    priority, parts = policy.score(gap, competency.weight, front_line, performance_gap)
     return GapFinding(competency.code, required_level, assessed.level, gap, priority, parts)
+
+
+def performance_gap(target: float, realisation: float) -> float:
+    """SKP: percentage points of the target not realised (0 when met or exceeded)."""
+    if target <= 0:
+        return 0.0
+    return round(max(0.0, (target - realisation) / target * 100), 2)
 
 
 def fiscal_year_of(day: date) -> int:
@@ -205,3 +259,224 @@ def fiscal_year_of(day: date) -> int:
 def need_id(fiscal_year: int, nip: str, competency_code: str) -> str:
     """One need per employee, competency and fiscal year; a later finding supersedes it."""
     return f"{fiscal_year}-{nip}-{competency_code}"
+
+
+# --- Needs from every source, in one shape --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedSpec:
+    """What a source says is needed; the application opens, updates or leaves the need accordingly."""
+
+    need_id: str
+    nip: str | None
+    unit_code: str
+    competency_code: str
+    competency_name: str
+    source: str
+    fiscal_year: int
+    priority: float
+    priority_parts: dict[str, float]
+    gap: int = 0
+    required_level: int | None = None
+    assessed_level: int | None = None
+    recommended_form: str | None = None
+    reason: str | None = None
+
+    def differs_materially(self, other: NeedSpec, priority_delta: float) -> bool:
+        """Worth announcing again: anything but a small move of the priority score."""
+        same_facts = (self.required_level, self.assessed_level, self.gap, self.recommended_form, self.reason) == (
+            other.required_level,
+            other.assessed_level,
+            other.gap,
+            other.recommended_form,
+            other.reason,
+        )
+        return not same_facts or abs(self.priority - other.priority) >= priority_delta
+
+
+# --- The yearly minimum of development hours (JP) ----------------------------------------------------
+
+JP_COMPETENCY_CODE = "JP"
+JP_COMPETENCY_NAME = "Pengembangan kompetensi minimal per tahun (JP)"
+
+
+@dataclass(frozen=True)
+class JpRule:
+    """PP 11/2017 as amended: at least 20 JP a year for a PNS; a PPPK's development is capped (24 JP)."""
+
+    minimum: int
+    cap: int | None = None
+
+    def counted(self, earned: int) -> int:
+        return earned if self.cap is None else min(earned, self.cap)
+
+    def shortfall(self, earned: int) -> int:
+        return max(0, self.minimum - self.counted(earned))
+
+
+def jp_need(
+    rule: JpRule, *, nip: str, unit_code: str, fiscal_year: int, earned: int, front_line: bool, policy: PriorityPolicy
+) -> NeedSpec | None:
+    shortfall = rule.shortfall(earned)
+    if shortfall == 0:
+        return None
+    priority, parts = policy.jp_score(shortfall, rule.minimum, front_line)
+    return NeedSpec(
+        need_id=f"{fiscal_year}-{nip}-{JP_COMPETENCY_CODE}",
+        nip=nip,
+        unit_code=unit_code,
+        competency_code=JP_COMPETENCY_CODE,
+        competency_name=JP_COMPETENCY_NAME,
+        source="jp_shortfall",
+        fiscal_year=fiscal_year,
+        priority=priority,
+        priority_parts=parts | {"jp_earned": float(rule.counted(earned))},
+        reason=f"{rule.counted(earned)} dari minimal {rule.minimum} JP tahun {fiscal_year}; kurang {shortfall} JP.",
+    )
+
+
+# --- When training does not transfer: follow-ups from evaluations ------------------------------------
+
+# The remedy a barrier calls for, in order of precedence. Lack of resources is not solved by training:
+# it is recorded on the need so BKPSDM and the unit head see it, with no form recommended.
+FOLLOW_UP_FORMS = (
+    ("own_ability", "coaching"),
+    ("content_mismatch", "refresher"),
+    ("lack_of_support", "mentoring"),
+    ("no_opportunity_to_apply", "internship"),
+    ("transfer_or_promotion", "refresher"),
+)
+BARRIER_NAMES = {
+    "lack_of_resources": "sarana/sumber daya kurang",
+    "no_opportunity_to_apply": "tidak ada kesempatan menerapkan",
+    "lack_of_support": "kurang dukungan tim/atasan",
+    "transfer_or_promotion": "mutasi/promosi",
+    "content_mismatch": "materi tidak sesuai pekerjaan",
+    "own_ability": "kemampuan diri",
+}
+
+
+def follow_up_form(barriers: list[str]) -> str | None:
+    for barrier, form in FOLLOW_UP_FORMS:
+        if barrier in barriers:
+            return form
+    return None
+
+
+def follow_up_need(
+    *,
+    evaluation_id: str,
+    nip: str,
+    unit_code: str,
+    competency_code: str,
+    competency_name: str,
+    fiscal_year: int,
+    barriers: list[str],
+    front_line: bool,
+    policy: PriorityPolicy,
+) -> NeedSpec:
+    priority, parts = policy.follow_up_score(front_line)
+    named = ", ".join(BARRIER_NAMES.get(b, b) for b in barriers) or "tidak disebutkan"
+    return NeedSpec(
+        need_id=f"{fiscal_year}-{nip}-{competency_code}-FU-{evaluation_id}",
+        nip=nip,
+        unit_code=unit_code,
+        competency_code=competency_code,
+        competency_name=competency_name,
+        source="evaluation_follow_up",
+        fiscal_year=fiscal_year,
+        priority=priority,
+        priority_parts=parts,
+        recommended_form=follow_up_form(barriers),
+        reason=f"Kesulitan menerapkan hasil pelatihan; hambatan: {named}.",
+    )
+
+
+# --- Public satisfaction (SKM, PermenPANRB 14/2017) ---------------------------------------------------
+
+SKM_ELEMENTS = {
+    "U1": "Persyaratan",
+    "U2": "Sistem, Mekanisme, dan Prosedur",
+    "U3": "Waktu Penyelesaian",
+    "U4": "Biaya/Tarif",
+    "U5": "Produk Spesifikasi Jenis Pelayanan",
+    "U6": "Kompetensi Pelaksana",
+    "U7": "Perilaku Pelaksana",
+    "U8": "Sarana dan Prasarana",
+    "U9": "Penanganan Pengaduan, Saran dan Masukan",
+}
+# Band floors on the IKM scale (25-100); a mean answer (NRR, 1-4) converts by x 25.
+SKM_BANDS = (("A", 88.31), ("B", 76.61), ("C", 65.00), ("D", 25.00))
+
+
+def ikm(nrr: dict[str, float]) -> float:
+    """IKM = sum(NRR_i x 1/9) x 25 over the nine elements (each weighs 0.111)."""
+    missing = sorted(set(SKM_ELEMENTS) - set(nrr))
+    if missing:
+        raise ValueError(f"SKM elements missing: {', '.join(missing)}")
+    return round(sum(nrr[e] for e in SKM_ELEMENTS) / len(SKM_ELEMENTS) * 25, 2)
+
+
+def skm_band(score: float) -> str:
+    for band, floor in SKM_BANDS:
+        if score >= floor:
+            return band
+    return "D"
+
+
+@dataclass(frozen=True)
+class SkmPolicy:
+    """Which survey results raise unit needs, and for which competencies. A local policy, not law."""
+
+    # Elements (and the index) in these bands raise needs.
+    weak_bands: frozenset[str] = frozenset({"C", "D"})
+    # Staff-related elements -> the competencies that serve them; the index as a whole -> M.05.
+    element_competencies: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("U6", ("M.05",)),
+        ("U7", ("M.03", "M.01")),
+        ("U9", ("M.05",)),
+        ("IKM", ("M.05",)),
+    )
+
+
+def skm_needs(
+    nrr: dict[str, float],
+    *,
+    unit_code: str,
+    fiscal_year: int,
+    competency_names: dict[str, str],
+    front_line: bool,
+    policy: PriorityPolicy,
+    skm: SkmPolicy,
+) -> list[NeedSpec]:
+    """Unit-level needs raised by weak survey results, one per competency (its weakest signal wins)."""
+    scores = {e: round(nrr[e] * 25, 2) for e in SKM_ELEMENTS} | {"IKM": ikm(nrr)}
+    worst: dict[str, tuple[float, str]] = {}
+    for element, competencies in skm.element_competencies:
+        score = scores[element]
+        if skm_band(score) not in skm.weak_bands:
+            continue
+        for code in competencies:
+            if code not in worst or score < worst[code][0]:
+                worst[code] = (score, element)
+    specs = []
+    for code, (score, element) in sorted(worst.items()):
+        band = skm_band(score)
+        priority, parts = policy.skm_score(score, front_line)
+        label = "IKM" if element == "IKM" else f"{element} {SKM_ELEMENTS[element]}"
+        specs.append(
+            NeedSpec(
+                need_id=f"{fiscal_year}-{unit_code}-{code}-SKM",
+                nip=None,
+                unit_code=unit_code,
+                competency_code=code,
+                competency_name=competency_names.get(code, code),
+                source="public_satisfaction",
+                fiscal_year=fiscal_year,
+                priority=priority,
+                priority_parts=parts,
+                reason=f"SKM {fiscal_year}: {label} bernilai {score:g} (mutu {band}).",
+            )
+        )
+    return specs

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import date
+
 from fastapi import FastAPI
 
-from services.needs import domain
 from services.needs.api import build_router
-from services.needs.application import NeedsService, seed_standard_competencies
+from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
 from services.needs.documents import ALL_DOCUMENTS, NeedDocument
 from services.needs.settings import NeedsSettings
-from shared.events import NEED_IDENTIFIED
+from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: NeedsSettings | None = None) -> FastAPI:
@@ -18,13 +24,32 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         settings, produces=[NEED_IDENTIFIED], documents=ALL_DOCUMENTS, outbox_documents=[NeedDocument]
     )
-    service = NeedsService(
-        policy=domain.PriorityPolicy(front_line_factor=settings.priority_front_line_factor),
-        notify=runtime.relay.notify,
+    rules = NeedsRules(
+        priority=settings.rules(),
+        jp_rules=settings.jp_rules(),
+        skm=settings.skm_policy(),
+        priority_announce_delta=settings.priority_announce_delta,
     )
+    service = NeedsService(rules=rules, notify=runtime.relay.notify)
+    runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
+    runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
+
+    async def jp_check() -> None:
+        """From the configured day on, raise JP needs periodically (idempotent, so repeats are cheap)."""
+        while True:
+            today = date.today()
+            if today >= settings.jp_check_starts(today.year):
+                try:
+                    counts = await asyncio.to_thread(service.check_jp, today.year)
+                    log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
+                except Exception:
+                    log.exception("JP check failed; retrying at the next interval")
+            await asyncio.sleep(settings.jp_check_interval_s)
+
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[build_router(service)],
         on_startup=[seed_standard_competencies],
+        background=[jp_check] if settings.jp_check_enabled else [],
     )

@@ -1,12 +1,61 @@
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import date
 
+from pydantic import Field, field_validator
+
+from services.needs import domain
 from shared.settings import ServiceSettings
 
 
 class NeedsSettings(ServiceSettings):
     service_name: str = "needs"
     http_port: int = Field(default=8001, ge=1, le=65535)
-    # Priority policy (see README, "How a need's priority is made").
+
+    # Priority policy (README, "How a need's priority is made").
     priority_front_line_factor: float = Field(default=1.5, ge=1.0)
+    priority_performance_weight: float = Field(default=0.1, ge=0)
+    priority_jp_weight: float = Field(default=2.0, ge=0)
+    priority_follow_up_weight: float = Field(default=2.0, ge=0)
+    priority_skm_weight: float = Field(default=1.0, ge=0)
+    priority_announce_delta: float = Field(default=0.5, ge=0)
+
+    # The yearly JP minimum per employment type, and the PPPK cap on what counts.
+    jp_minimum_pns: int = Field(default=20, ge=0)
+    jp_minimum_pppk: int = Field(default=20, ge=0)
+    jp_cap_pppk: int = Field(default=24, ge=1)
+    # From this day of the year (MM-DD) a periodic check raises a need for everyone below the minimum.
+    jp_check_enabled: bool = True
+    jp_check_from: str = "07-01"
+    jp_check_interval_s: float = Field(default=6 * 3600, gt=0)
+
+    # SKM bands that raise unit needs.
+    skm_weak_bands: str = "C,D"
+
+    @field_validator("jp_check_from")
+    @classmethod
+    def _month_day(cls, v: str) -> str:
+        date.fromisoformat(f"2023-{v}")  # a day that exists every year
+        return v
+
+    def rules(self) -> domain.PriorityPolicy:
+        return domain.PriorityPolicy(
+            front_line_factor=self.priority_front_line_factor,
+            performance_weight=self.priority_performance_weight,
+            jp_weight=self.priority_jp_weight,
+            follow_up_weight=self.priority_follow_up_weight,
+            skm_weight=self.priority_skm_weight,
+        )
+
+    def jp_rules(self) -> dict[str, domain.JpRule]:
+        return {
+            "PNS": domain.JpRule(self.jp_minimum_pns),
+            "PPPK": domain.JpRule(self.jp_minimum_pppk, self.jp_cap_pppk),
+        }
+
+    def skm_policy(self) -> domain.SkmPolicy:
+        return domain.SkmPolicy(weak_bands=frozenset(b.strip().upper() for b in self.skm_weak_bands.split(",")))
+
+    def jp_check_starts(self, year: int) -> date:
+        month, day = (int(p) for p in self.jp_check_from.split("-"))
+        return date(year, month, day)

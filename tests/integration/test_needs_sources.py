@@ -1,0 +1,172 @@
+"""Needs from completions (the JP ledger), evaluations (follow-ups), surveys (SKM) and performance (SKP),
+over the real broker and database."""
+
+import json
+from datetime import UTC, date, datetime
+
+from shared.events import (
+    EVALUATION_SUBMITTED,
+    NEED_IDENTIFIED,
+    PROGRAM_COMPLETED,
+    EvaluationSubmitted,
+    ProgramCompleted,
+    TransferBarrier,
+    build_record,
+)
+from shared.events.common import CompetencyTarget, DevelopmentForm
+from tests.support.demo import NURSE, UNIT, load_puskesmas
+from tests.support.kafka import publish_raw, wait_for_records
+from tests.support.waiting import eventually
+
+
+def send(infra, namespace, record):
+    publish_raw(
+        infra.kafka_bootstrap_servers,
+        f"{namespace}.{record.topic}",
+        key=record.key,
+        headers=record.headers,
+        value=record.value,
+    )
+
+
+def completion(enrolment_id, jp, completed_on=date(2027, 3, 4)):
+    payload = ProgramCompleted(
+        enrolment_id=enrolment_id,
+        nip=NURSE,
+        unit_code=UNIT,
+        program_code=f"P-{enrolment_id}",
+        program_title="Pelatihan",
+        form=DevelopmentForm.TRAINING,
+        competencies=[CompetencyTarget(code="M.05", target_level=3)],
+        jp=jp,
+        attendance_pct=100,
+        started_on=completed_on,
+        completed_on=completed_on,
+        certificate_number=f"C-{enrolment_id}",
+    )
+    return build_record(PROGRAM_COMPLETED, payload, subject=NURSE)
+
+
+def ledger(needs, admin):
+    return needs.get(f"/jp-ledgers/{NURSE}", params={"fiscal_year": 2027}, headers=admin).json()
+
+
+def jp_need(needs, admin):
+    response = needs.get(f"/needs/2027-{NURSE}-JP", headers=admin)
+    return response.json() if response.status_code == 200 else None
+
+
+def test_a_jp_ledger_crossing_20_resolves_the_shortfall_need(run_service, admin, infra, namespace):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        first = completion("enr-a", 12)
+        send(infra, namespace, first)
+        send(infra, namespace, first)  # redelivered: booked once
+        eventually(lambda: ledger(needs, admin)["total_jp"] == 12, what="12 JP booked")
+
+        counts = needs.post("/analysis/jp-shortfall", json={"fiscal_year": 2027}, headers=admin).json()
+        assert counts == {"checked": 2, "below_minimum": 2}  # the nurse (12 JP) and her head (0 JP)
+        need = jp_need(needs, admin)
+        # 8 short of 20 at a front-line puskesmas: 8 / 20 x 2.0 x 1.5 = 1.2
+        assert (need["status"], need["source"], need["priority"]) == ("open", "jp_shortfall", 1.2)
+        assert need["priority_parts"]["jp_earned"] == 12.0
+
+        send(infra, namespace, completion("enr-b", 10))
+        eventually(lambda: jp_need(needs, admin)["status"] == "resolved", what="JP need resolved at 22 JP")
+        book = ledger(needs, admin)
+        assert (book["total_jp"], book["shortfall_jp"]) == (22, 0)
+        assert sorted(e["enrolment_id"] for e in book["entries"]) == ["enr-a", "enr-b"]
+
+    announced = wait_for_records(
+        infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}", lambda r: r.key == NURSE
+    )
+    assert [json.loads(r.value)["source"] for r in announced] == ["jp_shortfall"]
+
+
+def test_a_struggle_to_apply_with_two_barriers_becomes_one_follow_up_need(run_service, admin, infra, namespace):
+    payload = EvaluationSubmitted(
+        evaluation_id="enr-a-L3",
+        enrolment_id="enr-a",
+        program_code="PEL-PRIMA",
+        nip=NURSE,
+        unit_code=UNIT,
+        level=3,
+        score=35.0,
+        outcome="struggling",
+        struggling_to_apply=True,
+        barriers=[TransferBarrier.LACK_OF_SUPPORT, TransferBarrier.LACK_OF_RESOURCES],
+        competency_codes=["M.05"],
+        submitted_at=datetime(2027, 7, 1, tzinfo=UTC),
+    )
+    record = build_record(EVALUATION_SUBMITTED, payload, subject=NURSE)
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        send(infra, namespace, record)
+        send(infra, namespace, record)
+        follow_ups = eventually(
+            lambda: needs.get("/needs", params={"nip": NURSE}, headers=admin).json()["items"], what="follow-up need"
+        )
+        assert len(follow_ups) == 1
+        (need,) = follow_ups
+        assert (need["source"], need["competency_code"], need["recommended_form"]) == (
+            "evaluation_follow_up",
+            "M.05",
+            "mentoring",
+        )
+        assert "kurang dukungan tim/atasan" in need["reason"]
+    (announced,) = wait_for_records(
+        infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}", lambda r: r.key == NURSE
+    )
+    assert json.loads(announced.value)["recommended_form"] == "mentoring"
+
+
+def test_a_survey_in_band_c_raises_a_unit_need_and_a_better_one_resolves_it(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        weak = {f"U{i}": 3.2 for i in range(1, 10)} | {"U7": 2.8}  # U7 = 70 -> band C
+        result = needs.post(
+            f"/units/{UNIT}/skm", json={"fiscal_year": 2027, "respondents": 120, "nrr": weak}, headers=admin
+        )
+        assert result.status_code == 201, result.text
+        body = result.json()
+        assert body["element_scores"]["U7"] == 70.0 and body["band"] == "B"
+        assert sorted(n["competency_code"] for n in body["needs"]) == ["M.01", "M.03"]
+        assert all(n["nip"] is None and n["unit_code"] == UNIT for n in body["needs"])
+
+        better = dict.fromkeys(weak, 3.3)
+        assert (
+            needs.post(
+                f"/units/{UNIT}/skm", json={"fiscal_year": 2027, "respondents": 130, "nrr": better}, headers=admin
+            ).json()["needs"]
+            == []
+        )
+        open_needs = needs.get("/needs", params={"unit_code": UNIT, "status": "open"}, headers=admin).json()
+        assert open_needs["total"] == 0
+
+        incomplete = needs.post(
+            f"/units/{UNIT}/skm", json={"fiscal_year": 2027, "respondents": 1, "nrr": {"U1": 3}}, headers=admin
+        )
+        assert incomplete.status_code == 422
+
+
+def test_a_performance_gap_raises_the_priority_of_the_employees_needs(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        needs.post(
+            "/assessments",
+            json={
+                "nip": NURSE,
+                "competency_code": "M.05",
+                "level": 1,
+                "source": "assessment_centre",
+                "assessed_on": "2027-02-10",
+            },
+            headers=admin,
+        )
+        rescored = needs.post(
+            "/performance", json={"nip": NURSE, "fiscal_year": 2027, "target": 100, "realisation": 60}, headers=admin
+        )
+        assert rescored.status_code == 201
+        (need,) = rescored.json()
+        # (gap 2 x 1.0 + 40 x 0.1 / 10) x 1.5 = 3.6
+        assert need["priority"] == 3.6 and need["priority_parts"]["performance_gap"] == 40.0

@@ -1,0 +1,132 @@
+"""Needs from the other sources: the 20 JP minimum, evaluation follow-ups and public satisfaction (SKM)."""
+
+import pytest
+
+from services.needs import domain
+from services.needs.domain import JpRule, PriorityPolicy, SkmPolicy
+
+POLICY = PriorityPolicy()
+
+
+def test_a_civil_servant_with_12_jp_falls_8_short_of_the_minimum():
+    need = domain.jp_need(
+        JpRule(20),
+        nip="199002202015032001",
+        unit_code="DINKES",
+        fiscal_year=2027,
+        earned=12,
+        front_line=False,
+        policy=POLICY,
+    )
+    assert need is not None
+    assert need.need_id == "2027-199002202015032001-JP"
+    # 8 / 20 x weight 2.0 x factor 1.0 = 0.8
+    assert need.priority == 0.8
+    assert need.priority_parts["jp_shortfall"] == 8 and need.priority_parts["jp_earned"] == 12
+    assert "kurang 8 JP" in need.reason
+
+
+def test_crossing_the_minimum_clears_the_shortfall_and_a_pppk_cap_limits_what_counts():
+    assert (
+        domain.jp_need(
+            JpRule(20), nip="1" * 18, unit_code="U", fiscal_year=2027, earned=20, front_line=True, policy=POLICY
+        )
+        is None
+    )
+    pppk = JpRule(minimum=20, cap=24)
+    assert pppk.counted(30) == 24 and pppk.shortfall(30) == 0
+    assert pppk.shortfall(18) == 2
+
+
+def test_a_performance_gap_raises_the_priority_of_a_competency_need():
+    assert domain.performance_gap(target=100, realisation=75) == 25.0
+    assert domain.performance_gap(target=100, realisation=110) == 0.0
+    # (gap 2 x weight 1.0 + 25 x 0.1 / 10) x front-line 1.5 = 3.375
+    score, parts = POLICY.score(2, 1.0, True, performance_gap=25.0)
+    assert score == 3.375
+    assert parts["performance_gap"] == 25.0
+
+
+@pytest.mark.parametrize(
+    ("barriers", "form"),
+    [
+        (["lack_of_support", "own_ability"], "coaching"),
+        (["lack_of_support"], "mentoring"),
+        (["content_mismatch", "lack_of_support"], "refresher"),
+        (["no_opportunity_to_apply"], "internship"),
+        (["lack_of_resources"], None),
+        ([], None),
+    ],
+)
+def test_a_struggle_to_apply_recommends_a_form_after_its_barriers(barriers, form):
+    assert domain.follow_up_form(barriers) == form
+
+
+def test_a_follow_up_need_names_the_barriers():
+    need = domain.follow_up_need(
+        evaluation_id="enr-1-L3",
+        nip="199002202015032001",
+        unit_code="PKM-PADANGBULAN",
+        competency_code="M.05",
+        competency_name="Pelayanan Publik",
+        fiscal_year=2027,
+        barriers=["lack_of_resources", "lack_of_support"],
+        front_line=True,
+        policy=POLICY,
+    )
+    assert need.recommended_form == "mentoring"
+    assert need.priority == 3.0  # follow-up weight 2.0 x front-line 1.5
+    assert "sarana/sumber daya kurang" in need.reason and "kurang dukungan tim/atasan" in need.reason
+
+
+def test_ikm_and_bands_follow_permenpanrb_14_2017():
+    assert domain.ikm(dict.fromkeys(domain.SKM_ELEMENTS, 3.5)) == 87.5
+    assert domain.skm_band(87.5) == "B"
+    assert domain.skm_band(90.0) == "A"
+    assert domain.skm_band(76.60) == "C"
+    assert domain.skm_band(64.99) == "D"
+    with pytest.raises(ValueError, match="U9"):
+        domain.ikm({e: 3.0 for e in domain.SKM_ELEMENTS if e != "U9"})
+
+
+def test_weak_staff_elements_raise_unit_needs_for_the_competencies_behind_them():
+    nrr = dict.fromkeys(domain.SKM_ELEMENTS, 3.2) | {"U6": 2.5, "U7": 2.9}
+    # U6 = 62.5 (band D), U7 = 72.5 (band C), IKM = (3.2 x 7 + 2.5 + 2.9) / 9 x 25 = 77.22 (band B)
+    needs = domain.skm_needs(
+        nrr,
+        unit_code="DISDUKCAPIL",
+        fiscal_year=2027,
+        competency_names={"M.05": "Pelayanan Publik"},
+        front_line=True,
+        policy=POLICY,
+        skm=SkmPolicy(),
+    )
+    by_code = {n.competency_code: n for n in needs}
+    assert sorted(by_code) == ["M.01", "M.03", "M.05"]
+    assert all(n.nip is None and n.source == "public_satisfaction" for n in needs)
+    public_service = by_code["M.05"]
+    assert public_service.need_id == "2027-DISDUKCAPIL-M.05-SKM"
+    assert "U6 Kompetensi Pelaksana bernilai 62.5 (mutu D)" in public_service.reason
+    # (76.61 - 62.5) / 10 x weight 1.0 x front-line 1.5 = 2.1165
+    assert public_service.priority == 2.1165
+    assert "mutu C" in by_code["M.03"].reason
+
+
+def test_a_good_survey_raises_nothing():
+    nrr = dict.fromkeys(domain.SKM_ELEMENTS, 3.4)  # 85 everywhere: band B
+    assert (
+        domain.skm_needs(
+            nrr, unit_code="U", fiscal_year=2027, competency_names={}, front_line=True, policy=POLICY, skm=SkmPolicy()
+        )
+        == []
+    )
+
+
+def test_a_small_priority_move_is_not_worth_announcing_again():
+    base = domain.NeedSpec("n", "1" * 18, "U", "M.05", "P", "competency_gap", 2027, 3.0, {}, gap=2)
+    nudged = domain.NeedSpec("n", "1" * 18, "U", "M.05", "P", "competency_gap", 2027, 3.2, {}, gap=2)
+    moved = domain.NeedSpec("n", "1" * 18, "U", "M.05", "P", "competency_gap", 2027, 3.5, {}, gap=2)
+    other_gap = domain.NeedSpec("n", "1" * 18, "U", "M.05", "P", "competency_gap", 2027, 3.0, {}, gap=1)
+    assert not base.differs_materially(nudged, priority_delta=0.5)
+    assert base.differs_materially(moved, priority_delta=0.5)
+    assert base.differs_materially(other_gap, priority_delta=0.5)
