@@ -5,19 +5,27 @@ events announcing it are written in ONE single-document write (atomic on MongoDB
 the new state and the outbox entries land together or not at all. A relay then publishes pending
 entries with acks=all and only afterwards removes them. A crash between publish and removal publishes
 an entry again, which consumers absorb by event id: at-least-once, never lost, never half-done.
+
+Every write that adds entries stamps the document with a fresh batch token (``outbox_batch``) and the
+number of documents that share it. The relay clears a batch only through its token, so entries added
+after the relay read a document (a new token) are never cleared unpublished; and a bulk write of many
+documents under one token is cleared with one update instead of one per document.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
+import threading
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from mongoengine import BooleanField, DictField, Document, IntField, ListField
+from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
 
 from shared.events import EventContract, EventPayload, EventRecord, build_record
@@ -27,7 +35,7 @@ from shared.messaging.topics import Naming
 
 log = logging.getLogger(__name__)
 
-_BOOKKEEPING = ("outbox", "outbox_pending", "version")
+_BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
 
 
 class ConcurrentUpdate(ApiError):
@@ -50,6 +58,8 @@ class OutboxDocument(Document):
     outbox = ListField(DictField())
     # Indexed flag so the relay finds pending documents without scanning whole collections.
     outbox_pending = BooleanField(default=False)
+    outbox_batch = StringField()
+    outbox_batch_size = IntField()
     version = IntField(default=0)
 
 
@@ -80,8 +90,9 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
     state = doc.to_mongo().to_dict()
     for name in _BOOKKEEPING:
         state.pop(name, None)
+    batch = {"outbox_batch": uuid.uuid4().hex, "outbox_batch_size": 1} if entries else {}
     if doc.version == 0:
-        state.update(outbox=entries, outbox_pending=bool(entries), version=1)
+        state.update(outbox=entries, outbox_pending=bool(entries), version=1, **batch)
         coll.insert_one(state)
     else:
         state.pop("_id")
@@ -95,10 +106,33 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
             update["$unset"] = absent
         if entries:
             update["$push"] = {"outbox": {"$each": entries}}
-            state["outbox_pending"] = True
+            state.update(outbox_pending=True, **batch)
         if coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count == 0:
             raise ConcurrentUpdate(f"{type(doc).__name__} {doc.pk}")
     doc.version += 1
+
+
+def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]]) -> int:
+    """Insert many new documents, each with its events, in bulk under one batch token.
+
+    Each document is still written whole with its own entries, so every state and its events stay
+    together; the shared token lets the relay clear them all at once. Returns the number inserted.
+    """
+    if not docs:
+        return 0
+    doc_type = type(docs[0][0])
+    batch = uuid.uuid4().hex
+    rows = []
+    for doc, events in docs:
+        state = doc.to_mongo().to_dict()
+        entries = [_entry(e) for e in events]
+        state.update(outbox=entries, outbox_pending=bool(entries), version=1)
+        if entries:
+            state.update(outbox_batch=batch, outbox_batch_size=len(docs))
+        rows.append(state)
+        doc.version = 1
+    doc_type._get_collection().insert_many(rows, ordered=True)
+    return len(rows)
 
 
 class OutboxRelay:
@@ -163,44 +197,92 @@ class OutboxRelay:
         for doc_type in self._documents:
             coll = doc_type._get_collection()
             pending = await asyncio.to_thread(self._pending, coll)
-            if not pending:
-                continue
-            # Sent in order without waiting for each acknowledgement (the idempotent producer keeps
-            # per-partition order), then awaited together: all must be acknowledged before any clean-up.
-            entries = [e for doc in pending for e in doc.get("outbox", [])]
-            acks = [
-                await self._broker.publish(
-                    e["value"].encode(),
-                    self._naming(e["topic"]),
-                    key=e["key"].encode(),
-                    headers=e["headers"],
-                    no_confirm=True,
-                )
-                for e in entries
-            ]
-            await asyncio.gather(*acks)
-            for e in entries:
-                self._published.labels(self._service, e["topic"]).inc()
-            await asyncio.to_thread(self._clear, coll, pending)
-            total += len(entries)
+            batches: dict[str, list[dict[str, Any]]] = {}
+            for doc in pending:
+                batches.setdefault(doc.get("outbox_batch") or "", []).append(doc)
+            for token, docs in batches.items():
+                if len(docs) < docs[0].get("outbox_batch_size", 1):
+                    total += await self._relay_whole_batch(coll, token)
+                else:
+                    await self._publish([e for doc in docs for e in doc.get("outbox", [])])
+                    await asyncio.to_thread(self._clear, coll, token, docs)
+                    total += sum(len(doc.get("outbox", [])) for doc in docs)
         return total
 
+    async def _publish(self, entries: list[dict[str, Any]]) -> None:
+        """Send in order without waiting for each acknowledgement (the idempotent producer keeps
+        per-partition order), then wait for all: nothing is cleared before every one is acknowledged."""
+        acks = [
+            await self._broker.publish(
+                e["value"].encode(),
+                self._naming(e["topic"]),
+                key=e["key"].encode(),
+                headers=e["headers"],
+                no_confirm=True,
+            )
+            for e in entries
+        ]
+        await asyncio.gather(*acks)
+        for e in entries:
+            self._published.labels(self._service, e["topic"]).inc()
+
+    async def _relay_whole_batch(self, coll: Any, token: str) -> int:
+        """A bulk batch larger than one round: stream all its documents through one cursor (bounded
+        memory, one collection scan), publish chunk by chunk, then clear the whole batch at once."""
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def put(item: list[dict[str, Any]] | None) -> bool:
+            future = asyncio.run_coroutine_threadsafe(chunks.put(item), loop)
+            while True:
+                try:
+                    future.result(timeout=0.5)
+                    return True
+                except concurrent.futures.TimeoutError:
+                    if stop.is_set():  # the publishing side gave up: stop reading
+                        future.cancel()
+                        return False
+
+        def read() -> None:
+            chunk: list[dict[str, Any]] = []
+            cursor = coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1})
+            for doc in cursor.batch_size(self._batch_size):
+                chunk.extend(doc.get("outbox", []))
+                if len(chunk) >= self._batch_size:
+                    if not put(chunk):
+                        return
+                    chunk = []
+            if put(chunk):
+                put(None)
+
+        reader = asyncio.create_task(asyncio.to_thread(read))
+        published = 0
+        try:
+            while (chunk := await chunks.get()) is not None:
+                await self._publish(chunk)
+                published += len(chunk)
+        finally:
+            stop.set()
+            await reader
+        await asyncio.to_thread(self._clear, coll, token, [])
+        return published
+
     def _pending(self, coll: Any) -> list[dict[str, Any]]:
-        return list(coll.find({"outbox_pending": True}, {"outbox": 1, "version": 1}).limit(self._batch_size))
+        fields = {"outbox": 1, "outbox_batch": 1, "outbox_batch_size": 1}
+        return list(coll.find({"outbox_pending": True}, fields).limit(self._batch_size))
 
     @staticmethod
-    def _clear(coll: Any, published: list[dict[str, Any]]) -> None:
-        """Remove the published entries from their documents.
-
-        One write per document in the usual case (nothing changed since the read). A batched $or
-        update measured slower on FerretDB v1, which evaluates $or in Go over the whole collection.
-        """
-        for doc in published:
-            if coll.update_one(
-                {"_id": doc["_id"], "version": doc["version"]}, {"$set": {"outbox": [], "outbox_pending": False}}
-            ).matched_count:
-                continue
-            # commit() appended entries meanwhile: remove exactly the entries published ($pullAll of the
-            # entries read; FerretDB v1 ignores $pull with a condition); the flag stays up while any remain.
-            coll.update_one({"_id": doc["_id"]}, {"$pullAll": {"outbox": doc["outbox"]}})
-            coll.update_one({"_id": doc["_id"], "outbox.0": {"$exists": False}}, {"$set": {"outbox_pending": False}})
+    def _clear(coll: Any, token: str, docs: list[dict[str, Any]]) -> None:
+        """Empty the outboxes of one batch. The token is the guard: a document that received entries
+        after the relay read it carries a new token, keeps its outbox and is published next round (its
+        already-published entries again, which consumers absorb). One write per batch, since FerretDB v1
+        scans the collection for every operation whatever the filter."""
+        done = {
+            "$set": {"outbox": [], "outbox_pending": False},
+            "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
+        }
+        if len(docs) == 1:
+            coll.update_one({"_id": docs[0]["_id"], "outbox_batch": token}, done)
+        else:
+            coll.update_many({"outbox_batch": token, "outbox_pending": True}, done)

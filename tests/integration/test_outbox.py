@@ -1,15 +1,20 @@
 """The embedded outbox on the real database: state and events in one write, stale writers refused."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
 
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED
-from shared.messaging.outbox import ConcurrentUpdate, OutboxRelay, commit, new_event
+from shared.messaging.outbox import ConcurrentUpdate, OutboxRelay, commit, insert_all, new_event
+from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_payload
+from tests.support.kafka import read_topic
 
 
 @pytest.fixture
@@ -77,11 +82,49 @@ def test_a_field_cleared_in_the_state_is_removed_from_the_document(needs_db):
 def test_an_event_appended_while_the_relay_publishes_is_kept_for_the_next_round(needs_db):
     need = new_need()
     commit(need, [event()])
-    read_by_relay = needs_db.find_one({"_id": need.id}, {"outbox": 1, "version": 1})
+    read_by_relay = needs_db.find_one({"_id": need.id}, {"outbox": 1, "outbox_batch": 1})
     need.gap = 1
     later = event()
     commit(need, [later])  # lands between the relay's read and its clean-up
-    OutboxRelay._clear(needs_db, [read_by_relay])
+    OutboxRelay._clear(needs_db, read_by_relay["outbox_batch"], [read_by_relay])
     stored = needs_db.find_one({"_id": need.id})
-    assert [e["event_id"] for e in stored["outbox"]] == [later.event_id]
+    assert later.event_id in [e["event_id"] for e in stored["outbox"]]
     assert stored["outbox_pending"] is True
+    assert stored["outbox_batch"] != read_by_relay["outbox_batch"]
+
+
+def test_a_bulk_batch_larger_than_a_round_is_published_once_and_cleared(needs_db, infra, namespace):
+    records = {f"need-{i}": event() for i in range(25)}
+    inserted = insert_all([(new_need(id=key), [record]) for key, record in records.items()])
+    assert inserted == 25
+    assert needs_db.count_documents({"outbox_pending": True}) == 25
+
+    async def relay_all():
+        broker = KafkaBroker(infra.kafka_bootstrap_servers)
+        relay = OutboxRelay(
+            broker,
+            [NeedDocument],
+            service="test",
+            naming=Naming(namespace),
+            registry=CollectorRegistry(),
+            poll_interval_s=0.1,
+            batch_size=10,
+        )
+        await broker.start()
+        try:
+            return await relay.run_once(), await relay.run_once()
+        finally:
+            await broker.stop()
+
+    ensure_topics(
+        infra.kafka_bootstrap_servers,
+        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
+        partitions=2,
+        replication_factor=1,
+        retention_ms=3_600_000,
+    )
+    first_round, second_round = asyncio.run(relay_all())
+    assert (first_round, second_round) == (25, 0)
+    assert needs_db.count_documents({"outbox_pending": True}) == 0
+    published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
+    assert sorted(r.headers["ce_id"] for r in published) == sorted(r.event_id for r in records.values())
