@@ -3,7 +3,9 @@
 - raw bulk:        one insert_many of N documents, then N sends awaited together (the ceiling)
 - raw per record:  insert_one + send-and-wait per event, the shape a request handler has
 - outbox:          shared.messaging.outbox.commit() per aggregate (state and event in one write), then
-                   the relay publishing and clearing what is pending (what the services do)
+                   the relay publishing and clearing what is pending (what a request handler does)
+- outbox bulk:     insert_all() of the same aggregates under one batch token, then the relay (what a
+                   bulk analysis or import does)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pymongo import MongoClient
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED, build_record
-from shared.messaging.outbox import OutboxRelay, commit
+from shared.messaging.outbox import OutboxRelay, commit, insert_all
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_payload
@@ -64,7 +66,7 @@ async def _raw(kafka: str, mongo: str, db: str, topic: str, n: int, *, bulk: boo
         client.close()
 
 
-async def _outbox(kafka: str, naming: Naming, n: int) -> float:
+async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> float:
     from datetime import UTC, datetime
 
     broker = KafkaBroker(kafka, acks="all", enable_idempotence=True)
@@ -83,23 +85,28 @@ async def _outbox(kafka: str, naming: Naming, n: int) -> float:
         now = datetime.now(UTC)
         started = time.perf_counter()
 
+        def need(i: int) -> NeedDocument:
+            return NeedDocument(
+                id=f"{'bulk' if bulk else 'one'}-{i}",
+                nip=NIP,
+                unit_code="PKM-PADANGBULAN",
+                competency_code="M.05",
+                competency_name="Pelayanan Publik",
+                gap=2,
+                priority=3.0,
+                source="competency_gap",
+                fiscal_year=2027,
+                status="open",
+                identified_at=now,
+                updated_at=now,
+            )
+
         def write_all() -> None:
-            for i, record in enumerate(records):
-                need = NeedDocument(
-                    id=f"need-{i}",
-                    nip=NIP,
-                    unit_code="PKM-PADANGBULAN",
-                    competency_code="M.05",
-                    competency_name="Pelayanan Publik",
-                    gap=2,
-                    priority=3.0,
-                    source="competency_gap",
-                    fiscal_year=2027,
-                    status="open",
-                    identified_at=now,
-                    updated_at=now,
-                )
-                commit(need, [record])
+            if bulk:
+                insert_all([(need(i), [record]) for i, record in enumerate(records)])
+            else:
+                for i, record in enumerate(records):
+                    commit(need(i), [record])
 
         await asyncio.to_thread(write_all)
         while await relay.run_once():
@@ -119,7 +126,8 @@ async def run(kafka: str, mongo: str, n: int) -> dict[str, Any]:
     try:
         raw_bulk = await _raw(kafka, mongo, f"{namespace}_raw", topic, n, bulk=True)
         raw_single = await _raw(kafka, mongo, f"{namespace}_raw", topic, n, bulk=False)
-        ours = await _outbox(kafka, naming, n)
+        ours = await _outbox(kafka, naming, n, bulk=False)
+        ours_bulk = await _outbox(kafka, naming, n, bulk=True)
     finally:
         disconnect_database(settings)
         client: MongoClient[dict[str, Any]] = MongoClient(mongo)
@@ -128,7 +136,8 @@ async def run(kafka: str, mongo: str, n: int) -> dict[str, Any]:
                 client.drop_database(name)
         client.close()
 
-    rate = {k: n / v for k, v in {"raw_bulk": raw_bulk, "raw_per_record": raw_single, "outbox": ours}.items()}
+    timings = {"raw_bulk": raw_bulk, "raw_per_record": raw_single, "outbox": ours, "outbox_bulk": ours_bulk}
+    rate = {k: n / v for k, v in timings.items()}
     print(f"\nstate write + event publication, {n} events")
     print(f"{'path':<16}{'events/s':>12}{'vs raw bulk':>14}{'vs raw per record':>20}")
     for name, r in rate.items():

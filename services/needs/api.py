@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.needs import domain
 from services.needs.application import NeedsService, RecordAssessment
+from services.needs.bulk import Jobs, analyse_all, import_file
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
     EmployeeDocument,
+    JobDocument,
     JpLedgerDocument,
     NeedDocument,
     PositionDocument,
@@ -169,6 +172,22 @@ class JpLedgerOut(BaseModel):
     entries: list[dict[str, object]]
 
 
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    status: str = Field(description="running, done, rejected (nothing written; see report) or failed")
+    phase: str | None
+    processed: int
+    total: int
+    report: dict[str, object]
+    error: str | None
+    status_url: str
+
+
+class AnalysisIn(Strict):
+    fiscal_year: int = Field(ge=2000, le=2100)
+
+
 class AssessmentResult(BaseModel):
     assessment: AssessmentOut
     need: NeedOut | None = Field(description="The need this assessment opened, updated or resolved, if any")
@@ -233,8 +252,65 @@ def _valid_nip(raw: str) -> str:
         raise ApiError(422, f"invalid_nip.{exc.part}", exc.message_id, exc.message_en) from None
 
 
-def build_router(service: NeedsService) -> APIRouter:
+def _job(job: JobDocument) -> JobOut:
+    return JobOut(
+        job_id=job.id,
+        kind=job.kind,
+        status=job.status,
+        phase=job.phase,
+        processed=job.processed,
+        total=job.total,
+        report=dict(job.report),
+        error=job.error,
+        status_url=f"/jobs/{job.id}",
+    )
+
+
+def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
     router = APIRouter()
+
+    @router.post(
+        "/imports/{kind}",
+        tags=["imports"],
+        status_code=202,
+        summary="Import units, positions, employees or assessments from CSV or XLSX (a SIASN export)",
+    )
+    async def post_import(
+        kind: Literal["units", "positions", "employees", "assessments"], request: Request, who: Admin
+    ) -> JobOut:
+        content_type = request.headers.get("content-type", "text/csv")
+        if int(request.headers.get("content-length") or 0) > max_import_bytes:
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"Berkas melebihi {max_import_bytes // 1_000_000} MB.",
+                f"The file exceeds {max_import_bytes // 1_000_000} MB.",
+            )
+        content = await request.body()
+        if len(content) > max_import_bytes:
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"Berkas melebihi {max_import_bytes // 1_000_000} MB.",
+                f"The file exceeds {max_import_bytes // 1_000_000} MB.",
+            )
+        job = await asyncio.to_thread(
+            jobs.start, f"import:{kind}", who.nip, lambda progress: import_file(kind, content, content_type, progress)
+        )
+        return _job(job)
+
+    @router.post(
+        "/analysis/competency-gaps",
+        tags=["needs"],
+        status_code=202,
+        summary="Analyse every employee's competency gaps for a year (a background job)",
+    )
+    def post_analysis(body: AnalysisIn, who: Admin) -> JobOut:
+        return _job(jobs.start("analysis", who.nip, lambda progress: analyse_all(service, body.fiscal_year, progress)))
+
+    @router.get("/jobs/{job_id}", tags=["imports"], summary="Progress and report of an import or analysis")
+    def get_job(job_id: str, _: Admin) -> JobOut:
+        return _job(get_or_404(JobDocument, job_id, "Pekerjaan", "Job"))
 
     @router.put("/units/{code}", tags=["master data"], summary="Create or replace a work unit")
     def put_unit(code: Code, body: UnitIn, _: Admin) -> UnitOut:

@@ -26,6 +26,7 @@ from services.needs.documents import (
     SkmResultDocument,
     UnitDocument,
 )
+from services.needs.imports import assessment_id
 from shared.events import NEED_IDENTIFIED, EvaluationSubmitted, EventContext, NeedIdentified, ProgramCompleted
 from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
 from shared.persistence import get_or_404, levels_from_documents
@@ -81,7 +82,7 @@ def _retrying(action: Callable[[], T]) -> T:
     return action()
 
 
-def _spec_of(need: NeedDocument) -> domain.NeedSpec:
+def spec_of(need: NeedDocument) -> domain.NeedSpec:
     return domain.NeedSpec(
         need_id=need.id,
         nip=need.nip,
@@ -107,7 +108,7 @@ class NeedsService:
 
     # --- the lifecycle every source shares -------------------------------------------------------
 
-    def _open(self, spec: domain.NeedSpec, employee: EmployeeDocument | None = None) -> NeedDocument:
+    def open_need(self, spec: domain.NeedSpec, employee: EmployeeDocument | None = None) -> NeedDocument:
         """Open the need, or update it if what the source says now differs materially; else nothing."""
 
         def attempt() -> NeedDocument:
@@ -115,7 +116,7 @@ class NeedsService:
             if (
                 need is not None
                 and need.status == "open"
-                and not _spec_of(need).differs_materially(spec, self.rules.priority_announce_delta)
+                and not spec_of(need).differs_materially(spec, self.rules.priority_announce_delta)
             ):
                 return need  # re-running an analysis on unchanged data announces nothing new
             now = datetime.now(UTC)
@@ -143,7 +144,7 @@ class NeedsService:
 
         return _retrying(attempt)
 
-    def _resolve(self, need_id: str) -> NeedDocument | None:
+    def resolve_need(self, need_id: str) -> NeedDocument | None:
         def attempt() -> NeedDocument | None:
             need = NeedDocument.objects(id=need_id).first()
             if need is not None and need.status == "open":
@@ -165,17 +166,19 @@ class NeedsService:
         get_or_404(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
         # and the analysis below runs again, so the need and its event are never left half-done.
-        key = {
-            "nip": cmd.nip,
-            "competency_code": cmd.competency_code,
-            "source": cmd.source.value,
-            "assessed_on": cmd.assessed_on,
-        }
-        AssessmentDocument.objects(**key).update_one(
-            upsert=True, set__level=cmd.level, set__recorded_by=cmd.recorded_by, set__recorded_at=datetime.now(UTC)
+        assessment = AssessmentDocument(
+            id=assessment_id(cmd.nip, cmd.competency_code, cmd.source.value, cmd.assessed_on),
+            nip=cmd.nip,
+            competency_code=cmd.competency_code,
+            source=cmd.source.value,
+            assessed_on=cmd.assessed_on,
+            level=cmd.level,
+            recorded_by=cmd.recorded_by,
+            recorded_at=datetime.now(UTC),
         )
+        assessment.save()
         need = self.analyse(employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on))
-        return AssessmentOutcome(AssessmentDocument.objects.get(**key), need)
+        return AssessmentOutcome(assessment, need)
 
     def record_performance(self, nip: str, fiscal_year: int, target: float, realisation: float) -> list[NeedDocument]:
         """SKP target vs realisation; the employee's competency needs of that year are re-scored."""
@@ -224,7 +227,7 @@ class NeedsService:
         )
         key = domain.need_id(fiscal_year, employee.nip, competency_code)
         if finding is None:
-            return self._resolve(key)
+            return self.resolve_need(key)
         spec = domain.NeedSpec(
             need_id=key,
             nip=employee.nip,
@@ -239,7 +242,7 @@ class NeedsService:
             required_level=finding.required_level,
             assessed_level=finding.assessed_level,
         )
-        return self._open(spec, employee)
+        return self.open_need(spec, employee)
 
     # --- the yearly JP minimum -------------------------------------------------------------------
 
@@ -274,7 +277,7 @@ class NeedsService:
         ledger = _retrying(attempt)
         rule = self.jp_rule(employee.employment_type if employee else "PNS")
         if rule.shortfall(ledger.total_jp) == 0:
-            self._resolve(f"{year}-{event.nip}-{domain.JP_COMPETENCY_CODE}")
+            self.resolve_need(f"{year}-{event.nip}-{domain.JP_COMPETENCY_CODE}")
 
     def check_jp(self, fiscal_year: int, unit_code: str | None = None) -> dict[str, int]:
         """Raise a need for every civil servant below the year's minimum; resolve those who met it.
@@ -297,10 +300,10 @@ class NeedsService:
                 policy=self.rules.priority,
             )
             if spec is None:
-                self._resolve(f"{fiscal_year}-{employee.nip}-{domain.JP_COMPETENCY_CODE}")
+                self.resolve_need(f"{fiscal_year}-{employee.nip}-{domain.JP_COMPETENCY_CODE}")
             else:
                 counts["below_minimum"] += 1
-                self._open(spec, employee)
+                self.open_need(spec, employee)
         return counts
 
     # --- follow-ups when training does not transfer ----------------------------------------------
@@ -325,7 +328,7 @@ class NeedsService:
                 front_line=self._front_line(event.unit_code),
                 policy=self.rules.priority,
             )
-            self._open(spec, employee)
+            self.open_need(spec, employee)
 
     # --- public satisfaction -----------------------------------------------------------------------
 
@@ -355,14 +358,14 @@ class NeedsService:
             policy=self.rules.priority,
             skm=self.rules.skm,
         )
-        raised = [self._open(spec) for spec in specs]
+        raised = [self.open_need(spec) for spec in specs]
         # A corrected or repeated survey that no longer shows a weakness resolves what it raised before.
         kept = {s.need_id for s in specs}
         for need in NeedDocument.objects(
             unit_code=unit_code, fiscal_year=fiscal_year, source="public_satisfaction", status="open"
         ):
             if need.id not in kept:
-                self._resolve(need.id)
+                self.resolve_need(need.id)
         return result, raised
 
 

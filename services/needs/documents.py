@@ -67,12 +67,11 @@ class EmployeeDocument(Document):
 
 
 class AssessmentDocument(Document):
-    # One row per (employee, competency, source, date): re-recording the same assessment overwrites it.
-    meta = _meta(
-        "assessments",
-        {"fields": ["nip", "competency_code", "source", "assessed_on"], "unique": True},
-    )
+    # One row per (employee, competency, source, date), keyed by imports.assessment_id: re-recording or
+    # re-importing the same assessment overwrites it.
+    meta = _meta("assessments", ("nip", "competency_code"))
 
+    id = StringField(primary_key=True)
     nip = StringField(required=True)
     competency_code = StringField(required=True)
     source = StringField(required=True)
@@ -148,7 +147,26 @@ class SkmResultDocument(Document):
     recorded_at = DateTimeField(required=True)
 
 
+class JobDocument(Document):
+    """A long-running import or analysis: its progress while it runs, its report when it ends."""
+
+    meta = _meta("jobs", ("status", "created_at"))
+
+    id = StringField(primary_key=True)
+    kind = StringField(required=True)
+    status = StringField(required=True, choices=("running", "done", "rejected", "failed"))
+    phase = StringField()
+    processed = IntField(default=0)
+    total = IntField(default=0)
+    report = DictField()
+    error = StringField()
+    created_by = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+
+
 ALL_DOCUMENTS = (
+    JobDocument,
     UnitDocument,
     CompetencyDocument,
     PositionDocument,

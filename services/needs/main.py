@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.needs.api import build_router
 from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
+from services.needs.bulk import Jobs
 from services.needs.documents import ALL_DOCUMENTS, NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
@@ -31,6 +32,7 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
         priority_announce_delta=settings.priority_announce_delta,
     )
     service = NeedsService(rules=rules, notify=runtime.relay.notify)
+    jobs = Jobs()
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
 
@@ -49,7 +51,7 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
-        routers=[build_router(service)],
-        on_startup=[seed_standard_competencies],
+        routers=[build_router(service, jobs, max_import_bytes=settings.max_import_mb * 1_000_000)],
+        on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
         background=[jp_check] if settings.jp_check_enabled else [],
     )

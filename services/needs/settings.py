@@ -29,6 +29,8 @@ class NeedsSettings(ServiceSettings):
     jp_check_from: str = "07-01"
     jp_check_interval_s: float = Field(default=6 * 3600, gt=0)
 
+    max_import_mb: int = Field(default=200, ge=1)
+
     # SKM bands that raise unit needs.
     skm_weak_bands: str = "C,D"
 

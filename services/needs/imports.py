@@ -1,0 +1,319 @@
+"""Bulk import of master data in the shape of a SIASN export: reading, and validating every row.
+
+Pure: bytes in, validated records and row errors out. Nothing is written unless every row is valid, so
+a bad file leaves no trace; the application layer writes the records (see ``application.ImportWriter``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from services.needs import domain
+
+XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/xlsx")
+UNIT_KINDS = ("opd", "bagian", "upt", "puskesmas", "kecamatan", "kelurahan", "sekolah", "other")
+SURPLUS = "__surplus__"
+YES = {"ya", "y", "yes", "true", "1"}
+NO = {"tidak", "t", "no", "false", "0", ""}
+
+# The columns of each kind; the first is the key. Indonesian names, as in SIASN exports.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "units": ("kode_unit", "nama_unit", "jenis", "kode_unit_induk", "garis_depan"),
+    "positions": ("kode_jabatan", "nama_jabatan", "jenis_jabatan", "kode_unit", "standar"),
+    "employees": ("nip", "nama", "kode_unit", "kode_jabatan", "nip_atasan", "status_kepegawaian"),
+    "assessments": ("nip", "kode_kompetensi", "level", "sumber", "tanggal"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "units": ("kode_unit", "nama_unit", "jenis"),
+    "positions": ("kode_jabatan", "nama_jabatan", "jenis_jabatan"),
+    "employees": ("nip", "nama", "kode_unit", "kode_jabatan"),
+    "assessments": ("nip", "kode_kompetensi", "level", "sumber", "tanggal"),
+}
+
+
+class UnreadableFile(ValueError):
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str | None
+    message_id: str
+    message_en: str
+
+
+@dataclass
+class Validated:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What already exists in the database, for references from the file."""
+
+    units: frozenset[str] = frozenset()
+    positions: frozenset[str] = frozenset()
+    employees: frozenset[str] = frozenset()
+    competencies: frozenset[str] = frozenset()
+
+
+def read_rows(content: bytes, content_type: str) -> list[dict[str, str]]:
+    """Rows as dicts keyed by lower-case column names; the header is line 1."""
+    if content_type.split(";")[0].strip() in XLSX_TYPES:
+        return _xlsx_rows(content)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile("Berkas CSV harus berkode UTF-8.", "The CSV file must be UTF-8 encoded.") from None
+    # Exports from spreadsheets in Indonesian locales often use ';' as the separator.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    if not reader.fieldnames:
+        raise UnreadableFile("Berkas kosong atau tanpa baris judul kolom.", "The file is empty or has no header row.")
+    rows = []
+    for row in reader:
+        # DictReader files surplus values under the key None: an unquoted delimiter inside a value.
+        surplus = row.pop(None, None)  # type: ignore[call-overload]
+        clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if surplus:
+            clean[SURPLUS] = "1"
+        rows.append(clean)
+    return rows
+
+
+def _xlsx_rows(content: bytes) -> list[dict[str, str]]:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:
+        raise UnreadableFile("Berkas XLSX tidak dapat dibaca.", f"The XLSX file cannot be read: {exc}.") from None
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(c or "").strip().lower() for c in next(rows, ())]
+    if not any(header):
+        raise UnreadableFile("Berkas kosong atau tanpa baris judul kolom.", "The file is empty or has no header row.")
+
+    def text(value: Any) -> str:
+        if isinstance(value, date):
+            return value.isoformat()[:10]
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return "" if value is None else str(value).strip()
+
+    return [dict(zip(header, (text(v) for v in row), strict=False)) for row in rows if any(v is not None for v in row)]
+
+
+def check_header(kind: str, rows: list[dict[str, str]]) -> None:
+    present = set(rows[0]) if rows else set()
+    missing = [c for c in REQUIRED[kind] if c not in present]
+    if rows and missing:
+        raise UnreadableFile(
+            f"Kolom wajib tidak ada: {', '.join(missing)}. Kolom yang dikenal: {', '.join(COLUMNS[kind])}.",
+            f"Required columns missing: {', '.join(missing)}. Known columns: {', '.join(COLUMNS[kind])}.",
+        )
+
+
+def validate(kind: str, rows: list[dict[str, str]], known: Known) -> Validated:
+    check_header(kind, rows)
+    out = Validated()
+    first_line: dict[str, int] = {}
+    # References may point at rows earlier or later in the same file.
+    keys_in_file = frozenset(r.get(COLUMNS[kind][0], "") for r in rows)
+    for index, row in enumerate(rows):
+        line = index + 2
+        errors: list[RowError] = []
+
+        def err(
+            column: str | None, message_id: str, message_en: str, *, _line: int = line, _to: list[RowError] = errors
+        ) -> None:
+            _to.append(RowError(_line, column, message_id, message_en))
+
+        if row.get(SURPLUS):
+            err(
+                None,
+                "Baris ini berisi lebih banyak nilai daripada judul kolom; apit nilai yang memuat "
+                "pemisah dengan tanda kutip.",
+                "This row has more values than the header; quote values that contain the separator.",
+            )
+        for column in REQUIRED[kind]:
+            if not row.get(column):
+                err(column, f"Kolom {column} wajib diisi.", f"Column {column} is required.")
+        if not errors:
+            record = _ROW_RULES[kind](row, known, keys_in_file, err)
+            key = _key(kind, row)
+            if key in first_line:
+                err(
+                    None,
+                    f"Baris ganda: sama dengan baris {first_line[key]}.",
+                    f"Duplicate row: same as line {first_line[key]}.",
+                )
+            elif not errors:
+                first_line[key] = line
+                out.records.append(record)
+        out.errors.extend(errors)
+    return out
+
+
+def _key(kind: str, row: dict[str, str]) -> str:
+    if kind == "assessments":
+        return "|".join(row.get(c, "").upper() for c in ("nip", "kode_kompetensi", "sumber", "tanggal"))
+    return row.get(COLUMNS[kind][0], "")
+
+
+Err = Callable[..., None]
+
+
+def _unit(row: dict[str, str], known: Known, keys: frozenset[str], err: Err) -> dict[str, Any]:
+    kind = row["jenis"].lower()
+    if kind not in UNIT_KINDS:
+        err(
+            "jenis",
+            f"Jenis unit '{row['jenis']}' tidak dikenal ({', '.join(UNIT_KINDS)}).",
+            f"Unknown unit kind '{row['jenis']}' ({', '.join(UNIT_KINDS)}).",
+        )
+    parent = row.get("kode_unit_induk") or None
+    if parent and parent not in known.units and parent not in keys:
+        err("kode_unit_induk", f"Unit induk {parent} tidak dikenal.", f"Unknown parent unit {parent}.")
+    front = row.get("garis_depan", "").lower()
+    if front not in YES | NO:
+        err("garis_depan", "Isi garis_depan dengan ya atau tidak.", "Fill garis_depan with ya or tidak.")
+    return {
+        "_id": row["kode_unit"],
+        "name": row["nama_unit"],
+        "kind": kind,
+        "parent_code": parent,
+        "front_line": front in YES,
+    }
+
+
+def _position(row: dict[str, str], known: Known, _keys: frozenset[str], err: Err) -> dict[str, Any]:
+    try:
+        ptype = domain.PositionType(row["jenis_jabatan"].lower()).value
+    except ValueError:
+        ptype = ""
+        err(
+            "jenis_jabatan",
+            f"Jenis jabatan '{row['jenis_jabatan']}' tidak dikenal.",
+            f"Unknown position type '{row['jenis_jabatan']}'.",
+        )
+    unit = row.get("kode_unit") or None
+    if unit and unit not in known.units:
+        err("kode_unit", f"Unit {unit} tidak dikenal.", f"Unknown unit {unit}.")
+    standard: list[dict[str, Any]] = []
+    for part in filter(None, (p.strip() for p in row.get("standar", "").split(";"))):
+        code, _, level = part.partition("=")
+        code = code.strip()
+        if code not in known.competencies:
+            err("standar", f"Kompetensi {code} tidak dikenal.", f"Unknown competency {code}.")
+        elif not level.strip().isdigit() or not 1 <= int(level) <= 5:
+            err(
+                "standar",
+                f"Level {code} harus 1-5 (diterima '{level.strip()}').",
+                f"The level of {code} must be 1-5 (got '{level.strip()}').",
+            )
+        else:
+            standard.append({"code": code, "level": int(level)})
+    return {
+        "_id": row["kode_jabatan"],
+        "title": row["nama_jabatan"],
+        "type": ptype,
+        "unit_code": unit,
+        "standard": sorted(standard, key=lambda s: s["code"]),
+    }
+
+
+def _nip(value: str, column: str, err: Err) -> str:
+    try:
+        return domain.Nip.parse(value).value
+    except domain.InvalidNip as exc:
+        err(column, exc.message_id, exc.message_en)
+        return value
+
+
+def _employee(row: dict[str, str], known: Known, _keys: frozenset[str], err: Err) -> dict[str, Any]:
+    nip = _nip(row["nip"], "nip", err)
+    supervisor = row.get("nip_atasan") or None
+    if supervisor:
+        supervisor = _nip(supervisor, "nip_atasan", err)
+    if row["kode_unit"] not in known.units:
+        err("kode_unit", f"Unit {row['kode_unit']} tidak dikenal.", f"Unknown unit {row['kode_unit']}.")
+    if row["kode_jabatan"] not in known.positions:
+        err("kode_jabatan", f"Jabatan {row['kode_jabatan']} tidak dikenal.", f"Unknown position {row['kode_jabatan']}.")
+    status = (row.get("status_kepegawaian") or "PNS").upper()
+    if status not in ("PNS", "PPPK"):
+        err("status_kepegawaian", "Status kepegawaian harus PNS atau PPPK.", "Employment type must be PNS or PPPK.")
+    return {
+        "_id": nip,
+        "name": row["nama"],
+        "unit_code": row["kode_unit"],
+        "position_code": row["kode_jabatan"],
+        "supervisor_nip": supervisor,
+        "employment_type": status,
+    }
+
+
+def _assessment(row: dict[str, str], known: Known, _keys: frozenset[str], err: Err) -> dict[str, Any]:
+    nip = _nip(row["nip"], "nip", err)
+    if nip not in known.employees:
+        err("nip", f"Pegawai dengan NIP {nip} tidak dikenal.", f"Unknown employee with NIP {nip}.")
+    code = row["kode_kompetensi"]
+    if code not in known.competencies:
+        err("kode_kompetensi", f"Kompetensi {code} tidak dikenal.", f"Unknown competency {code}.")
+    level = row["level"]
+    if not level.isdigit() or not 1 <= int(level) <= 5:
+        err("level", f"Level harus 1-5 (diterima '{level}').", f"The level must be 1-5 (got '{level}').")
+    try:
+        source = domain.AssessmentSource(row["sumber"].lower()).value
+    except ValueError:
+        source = ""
+        err(
+            "sumber",
+            f"Sumber '{row['sumber']}' tidak dikenal ({', '.join(s.value for s in domain.AssessmentSource)}).",
+            f"Unknown source '{row['sumber']}' ({', '.join(s.value for s in domain.AssessmentSource)}).",
+        )
+    try:
+        assessed_on = date.fromisoformat(row["tanggal"])
+    except ValueError:
+        assessed_on = date.min
+        err(
+            "tanggal",
+            f"Tanggal '{row['tanggal']}' harus berformat YYYY-MM-DD.",
+            f"The date '{row['tanggal']}' must be YYYY-MM-DD.",
+        )
+    return {
+        "_id": assessment_id(nip, code, source, assessed_on),
+        "nip": nip,
+        "competency_code": code,
+        "level": int(level) if level.isdigit() else 0,
+        "source": source,
+        "assessed_on": assessed_on,
+    }
+
+
+def assessment_id(nip: str, competency_code: str, source: str, assessed_on: date) -> str:
+    """Natural key: re-recording the same assessment overwrites it, re-importing a file changes nothing."""
+    return f"{nip}:{competency_code}:{source}:{assessed_on.isoformat()}"
+
+
+_ROW_RULES: dict[str, Callable[[dict[str, str], Known, frozenset[str], Err], dict[str, Any]]] = {
+    "units": _unit,
+    "positions": _position,
+    "employees": _employee,
+    "assessments": _assessment,
+}
+
+
+def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,139 @@
+"""Bulk import (CSV and XLSX in the shape of a SIASN export) and the analysis of every employee,
+over the real database and broker."""
+
+import io
+import json
+
+from openpyxl import Workbook
+
+from shared.events import NEED_IDENTIFIED
+from tests.support.kafka import read_topic, wait_for_records
+from tests.support.waiting import eventually
+
+UNITS = """kode_unit;nama_unit;jenis;kode_unit_induk;garis_depan
+DINKES;Dinas Kesehatan;opd;;tidak
+PKM-TELADAN;Puskesmas Teladan;puskesmas;DINKES;ya
+"""
+POSITIONS = """kode_jabatan,nama_jabatan,jenis_jabatan,kode_unit,standar
+PERAWAT,Perawat Ahli Pertama,fungsional,,M.05=3;M.03=2
+KAPUS,Kepala Puskesmas,pengawas,,M.05=3
+"""
+EMPLOYEES = """nip,nama,kode_unit,kode_jabatan,nip_atasan,status_kepegawaian
+198208082008011002,dr. Budi Harahap,PKM-TELADAN,KAPUS,,PNS
+199504042022032001,Nur Aisyah Lubis,PKM-TELADAN,PERAWAT,198208082008011002,PPPK
+"""
+ASSESSMENTS = """nip,kode_kompetensi,level,sumber,tanggal
+199504042022032001,M.05,1,assessment_centre,2027-02-10
+199504042022032001,M.03,2,assessment_centre,2027-02-10
+198208082008011002,M.05,2,test,2027-02-11
+"""
+
+
+def run_job(needs, admin, path, body=None, content_type="text/csv", json_body=None):
+    if json_body is not None:
+        response = needs.post(path, json=json_body, headers=admin)
+    else:
+        response = needs.post(
+            path,
+            content=body.encode() if isinstance(body, str) else body,
+            headers=admin | {"content-type": content_type},
+        )
+    assert response.status_code == 202, response.text
+    job_url = response.json()["status_url"]
+    return eventually(
+        lambda: (j := needs.get(job_url, headers=admin).json())["status"] != "running" and j, what=f"job {path}"
+    )
+
+
+def load(needs, admin):
+    for kind, body in (("units", UNITS), ("positions", POSITIONS), ("employees", EMPLOYEES)):
+        job = run_job(needs, admin, f"/imports/{kind}", body)
+        assert job["status"] == "done", job
+
+
+def test_a_good_file_goes_in_and_a_reimport_changes_nothing(run_service, admin):
+    with run_service("needs") as needs:
+        load(needs, admin)
+        assert needs.get("/units/PKM-TELADAN", headers=admin).json()["front_line"] is True
+        nurse = needs.get("/employees/199504042022032001", headers=admin).json()
+        assert (nurse["employment_type"], nurse["supervisor_nip"]) == ("PPPK", "198208082008011002")
+        assert needs.get("/positions/PERAWAT", headers=admin).json()["standard"] == {"M.03": 2, "M.05": 3}
+
+        again = run_job(needs, admin, "/imports/employees", EMPLOYEES)
+        assert again["report"] == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2}
+        changed = EMPLOYEES.replace("Nur Aisyah Lubis", '"Nur Aisyah Lubis, S.Kep"')
+        assert run_job(needs, admin, "/imports/employees", changed)["report"]["updated"] == 1
+        unquoted = run_job(needs, admin, "/imports/employees", EMPLOYEES.replace("Nur Aisyah Lubis", "Nur, S.Kep"))
+        assert unquoted["status"] == "rejected"
+        assert unquoted["report"]["errors"][0]["line"] == 3
+        assert "quote values" in unquoted["report"]["errors"][0]["message_en"]
+
+
+def test_a_bad_file_is_reported_row_by_row_and_writes_nothing(run_service, admin):
+    bad_employees = EMPLOYEES + (
+        "199002202015033001,NIP Salah,PKM-TELADAN,PERAWAT,,PNS\n"  # gender digit 3
+        "199107072019022005,Unit Salah,PKM-ENTAHLAH,PERAWAT,,PNS\n"  # unknown unit
+        "198208082008011002,dr. Budi Harahap,PKM-TELADAN,KAPUS,,PNS\n"  # duplicate of line 2
+    )
+    with run_service("needs") as needs:
+        for kind, body in (("units", UNITS), ("positions", POSITIONS)):
+            run_job(needs, admin, f"/imports/{kind}", body)
+        job = run_job(needs, admin, "/imports/employees", bad_employees)
+        assert job["status"] == "rejected"
+        errors = {(e["line"], e["column"]): e for e in job["report"]["errors"]}
+        assert errors[(4, "nip")]["message"] == "Digit 15 (3) harus 1 (laki-laki) atau 2 (perempuan)."
+        assert errors[(5, "kode_unit")]["message_en"] == "Unknown unit PKM-ENTAHLAH."
+        assert errors[(6, None)]["message_en"] == "Duplicate row: same as line 2."
+        assert job["report"]["rows"] == 5 and job["report"]["valid_rows"] == 2
+        assert needs.get("/employees", headers=admin).json()["total"] == 0  # nothing half-written
+
+        run_job(needs, admin, "/imports/employees", EMPLOYEES)
+        level_7 = ASSESSMENTS + "199504042022032001,M.08,7,assessment_centre,2027-02-10\n"
+        rejected = run_job(needs, admin, "/imports/assessments", level_7)
+        assert [(e["line"], e["column"]) for e in rejected["report"]["errors"]] == [(5, "level")]
+        assert rejected["report"]["errors"][0]["message_en"] == "The level must be 1-5 (got '7')."
+
+        missing_column = run_job(needs, admin, "/imports/units", "kode_unit,nama_unit\nX,Y\n")
+        assert missing_column["status"] == "rejected"
+        assert "jenis" in missing_column["report"]["errors"][0]["message_en"]
+
+
+def test_an_xlsx_export_is_read_like_a_csv(run_service, admin):
+    book = Workbook()
+    sheet = book.active
+    for line in UNITS.strip().splitlines():
+        sheet.append(line.split(";"))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    with run_service("needs") as needs:
+        job = run_job(needs, admin, "/imports/units", buffer.getvalue(), content_type=xlsx)
+        assert job["report"] == {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0}
+        assert needs.get("/units/DINKES", headers=admin).json()["name"] == "Dinas Kesehatan"
+
+
+def test_the_analysis_of_every_employee_announces_each_need_once(run_service, admin, infra, namespace):
+    topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+    with run_service("needs") as needs:
+        load(needs, admin)
+        assert run_job(needs, admin, "/imports/assessments", ASSESSMENTS)["report"]["inserted"] == 3
+        first = run_job(needs, admin, "/analysis/competency-gaps", json_body={"fiscal_year": 2027})
+        # nurse: M.05 3-1 = 2, M.03 2-2 = 0; head: M.05 3-2 = 1 -> two needs
+        assert first["report"] | {"employees": 2} == {
+            "fiscal_year": 2027,
+            "employees": 2,
+            "needs_open": 2,
+            "new": 2,
+            "updated": 0,
+            "resolved": 0,
+            "unchanged": 0,
+        }
+        records = wait_for_records(infra.kafka_bootstrap_servers, topic, lambda r: True, count=2)
+        gaps = sorted((r.key, json.loads(r.value)["gap"]) for r in records)
+        assert gaps == [("198208082008011002", 1), ("199504042022032001", 2)]
+
+        second = run_job(needs, admin, "/analysis/competency-gaps", json_body={"fiscal_year": 2027})
+        assert (second["report"]["new"], second["report"]["unchanged"]) == (0, 2)
+        head_need = needs.get("/needs/2027-198208082008011002-M.05", headers=admin).json()
+        assert (head_need["gap"], head_need["priority"]) == (1, 1.5)  # front-line puskesmas
+    assert len(read_topic(infra.kafka_bootstrap_servers, topic, idle_s=1.5)) == 2
