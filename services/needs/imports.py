@@ -84,7 +84,7 @@ def read_rows(content: bytes, content_type: str) -> list[dict[str, str]]:
     rows = []
     for row in reader:
         # DictReader files surplus values under the key None: an unquoted delimiter inside a value.
-        surplus = row.pop(None, None)  # type: ignore[call-overload]
+        surplus = row.pop(None, None)
         clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         if surplus:
             clean[SURPLUS] = "1"
