@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import outbox
+from bench import needs, outbox
 
 RESULTS = Path(__file__).with_name("results")
 
@@ -21,11 +21,15 @@ def main() -> int:
     events = int(os.environ.get("BENCH_EVENTS", "2000"))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}; Kafka {kafka}; database {mongo}")
-    result = asyncio.run(outbox.run(kafka, mongo, events))
-    result |= {"machine": machine, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    stamp = {"machine": machine, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "outbox.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written: {RESULTS / 'outbox.json'}")
+    results = {"outbox": asyncio.run(outbox.run(kafka, mongo, events))}
+    # North Sumatra (204,000 employees) takes tens of minutes here; BENCH_SCALES=medan for a quick run.
+    for scale in os.environ.get("BENCH_SCALES", "medan,sumut").split(","):
+        results[f"needs-{scale}"] = needs.run(kafka, mongo, scale.strip())
+    for name, result in results.items():
+        (RESULTS / f"{name}.json").write_text(json.dumps(result | stamp, indent=2) + "\n")
+        print(f"written: {RESULTS / f'{name}.json'}")
     return 0
 
 
