@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.needs import domain
-from services.needs.application import NeedsService, RecordAssessment
+from services.needs.application import NeedsService, RecordAssessment, UnitRequests
 from services.needs.bulk import Jobs, analyse_all, import_file
 from services.needs.documents import (
     AssessmentDocument,
@@ -21,6 +21,7 @@ from services.needs.documents import (
     NeedDocument,
     PositionDocument,
     UnitDocument,
+    UnitRequestDocument,
 )
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.http.errors import ApiError
@@ -184,6 +185,32 @@ class JobOut(BaseModel):
     status_url: str
 
 
+class UnitRequestIn(Strict):
+    unit_code: str
+    competency_code: str
+    fiscal_year: int = Field(ge=2000, le=2100)
+    nips: list[str] = Field(default_factory=list, max_length=500, description="Employees; empty for the whole unit")
+    justification: str = Field(min_length=10, max_length=2000)
+
+
+class DecisionIn(Strict):
+    approve: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class UnitRequestOut(BaseModel):
+    request_id: str
+    unit_code: str
+    competency_code: str
+    fiscal_year: int
+    nips: list[str]
+    justification: str
+    status: str
+    created_by: str
+    decided_by: str | None
+    decision_note: str | None
+
+
 class AnalysisIn(Strict):
     fiscal_year: int = Field(ge=2000, le=2100)
 
@@ -266,8 +293,69 @@ def _job(job: JobDocument) -> JobOut:
     )
 
 
+def _request(r: UnitRequestDocument) -> UnitRequestOut:
+    return UnitRequestOut(
+        request_id=r.id,
+        unit_code=r.unit_code,
+        competency_code=r.competency_code,
+        fiscal_year=r.fiscal_year,
+        nips=list(r.nips),
+        justification=r.justification,
+        status=r.status,
+        created_by=r.created_by,
+        decided_by=r.decided_by,
+        decision_note=r.decision_note,
+    )
+
+
+def _check_unit_head(who: Principal, unit_code: str) -> None:
+    if who.has_any(Role.BKPSDM_ADMIN) or (who.has_any(Role.UNIT_HEAD) and who.unit_code == unit_code):
+        return
+    raise ApiError(
+        403,
+        "forbidden",
+        f"Hanya kepala unit {unit_code} atau BKPSDM yang dapat melakukan ini.",
+        f"Only the head of unit {unit_code} or BKPSDM may do this.",
+    )
+
+
 def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
     router = APIRouter()
+    requests = UnitRequests(service)
+
+    @router.post("/unit-requests", tags=["unit requests"], status_code=201, summary="Draft a unit's request")
+    def post_request(body: UnitRequestIn, who: CurrentPrincipal) -> UnitRequestOut:
+        _check_unit_head(who, body.unit_code)
+        return _request(
+            requests.create(
+                unit_code=body.unit_code,
+                competency_code=body.competency_code,
+                nips=[_valid_nip(n) for n in body.nips],
+                fiscal_year=body.fiscal_year,
+                justification=body.justification,
+                created_by=who.nip,
+            )
+        )
+
+    @router.get("/unit-requests", tags=["unit requests"])
+    def list_requests(who: CurrentPrincipal, page: Pagination, status: str | None = None) -> Page[UnitRequestOut]:
+        filters = {"status": status} if status else {}
+        if not who.has_any(Role.BKPSDM_ADMIN):
+            filters["unit_code"] = who.unit_code or ""
+        return page_of(UnitRequestDocument.objects(**filters).order_by("-created_at", "id"), page, _request)
+
+    @router.post("/unit-requests/{request_id}/submission", tags=["unit requests"], summary="Submit to BKPSDM")
+    def submit_request(request_id: str, who: CurrentPrincipal) -> UnitRequestOut:
+        _check_unit_head(who, get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request").unit_code)
+        return _request(requests.act(request_id, "submit", who.nip))
+
+    @router.post(
+        "/unit-requests/{request_id}/decision",
+        tags=["unit requests"],
+        summary="BKPSDM approves (the request becomes needs) or rejects",
+    )
+    def decide_request(request_id: str, body: DecisionIn, who: Admin) -> UnitRequestOut:
+        return _request(requests.act(request_id, "approve" if body.approve else "reject", who.nip, body.note))
 
     @router.post(
         "/imports/{kind}",

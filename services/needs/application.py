@@ -9,6 +9,7 @@ in ``_open`` or ``_resolve``, so a need is announced the same way whatever raise
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,9 +26,11 @@ from services.needs.documents import (
     PositionDocument,
     SkmResultDocument,
     UnitDocument,
+    UnitRequestDocument,
 )
 from services.needs.imports import assessment_id
 from shared.events import NEED_IDENTIFIED, EvaluationSubmitted, EventContext, NeedIdentified, ProgramCompleted
+from shared.http.errors import ApiError, Conflict
 from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
 from shared.persistence import get_or_404, levels_from_documents
 
@@ -155,7 +158,7 @@ class NeedsService:
 
         return _retrying(attempt)
 
-    def _front_line(self, unit_code: str) -> bool:
+    def front_line(self, unit_code: str) -> bool:
         unit = UnitDocument.objects(code=unit_code).first()
         return bool(unit and unit.front_line)
 
@@ -216,7 +219,7 @@ class NeedsService:
                 competency,
                 required,
                 assessed,
-                front_line=self._front_line(employee.unit_code),
+                front_line=self.front_line(employee.unit_code),
                 policy=self.rules.priority,
                 performance_gap=domain.performance_gap(performance.target, performance.realisation)
                 if performance
@@ -325,7 +328,7 @@ class NeedsService:
                 competency_name=names.get(code, code),
                 fiscal_year=event.submitted_at.year,
                 barriers=[b.value for b in event.barriers],
-                front_line=self._front_line(event.unit_code),
+                front_line=self.front_line(event.unit_code),
                 policy=self.rules.priority,
             )
             self.open_need(spec, employee)
@@ -367,6 +370,86 @@ class NeedsService:
             if need.id not in kept:
                 self.resolve_need(need.id)
         return result, raised
+
+
+class UnitRequests:
+    """Requests from unit heads: draft -> submitted -> approved (becomes needs) or rejected."""
+
+    def __init__(self, needs: NeedsService) -> None:
+        self.needs = needs
+
+    def create(
+        self,
+        *,
+        unit_code: str,
+        competency_code: str,
+        nips: list[str],
+        fiscal_year: int,
+        justification: str,
+        created_by: str,
+    ) -> UnitRequestDocument:
+        get_or_404(UnitDocument, unit_code, "Unit kerja", "Work unit")
+        get_or_404(CompetencyDocument, competency_code, "Kompetensi", "Competency")
+        for nip in nips:
+            employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+            if employee.unit_code != unit_code:
+                raise ApiError(
+                    422,
+                    "employee_outside_unit",
+                    f"Pegawai {nip} bukan pegawai unit {unit_code}.",
+                    f"Employee {nip} does not work in unit {unit_code}.",
+                )
+        now = datetime.now(UTC)
+        request = UnitRequestDocument(
+            id=uuid.uuid4().hex[:12],
+            unit_code=unit_code,
+            competency_code=competency_code,
+            nips=sorted(set(nips)),
+            fiscal_year=fiscal_year,
+            justification=justification,
+            status=domain.RequestStatus.DRAFT.value,
+            created_by=created_by,
+            history=[{"status": "draft", "by": created_by, "at": now}],
+            created_at=now,
+            updated_at=now,
+        )
+        request.save(force_insert=True)
+        return request
+
+    def act(self, request_id: str, action: str, by: str, note: str | None = None) -> UnitRequestDocument:
+        request = get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request")
+        current = domain.RequestStatus(request.status)
+        try:
+            target = domain.next_request_status(action, current)
+        except domain.InvalidTransition as exc:
+            raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
+        if target == domain.RequestStatus.APPROVED:
+            # Needs first (idempotent ids), then the status: a crash in between leaves the request
+            # submitted, and approving it again finds the needs already open.
+            competency = get_or_404(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
+            for spec in domain.request_needs(
+                request_id=request.id,
+                unit_code=request.unit_code,
+                competency_code=competency.code,
+                competency_name=competency.name,
+                nips=list(request.nips),
+                fiscal_year=request.fiscal_year,
+                justification=request.justification,
+                front_line=self.needs.front_line(request.unit_code),
+                policy=self.needs.rules.priority,
+            ):
+                self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
+        now = datetime.now(UTC)
+        decision = {"set__decided_by": by, "set__decision_note": note} if action != "submit" else {}
+        moved = UnitRequestDocument.objects(id=request_id, status=current.value).update_one(
+            set__status=target.value,
+            set__updated_at=now,
+            push__history={"status": target.value, "by": by, "at": now, "note": note},
+            **decision,
+        )
+        if not moved:
+            raise ConcurrentUpdate(f"Request {request_id}")
+        return get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request")
 
 
 def need_identified(need: NeedDocument) -> NeedIdentified:

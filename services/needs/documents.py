@@ -147,6 +147,26 @@ class SkmResultDocument(Document):
     recorded_at = DateTimeField(required=True)
 
 
+class UnitRequestDocument(Document):
+    """A unit head's request for development, decided by BKPSDM; only an approved one becomes needs."""
+
+    meta = _meta("unit_requests", "unit_code", "status")
+
+    id = StringField(primary_key=True)
+    unit_code = StringField(required=True)
+    competency_code = StringField(required=True)
+    nips = ListField(StringField())
+    fiscal_year = IntField(required=True)
+    justification = StringField(required=True)
+    status = StringField(required=True)
+    created_by = StringField(required=True)
+    decided_by = StringField()
+    decision_note = StringField()
+    history = ListField(DictField())
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+
+
 class JobDocument(Document):
     """A long-running import or analysis: its progress while it runs, its report when it ends."""
 
@@ -167,6 +187,7 @@ class JobDocument(Document):
 
 ALL_DOCUMENTS = (
     JobDocument,
+    UnitRequestDocument,
     UnitDocument,
     CompetencyDocument,
     PositionDocument,

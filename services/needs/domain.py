@@ -170,6 +170,7 @@ class PriorityPolicy:
     jp_weight: float = 2.0
     follow_up_weight: float = 2.0
     skm_weight: float = 1.0
+    request_weight: float = 1.0
 
     def _factor(self, front_line: bool) -> float:
         return self.front_line_factor if front_line else 1.0
@@ -201,6 +202,13 @@ class PriorityPolicy:
         factor = self._factor(front_line)
         return round(self.follow_up_weight * factor, 4), {
             "follow_up_weight": self.follow_up_weight,
+            "front_line_factor": factor,
+        }
+
+    def request_score(self, front_line: bool) -> tuple[float, dict[str, float]]:
+        factor = self._factor(front_line)
+        return round(self.request_weight * factor, 4), {
+            "request_weight": self.request_weight,
             "front_line_factor": factor,
         }
 
@@ -480,3 +488,70 @@ def skm_needs(
             )
         )
     return specs
+
+
+# --- Requests from unit heads -------------------------------------------------------------------------
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# Who moves a request where: the unit head drafts and submits, BKPSDM decides.
+REQUEST_TRANSITIONS = {
+    ("submit", RequestStatus.DRAFT): RequestStatus.SUBMITTED,
+    ("approve", RequestStatus.SUBMITTED): RequestStatus.APPROVED,
+    ("reject", RequestStatus.SUBMITTED): RequestStatus.REJECTED,
+}
+
+
+_PAST = {"submit": ("diajukan", "submitted"), "approve": ("disetujui", "approved"), "reject": ("ditolak", "rejected")}
+
+
+class InvalidTransition(ValueError):
+    def __init__(self, action: str, status: str) -> None:
+        super().__init__(f"cannot {action} a request that is {status}")
+        done_id, done_en = _PAST[action]
+        self.message_id = f"Permintaan berstatus {status} tidak dapat {done_id}."
+        self.message_en = f"A request that is {status} cannot be {done_en}."
+
+
+def next_request_status(action: str, status: RequestStatus) -> RequestStatus:
+    try:
+        return REQUEST_TRANSITIONS[(action, status)]
+    except KeyError:
+        raise InvalidTransition(action, status.value) from None
+
+
+def request_needs(
+    *,
+    request_id: str,
+    unit_code: str,
+    competency_code: str,
+    competency_name: str,
+    nips: list[str | None],
+    fiscal_year: int,
+    justification: str,
+    front_line: bool,
+    policy: PriorityPolicy,
+) -> list[NeedSpec]:
+    """An approved request becomes one need per named employee, or one need of the whole unit."""
+    priority, parts = policy.request_score(front_line)
+    return [
+        NeedSpec(
+            need_id=f"{fiscal_year}-{nip or unit_code}-{competency_code}-REQ-{request_id}",
+            nip=nip,
+            unit_code=unit_code,
+            competency_code=competency_code,
+            competency_name=competency_name,
+            source="unit_request",
+            fiscal_year=fiscal_year,
+            priority=priority,
+            priority_parts=parts,
+            reason=f"Permintaan unit: {justification}",
+        )
+        for nip in ([*nips] if nips else [None])
+    ]

@@ -130,3 +130,37 @@ def test_a_small_priority_move_is_not_worth_announcing_again():
     assert not base.differs_materially(nudged, priority_delta=0.5)
     assert base.differs_materially(moved, priority_delta=0.5)
     assert base.differs_materially(other_gap, priority_delta=0.5)
+
+
+def test_a_request_moves_draft_submitted_then_approved_or_rejected_only():
+    from services.needs.domain import InvalidTransition, RequestStatus, next_request_status
+
+    assert next_request_status("submit", RequestStatus.DRAFT) == RequestStatus.SUBMITTED
+    assert next_request_status("approve", RequestStatus.SUBMITTED) == RequestStatus.APPROVED
+    assert next_request_status("reject", RequestStatus.SUBMITTED) == RequestStatus.REJECTED
+    with pytest.raises(InvalidTransition) as err:
+        next_request_status("approve", RequestStatus.DRAFT)
+    assert err.value.message_en == "A request that is draft cannot be approved."
+    with pytest.raises(InvalidTransition):
+        next_request_status("approve", RequestStatus.REJECTED)
+
+
+def test_an_approved_request_names_employees_or_the_whole_unit():
+    common = {
+        "request_id": "r1",
+        "unit_code": "DISDUKCAPIL",
+        "competency_code": "T.DIG.01",
+        "competency_name": "Digitalisasi Layanan Publik",
+        "fiscal_year": 2027,
+        "justification": "Layanan adminduk daring mulai 2027",
+        "front_line": True,
+        "policy": POLICY,
+    }
+    two = domain.request_needs(nips=["199301012018011001", "199405052019032006"], **common)
+    assert [n.need_id for n in two] == [
+        "2027-199301012018011001-T.DIG.01-REQ-r1",
+        "2027-199405052019032006-T.DIG.01-REQ-r1",
+    ]
+    (unit,) = domain.request_needs(nips=[], **common)
+    assert unit.nip is None and unit.need_id == "2027-DISDUKCAPIL-T.DIG.01-REQ-r1"
+    assert unit.priority == 1.5 and unit.reason == "Permintaan unit: Layanan adminduk daring mulai 2027"
