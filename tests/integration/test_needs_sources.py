@@ -170,3 +170,57 @@ def test_a_performance_gap_raises_the_priority_of_the_employees_needs(run_servic
         (need,) = rescored.json()
         # (gap 2 x 1.0 + 40 x 0.1 / 10) x 1.5 = 3.6
         assert need["priority"] == 3.6 and need["priority_parts"]["performance_gap"] == 40.0
+
+
+def test_reports_download_as_json_and_csv_for_bkpsdm_and_the_unit_head(run_service, admin, infra, namespace):
+    from shared.http.auth import Role
+    from tests.conftest import bearer
+    from tests.support.demo import HEAD
+
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        needs.post(
+            "/assessments",
+            json={
+                "nip": NURSE,
+                "competency_code": "M.05",
+                "level": 1,
+                "source": "assessment_centre",
+                "assessed_on": "2027-02-10",
+            },
+            headers=admin,
+        )
+        send(infra, namespace, completion("enr-a", 12))
+        eventually(lambda: ledger(needs, admin)["total_jp"] == 12, what="12 JP booked")
+
+        recap = needs.get(
+            "/reports/needs-recap", params={"fiscal_year": 2027, "by": "competency"}, headers=admin
+        ).json()
+        assert recap["rows"] == [
+            {
+                "competency": "M.05",
+                "name": "Pelayanan Publik",
+                "needs": 1,
+                "open": 1,
+                "resolved": 0,
+                "employees": 1,
+                "mean_priority": 3.0,
+            }
+        ]
+        csv_text = needs.get("/reports/needs-recap", params={"fiscal_year": 2027, "format": "csv"}, headers=admin)
+        assert csv_text.headers["content-type"].startswith("text/csv")
+        assert csv_text.text.splitlines()[1] == f"{UNIT},Puskesmas Padang Bulan,1,1,0,1,3.0"
+
+        head = bearer(HEAD, Role.UNIT_HEAD, unit=UNIT)
+        compliance = needs.get(
+            "/reports/jp-compliance", params={"fiscal_year": 2027, "unit_code": UNIT}, headers=head
+        ).json()
+        by_nip = {r["nip"]: r for r in compliance["rows"]}
+        assert (by_nip[NURSE]["jp_earned"], by_nip[NURSE]["jp_shortfall"]) == (12, 8)
+        assert compliance["units"] == [
+            {"unit_code": UNIT, "employees": 2, "compliant": 0, "compliance_pct": 0.0, "mean_jp": 6.0}
+        ]
+        other_unit = needs.get(
+            "/reports/jp-compliance", params={"fiscal_year": 2027, "unit_code": "DINKES"}, headers=head
+        )
+        assert other_unit.status_code == 403
