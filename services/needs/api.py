@@ -522,6 +522,13 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
         PositionDocument(code=code, standard=levels_to_documents(body.standard), **fields).save()
         return _position(get_or_404(PositionDocument, code, "Jabatan", "Position"))
 
+    @router.get("/positions", tags=["master data"])
+    def list_positions(
+        _: CurrentPrincipal, page: Pagination, unit_code: str | None = None, type: domain.PositionType | None = None
+    ) -> Page[PositionOut]:
+        filters = {k: v for k, v in {"unit_code": unit_code, "type": type}.items() if v is not None}
+        return page_of(PositionDocument.objects(**filters).order_by("code"), page, _position)
+
     @router.get("/positions/{code}", tags=["master data"])
     def get_position(code: Code, _: CurrentPrincipal) -> PositionOut:
         return _position(get_or_404(PositionDocument, code, "Jabatan", "Position"))
