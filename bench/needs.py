@@ -14,17 +14,15 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from faststream.kafka import KafkaBroker
-from prometheus_client import CollectorRegistry
 from pymongo import MongoClient
 
+from bench.outbox import needs_relay
 from services.needs import bulk, domain
 from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
-from services.needs.documents import AssessmentDocument, CompetencyDocument, EmployeeDocument, NeedDocument
+from services.needs.documents import AssessmentDocument, CompetencyDocument, EmployeeDocument
 from services.needs.imports import assessment_id
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED
-from shared.messaging.outbox import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database, ensure_indexes
 
@@ -107,16 +105,7 @@ def _per_document_rate(files: dict[str, str], sample: int) -> float:
 
 
 async def _publish_all(kafka: str, naming: Naming) -> tuple[int, float]:
-    broker = KafkaBroker(kafka, acks="all", enable_idempotence=True)
-    relay = OutboxRelay(
-        broker,
-        [NeedDocument],
-        service="bench",
-        naming=naming,
-        registry=CollectorRegistry(),
-        poll_interval_s=0.1,
-        batch_size=2000,
-    )
+    broker, relay = needs_relay(kafka, naming, batch_size=2000)
     await broker.start()
     try:
         started, total = time.perf_counter(), 0

@@ -66,9 +66,8 @@ async def _raw(kafka: str, mongo: str, db: str, topic: str, n: int, *, bulk: boo
         client.close()
 
 
-async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> float:
-    from datetime import UTC, datetime
-
+def needs_relay(kafka: str, naming: Naming, batch_size: int) -> tuple[KafkaBroker, OutboxRelay]:
+    """The broker and relay a needs service would run, for publishing what the benchmark wrote."""
     broker = KafkaBroker(kafka, acks="all", enable_idempotence=True)
     relay = OutboxRelay(
         broker,
@@ -77,8 +76,15 @@ async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> float:
         naming=naming,
         registry=CollectorRegistry(),
         poll_interval_s=0.1,
-        batch_size=500,
+        batch_size=batch_size,
     )
+    return broker, relay
+
+
+async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> float:
+    from datetime import UTC, datetime
+
+    broker, relay = needs_relay(kafka, naming, batch_size=500)
     await broker.start()
     try:
         records = _records(n)

@@ -104,6 +104,30 @@ def spec_of(need: NeedDocument) -> domain.NeedSpec:
     )
 
 
+def fill_need(
+    need: NeedDocument, spec: domain.NeedSpec, *, supervisor_nip: str | None, position_code: str | None, now: datetime
+) -> NeedDocument:
+    """The need as the source now states it, open."""
+    need.nip = spec.nip
+    need.unit_code = spec.unit_code
+    need.supervisor_nip = supervisor_nip
+    need.position_code = position_code
+    need.competency_code = spec.competency_code
+    need.competency_name = spec.competency_name
+    need.required_level = spec.required_level
+    need.assessed_level = spec.assessed_level
+    need.gap = spec.gap
+    need.priority = spec.priority
+    need.priority_parts = spec.priority_parts
+    need.source = spec.source
+    need.fiscal_year = spec.fiscal_year
+    need.recommended_form = spec.recommended_form
+    need.reason = spec.reason
+    need.status = "open"
+    need.updated_at = now
+    return need
+
+
 class NeedsService:
     def __init__(self, *, rules: NeedsRules, notify: Notify) -> None:
         self.rules = rules
@@ -123,24 +147,13 @@ class NeedsService:
             ):
                 return need  # re-running an analysis on unchanged data announces nothing new
             now = datetime.now(UTC)
-            need = need or NeedDocument(id=spec.need_id, identified_at=now)
-            need.nip = spec.nip
-            need.unit_code = spec.unit_code
-            need.supervisor_nip = employee.supervisor_nip if employee else None
-            need.position_code = employee.position_code if employee else None
-            need.competency_code = spec.competency_code
-            need.competency_name = spec.competency_name
-            need.required_level = spec.required_level
-            need.assessed_level = spec.assessed_level
-            need.gap = spec.gap
-            need.priority = spec.priority
-            need.priority_parts = spec.priority_parts
-            need.source = spec.source
-            need.fiscal_year = spec.fiscal_year
-            need.recommended_form = spec.recommended_form
-            need.reason = spec.reason
-            need.status = "open"
-            need.updated_at = now
+            need = fill_need(
+                need or NeedDocument(id=spec.need_id, identified_at=now),
+                spec,
+                supervisor_nip=employee.supervisor_nip if employee else None,
+                position_code=employee.position_code if employee else None,
+                now=now,
+            )
             commit(need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=spec.nip or spec.unit_code)])
             self.notify()
             return need
@@ -231,19 +244,8 @@ class NeedsService:
         key = domain.need_id(fiscal_year, employee.nip, competency_code)
         if finding is None:
             return self.resolve_need(key)
-        spec = domain.NeedSpec(
-            need_id=key,
-            nip=employee.nip,
-            unit_code=employee.unit_code,
-            competency_code=competency.code,
-            competency_name=competency.name,
-            source="competency_gap",
-            fiscal_year=fiscal_year,
-            priority=finding.priority,
-            priority_parts=finding.priority_parts,
-            gap=finding.gap,
-            required_level=finding.required_level,
-            assessed_level=finding.assessed_level,
+        spec = finding.need(
+            nip=employee.nip, unit_code=employee.unit_code, competency_name=competency.name, fiscal_year=fiscal_year
         )
         return self.open_need(spec, employee)
 

@@ -20,7 +20,7 @@ from typing import Any
 from mongoengine import Document
 
 from services.needs import domain, imports
-from services.needs.application import NeedsService, need_identified, spec_of
+from services.needs.application import NeedsService, fill_need, need_identified, spec_of
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -249,23 +249,21 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
             )
             if finding is None:
                 continue
-            spec = domain.NeedSpec(
-                need_id=domain.need_id(fiscal_year, nip, code),
+            spec = finding.need(
                 nip=nip,
                 unit_code=employee["unit_code"],
-                competency_code=code,
                 competency_name=competencies[code].name,
-                source="competency_gap",
                 fiscal_year=fiscal_year,
-                priority=finding.priority,
-                priority_parts=finding.priority_parts,
-                gap=finding.gap,
-                required_level=finding.required_level,
-                assessed_level=finding.assessed_level,
             )
             found.add(spec.need_id)
             if spec.need_id not in existing:
-                need = _need_document(spec, employee, now)
+                need = fill_need(
+                    NeedDocument(id=spec.need_id, identified_at=now),
+                    spec,
+                    supervisor_nip=employee.get("supervisor_nip"),
+                    position_code=employee.get("position_code"),
+                    now=now,
+                )
                 new.append((need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=nip)]))
             else:
                 changed.append((spec, employee))
@@ -301,25 +299,3 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
         "resolved": resolved,
         "unchanged": len(found) - len(new) - updated,
     }
-
-
-def _need_document(spec: domain.NeedSpec, employee: dict[str, Any], now: datetime) -> NeedDocument:
-    return NeedDocument(
-        id=spec.need_id,
-        nip=spec.nip,
-        unit_code=spec.unit_code,
-        supervisor_nip=employee.get("supervisor_nip"),
-        position_code=employee.get("position_code"),
-        competency_code=spec.competency_code,
-        competency_name=spec.competency_name,
-        required_level=spec.required_level,
-        assessed_level=spec.assessed_level,
-        gap=spec.gap,
-        priority=spec.priority,
-        priority_parts=spec.priority_parts,
-        source=spec.source,
-        fiscal_year=spec.fiscal_year,
-        status="open",
-        identified_at=now,
-        updated_at=now,
-    )

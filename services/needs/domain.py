@@ -234,6 +234,22 @@ class GapFinding:
     priority: float
     priority_parts: dict[str, float] = field(default_factory=dict)
 
+    def need(self, *, nip: str, unit_code: str, competency_name: str, fiscal_year: int) -> NeedSpec:
+        return NeedSpec(
+            need_id=need_id(fiscal_year, nip, self.competency_code),
+            nip=nip,
+            unit_code=unit_code,
+            competency_code=self.competency_code,
+            competency_name=competency_name,
+            source="competency_gap",
+            fiscal_year=fiscal_year,
+            priority=self.priority,
+            priority_parts=self.priority_parts,
+            gap=self.gap,
+            required_level=self.required_level,
+            assessed_level=self.assessed_level,
+        )
+
 
 def analyse_gap(
     competency: Competency,

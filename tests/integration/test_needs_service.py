@@ -5,15 +5,8 @@ import json
 from shared.events import NEED_IDENTIFIED
 from shared.http.auth import Role
 from tests.conftest import bearer
-from tests.support.demo import HEAD, NURSE, UNIT, load_puskesmas
+from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas
 from tests.support.kafka import read_topic, wait_for_records
-
-
-def assess(needs, admin, level, *, source="assessment_centre", on="2027-02-10", competency="M.05"):
-    body = {"nip": NURSE, "competency_code": competency, "level": level, "source": source, "assessed_on": on}
-    response = needs.post("/assessments", json=body, headers=admin)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_an_assessment_below_the_standard_opens_a_need_and_announces_it(run_service, admin, infra, namespace):

@@ -14,7 +14,7 @@ from shared.events import (
     build_record,
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
-from tests.support.demo import NURSE, UNIT, load_puskesmas
+from tests.support.demo import NURSE, UNIT, assess, load_puskesmas
 from tests.support.kafka import publish_raw, wait_for_records
 from tests.support.waiting import eventually
 
@@ -152,17 +152,7 @@ def test_a_survey_in_band_c_raises_a_unit_need_and_a_better_one_resolves_it(run_
 def test_a_performance_gap_raises_the_priority_of_the_employees_needs(run_service, admin):
     with run_service("needs") as needs:
         load_puskesmas(needs, admin)
-        needs.post(
-            "/assessments",
-            json={
-                "nip": NURSE,
-                "competency_code": "M.05",
-                "level": 1,
-                "source": "assessment_centre",
-                "assessed_on": "2027-02-10",
-            },
-            headers=admin,
-        )
+        assess(needs, admin, 1)
         rescored = needs.post(
             "/performance", json={"nip": NURSE, "fiscal_year": 2027, "target": 100, "realisation": 60}, headers=admin
         )
@@ -179,17 +169,7 @@ def test_reports_download_as_json_and_csv_for_bkpsdm_and_the_unit_head(run_servi
 
     with run_service("needs") as needs:
         load_puskesmas(needs, admin)
-        needs.post(
-            "/assessments",
-            json={
-                "nip": NURSE,
-                "competency_code": "M.05",
-                "level": 1,
-                "source": "assessment_centre",
-                "assessed_on": "2027-02-10",
-            },
-            headers=admin,
-        )
+        assess(needs, admin, 1)
         send(infra, namespace, completion("enr-a", 12))
         eventually(lambda: ledger(needs, admin)["total_jp"] == 12, what="12 JP booked")
 

@@ -45,3 +45,21 @@ def program_body(competencies: dict[str, int], **extra: object) -> dict[str, obj
         "passing_score": 70,
         **extra,
     }
+
+
+def assess(
+    needs: TestClient,
+    admin: dict[str, str],
+    level: int,
+    *,
+    source: str = "assessment_centre",
+    on: str = "2027-02-10",
+    competency: str = "M.05",
+    nip: str = NURSE,
+) -> dict[str, object]:
+    """Record an assessment of the nurse (by default) and return the service's answer."""
+    body = {"nip": nip, "competency_code": competency, "level": level, "source": source, "assessed_on": on}
+    response = needs.post("/assessments", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    result: dict[str, object] = response.json()
+    return result
