@@ -8,10 +8,10 @@ from datetime import date
 
 from fastapi import FastAPI
 
-from services.needs.api import build_router
 from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
 from services.needs.bulk import Jobs
 from services.needs.documents import ALL_DOCUMENTS, NeedDocument
+from services.needs.http import build_router
 from services.needs.settings import NeedsSettings
 from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer

@@ -1,0 +1,73 @@
+"""Bulk imports and whole-population analyses, run as background jobs with progress."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, Request
+
+from services.needs.application import NeedsService
+from services.needs.bulk import Jobs, analyse_all, import_file
+from services.needs.documents import (
+    JobDocument,
+)
+from services.needs.http.schemas import (
+    Admin,
+    AnalysisIn,
+    JobOut,
+    job_out,
+)
+from shared.http.errors import ApiError
+from shared.persistence import get_or_404
+
+
+def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(
+        "/imports/{kind}",
+        tags=["imports"],
+        status_code=202,
+        summary="Import units, positions, employees or assessments from CSV or XLSX (a SIASN export)",
+    )
+    async def post_import(
+        kind: Literal["units", "positions", "employees", "assessments"], request: Request, who: Admin
+    ) -> JobOut:
+        content_type = request.headers.get("content-type", "text/csv")
+        if int(request.headers.get("content-length") or 0) > max_import_bytes:
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"Berkas melebihi {max_import_bytes // 1_000_000} MB.",
+                f"The file exceeds {max_import_bytes // 1_000_000} MB.",
+            )
+        content = await request.body()
+        if len(content) > max_import_bytes:
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"Berkas melebihi {max_import_bytes // 1_000_000} MB.",
+                f"The file exceeds {max_import_bytes // 1_000_000} MB.",
+            )
+        job = await asyncio.to_thread(
+            jobs.start, f"import:{kind}", who.nip, lambda progress: import_file(kind, content, content_type, progress)
+        )
+        return job_out(job)
+
+    @router.post(
+        "/analysis/competency-gaps",
+        tags=["needs"],
+        status_code=202,
+        summary="Analyse every employee's competency gaps for a year (a background job)",
+    )
+    def post_analysis(body: AnalysisIn, who: Admin) -> JobOut:
+        return job_out(
+            jobs.start("analysis", who.nip, lambda progress: analyse_all(service, body.fiscal_year, progress))
+        )
+
+    @router.get("/jobs/{job_id}", tags=["imports"], summary="Progress and report of an import or analysis")
+    def get_job(job_id: str, _: Admin) -> JobOut:
+        return job_out(get_or_404(JobDocument, job_id, "Pekerjaan", "Job"))
+
+    return router

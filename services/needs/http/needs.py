@@ -1,0 +1,146 @@
+"""Assessments, performance, surveys, the JP ledger, and the needs they raise."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from services.needs.application import NeedsService, RecordAssessment
+from services.needs.documents import (
+    AssessmentDocument,
+    EmployeeDocument,
+    JpLedgerDocument,
+    NeedDocument,
+)
+from services.needs.http.schemas import (
+    Admin,
+    AssessmentIn,
+    AssessmentOut,
+    AssessmentResult,
+    Assessor,
+    Code,
+    JpCheckIn,
+    JpLedgerOut,
+    NeedOut,
+    PerformanceIn,
+    SkmIn,
+    SkmOut,
+    need_out,
+    valid_nip,
+)
+from shared.http.auth import CurrentPrincipal, Role
+from shared.http.errors import ApiError
+from shared.http.pagination import Page, Pagination, page_of
+from shared.persistence import get_or_404
+
+
+def build_router(service: NeedsService) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(
+        "/assessments",
+        tags=["assessments"],
+        status_code=201,
+        summary="Record an assessed competency level; opens, updates or resolves the need",
+    )
+    def post_assessment(body: AssessmentIn, who: Assessor) -> AssessmentResult:
+        outcome = service.record_assessment(
+            RecordAssessment(
+                nip=valid_nip(body.nip),
+                competency_code=body.competency_code,
+                level=body.level,
+                source=body.source,
+                assessed_on=body.assessed_on,
+                recorded_by=who.nip,
+            )
+        )
+        a: AssessmentDocument = outcome.assessment
+        return AssessmentResult(
+            assessment=AssessmentOut(
+                nip=a.nip, competency_code=a.competency_code, level=a.level, source=a.source, assessed_on=a.assessed_on
+            ),
+            need=need_out(outcome.need) if outcome.need else None,
+        )
+
+    @router.post(
+        "/performance",
+        tags=["assessments"],
+        status_code=201,
+        summary="Record SKP target and realisation; the employee's needs of that year are re-scored",
+    )
+    def post_performance(body: PerformanceIn, _: Assessor) -> list[NeedOut]:
+        needs = service.record_performance(valid_nip(body.nip), body.fiscal_year, body.target, body.realisation)
+        return [need_out(n) for n in needs]
+
+    @router.post(
+        "/units/{code}/skm",
+        tags=["needs"],
+        status_code=201,
+        summary="Record a unit's public-satisfaction survey (SKM); weak results raise unit needs",
+    )
+    def post_skm(code: Code, body: SkmIn, _: Admin) -> SkmOut:
+        result, needs = service.record_skm(code, body.fiscal_year, body.nrr, body.respondents)
+        return SkmOut(
+            unit_code=result.unit_code,
+            fiscal_year=result.fiscal_year,
+            ikm=result.ikm,
+            band=result.band,
+            element_scores={e: round(v * 25, 2) for e, v in sorted(result.nrr.items())},
+            needs=[need_out(n) for n in needs],
+        )
+
+    @router.post(
+        "/analysis/jp-shortfall",
+        tags=["needs"],
+        summary="Raise a need for everyone below the year's JP minimum (also runs periodically)",
+    )
+    def post_jp_check(body: JpCheckIn, _: Admin) -> dict[str, int]:
+        return service.check_jp(body.fiscal_year, body.unit_code)
+
+    @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
+    def get_jp_ledger(nip: str, fiscal_year: int, who: CurrentPrincipal) -> JpLedgerOut:
+        if nip != who.nip and not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
+            raise ApiError(
+                403, "forbidden", "Anda tidak berhak melihat catatan JP ini.", "You may not see this JP record."
+            )
+        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
+        total = ledger.total_jp if ledger else 0
+        rule = service.jp_rule(employee.employment_type)
+        return JpLedgerOut(
+            nip=nip,
+            fiscal_year=fiscal_year,
+            total_jp=total,
+            counted_jp=rule.counted(total),
+            minimum_jp=rule.minimum,
+            shortfall_jp=rule.shortfall(total),
+            entries=list(ledger.entries) if ledger else [],
+        )
+
+    @router.get("/needs", tags=["needs"], summary="Needs, highest priority first")
+    def list_needs(
+        who: CurrentPrincipal,
+        page: Pagination,
+        nip: str | None = None,
+        unit_code: str | None = None,
+        fiscal_year: int | None = None,
+        status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
+    ) -> Page[NeedOut]:
+        if not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
+            nip = who.nip  # an employee sees only their own needs
+        filters = {
+            k: v
+            for k, v in {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status}.items()
+            if v is not None
+        }
+        return page_of(NeedDocument.objects(**filters).order_by("-priority", "id"), page, need_out)
+
+    @router.get("/needs/{need_id}", tags=["needs"])
+    def get_need(need_id: str, who: CurrentPrincipal) -> NeedOut:
+        need = get_or_404(NeedDocument, need_id, "Kebutuhan", "Need")
+        if need.nip != who.nip and not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
+            raise ApiError(403, "forbidden", "Anda tidak berhak melihat kebutuhan ini.", "You may not see this need.")
+        return need_out(need)
+
+    return router
