@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
 
 from services.needs import domain
 from services.needs.documents import (
@@ -31,13 +30,12 @@ from services.needs.documents import (
 from services.needs.imports import assessment_id
 from shared.events import NEED_IDENTIFIED, EvaluationSubmitted, EventContext, NeedIdentified, ProgramCompleted
 from shared.http.errors import ApiError, Conflict
-from shared.messaging.outbox import ConcurrentUpdate, commit, new_event
+from shared.messaging.outbox import ConcurrentUpdate, commit, new_event, retrying
 from shared.persistence import get_or_404, levels_from_documents
 
 log = logging.getLogger(__name__)
 
 Notify = Callable[[], None]
-T = TypeVar("T")
 
 
 def seed_standard_competencies() -> None:
@@ -73,16 +71,6 @@ class NeedsRules:
     skm: domain.SkmPolicy
     # A need already announced is announced again only if its priority moves at least this much.
     priority_announce_delta: float = 0.5
-
-
-def _retrying(action: Callable[[], T]) -> T:
-    """Run a read-decide-write again when another writer got there first (optimistic concurrency)."""
-    for _ in range(4):
-        try:
-            return action()
-        except ConcurrentUpdate:
-            continue
-    return action()
 
 
 def spec_of(need: NeedDocument) -> domain.NeedSpec:
@@ -158,7 +146,7 @@ class NeedsService:
             self.notify()
             return need
 
-        return _retrying(attempt)
+        return retrying(attempt)
 
     def resolve_need(self, need_id: str) -> NeedDocument | None:
         def attempt() -> NeedDocument | None:
@@ -169,7 +157,7 @@ class NeedsService:
                 commit(need)
             return need
 
-        return _retrying(attempt)
+        return retrying(attempt)
 
     def front_line(self, unit_code: str) -> bool:
         unit = UnitDocument.objects(code=unit_code).first()
@@ -279,7 +267,7 @@ class NeedsService:
             commit(ledger)
             return ledger
 
-        ledger = _retrying(attempt)
+        ledger = retrying(attempt)
         rule = self.jp_rule(employee.employment_type if employee else "PNS")
         if rule.shortfall(ledger.total_jp) == 0:
             self.resolve_need(f"{year}-{event.nip}-{domain.JP_COMPETENCY_CODE}")

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.training import domain
-from services.training.documents import EnrolmentDocument, ProgramDocument
+from services.training.documents import CurriculumDocument, EnrolmentDocument, ProgramDocument
 from shared.events import PROGRAM_COMPLETED, EventContext, NeedIdentified, ProgramCompleted
 from shared.events.common import CompetencyTarget, DevelopmentForm
-from shared.http.errors import ApiError, Conflict
-from shared.messaging.outbox import commit, new_event
+from shared.http.errors import ApiError, Conflict, NotFound
+from shared.messaging.outbox import commit, new_event, retrying
 from shared.persistence import get_or_404, levels_from_documents
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,73 @@ def _offer(p: ProgramDocument) -> domain.ProgramOffer:
     )
 
 
+def ready_offers() -> list[domain.ProgramOffer]:
+    """Active programmes that may take participants (a partner curriculum must have an approved version)."""
+    programs = list(ProgramDocument.objects(active=True))
+    codes = {p.curriculum_code for p in programs if p.curriculum_code}
+    statuses = {c.id: [v["status"] for v in c.versions] for c in CurriculumDocument.objects(id__in=list(codes))}
+    return [
+        _offer(p)
+        for p in programs
+        if domain.ready_to_run(bool(p.curriculum_code), statuses.get(p.curriculum_code or "", []))
+    ]
+
+
+class Curricula:
+    """Curricula with partner institutions: draft versions, review by BKPSDM, one approved at a time."""
+
+    def save(self, code: str, title: str, partner: str) -> CurriculumDocument:
+        def attempt() -> CurriculumDocument:
+            doc = CurriculumDocument.objects(id=code).first() or CurriculumDocument(id=code)
+            doc.title, doc.partner = title, partner
+            commit(doc)
+            return doc
+
+        return retrying(attempt)
+
+    def add_version(self, code: str, modules: list[dict[str, object]], by: str) -> CurriculumDocument:
+        def attempt() -> CurriculumDocument:
+            doc = get_or_404(CurriculumDocument, code, "Kurikulum", "Curriculum")
+            doc.versions.append(
+                {
+                    "version": len(doc.versions) + 1,
+                    "status": domain.CurriculumStatus.DRAFT.value,
+                    "modules": modules,
+                    "history": [{"status": "draft", "by": by, "at": datetime.now(UTC)}],
+                }
+            )
+            commit(doc)
+            return doc
+
+        return retrying(attempt)
+
+    def act(self, code: str, version: int, action: str, by: str, note: str | None) -> CurriculumDocument:
+        def attempt() -> CurriculumDocument:
+            doc = get_or_404(CurriculumDocument, code, "Kurikulum", "Curriculum")
+            if not 1 <= version <= len(doc.versions):
+                raise NotFound(f"Versi {version} kurikulum", f"Version {version} of curriculum", code)
+            entry = doc.versions[version - 1]
+            try:
+                target = domain.next_curriculum_status(action, domain.CurriculumStatus(entry["status"]))
+            except domain.CatalogueError as exc:
+                raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
+            now = datetime.now(UTC)
+            if target == domain.CurriculumStatus.APPROVED:
+                # One approved version at a time: the one it replaces is retired.
+                for other in doc.versions:
+                    if other["status"] == domain.CurriculumStatus.APPROVED.value:
+                        other["status"] = domain.CurriculumStatus.RETIRED.value
+                        other["history"].append(
+                            {"status": "retired", "by": by, "at": now, "note": f"replaced by version {version}"}
+                        )
+            entry["status"] = target.value
+            entry["history"].append({"status": target.value, "by": by, "at": now, "note": note})
+            commit(doc)
+            return doc
+
+        return retrying(attempt)
+
+
 class TrainingService:
     def __init__(self, *, notify: Notify) -> None:
         self.notify = notify
@@ -46,7 +113,7 @@ class TrainingService:
         # later NeedIdentified for the same need; only a waitlisted one is tried again.
         if existing is not None and existing.status != domain.EnrolmentStatus.WAITLISTED:
             return
-        offers = [_offer(p) for p in ProgramDocument.objects(active=True)]
+        offers = ready_offers()
         placement = domain.choose_program(offers, event.competency_code, event.required_level)
         now = datetime.now(UTC)
         enrolment = existing or EnrolmentDocument(id=enrolment_id, created_at=now)

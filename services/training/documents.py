@@ -6,10 +6,12 @@ from mongoengine import (
     BooleanField,
     DateField,
     DateTimeField,
+    DictField,
     Document,
     EmbeddedDocumentListField,
     FloatField,
     IntField,
+    ListField,
     StringField,
 )
 
@@ -27,11 +29,32 @@ class ProgramDocument(Document):
     form = StringField(required=True)
     competencies = EmbeddedDocumentListField(CompetencyLevel, required=True)  # level a participant reaches
     jp = IntField(required=True, min_value=0)
+    days = IntField()
+    international = BooleanField(default=False)
     provider = StringField(required=True)
+    provider_kind = StringField(required=True)
+    delivery_mode = StringField(required=True)
+    location = StringField()
+    host_region = StringField()
     cost_per_participant = FloatField(default=0.0)
+    capacity_per_batch = IntField(default=30)
     min_attendance_pct = FloatField(default=80.0)
     passing_score = FloatField()
+    curriculum_code = StringField()
     active = BooleanField(default=True)
+
+
+class CurriculumDocument(OutboxDocument):
+    """A curriculum co-developed with a partner institution, in versions each with its own review.
+    An OutboxDocument for its version guard; it announces nothing itself."""
+
+    meta = document_meta(ALIAS, "curricula")
+
+    id = StringField(primary_key=True)
+    title = StringField(required=True)
+    partner = StringField(required=True)
+    # [{version, status, modules: [{title, jp, competency_code, learning_outcome}], history: [...]}]
+    versions = ListField(DictField())
 
 
 class EnrolmentDocument(OutboxDocument):
@@ -59,4 +82,4 @@ class EnrolmentDocument(OutboxDocument):
     updated_at = DateTimeField(required=True)
 
 
-ALL_DOCUMENTS = (ProgramDocument, EnrolmentDocument)
+ALL_DOCUMENTS = (ProgramDocument, EnrolmentDocument, CurriculumDocument)

@@ -94,3 +94,84 @@ def certificate_number(enrolment_id: str, completed_on: date) -> str:
 def enrolment_id_for_need(need_id: str) -> str:
     """One enrolment per need: a redelivered NeedIdentified finds the enrolment it already made."""
     return f"enr-{need_id}"
+
+
+# --- The catalogue: forms of development and their JP (PerLAN 10/2018, LAN conversion guide) ---------
+
+CLASSICAL_FORMS = frozenset({"training", "course", "seminar", "workshop"})
+# JP per day of a seminar or workshop, national and international.
+JP_PER_DAY = {"seminar": (4, 6), "workshop": (5, 7)}
+INTERNATIONAL_TRAINING_BONUS = 0.20
+
+
+class CatalogueError(ValueError):
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+def is_classical(form: str) -> bool:
+    return form in CLASSICAL_FORMS
+
+
+def program_jp(form: str, *, jp: int | None, days: int | None, international: bool) -> int:
+    """The JP a programme earns. Seminars and workshops convert days (4 or 5 JP a day, 6 or 7 when
+    international); a structured training abroad earns its own JP plus 20 %; other forms state their JP."""
+    if form in JP_PER_DAY:
+        if days is None:
+            if jp is None:
+                raise CatalogueError(
+                    f"Isi jumlah hari {form} agar JP dapat dihitung.",
+                    f"Give the number of days of the {form} so its JP can be converted.",
+                )
+            return jp
+        national, abroad = JP_PER_DAY[form]
+        return days * (abroad if international else national)
+    if jp is None:
+        raise CatalogueError("Isi JP program ini.", "Give the JP of this programme.")
+    if international and form in ("training", "course"):
+        return round(jp * (1 + INTERNATIONAL_TRAINING_BONUS))
+    return jp
+
+
+# --- Curricula co-developed with partners: versions and their review ---------------------------------
+
+
+class CurriculumStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+CURRICULUM_TRANSITIONS = {
+    ("submit", CurriculumStatus.DRAFT): CurriculumStatus.IN_REVIEW,
+    ("approve", CurriculumStatus.IN_REVIEW): CurriculumStatus.APPROVED,
+    ("return", CurriculumStatus.IN_REVIEW): CurriculumStatus.DRAFT,
+    ("retire", CurriculumStatus.APPROVED): CurriculumStatus.RETIRED,
+}
+
+
+_DONE = {
+    "submit": ("diajukan untuk ditinjau", "submitted for review"),
+    "approve": ("disetujui", "approved"),
+    "return": ("dikembalikan", "returned"),
+    "retire": ("dipensiunkan", "retired"),
+}
+
+
+def next_curriculum_status(action: str, status: CurriculumStatus) -> CurriculumStatus:
+    try:
+        return CURRICULUM_TRANSITIONS[(action, status)]
+    except KeyError:
+        done_id, done_en = _DONE[action]
+        raise CatalogueError(
+            f"Versi kurikulum berstatus {status.value} tidak dapat {done_id}.",
+            f"A curriculum version that is {status.value} cannot be {done_en}.",
+        ) from None
+
+
+def ready_to_run(requires_curriculum: bool, curriculum_statuses: list[str]) -> bool:
+    """A programme built on a partner's curriculum takes participants only once a version is approved."""
+    return not requires_curriculum or CurriculumStatus.APPROVED.value in curriculum_statuses

@@ -20,9 +20,9 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
@@ -110,6 +110,19 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
         if coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count == 0:
             raise ConcurrentUpdate(f"{type(doc).__name__} {doc.pk}")
     doc.version += 1
+
+
+T = TypeVar("T")
+
+
+def retrying(action: Callable[[], T], attempts: int = 5) -> T:
+    """Run a read-decide-write again when another writer got there first (optimistic concurrency)."""
+    for _ in range(attempts - 1):
+        try:
+            return action()
+        except ConcurrentUpdate:
+            continue
+    return action()
 
 
 def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]]) -> int:

@@ -1,47 +1,13 @@
 """At-least-once consumption over the real broker: redelivery has one effect, poison never stalls."""
 
 import json
-from datetime import UTC, datetime
 
-from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource, build_record
-from tests.support.demo import HEAD, NURSE, UNIT, program_body
+from shared.events import NEED_IDENTIFIED
+from tests.support.demo import NURSE, program_body
+from tests.support.events import enrolments, need_event, send
 from tests.support.kafka import publish_raw, wait_for_records
 from tests.support.metrics import sample
 from tests.support.waiting import eventually
-
-
-def need_event(nip=NURSE, competency="M.05", required=3, need_id=None):
-    payload = NeedIdentified(
-        need_id=need_id or f"2027-{nip}-{competency}",
-        nip=nip,
-        unit_code=UNIT,
-        supervisor_nip=HEAD,
-        competency_code=competency,
-        competency_name="Pelayanan Publik",
-        required_level=required,
-        assessed_level=1,
-        gap=required - 1,
-        priority=3.0,
-        priority_parts={},
-        source=NeedSource.COMPETENCY_GAP,
-        fiscal_year=2027,
-        identified_at=datetime(2027, 2, 10, tzinfo=UTC),
-    )
-    return build_record(NEED_IDENTIFIED, payload, subject=nip)
-
-
-def send(infra, namespace, record, **header_overrides):
-    publish_raw(
-        infra.kafka_bootstrap_servers,
-        f"{namespace}.{record.topic}",
-        key=record.key,
-        headers=record.headers | header_overrides,
-        value=record.value,
-    )
-
-
-def enrolments(training, admin, **params):
-    return training.get("/enrolments", params=params, headers=admin).json()
 
 
 def consumed(client, outcome):

@@ -15,18 +15,9 @@ from shared.events import (
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
 from tests.support.demo import NURSE, UNIT, assess, load_puskesmas
-from tests.support.kafka import publish_raw, wait_for_records
+from tests.support.events import send
+from tests.support.kafka import wait_for_records
 from tests.support.waiting import eventually
-
-
-def send(infra, namespace, record):
-    publish_raw(
-        infra.kafka_bootstrap_servers,
-        f"{namespace}.{record.topic}",
-        key=record.key,
-        headers=record.headers,
-        value=record.value,
-    )
 
 
 def completion(enrolment_id, jp, completed_on=date(2027, 3, 4)):

@@ -1,8 +1,10 @@
-"""Event payloads for tests, with the numbers of the puskesmas scenario."""
+"""Events for tests, with the numbers of the puskesmas scenario, and publishing them as a producer would."""
 
 from datetime import UTC, datetime
 
-from shared.events import NeedIdentified, NeedSource
+from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource, build_record
+from tests.support.demo import HEAD, NURSE, UNIT
+from tests.support.kafka import publish_raw
 
 
 def need_payload(**overrides):
@@ -22,3 +24,37 @@ def need_payload(**overrides):
         "identified_at": datetime(2027, 2, 10, tzinfo=UTC),
     }
     return NeedIdentified(**(fields | overrides))
+
+
+def need_event(nip=NURSE, competency="M.05", required=3, need_id=None):
+    payload = NeedIdentified(
+        need_id=need_id or f"2027-{nip}-{competency}",
+        nip=nip,
+        unit_code=UNIT,
+        supervisor_nip=HEAD,
+        competency_code=competency,
+        competency_name="Pelayanan Publik",
+        required_level=required,
+        assessed_level=1,
+        gap=required - 1,
+        priority=3.0,
+        priority_parts={},
+        source=NeedSource.COMPETENCY_GAP,
+        fiscal_year=2027,
+        identified_at=datetime(2027, 2, 10, tzinfo=UTC),
+    )
+    return build_record(NEED_IDENTIFIED, payload, subject=nip)
+
+
+def send(infra, namespace, record, **header_overrides):
+    publish_raw(
+        infra.kafka_bootstrap_servers,
+        f"{namespace}.{record.topic}",
+        key=record.key,
+        headers=record.headers | header_overrides,
+        value=record.value,
+    )
+
+
+def enrolments(training, admin, **params):
+    return training.get("/enrolments", params=params, headers=admin).json()

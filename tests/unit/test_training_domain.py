@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from services.training import domain
 from services.training.domain import CompletionReport, ProgramOffer
 
@@ -54,3 +56,38 @@ def test_the_certificate_number_is_stable_for_an_enrolment():
     assert first == domain.certificate_number("enr-2027-1-M.05", date(2027, 3, 4))
     assert first.startswith("BKPSDM-MDN/2027/")
     assert first != domain.certificate_number("enr-2027-2-M.05", date(2027, 3, 4))
+
+
+def test_seminars_and_workshops_convert_days_to_jp_after_lan():
+    assert domain.program_jp("seminar", jp=None, days=3, international=False) == 12  # 4 JP a day
+    assert domain.program_jp("seminar", jp=None, days=3, international=True) == 18  # 6 JP a day
+    assert domain.program_jp("workshop", jp=None, days=2, international=False) == 10  # 5 JP a day
+    assert domain.program_jp("workshop", jp=None, days=2, international=True) == 14  # 7 JP a day
+
+
+def test_a_training_abroad_earns_a_fifth_more_and_other_forms_state_their_jp():
+    assert domain.program_jp("training", jp=40, days=5, international=True) == 48
+    assert domain.program_jp("training", jp=40, days=5, international=False) == 40
+    assert domain.program_jp("internship", jp=40, days=None, international=True) == 40
+    with pytest.raises(domain.CatalogueError, match="days"):
+        domain.program_jp("seminar", jp=None, days=None, international=False)
+    with pytest.raises(domain.CatalogueError, match="JP"):
+        domain.program_jp("coaching", jp=None, days=None, international=False)
+    assert domain.is_classical("workshop") and not domain.is_classical("benchmarking_visit")
+
+
+def test_a_curriculum_version_is_reviewed_before_it_is_approved():
+    status = domain.CurriculumStatus
+    assert domain.next_curriculum_status("submit", status.DRAFT) == status.IN_REVIEW
+    assert domain.next_curriculum_status("return", status.IN_REVIEW) == status.DRAFT
+    assert domain.next_curriculum_status("approve", status.IN_REVIEW) == status.APPROVED
+    assert domain.next_curriculum_status("retire", status.APPROVED) == status.RETIRED
+    with pytest.raises(domain.CatalogueError) as err:
+        domain.next_curriculum_status("approve", status.DRAFT)
+    assert err.value.message_en == "A curriculum version that is draft cannot be approved."
+
+
+def test_a_programme_on_a_partner_curriculum_waits_for_an_approved_version():
+    assert domain.ready_to_run(False, [])
+    assert not domain.ready_to_run(True, ["draft", "in_review"])
+    assert domain.ready_to_run(True, ["retired", "approved"])
