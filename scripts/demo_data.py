@@ -21,10 +21,19 @@ from shared.settings import ServiceSettings
 DATA = Path(__file__).with_name("demo") / "medan.json"
 
 
-def _put(client: httpx.Client, url: str, body: dict[str, Any]) -> None:
-    response = client.put(url, json=body)
+def _call(client: httpx.Client, method: str, url: str, body: dict[str, Any]) -> Any:
+    response = client.request(method, url, json=body)
     if response.status_code >= 400:
-        raise SystemExit(f"PUT {url} failed with {response.status_code}: {response.text}")
+        raise SystemExit(f"{method} {url} failed with {response.status_code}: {response.text}")
+    return response.json()
+
+
+def _put(client: httpx.Client, url: str, body: dict[str, Any]) -> Any:
+    return _call(client, "PUT", url, body)
+
+
+def _post(client: httpx.Client, url: str, body: dict[str, Any]) -> Any:
+    return _call(client, "POST", url, body)
 
 
 def load(needs_url: str, training_url: str, data: dict[str, Any]) -> dict[str, int]:
@@ -43,9 +52,22 @@ def load(needs_url: str, training_url: str, data: dict[str, Any]) -> dict[str, i
             _put(client, f"{needs_url}/positions/{pos['code']}", {k: v for k, v in pos.items() if k != "code"})
         for emp in data["employees"]:
             _put(client, f"{needs_url}/employees/{emp['nip']}", {k: v for k, v in emp.items() if k != "nip"})
+        # A partner curriculum, reviewed and approved, so the programme built on it takes participants.
+        for cur in data["curricula"]:
+            _put(client, f"{training_url}/curricula/{cur['code']}", {"title": cur["title"], "partner": cur["partner"]})
+            current = client.get(f"{training_url}/curricula/{cur['code']}").json()
+            if not any(v["status"] == "approved" for v in current["versions"]):
+                version = _post(client, f"{training_url}/curricula/{cur['code']}/versions", {"modules": cur["modules"]})
+                number = len(version["versions"])
+                for action in ("submit", "approve"):
+                    _post(
+                        client,
+                        f"{training_url}/curricula/{cur['code']}/versions/{number}/review",
+                        {"action": action, "note": "demo"},
+                    )
         for prog in data["programs"]:
             _put(client, f"{training_url}/programs/{prog['code']}", {k: v for k, v in prog.items() if k != "code"})
-    for key in ("units", "technical_competencies", "positions", "employees", "programs"):
+    for key in ("units", "technical_competencies", "positions", "employees", "curricula", "programs"):
         counts[key] = len(data[key])
     return counts
 
