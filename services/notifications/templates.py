@@ -29,25 +29,55 @@ def message_id(event_id: str, recipient_nip: str, channel: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{event_id}|{recipient_nip}|{channel}"))
 
 
+FORM_NAMES = {
+    "coaching": ("coaching", "coaching"),
+    "mentoring": ("mentoring", "mentoring"),
+    "internship": ("magang", "an internship"),
+    "refresher": ("pelatihan penyegaran", "a refresher course"),
+    "training": ("pelatihan klasikal", "classroom training"),
+    "e_learning": ("e-learning", "e-learning"),
+}
+
+
+def _need_subject(e: NeedIdentified) -> tuple[str, str]:
+    """What the need is about, in words a civil servant reads at a glance, for each source."""
+    competency = f"{e.competency_code} {e.competency_name}"
+    if e.source == "jp_shortfall":
+        shortfall, minimum = int(e.priority_parts.get("jp_shortfall", 0)), int(e.priority_parts.get("jp_minimum", 20))
+        return (
+            f"pemenuhan minimal {minimum} JP pengembangan kompetensi (kurang {shortfall} JP)",
+            f"the yearly minimum of {minimum} JP of development ({shortfall} JP short)",
+        )
+    if e.source == "evaluation_follow_up":
+        return f"tindak lanjut pelatihan {competency}", f"a follow-up to your training in {competency}"
+    if e.source == "unit_request":
+        return f"kompetensi {competency} atas permintaan unit Anda", f"{competency}, requested by your unit"
+    return (
+        f"kompetensi {competency} (level {e.assessed_level} -> {e.required_level})",
+        f"{competency} (level {e.assessed_level} -> {e.required_level})",
+    )
+
+
 def need_identified(e: NeedIdentified) -> list[Notice]:
     if e.nip is None:
         return []
-    level = f"level {e.assessed_level} -> {e.required_level}" if e.required_level else ""
+    what_id, what_en = _need_subject(e)
+    form_id, form_en = FORM_NAMES.get(e.recommended_form or "", (e.recommended_form, e.recommended_form))
+    advice_id = f" Bentuk pengembangan yang disarankan: {form_id}." if form_id else ""
+    advice_en = f" Recommended form of development: {form_en}." if form_en else ""
     notices = [
         Notice(
             e.nip,
             "employee",
             Text(
                 f"Kebutuhan pengembangan: {e.competency_name}",
-                f"Hasil analisis menunjukkan kebutuhan pengembangan kompetensi {e.competency_code} "
-                f"{e.competency_name} ({level}) untuk tahun anggaran {e.fiscal_year}. BKPSDM akan menempatkan "
-                f"Anda pada program yang sesuai; pantau undangan pelatihan Anda.",
+                f"Tahun anggaran {e.fiscal_year}, Anda memerlukan pengembangan {what_id}.{advice_id} BKPSDM akan "
+                f"menempatkan Anda pada program yang sesuai; pantau undangan pelatihan Anda.",
             ),
             Text(
                 f"Development need: {e.competency_name}",
-                f"The analysis shows a development need in {e.competency_code} {e.competency_name} ({level}) "
-                f"for fiscal year {e.fiscal_year}. BKPSDM will place you in a suitable programme; watch for "
-                f"your training invitation.",
+                f"For fiscal year {e.fiscal_year} you need development in {what_en}.{advice_en} BKPSDM will place "
+                f"you in a suitable programme; watch for your training invitation.",
             ),
         )
     ]
@@ -58,13 +88,13 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
                 "supervisor",
                 Text(
                     f"Kebutuhan pengembangan bawahan: NIP {e.nip}",
-                    f"Pegawai NIP {e.nip} memerlukan pengembangan kompetensi {e.competency_code} {e.competency_name} "
-                    f"({level}). Dukung keikutsertaannya dalam program yang ditetapkan BKPSDM.",
+                    f"Pegawai NIP {e.nip} memerlukan pengembangan {what_id}.{advice_id} Dukung keikutsertaannya "
+                    f"dalam program yang ditetapkan BKPSDM.",
                 ),
                 Text(
                     f"Development need of your staff member: NIP {e.nip}",
-                    f"Employee NIP {e.nip} needs development in {e.competency_code} {e.competency_name} ({level}). "
-                    f"Please support their participation in the programme BKPSDM assigns.",
+                    f"Employee NIP {e.nip} needs development in {what_en}.{advice_en} Please support their "
+                    f"participation in the programme BKPSDM assigns.",
                 ),
             )
         )

@@ -68,3 +68,41 @@ def test_one_message_id_per_event_recipient_and_channel():
     assert a != templates.message_id("evt-1", "197911232006041003", "inbox")
     assert a != templates.message_id("evt-2", "199002202015032001", "inbox")
     assert a != templates.message_id("evt-1", "199002202015032001", "email")
+
+
+def test_a_jp_shortfall_and_a_follow_up_read_as_what_they_are():
+    base = {
+        "unit_code": "PKM-PADANGBULAN",
+        "fiscal_year": 2027,
+        "gap": 0,
+        "identified_at": datetime(2027, 7, 1, tzinfo=UTC),
+    }
+    jp = NeedIdentified(
+        need_id="j",
+        nip="199002202015032001",
+        competency_code="JP",
+        competency_name="Pengembangan kompetensi minimal per tahun (JP)",
+        priority=1.2,
+        priority_parts={"jp_shortfall": 8.0, "jp_minimum": 20.0},
+        source=NeedSource.JP_SHORTFALL,
+        **base,
+    )
+    (notice,) = templates.need_identified(jp)
+    assert "pemenuhan minimal 20 JP pengembangan kompetensi (kurang 8 JP)" in notice.id.body
+    assert "the yearly minimum of 20 JP of development (8 JP short)" in notice.en.body
+
+    follow_up = NeedIdentified(
+        need_id="f",
+        nip="199002202015032001",
+        competency_code="M.05",
+        competency_name="Pelayanan Publik",
+        priority=3.0,
+        priority_parts={},
+        source=NeedSource.EVALUATION_FOLLOW_UP,
+        recommended_form="mentoring",
+        **base,
+    )
+    (notice,) = templates.need_identified(follow_up)
+    assert "tindak lanjut pelatihan M.05 Pelayanan Publik" in notice.id.body
+    assert "Bentuk pengembangan yang disarankan: mentoring." in notice.id.body
+    assert "Recommended form of development: mentoring." in notice.en.body
