@@ -14,8 +14,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pymongo import MongoClient
-
+from bench.common import clean_up
 from bench.outbox import needs_relay
 from services.needs import bulk, domain
 from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
@@ -162,9 +161,7 @@ def run(kafka: str, mongo: str, scale: str) -> dict[str, Any]:
         per_doc_rows_per_s = _per_document_rate(files, sample=300)
     finally:
         disconnect_database(settings)
-        client: MongoClient[dict[str, Any]] = MongoClient(mongo)
-        client.drop_database(f"{namespace}_needs")
-        client.close()
+        clean_up(kafka, mongo, namespace)
 
     result = {
         "benchmark": f"needs-{scale}",

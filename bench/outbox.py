@@ -20,6 +20,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 from pymongo import MongoClient
 
+from bench.common import clean_up
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED, build_record
@@ -136,11 +137,7 @@ async def run(kafka: str, mongo: str, n: int) -> dict[str, Any]:
         ours_bulk = await _outbox(kafka, naming, n, bulk=True)
     finally:
         disconnect_database(settings)
-        client: MongoClient[dict[str, Any]] = MongoClient(mongo)
-        for name in client.list_database_names():
-            if name.startswith(namespace):
-                client.drop_database(name)
-        client.close()
+        clean_up(kafka, mongo, namespace)
 
     timings = {"raw_bulk": raw_bulk, "raw_per_record": raw_single, "outbox": ours, "outbox_bulk": ours_bulk}
     rate = {k: n / v for k, v in timings.items()}
