@@ -25,8 +25,8 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     results = {"outbox": asyncio.run(outbox.run(kafka, mongo, events))}
     # North Sumatra (204,000 employees) takes tens of minutes here; BENCH_SCALES=medan for a quick run.
-    for scale in os.environ.get("BENCH_SCALES", "medan,sumut").split(","):
-        results[f"needs-{scale}"] = needs.run(kafka, mongo, scale.strip())
+    for scale in filter(None, (s.strip() for s in os.environ.get("BENCH_SCALES", "medan,sumut").split(","))):
+        results[f"needs-{scale}"] = needs.run(kafka, mongo, scale)
     for name, result in results.items():
         (RESULTS / f"{name}.json").write_text(json.dumps(result | stamp, indent=2) + "\n")
         print(f"written: {RESULTS / f'{name}.json'}")
