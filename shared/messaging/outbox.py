@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from faststream.kafka import KafkaBroker
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
+from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventContract, EventPayload, EventRecord, build_record
 from shared.http.errors import ApiError
@@ -93,7 +94,11 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
     batch = {"outbox_batch": uuid.uuid4().hex, "outbox_batch_size": 1} if entries else {}
     if doc.version == 0:
         state.update(outbox=entries, outbox_pending=bool(entries), version=1, **batch)
-        coll.insert_one(state)
+        try:
+            coll.insert_one(state)
+        except DuplicateKeyError:
+            # Someone created it first: to the caller that is the same race as a stale update.
+            raise ConcurrentUpdate(f"{type(doc).__name__} {doc.pk}") from None
     else:
         state.pop("_id")
         absent = {

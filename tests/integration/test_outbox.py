@@ -128,3 +128,10 @@ def test_a_bulk_batch_larger_than_a_round_is_published_once_and_cleared(needs_db
     assert needs_db.count_documents({"outbox_pending": True}) == 0
     published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
     assert sorted(r.headers["ce_id"] for r in published) == sorted(r.event_id for r in records.values())
+
+
+def test_two_writers_creating_the_same_document_are_told_to_retry(needs_db):
+    commit(new_need(), [event()])
+    with pytest.raises(ConcurrentUpdate):
+        commit(new_need(), [event()])
+    assert needs_db.count_documents({}) == 1
