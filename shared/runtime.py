@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
-from shared.http.errors import install_error_handlers
+from shared.http.errors import install_error_handlers, unexpected_error
 from shared.logging import configure_logging, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
@@ -207,7 +207,12 @@ class ServiceRuntime:
             correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
             started = time.perf_counter()
             with log_context(correlation_id=correlation_id):
-                response = await call_next(request)
+                try:
+                    response = await call_next(request)
+                except Exception as exc:
+                    # Answered here rather than by Starlette's outer handler, so a 500 is counted and
+                    # carries its correlation id like every other response.
+                    response = await unexpected_error(request, exc)
             route = request.scope.get("route")
             # The route template, not the raw path, keeps label cardinality bounded.
             path = getattr(route, "path", "unmatched")

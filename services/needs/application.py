@@ -409,28 +409,18 @@ class UnitRequests:
     def act(self, request_id: str, action: str, by: str, note: str | None = None) -> UnitRequestDocument:
         request = get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request")
         current = domain.RequestStatus(request.status)
+        if action == "approve" and current == domain.RequestStatus.APPROVED:
+            # Approving again completes an approval interrupted before its needs were all opened.
+            self._open_needs(request)
+            return request
         try:
             target = domain.next_request_status(action, current)
         except domain.InvalidTransition as exc:
             raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
-        if target == domain.RequestStatus.APPROVED:
-            # Needs first (idempotent ids), then the status: a crash in between leaves the request
-            # submitted, and approving it again finds the needs already open.
-            competency = get_or_404(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
-            for spec in domain.request_needs(
-                request_id=request.id,
-                unit_code=request.unit_code,
-                competency_code=competency.code,
-                competency_name=competency.name,
-                nips=list(request.nips),
-                fiscal_year=request.fiscal_year,
-                justification=request.justification,
-                front_line=self.needs.front_line(request.unit_code),
-                policy=self.needs.rules.priority,
-            ):
-                self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
         now = datetime.now(UTC)
         decision = {"set__decided_by": by, "set__decision_note": note} if action != "submit" else {}
+        # The status moves first, guarded by the status read: a concurrent reject and approve cannot
+        # both win, so a rejected request never gets needs.
         moved = UnitRequestDocument.objects(id=request_id, status=current.value).update_one(
             set__status=target.value,
             set__updated_at=now,
@@ -439,7 +429,26 @@ class UnitRequests:
         )
         if not moved:
             raise ConcurrentUpdate(f"Request {request_id}")
-        return get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request")
+        request.reload()
+        if target == domain.RequestStatus.APPROVED:
+            self._open_needs(request)
+        return request
+
+    def _open_needs(self, request: UnitRequestDocument) -> None:
+        """Idempotent: the needs' ids derive from the request."""
+        competency = get_or_404(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
+        for spec in domain.request_needs(
+            request_id=request.id,
+            unit_code=request.unit_code,
+            competency_code=competency.code,
+            competency_name=competency.name,
+            nips=list(request.nips),
+            fiscal_year=request.fiscal_year,
+            justification=request.justification,
+            front_line=self.needs.front_line(request.unit_code),
+            policy=self.needs.rules.priority,
+        ):
+            self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
 
 
 def need_identified(need: NeedDocument) -> NeedIdentified:

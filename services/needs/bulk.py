@@ -111,15 +111,11 @@ class Jobs:
 
 
 def _stored(record: dict[str, Any]) -> dict[str, Any]:
-    """A record as the database keeps it: no empty fields (as mongoengine writes), dates as datetimes."""
-    out = {}
-    for key, value in record.items():
-        if value is None:
-            continue
-        if isinstance(value, date) and not isinstance(value, datetime):
-            value = datetime(value.year, value.month, value.day)
-        out[key] = value
-    return out
+    """A record with dates as the database keeps them (datetimes); None means "no value"."""
+    return {
+        k: datetime(v.year, v.month, v.day) if isinstance(v, date) and not isinstance(v, datetime) else v
+        for k, v in record.items()
+    }
 
 
 def _same(existing: dict[str, Any], record: dict[str, Any]) -> bool:
@@ -181,12 +177,17 @@ def write_records(kind: str, records: list[dict[str, Any]], progress: Progress) 
         r for r, c in zip(stored, compared, strict=True) if r["_id"] in existing and not _same(existing[r["_id"]], c)
     ]
     total, done = len(new) + len(changed), 0
+    defaults = imports.DEFAULTS[kind]
     for chunk in imports.chunks(new, CHUNK):
-        coll.insert_many(chunk, ordered=False)
+        # As mongoengine writes them: no empty fields; defaults for columns the file did not have.
+        coll.insert_many([defaults | {k: v for k, v in r.items() if v is not None} for r in chunk], ordered=True)
         done += len(chunk)
         progress("writing", done, total)
     for record in changed:
-        coll.replace_one({"_id": record["_id"]}, record)
+        update: dict[str, Any] = {"$set": {k: v for k, v in record.items() if v is not None and k != "_id"}}
+        if cleared := {k: "" for k, v in record.items() if v is None}:
+            update["$unset"] = cleared
+        coll.update_one({"_id": record["_id"]}, update)
         done += 1
         progress("writing", done, total)
     return {

@@ -18,6 +18,7 @@ from services.needs import domain
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/xlsx")
 UNIT_KINDS = ("opd", "bagian", "upt", "puskesmas", "kecamatan", "kelurahan", "sekolah", "other")
 SURPLUS = "__surplus__"
+NUMBER_MARK = "#number:"
 YES = {"ya", "y", "yes", "true", "1"}
 NO = {"tidak", "t", "no", "false", "0", ""}
 
@@ -27,6 +28,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "positions": ("kode_jabatan", "nama_jabatan", "jenis_jabatan", "kode_unit", "standar"),
     "employees": ("nip", "nama", "kode_unit", "kode_jabatan", "nip_atasan", "status_kepegawaian"),
     "assessments": ("nip", "kode_kompetensi", "level", "sumber", "tanggal"),
+}
+# Optional columns and the field each fills. A column absent from the file leaves that field of existing
+# records as it is (a new record gets the default); a present but empty cell clears it.
+OPTIONAL: dict[str, dict[str, str]] = {
+    "units": {"kode_unit_induk": "parent_code", "garis_depan": "front_line"},
+    "positions": {"kode_unit": "unit_code", "standar": "standard"},
+    "employees": {"nip_atasan": "supervisor_nip", "status_kepegawaian": "employment_type"},
+    "assessments": {},
+}
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "units": {"front_line": False},
+    "positions": {"standard": []},
+    "employees": {"employment_type": "PNS"},
+    "assessments": {},
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "units": ("kode_unit", "nama_unit", "jenis"),
@@ -107,6 +122,9 @@ def _xlsx_rows(content: bytes) -> list[dict[str, str]]:
     def text(value: Any) -> str:
         if isinstance(value, date):
             return value.isoformat()[:10]
+        if isinstance(value, int | float) and abs(value) >= 1e15:
+            # A spreadsheet keeps numbers as doubles: an 18-digit NIP typed as a number has lost digits.
+            return f"{NUMBER_MARK}{value}"
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return "" if value is None else str(value).strip()
@@ -128,6 +146,7 @@ def validate(kind: str, rows: list[dict[str, str]], known: Known) -> Validated:
     check_header(kind, rows)
     out = Validated()
     first_line: dict[str, int] = {}
+    absent_fields = {field for column, field in OPTIONAL[kind].items() if rows and column not in rows[0]}
     # References may point at rows earlier or later in the same file.
     keys_in_file = frozenset(r.get(COLUMNS[kind][0], "") for r in rows)
     for index, row in enumerate(rows):
@@ -151,7 +170,9 @@ def validate(kind: str, rows: list[dict[str, str]], known: Known) -> Validated:
                 err(column, f"Kolom {column} wajib diisi.", f"Column {column} is required.")
         if not errors:
             record = _ROW_RULES[kind](row, known, keys_in_file, err)
-            key = _key(kind, row)
+            record = {k: v for k, v in record.items() if k not in absent_fields}
+            # Keyed on the normalised id (a NIP written with spaces is the same NIP).
+            key = record["_id"]
             if key in first_line:
                 err(
                     None,
@@ -163,12 +184,6 @@ def validate(kind: str, rows: list[dict[str, str]], known: Known) -> Validated:
                 out.records.append(record)
         out.errors.extend(errors)
     return out
-
-
-def _key(kind: str, row: dict[str, str]) -> str:
-    if kind == "assessments":
-        return "|".join(row.get(c, "").upper() for c in ("nip", "kode_kompetensi", "sumber", "tanggal"))
-    return row.get(COLUMNS[kind][0], "")
 
 
 Err = Callable[..., None]
@@ -234,6 +249,13 @@ def _position(row: dict[str, str], known: Known, _keys: frozenset[str], err: Err
 
 
 def _nip(value: str, column: str, err: Err) -> str:
+    if value.startswith(NUMBER_MARK):
+        err(
+            column,
+            "NIP tersimpan sebagai angka di XLSX sehingga digitnya hilang; format kolom sebagai teks.",
+            "The NIP was stored as a number in the XLSX and lost digits; format the column as text.",
+        )
+        return value
     try:
         return domain.Nip.parse(value).value
     except domain.InvalidNip as exc:

@@ -19,9 +19,10 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -134,22 +135,26 @@ def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]]) -> 
     """Insert many new documents, each with its events, in bulk under one batch token.
 
     Each document is still written whole with its own entries, so every state and its events stay
-    together; the shared token lets the relay clear them all at once. Returns the number inserted.
+    together; the shared token lets the relay clear them all at once. The batch becomes visible to
+    the relay (``outbox_pending``) only once every document is in, so the relay never clears by
+    token a batch it saw half-inserted; a crash in between is repaired by the relay's sweep.
+    Returns the number inserted.
     """
     if not docs:
         return 0
-    doc_type = type(docs[0][0])
+    coll = type(docs[0][0])._get_collection()
     batch = uuid.uuid4().hex
     rows = []
     for doc, events in docs:
         state = doc.to_mongo().to_dict()
         entries = [_entry(e) for e in events]
-        state.update(outbox=entries, outbox_pending=bool(entries), version=1)
+        state.update(outbox=entries, outbox_pending=False, version=1)
         if entries:
             state.update(outbox_batch=batch, outbox_batch_size=len(docs))
         rows.append(state)
         doc.version = 1
-    doc_type._get_collection().insert_many(rows, ordered=True)
+    coll.insert_many(rows, ordered=True)
+    coll.update_many({"outbox_batch": batch}, {"$set": {"outbox_pending": True}})
     return len(rows)
 
 
@@ -166,11 +171,13 @@ class OutboxRelay:
         registry: CollectorRegistry,
         poll_interval_s: float,
         batch_size: int,
+        sweep_interval_s: float = 600.0,
     ) -> None:
         self._broker = broker
         self._documents = documents
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
+        self._sweep_interval_s = sweep_interval_s
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._published = Counter(
@@ -195,8 +202,12 @@ class OutboxRelay:
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        next_sweep = 0.0
         while True:
             try:
+                if time.monotonic() >= next_sweep:
+                    await asyncio.to_thread(self.sweep)
+                    next_sweep = time.monotonic() + self._sweep_interval_s
                 published = await self.run_once()
             except asyncio.CancelledError:
                 raise
@@ -208,6 +219,24 @@ class OutboxRelay:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+
+    def sweep(self) -> int:
+        """Flag entries left unflagged by an insert_all that died between its two steps. Only entries
+        older than a minute: a younger batch may still be being inserted."""
+        settled = datetime.now(UTC) - timedelta(seconds=60)
+        repaired = 0
+        for doc_type in self._documents:
+            repaired += (
+                doc_type._get_collection()
+                .update_many(
+                    {"outbox_pending": False, "outbox.0.recorded_at": {"$lt": settled}},
+                    {"$set": {"outbox_pending": True}},
+                )
+                .modified_count
+            )
+        if repaired:
+            log.warning("flagged %d outbox batches left unflagged by an interrupted bulk write", repaired)
+        return repaired
 
     async def run_once(self) -> int:
         """One pass over every document type; returns how many entries were published."""
@@ -263,15 +292,20 @@ class OutboxRelay:
                         return False
 
         def read() -> None:
+            # The end marker goes out whatever happens, so the publishing side never waits forever;
+            # a read error is re-raised there and nothing is cleared.
             chunk: list[dict[str, Any]] = []
-            cursor = coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1})
-            for doc in cursor.batch_size(self._batch_size):
-                chunk.extend(doc.get("outbox", []))
-                if len(chunk) >= self._batch_size:
-                    if not put(chunk):
-                        return
-                    chunk = []
-            if put(chunk):
+            try:
+                cursor = coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1})
+                for doc in cursor.batch_size(self._batch_size):
+                    chunk.extend(doc.get("outbox", []))
+                    if len(chunk) >= self._batch_size:
+                        if not put(chunk):
+                            return
+                        chunk = []
+                if not put(chunk):
+                    return
+            finally:
                 put(None)
 
         reader = asyncio.create_task(asyncio.to_thread(read))
@@ -282,7 +316,7 @@ class OutboxRelay:
                 published += len(chunk)
         finally:
             stop.set()
-            await reader
+            await reader  # re-raises a read error: the batch stays pending for the next round
         await asyncio.to_thread(self._clear, coll, token, [])
         return published
 

@@ -137,3 +137,46 @@ def test_the_analysis_of_every_employee_announces_each_need_once(run_service, ad
         head_need = needs.get("/needs/2027-198208082008011002-M.05", headers=admin).json()
         assert (head_need["gap"], head_need["priority"]) == (1, 1.5)  # front-line puskesmas
     assert len(read_topic(infra.kafka_bootstrap_servers, topic, idle_s=1.5)) == 2
+
+
+def test_a_missing_column_keeps_what_is_stored_and_an_empty_cell_clears_it(run_service, admin):
+    with run_service("needs") as needs:
+        load(needs, admin)
+        without_status = (
+            "nip,nama,kode_unit,kode_jabatan,nip_atasan\n"
+            + "\n".join(line.rsplit(",", 1)[0] for line in EMPLOYEES.strip().splitlines()[1:])
+            + "\n"
+        )
+        assert run_job(needs, admin, "/imports/employees", without_status)["report"]["updated"] == 0
+        assert needs.get("/employees/199504042022032001", headers=admin).json()["employment_type"] == "PPPK"
+
+        no_supervisor = EMPLOYEES.replace("PERAWAT,198208082008011002,PPPK", "PERAWAT,,PPPK")
+        assert run_job(needs, admin, "/imports/employees", no_supervisor)["report"]["updated"] == 1
+        assert needs.get("/employees/199504042022032001", headers=admin).json()["supervisor_nip"] is None
+
+
+def test_the_same_nip_written_two_ways_is_a_duplicate_row(run_service, admin):
+    spaced = EMPLOYEES + "19820808 200801 1 002,dr. Budi Harahap,PKM-TELADAN,KAPUS,,PNS\n"
+    with run_service("needs") as needs:
+        for kind, body in (("units", UNITS), ("positions", POSITIONS)):
+            run_job(needs, admin, f"/imports/{kind}", body)
+        job = run_job(needs, admin, "/imports/employees", spaced)
+        assert job["status"] == "rejected"
+        assert job["report"]["errors"][0]["message_en"] == "Duplicate row: same as line 2."
+        assert needs.get("/employees", headers=admin).json()["total"] == 0
+
+
+def test_a_nip_stored_as_a_number_in_xlsx_is_refused(run_service, admin):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["nip", "nama", "kode_unit", "kode_jabatan"])
+    sheet.append([199504042022032001, "Nur Aisyah Lubis", "PKM-TELADAN", "PERAWAT"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    with run_service("needs") as needs:
+        for kind, body in (("units", UNITS), ("positions", POSITIONS)):
+            run_job(needs, admin, f"/imports/{kind}", body)
+        job = run_job(needs, admin, "/imports/employees", buffer.getvalue(), content_type=xlsx)
+        assert job["status"] == "rejected"
+        assert "format the column as text" in job["report"]["errors"][0]["message_en"]

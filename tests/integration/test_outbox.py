@@ -1,7 +1,7 @@
 """The embedded outbox on the real database: state and events in one write, stale writers refused."""
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -135,3 +135,42 @@ def test_two_writers_creating_the_same_document_are_told_to_retry(needs_db):
     with pytest.raises(ConcurrentUpdate):
         commit(new_need(), [event()])
     assert needs_db.count_documents({}) == 1
+
+
+def test_a_bulk_batch_is_invisible_until_complete_and_the_sweep_repairs_an_interrupted_one(needs_db, namespace):
+    insert_all([(new_need(id=f"bulk-{i}"), [event()]) for i in range(3)])
+    assert needs_db.count_documents({"outbox_pending": True}) == 3  # flagged once all three were in
+
+    # An insert_all that died between its insert and its flag leaves entries unflagged; an hour later
+    # the relay's sweep flags them, so they are published after all.
+    stale = datetime.now(UTC) - timedelta(hours=1)
+    orphan = event()
+    needs_db.insert_one(
+        {
+            "_id": "orphan",
+            "gap": 1,
+            "version": 1,
+            "outbox_pending": False,
+            "outbox": [
+                {
+                    "event_id": orphan.event_id,
+                    "topic": orphan.topic,
+                    "key": orphan.key,
+                    "headers": orphan.headers,
+                    "value": orphan.value.decode(),
+                    "recorded_at": stale,
+                }
+            ],
+        }
+    )
+    relay = OutboxRelay(
+        KafkaBroker("127.0.0.1:1"),
+        [NeedDocument],
+        service="test",
+        naming=Naming(namespace),
+        registry=CollectorRegistry(),
+        poll_interval_s=0.1,
+        batch_size=10,
+    )
+    assert relay.sweep() == 1
+    assert needs_db.find_one({"_id": "orphan"})["outbox_pending"] is True
