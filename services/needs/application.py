@@ -281,8 +281,10 @@ class NeedsService:
         earned = {d["nip"]: d["total_jp"] for d in JpLedgerDocument.objects(fiscal_year=fiscal_year).as_pymongo()}
         front_line = {u.code: u.front_line for u in UnitDocument.objects.only("code", "front_line")}
         counts = {"checked": 0, "below_minimum": 0}
+        types: dict[str, str] = {}
         for employee in employees:
             counts["checked"] += 1
+            types[employee.nip] = employee.employment_type
             spec = domain.jp_need(
                 self.jp_rule(employee.employment_type),
                 nip=employee.nip,
@@ -297,6 +299,15 @@ class NeedsService:
             else:
                 counts["below_minimum"] += 1
                 self.open_need(spec, employee)
+        # Completions booked while this ran may have met the minimum after the ledgers were read:
+        # a second look at the ledgers resolves what the first pass re-opened.
+        for ledger in JpLedgerDocument.objects(fiscal_year=fiscal_year).as_pymongo():
+            employee_type = {"PPPK": "PPPK"}.get(ledger.get("employment_type", ""), "PNS")
+            if (
+                ledger["total_jp"] > earned.get(ledger["nip"], 0)
+                and self.jp_rule(employee_type).shortfall(ledger["total_jp"]) == 0
+            ):
+                self.resolve_need(f"{fiscal_year}-{ledger['nip']}-{domain.JP_COMPETENCY_CODE}")
         return counts
 
     # --- follow-ups when training does not transfer ----------------------------------------------

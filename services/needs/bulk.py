@@ -125,6 +125,14 @@ def _same(existing: dict[str, Any], record: dict[str, Any]) -> bool:
     return all(norm(existing.get(k)) == norm(v) for k, v in record.items())
 
 
+def _analyse_fresh(service: NeedsService, nip: str, competency_code: str, fiscal_year: int) -> None:
+    employee = EmployeeDocument.objects(nip=nip).first()
+    if employee is None:
+        service.resolve_need(domain.need_id(fiscal_year, nip, competency_code))
+    else:
+        service.analyse(employee, competency_code, fiscal_year=fiscal_year)
+
+
 def _keys(doc_type: type[Document]) -> frozenset[str]:
     # Not distinct(): FerretDB v1 deduplicates in a way that grew quadratically here (204,000 NIPs
     # kept it busy for minutes); reading the ids is one plain scan.
@@ -283,6 +291,8 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
         written += insert_all(chunk)
         progress("writing", written, len(new))
     service.notify()
+    # What changed since the snapshot was read is decided again from fresh data, one need at a time
+    # (few, on a re-run), so an assessment recorded while the job ran is never overwritten by it.
     updated = 0
     for spec, employee in changed:
         before = existing[spec.need_id]
@@ -290,12 +300,12 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
             spec, rules.priority_announce_delta
         ):
             continue
-        service.open_need(spec, EmployeeDocument._from_son(employee))
+        _analyse_fresh(service, employee["_id"], spec.competency_code, fiscal_year)
         updated += 1
     resolved = 0
     for need_id, before in existing.items():
         if need_id not in found and before["status"] == "open":
-            service.resolve_need(need_id)
+            _analyse_fresh(service, before["nip"], before["competency_code"], fiscal_year)
             resolved += 1
     return {
         "fiscal_year": fiscal_year,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from faststream.kafka import KafkaBroker
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events import EventContract, EventPayload, EventRecord, build_record
 from shared.http.errors import ApiError
@@ -153,9 +153,17 @@ def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]]) -> 
             state.update(outbox_batch=batch, outbox_batch_size=len(docs))
         rows.append(state)
         doc.version = 1
-    coll.insert_many(rows, ordered=True)
+    inserted = len(rows)
+    try:
+        coll.insert_many(rows, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in errors):
+            raise
+        # Created meanwhile by a single-document write, with fresher data: that one stands.
+        inserted -= len(errors)
     coll.update_many({"outbox_batch": batch}, {"$set": {"outbox_pending": True}})
-    return len(rows)
+    return inserted
 
 
 class OutboxRelay:

@@ -174,3 +174,11 @@ def test_a_bulk_batch_is_invisible_until_complete_and_the_sweep_repairs_an_inter
     )
     assert relay.sweep() == 1
     assert needs_db.find_one({"_id": "orphan"})["outbox_pending"] is True
+
+
+def test_a_bulk_insert_leaves_a_document_written_meanwhile_as_it_is(needs_db):
+    commit(new_need(id="taken", gap=1), [event()])  # e.g. an assessment recorded during an analysis
+    inserted = insert_all([(new_need(id="taken", gap=3), [event()]), (new_need(id="free"), [event()])])
+    assert inserted == 1
+    assert needs_db.find_one({"_id": "taken"})["gap"] == 1
+    assert needs_db.find_one({"_id": "free"})["outbox_pending"] is True
