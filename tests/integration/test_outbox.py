@@ -25,6 +25,19 @@ def needs_db(infra, namespace):
     disconnect_database(settings)
 
 
+def needs_relay(broker, namespace):
+    """The relay a needs service runs, publishing in rounds of ten."""
+    return OutboxRelay(
+        broker,
+        [NeedDocument],
+        service="test",
+        naming=Naming(namespace),
+        registry=CollectorRegistry(),
+        poll_interval_s=0.1,
+        batch_size=10,
+    )
+
+
 def new_need(**fields):
     now = datetime.now(UTC)
     base = {
@@ -101,15 +114,7 @@ def test_a_bulk_batch_larger_than_a_round_is_published_once_and_cleared(needs_db
 
     async def relay_all():
         broker = KafkaBroker(infra.kafka_bootstrap_servers)
-        relay = OutboxRelay(
-            broker,
-            [NeedDocument],
-            service="test",
-            naming=Naming(namespace),
-            registry=CollectorRegistry(),
-            poll_interval_s=0.1,
-            batch_size=10,
-        )
+        relay = needs_relay(broker, namespace)
         await broker.start()
         try:
             return await relay.run_once(), await relay.run_once()
@@ -163,15 +168,7 @@ def test_a_bulk_batch_is_invisible_until_complete_and_the_sweep_repairs_an_inter
             ],
         }
     )
-    relay = OutboxRelay(
-        KafkaBroker("127.0.0.1:1"),
-        [NeedDocument],
-        service="test",
-        naming=Naming(namespace),
-        registry=CollectorRegistry(),
-        poll_interval_s=0.1,
-        batch_size=10,
-    )
+    relay = needs_relay(KafkaBroker("127.0.0.1:1"), namespace)
     assert relay.sweep() == 1
     assert needs_db.find_one({"_id": "orphan"})["outbox_pending"] is True
 
