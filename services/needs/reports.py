@@ -6,8 +6,6 @@ $group has only $sum and $count, so the arithmetic is done here and reads the sa
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -91,13 +89,3 @@ def jp_compliance(
     ]
     people.sort(key=lambda p: (p["unit_code"], -p["jp_shortfall"], p["nip"]))
     return people, summary
-
-
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()

@@ -1,5 +1,6 @@
 from services.needs import reports
 from services.needs.domain import JpRule
+from shared.http.reports import to_csv
 
 
 def need(unit, competency, source, status, priority, nip):
@@ -59,5 +60,5 @@ def test_jp_compliance_per_employee_and_per_unit():
 
 
 def test_csv_has_a_header_and_one_line_per_row():
-    text = reports.to_csv([{"a": 1, "b": "x,y"}, {"a": 2, "b": "z"}])
+    text = to_csv([{"a": 1, "b": "x,y"}, {"a": 2, "b": "z"}])
     assert text.splitlines() == ["a,b", '1,"x,y"', "2,z"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
 
 from services.needs import reports
 from services.needs.application import NeedsService
@@ -20,19 +19,11 @@ from services.needs.http.schemas import (
     check_unit_head,
 )
 from shared.http.auth import CurrentPrincipal, Role
+from shared.http.reports import ReportFormat, report_response
 
 
 def build_router(service: NeedsService) -> APIRouter:
     router = APIRouter()
-
-    def _report(rows: list[dict[str, object]], fmt: str, filename: str, extra: dict[str, object]) -> Response:
-        if fmt == "csv":
-            return Response(
-                reports.to_csv(rows),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-            )
-        return JSONResponse({**extra, "rows": rows})
 
     @router.get("/reports/needs-recap", tags=["reports"], summary="Annual needs recap per unit, competency or source")
     def needs_recap(
@@ -40,7 +31,7 @@ def build_router(service: NeedsService) -> APIRouter:
         fiscal_year: int,
         by: Literal["unit", "competency", "source"] = "unit",
         unit_code: str | None = None,
-        format: Literal["json", "csv"] = "json",
+        format: ReportFormat = "json",
     ) -> Response:
         if not who.has_any(Role.BKPSDM_ADMIN):
             check_unit_head(who, unit_code or "")
@@ -56,7 +47,7 @@ def build_router(service: NeedsService) -> APIRouter:
             else {c.code: c.name for c in CompetencyDocument.objects.only("code", "name")}
         )
         rows = reports.needs_recap(needs, by, names)
-        return _report(
+        return report_response(
             rows,
             format,
             f"rekap-kebutuhan-{fiscal_year}-per-{by}",
@@ -72,7 +63,7 @@ def build_router(service: NeedsService) -> APIRouter:
         who: CurrentPrincipal,
         fiscal_year: int,
         unit_code: str | None = None,
-        format: Literal["json", "csv"] = "json",
+        format: ReportFormat = "json",
     ) -> Response:
         if not who.has_any(Role.BKPSDM_ADMIN):
             check_unit_head(who, unit_code or "")
@@ -87,7 +78,7 @@ def build_router(service: NeedsService) -> APIRouter:
         )
         # Everyone in one unit, or the per-unit summary of the whole city.
         rows = people if unit_code else summary
-        return _report(
+        return report_response(
             rows,
             format,
             f"kepatuhan-jp-{fiscal_year}-{unit_code or 'semua-unit'}",

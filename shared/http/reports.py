@@ -1,0 +1,33 @@
+"""Reports as JSON, or as CSV downloads a spreadsheet opens."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Literal
+
+from fastapi import Response
+from fastapi.responses import JSONResponse
+
+ReportFormat = Literal["json", "csv"]
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def report_response(rows: list[dict[str, Any]], fmt: ReportFormat, filename: str, extra: dict[str, Any]) -> Response:
+    """``rows`` as a CSV attachment, or as JSON under ``rows`` next to ``extra`` (what the report is of)."""
+    if fmt == "csv":
+        return Response(
+            to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+        )
+    return JSONResponse({**extra, "rows": rows})
