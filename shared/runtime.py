@@ -126,8 +126,7 @@ class ServiceRuntime:
             )
             await self.broker.start()
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in background]
-            if settings.outbox_relay_enabled:
-                tasks.append(asyncio.create_task(self.relay.run()))
+            relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
             log.info("service started", extra={"fields": {"port": settings.http_port}})
             try:
                 yield
@@ -137,6 +136,12 @@ class ServiceRuntime:
                 for task in tasks:
                     with suppress(asyncio.CancelledError):
                         await task
+                if relay is not None:
+                    self.relay.stop()
+                    try:
+                        await asyncio.wait_for(relay, timeout=10)
+                    except Exception:
+                        log.exception("outbox relay did not stop cleanly; what it left is published at the next start")
                 # Consumers finish their in-flight handlers (graceful_timeout) before offsets are
                 # committed; then what is still in the outbox gets one more chance to go out.
                 if settings.outbox_relay_enabled:

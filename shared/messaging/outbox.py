@@ -187,6 +187,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._sweep_interval_s = sweep_interval_s
         self._wake = asyncio.Event()
+        self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._published = Counter(
             "outbox_events_published_total",
@@ -208,10 +209,17 @@ class OutboxRelay:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    def stop(self) -> None:
+        """Finish the round in flight, then return from ``run``. Cancelling instead could interrupt a
+        round between publishing and clearing, and the final round at shutdown would publish again."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._stopping = False
         next_sweep = 0.0
-        while True:
+        while not self._stopping:
             try:
                 if time.monotonic() >= next_sweep:
                     await asyncio.to_thread(self.sweep)
@@ -223,7 +231,7 @@ class OutboxRelay:
                 self._failures.labels(self._service).inc()
                 log.exception("outbox relay round failed; retrying")
                 published = 0
-            if published == 0:
+            if published == 0 and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
