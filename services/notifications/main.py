@@ -9,7 +9,7 @@ from services.notifications.api import build_router
 from services.notifications.application import deliver
 from services.notifications.documents import ALL_DOCUMENTS
 from services.notifications.settings import NotificationsSettings
-from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.events import ENROLMENT_CHANGED, EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -18,6 +18,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
     runtime = ServiceRuntime(settings, produces=[], documents=ALL_DOCUMENTS, outbox_documents=[])
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", deliver(templates.need_identified)))
+    runtime.subscribe(EventConsumer(ENROLMENT_CHANGED, "inbox-enrolments", deliver(templates.enrolment_changed)))
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "inbox-completions", deliver(templates.program_completed)))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "inbox-evaluations", deliver(templates.evaluation_submitted)))
     return runtime.create_app(

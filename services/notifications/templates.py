@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
-from shared.events import EvaluationSubmitted, NeedIdentified, ProgramCompleted
+from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, ProgramCompleted
 
 _NAMESPACE = uuid.UUID("6f1d1a8e-3c0b-4a59-9a53-5b3c1f0e7d21")
 
@@ -95,6 +96,97 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
                     f"Development need of your staff member: NIP {e.nip}",
                     f"Employee NIP {e.nip} needs development in {what_en}.{advice_en} Please support their "
                     f"participation in the programme BKPSDM assigns.",
+                ),
+            )
+        )
+    return notices
+
+
+def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
+    """A seat proposed, confirmed, withdrawn or failed. Starting to attend needs no message, and a
+    completion is told by ProgramCompleted (with its certificate)."""
+    when_id = f"{e.starts_on:%d-%m-%Y} s.d. {e.ends_on:%d-%m-%Y}"
+    when_en = f"{e.starts_on:%Y-%m-%d} to {e.ends_on:%Y-%m-%d}"
+    where_id = f" di {e.location}" if e.location else ""
+    where_en = f" at {e.location}" if e.location else ""
+    what_id = f"{e.program_title} angkatan {e.batch_code} ({when_id}{where_id})"
+    what_en = f"{e.program_title}, batch {e.batch_code} ({when_en}{where_en})"
+    why_id = f" Alasan: {e.reason}" if e.reason else ""
+    why_en = f" Reason: {e.reason_en}" if e.reason_en else ""
+    confirm_by = e.starts_on - timedelta(days=7)
+    texts = {
+        "proposed": (
+            Text(
+                f"Usulan kursi pelatihan: {e.program_title}",
+                f"Anda diusulkan mengikuti {what_id}. Konfirmasi kesediaan Anda melalui menu Pelatihan paling "
+                f"lambat {confirm_by:%d-%m-%Y}, atau ajukan pengunduran diri dengan alasannya.",
+            ),
+            Text(
+                f"Training seat proposed: {e.program_title}",
+                f"You are proposed for {what_en}. Confirm under Training by {confirm_by:%Y-%m-%d}, or withdraw "
+                f"giving your reason.",
+            ),
+        ),
+        "confirmed": (
+            Text(
+                f"Kursi pelatihan terkonfirmasi: {e.program_title}",
+                f"Keikutsertaan Anda dalam {what_id} telah dikonfirmasi. Hadir di setiap sesi: kehadiran "
+                f"menentukan kelulusan.",
+            ),
+            Text(
+                f"Training seat confirmed: {e.program_title}",
+                f"Your place in {what_en} is confirmed. Attend every session: attendance decides completion.",
+            ),
+        ),
+        "withdrawn": (
+            Text(
+                f"Kursi pelatihan dibatalkan: {e.program_title}",
+                f"Kursi Anda di {what_id} dibatalkan.{why_id} Kebutuhan pengembangan Anda dijadwalkan ulang "
+                f"oleh BKPSDM; tidak ada tindakan yang diperlukan.",
+            ),
+            Text(
+                f"Training seat cancelled: {e.program_title}",
+                f"Your place in {what_en} was cancelled.{why_en} BKPSDM plans your development need again; "
+                f"nothing is needed from you.",
+            ),
+        ),
+        "failed": (
+            Text(
+                f"Pelatihan belum selesai: {e.program_title}",
+                f"Anda belum memenuhi syarat kelulusan {what_id}.{why_id} Bicarakan dengan atasan Anda "
+                f"langkah berikutnya.",
+            ),
+            Text(
+                f"Training not completed: {e.program_title}",
+                f"You did not meet the completion criteria of {what_en}.{why_en} Talk with your supervisor "
+                f"about the next step.",
+            ),
+        ),
+    }
+    if e.status not in texts:
+        return []
+    text_id, text_en = texts[e.status]
+    notices = [Notice(e.nip, "employee", text_id, text_en)]
+    supervisor = {
+        "proposed": ("diusulkan mengikuti", "is proposed for", "Dukung keikutsertaannya.", "Please support it."),
+        "withdrawn": ("batal mengikuti", "no longer takes part in", "Tidak ada tindakan.", "Nothing to do."),
+        "failed": (
+            "belum memenuhi syarat kelulusan",
+            "did not meet the completion criteria of",
+            "Bicarakan langkah berikutnya dengan pegawai.",
+            "Talk with them about the next step.",
+        ),
+    }
+    if e.supervisor_nip and e.status in supervisor:
+        verb_id, verb_en, act_id, act_en = supervisor[e.status]
+        notices.append(
+            Notice(
+                e.supervisor_nip,
+                "supervisor",
+                Text(f"Pelatihan bawahan: NIP {e.nip}", f"Pegawai NIP {e.nip} {verb_id} {what_id}.{why_id} {act_id}"),
+                Text(
+                    f"Training of your staff member: NIP {e.nip}",
+                    f"Employee NIP {e.nip} {verb_en} {what_en}.{why_en} {act_en}",
                 ),
             )
         )

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.training import domain
-from services.training.application import Curricula, TrainingService, ready_offers
-from services.training.documents import CurriculumDocument, EnrolmentDocument, ProgramDocument
-from shared.events.common import DevelopmentForm
+from services.training import domain, reports
+from services.training.application import Curricula, Enrolments, Planning, close_batch, ready_offers
+from services.training.documents import (
+    BatchDocument,
+    CurriculumDocument,
+    EnrolmentDocument,
+    NeedDocument,
+    PhaseDocument,
+    ProgramDocument,
+)
+from shared.events.common import NIP, DevelopmentForm
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.reports import ReportFormat, report_response
 from shared.persistence import get_or_404, levels_from_documents, levels_to_documents
 
 Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
@@ -98,32 +106,138 @@ class CurriculumOut(BaseModel):
     versions: list[dict[str, object]]
 
 
+class PhaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fiscal_year: int = Field(ge=2000, le=2100)
+    title: str = Field(min_length=1, max_length=200)
+    starts_on: date
+    ends_on: date
+    budget: float = Field(ge=0, description="Rupiah available for participants of this phase")
+    capacity: int | None = Field(default=None, ge=1, description="Participants in the whole phase (optional)")
+
+
+class PhaseOut(PhaseIn):
+    code: str
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phase_code: str = Field(min_length=1, max_length=40)
+    program_code: str = Field(min_length=1, max_length=40)
+    starts_on: date
+    ends_on: date
+    capacity: int | None = Field(default=None, ge=1, le=10_000, description="Default: the programme's capacity")
+    sessions: int | None = Field(default=None, ge=1, le=1000, description="Default: one per day of the window")
+    location: str | None = Field(default=None, max_length=200)
+    host_agency: str | None = Field(default=None, max_length=200, description="For internships and exchanges")
+
+
+class BatchOut(BaseModel):
+    code: str
+    fiscal_year: int
+    phase_code: str
+    program_code: str
+    starts_on: date
+    ends_on: date
+    capacity: int
+    sessions: int
+    location: str | None
+    host_agency: str | None
+    status: str
+    cancel_reason: str | None
+    seats_held: int
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, description="Why the seat is given up")
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    present: list[NIP] = Field(max_length=10_000, description="NIPs present at the session; the others were absent")
+
+
+class ScoresIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pre_score: float | None = Field(default=None, ge=0, le=100)
+    post_score: float | None = Field(default=None, ge=0, le=100)
+
+
+class LearningAgreementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host_agency: str = Field(min_length=1, max_length=200)
+    objectives: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=20)
+    mentor: str = Field(min_length=1, max_length=200, description="Mentor at the host agency")
+    agreed_on: date
+
+
+class FinalReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = Field(min_length=20, max_length=20_000)
+    submitted_on: date
+
+
 class CompletionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    attendance_pct: float = Field(ge=0, le=100)
-    pre_score: float | None = Field(default=None, ge=0, le=100)
-    post_score: float | None = Field(default=None, ge=0, le=100)
-    started_on: date
-    completed_on: date
+    completed_on: date | None = Field(default=None, description="Default: the last day of the batch")
 
 
 class EnrolmentOut(BaseModel):
     enrolment_id: str
-    need_id: str | None
+    batch_code: str
+    phase_code: str
+    program_code: str
+    fiscal_year: int
     nip: str
     unit_code: str
-    competency_code: str
-    required_level: int | None
-    program_code: str | None
+    supervisor_nip: str | None
+    need_ids: list[str]
     status: str
+    explanation: str | None
+    explanation_en: str | None
     reason: str | None
     reason_en: str | None
+    history: list[dict[str, object]]
+    attended_sessions: list[int]
     attendance_pct: float | None
     pre_score: float | None
     post_score: float | None
+    host_agency: str | None
+    learning_agreement: dict[str, object] | None
+    final_report: dict[str, object] | None
     completed_on: date | None
     certificate_number: str | None
+
+
+class NeedOut(BaseModel):
+    need_id: str
+    fiscal_year: int
+    nip: str | None
+    unit_code: str
+    competency_code: str
+    required_level: int | None
+    priority: float
+    source: str
+    status: str = Field(description="open, placed, waitlisted, or unit_level (planned by BKPSDM)")
+    batch_code: str | None
+    reason_code: str | None = Field(description="Why it is waitlisted: capacity, budget, fair_share, ...")
+    explanation: str | None
+    explanation_en: str | None
 
 
 def _program(p: ProgramDocument, ready: set[str]) -> ProgramOut:
@@ -158,32 +272,121 @@ def _curriculum(c: CurriculumDocument) -> CurriculumOut:
 def _enrolment(e: EnrolmentDocument) -> EnrolmentOut:
     return EnrolmentOut(
         enrolment_id=e.id,
-        need_id=e.need_id,
+        batch_code=e.batch_code,
+        phase_code=e.phase_code,
+        program_code=e.program_code,
+        fiscal_year=e.fiscal_year,
         nip=e.nip,
         unit_code=e.unit_code,
-        competency_code=e.competency_code,
-        required_level=e.required_level,
-        program_code=e.program_code,
+        supervisor_nip=e.supervisor_nip,
+        need_ids=list(e.need_ids),
         status=e.status,
+        explanation=e.explanation,
+        explanation_en=e.explanation_en,
         reason=e.reason,
         reason_en=e.reason_en,
+        history=list(e.history),
+        attended_sessions=list(e.attended_sessions),
         attendance_pct=e.attendance_pct,
         pre_score=e.pre_score,
         post_score=e.post_score,
+        host_agency=e.host_agency,
+        learning_agreement=dict(e.learning_agreement) or None,
+        final_report=dict(e.final_report) or None,
         completed_on=e.completed_on,
         certificate_number=e.certificate_number,
     )
 
 
-def _visible(e: EnrolmentDocument, who: Principal) -> bool:
-    return e.nip == who.nip or e.supervisor_nip == who.nip or who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD)
+def _batch(b: BatchDocument) -> BatchOut:
+    held = EnrolmentDocument.objects(batch_code=b.id, status__in=list(domain.HOLDS_SEAT)).count()
+    return BatchOut(
+        code=b.id,
+        fiscal_year=b.fiscal_year,
+        phase_code=b.phase_code,
+        program_code=b.program_code,
+        starts_on=b.starts_on,
+        ends_on=b.ends_on,
+        capacity=b.capacity,
+        sessions=b.sessions,
+        location=b.location,
+        host_agency=b.host_agency,
+        status=b.status,
+        cancel_reason=b.cancel_reason,
+        seats_held=held,
+    )
+
+
+def _need(n: NeedDocument) -> NeedOut:
+    return NeedOut(
+        need_id=n.id,
+        fiscal_year=n.fiscal_year,
+        nip=n.nip,
+        unit_code=n.unit_code,
+        competency_code=n.competency_code,
+        required_level=n.required_level,
+        priority=n.priority,
+        source=n.source,
+        status=n.status,
+        batch_code=n.batch_code,
+        reason_code=n.reason_code,
+        explanation=n.explanation,
+        explanation_en=n.explanation_en,
+    )
+
+
+def _may_see(e: EnrolmentDocument, who: Principal) -> bool:
+    """The participant, their supervisor, the head of their unit, BKPSDM."""
+    return (
+        who.nip in (e.nip, e.supervisor_nip)
+        or who.has_any(Role.BKPSDM_ADMIN)
+        or (who.has_any(Role.UNIT_HEAD) and who.unit_code == e.unit_code)
+    )
+
+
+def _may_decide(e: EnrolmentDocument, who: Principal) -> bool:
+    """Confirming or giving up a seat: the participant, the head of their unit, BKPSDM."""
+    return (
+        who.nip == e.nip
+        or who.has_any(Role.BKPSDM_ADMIN)
+        or (who.has_any(Role.UNIT_HEAD) and who.unit_code == e.unit_code)
+    )
+
+
+def _forbidden() -> ApiError:
+    return ApiError(403, "forbidden", "Anda tidak berhak atas pendaftaran ini.", "You may not act on this enrolment.")
 
 
 def _ready_codes() -> set[str]:
     return {o.code for o in ready_offers()}
 
 
-def build_router(service: TrainingService) -> APIRouter:
+def _placement_only(program: ProgramDocument) -> None:
+    if not domain.is_placement(program.form):
+        raise ApiError(
+            422,
+            "not_a_placement",
+            "Hanya magang, pertukaran dan detasering yang memakai kesepakatan belajar dan laporan akhir.",
+            "Only internships, exchanges and detasering have a learning agreement and a final report.",
+        )
+
+
+def _year_rows(fiscal_year: int, *, needs: bool = True) -> tuple[list[dict[str, Any]], ...]:
+    """Phases, batches, seats and (optionally) needs of a year, as plain rows for the pure reports."""
+
+    def rows(doc: Any, *fields: str) -> list[dict[str, Any]]:
+        projection = dict.fromkeys(fields, 1) if fields else None
+        return list(doc._get_collection().find({"fiscal_year": fiscal_year}, projection))
+
+    return (
+        rows(PhaseDocument),
+        rows(BatchDocument, "phase_code", "program_code", "starts_on", "capacity", "status"),
+        rows(EnrolmentDocument, "batch_code", "phase_code", "program_code", "unit_code", "nip", "status", "cost"),
+        rows(NeedDocument, "unit_code", "status", "reason_code") if needs else [],
+    )
+
+
+def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
     router = APIRouter()
     curricula = Curricula()
 
@@ -245,35 +448,188 @@ def build_router(service: TrainingService) -> APIRouter:
 
     @router.get("/enrolments", tags=["enrolments"])
     def list_enrolments(
-        who: CurrentPrincipal, page: Pagination, nip: str | None = None, status: domain.EnrolmentStatus | None = None
+        who: CurrentPrincipal,
+        page: Pagination,
+        nip: str | None = None,
+        batch_code: str | None = None,
+        status: domain.EnrolmentStatus | None = None,
     ) -> Page[EnrolmentOut]:
-        if not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD):
-            nip = who.nip
-        filters = {k: v for k, v in {"nip": nip, "status": status}.items() if v is not None}
-        return page_of(EnrolmentDocument.objects(**filters).order_by("-updated_at", "id"), page, _enrolment)
+        filters: dict[str, object] = {"nip": nip, "batch_code": batch_code, "status": status}
+        if not who.has_any(Role.BKPSDM_ADMIN):
+            if who.has_any(Role.UNIT_HEAD) and who.unit_code:
+                filters["unit_code"] = who.unit_code
+            else:
+                filters["nip"] = who.nip
+        query = {k: v for k, v in filters.items() if v is not None}
+        return page_of(EnrolmentDocument.objects(**query).order_by("-updated_at", "id"), page, _enrolment)
+
+    def _seat(enrolment_id: str, who: Principal) -> EnrolmentDocument:
+        e = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
+        if not _may_see(e, who):
+            raise _forbidden()
+        return e
 
     @router.get("/enrolments/{enrolment_id}", tags=["enrolments"])
     def get_enrolment(enrolment_id: str, who: CurrentPrincipal) -> EnrolmentOut:
-        enrolment = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
-        if not _visible(enrolment, who):
-            raise ApiError(
-                403, "forbidden", "Anda tidak berhak melihat pendaftaran ini.", "You may not see this enrolment."
-            )
-        return _enrolment(enrolment)
+        return _enrolment(_seat(enrolment_id, who))
+
+    @router.post("/enrolments/{enrolment_id}/confirm", tags=["enrolments"], summary="Accept a proposed seat")
+    def confirm(enrolment_id: str, who: CurrentPrincipal) -> EnrolmentOut:
+        if not _may_decide(_seat(enrolment_id, who), who):
+            raise _forbidden()
+        return _enrolment(enrolments.act(enrolment_id, "confirm", who.nip))
+
+    @router.post(
+        "/enrolments/{enrolment_id}/withdraw",
+        tags=["enrolments"],
+        summary="Give up a seat; its needs go back to the planner",
+    )
+    def withdraw(enrolment_id: str, body: WithdrawIn, who: CurrentPrincipal) -> EnrolmentOut:
+        if not _may_decide(_seat(enrolment_id, who), who):
+            raise _forbidden()
+        return _enrolment(enrolments.act(enrolment_id, "withdraw", who.nip, (body.reason, body.reason)))
+
+    @router.put("/enrolments/{enrolment_id}/scores", tags=["enrolments"], summary="Pre-test and post-test scores")
+    def put_scores(enrolment_id: str, body: ScoresIn, _: Admin) -> EnrolmentOut:
+        def change(e: EnrolmentDocument, _: ProgramDocument) -> None:
+            e.pre_score, e.post_score = body.pre_score, body.post_score
+
+        return _enrolment(enrolments.update(enrolment_id, change))
+
+    @router.put(
+        "/enrolments/{enrolment_id}/learning-agreement",
+        tags=["enrolments"],
+        summary="Internships and exchanges: the learning agreement with the host agency",
+    )
+    def put_learning_agreement(enrolment_id: str, body: LearningAgreementIn, _: Admin) -> EnrolmentOut:
+        def change(e: EnrolmentDocument, program: ProgramDocument) -> None:
+            _placement_only(program)
+            e.host_agency = body.host_agency
+            e.learning_agreement = body.model_dump(mode="json", exclude={"host_agency"})
+
+        return _enrolment(enrolments.update(enrolment_id, change))
+
+    @router.put(
+        "/enrolments/{enrolment_id}/final-report",
+        tags=["enrolments"],
+        summary="Internships and exchanges: the participant's final report",
+    )
+    def put_final_report(enrolment_id: str, body: FinalReportIn, who: CurrentPrincipal) -> EnrolmentOut:
+        if who.nip != _seat(enrolment_id, who).nip and not who.has_any(Role.BKPSDM_ADMIN):
+            raise _forbidden()
+
+        def change(e: EnrolmentDocument, program: ProgramDocument) -> None:
+            _placement_only(program)
+            e.final_report = body.model_dump(mode="json")
+
+        return _enrolment(enrolments.update(enrolment_id, change))
 
     @router.post(
         "/enrolments/{enrolment_id}/completion",
         tags=["enrolments"],
-        summary="Record attendance and scores; a participant who meets the criteria completes",
+        summary="Judge a participant against the programme's criteria: completed (ProgramCompleted) or failed",
     )
-    def complete(enrolment_id: str, body: CompletionIn, _: Admin) -> EnrolmentOut:
-        report = domain.CompletionReport(
-            attendance_pct=body.attendance_pct,
-            pre_score=body.pre_score,
-            post_score=body.post_score,
-            started_on=body.started_on,
-            completed_on=body.completed_on,
-        )
-        return _enrolment(service.complete(enrolment_id, report))
+    def complete(enrolment_id: str, who: Admin, body: CompletionIn | None = None) -> EnrolmentOut:
+        return _enrolment(enrolments.complete(enrolment_id, body.completed_on if body else None, who.nip))
+
+    # The plan: phases, batches, runs, needs.
+
+    @router.put("/phases/{code}", tags=["plan"], summary="Create or change a phase (tahap) of a fiscal year")
+    def put_phase(code: Code, body: PhaseIn, _: Admin) -> PhaseOut:
+        p = planning.save_phase(code, body.model_dump())
+        return PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
+
+    @router.get("/phases", tags=["plan"])
+    def list_phases(_: CurrentPrincipal, fiscal_year: int) -> list[PhaseOut]:
+        return [
+            PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
+            for p in PhaseDocument.objects(fiscal_year=fiscal_year).order_by("starts_on", "code")
+        ]
+
+    @router.put("/batches/{code}", tags=["plan"], summary="Schedule or change a batch (angkatan) in a phase")
+    def put_batch(code: Code, body: BatchIn, _: Admin) -> BatchOut:
+        return _batch(planning.save_batch(code, body.model_dump()))
+
+    @router.get("/batches", tags=["plan"])
+    def list_batches(
+        _: CurrentPrincipal, page: Pagination, fiscal_year: int, phase_code: str | None = None
+    ) -> Page[BatchOut]:
+        filters = {"fiscal_year": fiscal_year} | ({"phase_code": phase_code} if phase_code else {})
+        return page_of(BatchDocument.objects(**filters).order_by("starts_on", "id"), page, _batch)
+
+    @router.get("/batches/{code}", tags=["plan"])
+    def get_batch(code: Code, _: CurrentPrincipal) -> BatchOut:
+        return _batch(get_or_404(BatchDocument, code, "Angkatan", "Batch"))
+
+    @router.post(
+        "/batches/{code}/cancel",
+        tags=["plan"],
+        summary="Cancel a batch that has not started; its seats are withdrawn and its needs re-planned",
+    )
+    def cancel_batch(code: Code, body: CancelIn, who: Admin) -> dict[str, object]:
+        return planning.cancel_batch(code, body.reason, who.nip)
+
+    @router.put(
+        "/batches/{code}/sessions/{session}/attendance",
+        tags=["plan"],
+        summary="Who attended one session (the others listed as participants were absent)",
+    )
+    def put_attendance(
+        code: Code, session: Annotated[int, Path(ge=1, le=1000)], body: AttendanceIn, who: Admin
+    ) -> dict[str, int]:
+        return enrolments.record_attendance(code, session, set(body.present), who.nip)
+
+    @router.post(
+        "/batches/{code}/completion",
+        tags=["plan"],
+        summary="Judge every attending participant of the batch and close it",
+    )
+    def complete_batch(code: Code, who: Admin, body: CompletionIn | None = None) -> dict[str, object]:
+        return close_batch(enrolments, code, body.completed_on if body else None, who.nip)
+
+    @router.post(
+        "/plans/{fiscal_year}/run",
+        tags=["plan"],
+        summary="Run the planner now: place open needs into batches (incremental and idempotent)",
+    )
+    def run_plan(fiscal_year: Annotated[int, Path(ge=2000, le=2100)], who: Admin) -> dict[str, object]:
+        return planning.run(fiscal_year, who.nip)
+
+    @router.get("/needs", tags=["plan"], summary="Needs as the planner sees them, with its decision and why")
+    def list_needs(
+        who: CurrentPrincipal,
+        page: Pagination,
+        fiscal_year: int,
+        status: Literal["open", "placed", "waitlisted", "unit_level"] | None = None,
+        unit_code: str | None = None,
+        nip: str | None = None,
+    ) -> Page[NeedOut]:
+        if not who.has_any(Role.BKPSDM_ADMIN):
+            if who.has_any(Role.UNIT_HEAD) and who.unit_code:
+                unit_code = who.unit_code
+            else:
+                nip = who.nip
+        filters = {"fiscal_year": fiscal_year, "status": status, "unit_code": unit_code, "nip": nip}
+        query = {k: v for k, v in filters.items() if v is not None}
+        return page_of(NeedDocument.objects(**query).order_by("-priority", "identified_at", "id"), page, _need)
+
+    # Reports.
+
+    @router.get("/reports/plan", tags=["reports"], summary="Per phase: places, budget committed, waitlist by unit")
+    def plan_report(_: Admin, fiscal_year: int) -> dict[str, object]:
+        rows = _year_rows(fiscal_year)
+        return {"fiscal_year": fiscal_year, **reports.plan_per_phase(*rows)}
+
+    @router.get("/reports/realisation", tags=["reports"], summary="Per batch: planned seats against what happened")
+    def realisation_report(_: Admin, fiscal_year: int, format: ReportFormat = "json") -> Response:
+        year = _year_rows(fiscal_year, needs=False)
+        rows = reports.realisation(year[1], year[2])
+        return report_response(rows, format, f"realisasi-{fiscal_year}", {"fiscal_year": fiscal_year})
+
+    @router.get("/reports/jp-per-unit", tags=["reports"], summary="JP delivered by completed programmes, per unit")
+    def jp_report(_: Admin, fiscal_year: int, format: ReportFormat = "json") -> Response:
+        jp = {p["_id"]: p["jp"] for p in ProgramDocument._get_collection().find({}, {"jp": 1})}
+        rows = reports.jp_per_unit(_year_rows(fiscal_year, needs=False)[2], jp)
+        return report_response(rows, format, f"jp-per-unit-{fiscal_year}", {"fiscal_year": fiscal_year})
 
     return router

@@ -57,29 +57,121 @@ class CurriculumDocument(OutboxDocument):
     versions = ListField(DictField())
 
 
-class EnrolmentDocument(OutboxDocument):
-    meta = document_meta(ALIAS, "enrolments", "nip", "status", "program_code", "outbox_pending")
+class PhaseDocument(Document):
+    """A phase (tahap) of a fiscal year's implementation plan: a date window, a budget and a capacity."""
+
+    meta = document_meta(ALIAS, "phases", "fiscal_year")
+
+    code = StringField(primary_key=True)
+    fiscal_year = IntField(required=True)
+    title = StringField(required=True)
+    starts_on = DateField(required=True)
+    ends_on = DateField(required=True)
+    budget = FloatField(required=True, min_value=0)
+    capacity = IntField(min_value=1)  # participants over the whole phase; empty = only the batches limit it
+
+
+class BatchDocument(OutboxDocument):
+    """A batch (angkatan) of a programme inside a phase. An OutboxDocument for its version guard: its
+    changes reach people through the enrolments they touch."""
+
+    meta = document_meta(ALIAS, "batches", "fiscal_year", "phase_code", "status")
 
     id = StringField(primary_key=True)
-    need_id = StringField()
-    nip = StringField(required=True)
+    fiscal_year = IntField(required=True)
+    phase_code = StringField(required=True)
+    program_code = StringField(required=True)
+    starts_on = DateField(required=True)
+    ends_on = DateField(required=True)
+    capacity = IntField(required=True, min_value=1)
+    sessions = IntField(required=True, min_value=1)
+    location = StringField()
+    host_agency = StringField()
+    status = StringField(required=True)  # scheduled, cancelled, closed
+    cancel_reason = StringField()
+    created_at = DateTimeField(required=True)
+
+
+class NeedDocument(Document):
+    """A need announced by the needs service, as the planner sees it, with the planner's last decision."""
+
+    meta = document_meta(ALIAS, "needs", "fiscal_year", "nip", "status", "unit_code")
+
+    id = StringField(primary_key=True)
+    fiscal_year = IntField(required=True)
+    nip = StringField()
     unit_code = StringField(required=True)
     supervisor_nip = StringField()
     competency_code = StringField(required=True)
+    competency_name = StringField()
     required_level = IntField()
+    priority = FloatField(required=True)
+    source = StringField(required=True)
+    jp_shortfall = IntField()
+    identified_at = DateTimeField(required=True)
+    status = StringField(required=True)  # open, placed, waitlisted, unit_level
+    batch_code = StringField()
+    reason_code = StringField()
+    explanation = StringField()
+    explanation_en = StringField()
+    rank = IntField()
+    decided_at = DateTimeField()
+
+
+class EnrolmentDocument(OutboxDocument):
+    """A seat of one employee in one batch (id ``<batch>:<nip>``), serving one or more needs."""
+
+    meta = document_meta(ALIAS, "enrolments", "nip", "status", "batch_code", "fiscal_year", "outbox_pending")
+
+    id = StringField(primary_key=True)
+    batch_code = StringField(required=True)
+    phase_code = StringField(required=True)
+    program_code = StringField(required=True)
     fiscal_year = IntField(required=True)
-    program_code = StringField()
+    nip = StringField(required=True)
+    unit_code = StringField(required=True)
+    supervisor_nip = StringField()
+    need_ids = ListField(StringField())
+    cost = FloatField(required=True)
     status = StringField(required=True)
+    explanation = StringField()
+    explanation_en = StringField()
     reason = StringField()
     reason_en = StringField()
-    attendance_pct = FloatField()
+    # [{status, by, at, note}]: who moved the seat, when and why
+    history = ListField(DictField())
+    attended_sessions = ListField(IntField())
     pre_score = FloatField()
     post_score = FloatField()
-    started_on = DateField()
+    host_agency = StringField()
+    # {objectives, agreed_by, agreed_on}; {summary, submitted_on}
+    learning_agreement = DictField()
+    final_report = DictField()
+    attendance_pct = FloatField()
     completed_on = DateField()
     certificate_number = StringField()
     created_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 
 
-ALL_DOCUMENTS = (ProgramDocument, EnrolmentDocument, CurriculumDocument)
+class PlanLeaseDocument(OutboxDocument):
+    """One planning run at a time per fiscal year, across replicas: whoever commits the lease first
+    (version guard) plans; the other waits for the next turn."""
+
+    meta = document_meta(ALIAS, "plan_leases")
+
+    id = StringField(primary_key=True)
+    holder = StringField()
+    until = DateTimeField()
+    last_run = DictField()
+
+
+ALL_DOCUMENTS = (
+    ProgramDocument,
+    CurriculumDocument,
+    PhaseDocument,
+    BatchDocument,
+    NeedDocument,
+    EnrolmentDocument,
+    PlanLeaseDocument,
+)

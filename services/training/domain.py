@@ -1,4 +1,5 @@
-"""Pure rules of the training service: which programme fits a need, and who has completed."""
+"""Pure rules of the training service: the enrolment lifecycle, completion, the catalogue and curricula.
+(The planner that places needs into batches is in ``planner``.)"""
 
 from __future__ import annotations
 
@@ -7,12 +8,63 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from shared.events.training import EnrolmentState
 
-class EnrolmentStatus(StrEnum):
-    ENROLLED = "enrolled"
-    WAITLISTED = "waitlisted"
-    COMPLETED = "completed"
-    NOT_COMPLETED = "not_completed"
+# The lifecycle of a seat is part of the published contract, so its states are defined there once.
+EnrolmentStatus = EnrolmentState
+
+# Statuses that hold a seat and the money for it; a withdrawal gives both back to the plan.
+HOLDS_SEAT = frozenset(
+    {
+        EnrolmentStatus.PROPOSED,
+        EnrolmentStatus.CONFIRMED,
+        EnrolmentStatus.ATTENDING,
+        EnrolmentStatus.COMPLETED,
+        EnrolmentStatus.FAILED,
+    }
+)
+OPEN = frozenset({EnrolmentStatus.PROPOSED, EnrolmentStatus.CONFIRMED, EnrolmentStatus.ATTENDING})
+
+ENROLMENT_TRANSITIONS = {
+    ("confirm", EnrolmentStatus.PROPOSED): EnrolmentStatus.CONFIRMED,
+    ("start", EnrolmentStatus.CONFIRMED): EnrolmentStatus.ATTENDING,
+    ("withdraw", EnrolmentStatus.PROPOSED): EnrolmentStatus.WITHDRAWN,
+    ("withdraw", EnrolmentStatus.CONFIRMED): EnrolmentStatus.WITHDRAWN,
+    ("withdraw", EnrolmentStatus.ATTENDING): EnrolmentStatus.WITHDRAWN,
+    ("complete", EnrolmentStatus.ATTENDING): EnrolmentStatus.COMPLETED,
+    ("fail", EnrolmentStatus.ATTENDING): EnrolmentStatus.FAILED,
+    # When a batch closes: a seat never confirmed lapses; a confirmed participant who never came fails.
+    ("lapse", EnrolmentStatus.PROPOSED): EnrolmentStatus.WITHDRAWN,
+    ("no_show", EnrolmentStatus.CONFIRMED): EnrolmentStatus.FAILED,
+}
+
+_ENROLMENT_ACTIONS = {
+    "confirm": ("dikonfirmasi", "confirmed"),
+    "start": ("dimulai", "started"),
+    "withdraw": ("ditarik", "withdrawn"),
+    "complete": ("diselesaikan", "completed"),
+    "fail": ("dinyatakan tidak lulus", "failed"),
+    "lapse": ("dianggap batal", "lapsed"),
+    "no_show": ("dinyatakan tidak hadir", "marked absent"),
+}
+
+
+class TransitionRefused(ValueError):
+    def __init__(self, message_id: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+def next_enrolment_status(action: str, status: EnrolmentStatus) -> EnrolmentStatus:
+    try:
+        return ENROLMENT_TRANSITIONS[(action, status)]
+    except KeyError:
+        done_id, done_en = _ENROLMENT_ACTIONS[action]
+        raise TransitionRefused(
+            f"Pendaftaran berstatus {status.value} tidak dapat {done_id}.",
+            f"An enrolment that is {status.value} cannot be {done_en}.",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -27,30 +79,17 @@ class ProgramOffer:
     passing_score: float | None
 
 
-@dataclass(frozen=True)
-class Placement:
-    program: ProgramOffer | None
-    reason_id: str
-    reason_en: str
+# Development away from one's own desk, in another agency: it runs on a learning agreement with the
+# host and ends with the participant's final report (LAN, Model Magang & Pertukaran Pegawai 2020).
+PLACEMENT_FORMS = frozenset({"internship", "exchange", "detasering"})
 
 
-def choose_program(offers: list[ProgramOffer], competency_code: str, required_level: int | None) -> Placement:
-    """The programme that covers the competency at the needed level with the least overshoot, then the
-    lowest cost, then the code (so the choice is stable). No fit means waitlisted, with the reason."""
-    needed = required_level or 1
-    fitting = [o for o in offers if o.competencies.get(competency_code, 0) >= needed]
-    if not fitting:
-        return Placement(
-            None,
-            f"Belum ada program aktif yang mencakup {competency_code} sampai level {needed}.",
-            f"No active programme covers {competency_code} up to level {needed} yet.",
-        )
-    best = min(fitting, key=lambda o: (o.competencies[competency_code] - needed, o.cost_per_participant, o.code))
-    return Placement(
-        best,
-        f"Program {best.code} mencakup {competency_code} sampai level {best.competencies[competency_code]}.",
-        f"Programme {best.code} covers {competency_code} up to level {best.competencies[competency_code]}.",
-    )
+def is_placement(form: str) -> bool:
+    return form in PLACEMENT_FORMS
+
+
+def attendance_pct(attended: int, sessions: int) -> float:
+    return round(100.0 * attended / sessions, 1) if sessions else 0.0
 
 
 @dataclass(frozen=True)
@@ -58,8 +97,8 @@ class CompletionReport:
     attendance_pct: float
     pre_score: float | None
     post_score: float | None
-    started_on: date
-    completed_on: date
+    has_learning_agreement: bool = False
+    has_final_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,19 +109,30 @@ class CompletionVerdict:
 
 
 def judge_completion(offer: ProgramOffer, report: CompletionReport) -> CompletionVerdict:
-    reasons_id: list[str] = []
-    reasons_en: list[str] = []
+    """The programme's criteria: minimum attendance, the passing score of the post-test (if it has one),
+    and for internships and exchanges an agreed learning plan and a final report."""
+    reasons: list[tuple[str, str]] = []
     if report.attendance_pct < offer.min_attendance_pct:
-        reasons_id.append(f"Kehadiran {report.attendance_pct:g}% di bawah minimum {offer.min_attendance_pct:g}%.")
-        reasons_en.append(f"Attendance {report.attendance_pct:g}% is below the minimum {offer.min_attendance_pct:g}%.")
-    if offer.passing_score is not None and (report.post_score is None or report.post_score < offer.passing_score):
-        shown = "tidak ada" if report.post_score is None else f"{report.post_score:g}"
-        reasons_id.append(f"Nilai post-test {shown} di bawah batas lulus {offer.passing_score:g}.")
-        reasons_en.append(
-            f"Post-test score {'missing' if report.post_score is None else f'{report.post_score:g}'} "
-            f"is below the passing score {offer.passing_score:g}."
+        reasons.append(
+            (
+                f"Kehadiran {report.attendance_pct:g}% di bawah minimum {offer.min_attendance_pct:g}%.",
+                f"Attendance {report.attendance_pct:g}% is below the minimum {offer.min_attendance_pct:g}%.",
+            )
         )
-    return CompletionVerdict(not reasons_en, tuple(reasons_id), tuple(reasons_en))
+    if offer.passing_score is not None and (report.post_score is None or report.post_score < offer.passing_score):
+        score_id = "tidak ada" if report.post_score is None else f"{report.post_score:g}"
+        score_en = "missing" if report.post_score is None else f"{report.post_score:g}"
+        reasons.append(
+            (
+                f"Nilai post-test {score_id} di bawah batas lulus {offer.passing_score:g}.",
+                f"Post-test score {score_en} is below the passing score {offer.passing_score:g}.",
+            )
+        )
+    if is_placement(offer.form) and not report.has_learning_agreement:
+        reasons.append(("Belum ada kesepakatan belajar.", "There is no learning agreement."))
+    if is_placement(offer.form) and not report.has_final_report:
+        reasons.append(("Laporan akhir belum diserahkan.", "The final report has not been submitted."))
+    return CompletionVerdict(not reasons, tuple(r[0] for r in reasons), tuple(r[1] for r in reasons))
 
 
 def certificate_number(enrolment_id: str, completed_on: date) -> str:
@@ -91,9 +141,9 @@ def certificate_number(enrolment_id: str, completed_on: date) -> str:
     return f"BKPSDM-MDN/{completed_on.year}/{digest}"
 
 
-def enrolment_id_for_need(need_id: str) -> str:
-    """One enrolment per need: a redelivered NeedIdentified finds the enrolment it already made."""
-    return f"enr-{need_id}"
+def enrolment_id(batch_code: str, nip: str) -> str:
+    """One seat per person per batch: every need the batch serves for that person shares it."""
+    return f"{batch_code}:{nip}"
 
 
 # --- The catalogue: forms of development and their JP (PerLAN 10/2018, LAN conversion guide) ---------
@@ -175,3 +225,26 @@ def next_curriculum_status(action: str, status: CurriculumStatus) -> CurriculumS
 def ready_to_run(requires_curriculum: bool, curriculum_statuses: list[str]) -> bool:
     """A programme built on a partner's curriculum takes participants only once a version is approved."""
     return not requires_curriculum or CurriculumStatus.APPROVED.value in curriculum_statuses
+
+
+# --- The implementation plan: phases (tahap) and batches (angkatan) ---------------------------------
+
+
+def check_window(
+    starts_on: date, ends_on: date, *, within: tuple[date, date] | None = None, fiscal_year: int | None = None
+) -> None:
+    """A phase lies inside its fiscal year; a batch inside its phase."""
+    if ends_on < starts_on:
+        raise CatalogueError(
+            "Tanggal selesai tidak boleh sebelum tanggal mulai.", "The end date cannot be before the start date."
+        )
+    if fiscal_year is not None and not (starts_on.year == ends_on.year == fiscal_year):
+        raise CatalogueError(
+            f"Tahap harus berada di dalam tahun anggaran {fiscal_year}.",
+            f"A phase must lie within fiscal year {fiscal_year}.",
+        )
+    if within is not None and not (within[0] <= starts_on and ends_on <= within[1]):
+        raise CatalogueError(
+            f"Angkatan harus berada di dalam jadwal tahapnya ({within[0]:%d-%m-%Y} s.d. {within[1]:%d-%m-%Y}).",
+            f"A batch must lie within its phase ({within[0]} to {within[1]}).",
+        )

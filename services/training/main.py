@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.training import planner
 from services.training.api import build_router
-from services.training.application import TrainingService
+from services.training.application import Enrolments, Planning
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
 from services.training.settings import TrainingSettings
-from shared.events import NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.events import ENROLMENT_CHANGED, NEED_IDENTIFIED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -16,12 +17,22 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: TrainingSettings | None = None) -> FastAPI:
     settings = settings or TrainingSettings()
     runtime = ServiceRuntime(
-        settings, produces=[PROGRAM_COMPLETED], documents=ALL_DOCUMENTS, outbox_documents=[EnrolmentDocument]
+        settings,
+        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[EnrolmentDocument],
     )
-    service = TrainingService(notify=runtime.relay.notify)
-    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", service.on_need_identified))
+    planning = Planning(notify=runtime.relay.notify, policy=planner.Policy(unit_share=settings.planner_unit_share))
+    enrolments = Enrolments(notify=runtime.relay.notify, replan=planning.request)
+    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", planning.on_need_identified))
+
+    async def plan_requested() -> None:
+        await planning.run_requested(settings.planner_debounce_s, settings.planner_retry_s)
+
     return runtime.create_app(
         title="BKPSDM Medan — Training",
-        description="Programme catalogue, placement of needs into programmes, and completion.",
-        routers=[build_router(service)],
+        description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
+        "placement of needs), seats, attendance and completion.",
+        routers=[build_router(planning, enrolments)],
+        background=[plan_requested] if settings.planner_enabled else [],
     )

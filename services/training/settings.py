@@ -8,3 +8,10 @@ from shared.settings import ServiceSettings
 class TrainingSettings(ServiceSettings):
     service_name: str = "training"
     http_port: int = Field(default=8002, ge=1, le=65535)
+
+    # The planner runs by itself a little after needs arrive or the plan changes (README, "Planning").
+    planner_enabled: bool = True
+    planner_debounce_s: float = Field(default=1.0, ge=0)
+    planner_retry_s: float = Field(default=5.0, gt=0)
+    # While other units still wait, one unit takes at most this share of a batch's seats.
+    planner_unit_share: float = Field(default=0.5, gt=0, le=1)

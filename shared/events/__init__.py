@@ -14,15 +14,29 @@ from shared.events.contracts import (
 )
 from shared.events.evaluation import EVALUATION_SUBMITTED, EvaluationSubmitted, TransferBarrier
 from shared.events.needs import NEED_IDENTIFIED, NeedIdentified, NeedSource
-from shared.events.training import PROGRAM_COMPLETED, ProgramCompleted
+from shared.events.training import (
+    ENROLMENT_CHANGED,
+    PROGRAM_COMPLETED,
+    EnrolmentChanged,
+    EnrolmentState,
+    ProgramCompleted,
+)
 
-ALL_CONTRACTS: tuple[EventContract[Any], ...] = (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED)
+ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
+    NEED_IDENTIFIED,
+    ENROLMENT_CHANGED,
+    PROGRAM_COMPLETED,
+    EVALUATION_SUBMITTED,
+)
 
 __all__ = [
     "ALL_CONTRACTS",
+    "ENROLMENT_CHANGED",
     "EVALUATION_SUBMITTED",
     "NEED_IDENTIFIED",
     "PROGRAM_COMPLETED",
+    "EnrolmentChanged",
+    "EnrolmentState",
     "EvaluationSubmitted",
     "EventContext",
     "EventContract",

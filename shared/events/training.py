@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import Field
 
@@ -36,4 +37,45 @@ PROGRAM_COMPLETED = EventContract(
     producer="training",
     model=ProgramCompleted,
     summary="A participant met the completion criteria of a development programme.",
+)
+
+
+class EnrolmentState(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    ATTENDING = "attending"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    FAILED = "failed"
+
+
+class EnrolmentChanged(EventPayload):
+    enrolment_id: str = Field(description="Stable id of the seat: batch code and NIP")
+    nip: NIP
+    unit_code: UnitCode
+    supervisor_nip: NIP | None = None
+    need_ids: list[str] = Field(description="The needs this seat serves")
+    program_code: str
+    program_title: str
+    form: DevelopmentForm
+    batch_code: str
+    phase_code: str
+    starts_on: date
+    ends_on: date
+    location: str | None = None
+    host_agency: str | None = Field(default=None, description="For internships and exchanges")
+    status: EnrolmentState
+    previous_status: EnrolmentState | None = Field(description="Null when the seat is first proposed")
+    reason: str | None = Field(default=None, description="Why, in Bahasa Indonesia (withdrawal, failure)")
+    reason_en: str | None = None
+    changed_at: datetime
+
+
+ENROLMENT_CHANGED = EventContract(
+    name="EnrolmentChanged",
+    version=1,
+    producer="training",
+    model=EnrolmentChanged,
+    summary="A seat in a batch was proposed to an employee or changed status (confirmed, attending, "
+    "completed, withdrawn, failed).",
 )

@@ -1,13 +1,14 @@
 """The whole cycle over real Kafka and the real database, each service its own process:
-assessment -> NeedIdentified -> enrolment -> completion -> ProgramCompleted -> evaluation opened ->
-submission -> EvaluationSubmitted -> an inbox message for the employee for each of the three events."""
+assessment -> NeedIdentified -> a seat planned in a batch (EnrolmentChanged) -> confirmation -> attendance
+-> completion -> ProgramCompleted -> evaluation opened -> submission -> EvaluationSubmitted -> inbox
+messages for the employee and the supervisor."""
 
 import json
 
 import httpx
 import jsonschema
 
-from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.events import ENROLMENT_CHANGED, EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.demo import HEAD, NURSE, UNIT, program_body
@@ -44,6 +45,10 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     ]:
         ok(http.put(needs + path, json=body, headers=admin))
     ok(http.put(f"{training}/programs/PEL-PRIMA", json=program_body({"M.05": 3}), headers=admin))
+    phase = {"fiscal_year": 2027, "title": "Tahap I", "starts_on": "2027-03-01", "ends_on": "2027-06-30", "budget": 5e7}
+    ok(http.put(f"{training}/phases/T1-2027", json=phase, headers=admin))
+    batch = {"phase_code": "T1-2027", "program_code": "PEL-PRIMA", "starts_on": "2027-03-01", "ends_on": "2027-03-04"}
+    ok(http.put(f"{training}/batches/PEL-PRIMA-1", json=batch | {"sessions": 2}, headers=admin))
 
     # 1. needs: an assessment below the standard
     assessment = {
@@ -56,31 +61,31 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     need = ok(http.post(f"{needs}/assessments", json=assessment, headers=admin), 201)["need"]
     assert need["gap"] == 2
 
-    # 2. training placed the need into the programme that covers it
+    # 2. the training planner placed the need into the batch that covers it; the nurse confirms
     enrolment = eventually(
         lambda: ok(http.get(f"{training}/enrolments", params={"nip": NURSE}, headers=admin))["items"],
-        what="enrolment from NeedIdentified",
+        what="seat planned from NeedIdentified",
     )[0]
-    assert (enrolment["need_id"], enrolment["program_code"], enrolment["status"]) == (
-        need["need_id"],
-        "PEL-PRIMA",
-        "enrolled",
+    assert (enrolment["need_ids"], enrolment["batch_code"], enrolment["status"]) == (
+        [need["need_id"]],
+        "PEL-PRIMA-1",
+        "proposed",
     )
+    seat = f"{training}/enrolments/{enrolment['enrolment_id']}"
+    assert ok(http.post(f"{seat}/confirm", headers=nurse))["status"] == "confirmed"
 
-    # 3. completion, called twice: one ProgramCompleted
-    completion = {
-        "attendance_pct": 95,
-        "pre_score": 55,
-        "post_score": 82,
-        "started_on": "2027-03-01",
-        "completed_on": "2027-03-04",
-    }
-    first = ok(
-        http.post(f"{training}/enrolments/{enrolment['enrolment_id']}/completion", json=completion, headers=admin)
-    )
-    again = ok(
-        http.post(f"{training}/enrolments/{enrolment['enrolment_id']}/completion", json=completion, headers=admin)
-    )
+    # 3. attendance and scores, then completion called twice: one ProgramCompleted
+    for session in (1, 2):
+        ok(
+            http.put(
+                f"{training}/batches/PEL-PRIMA-1/sessions/{session}/attendance",
+                json={"present": [NURSE]},
+                headers=admin,
+            )
+        )
+    ok(http.put(f"{seat}/scores", json={"pre_score": 55, "post_score": 82}, headers=admin))
+    first = ok(http.post(f"{seat}/completion", json={"completed_on": "2027-03-04"}, headers=admin))
+    again = ok(http.post(f"{seat}/completion", json={"completed_on": "2027-03-04"}, headers=admin))
     assert first["status"] == again["status"] == "completed"
     assert first["certificate_number"] == again["certificate_number"]
 
@@ -105,24 +110,31 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     )
     assert (submitted["score"], submitted["outcome"]) == (75.0, "satisfied")
 
-    # 5. notifications: one inbox message for the employee per event, in Indonesian by default
+    # 5. notifications: one inbox message for the employee per event (the seat proposed and confirmed
+    # included; starting to attend and completing the seat are not messages of their own), in Indonesian
     inbox = eventually(
-        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 3 and r,
-        what="three inbox messages",
+        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 5 and r,
+        what="five inbox messages",
     )
-    assert inbox["total"] == 3
+    assert inbox["total"] == 5
     types = sorted(m["event_type"] for m in inbox["items"])
-    assert types == sorted([NEED_IDENTIFIED.type, PROGRAM_COMPLETED.type, EVALUATION_SUBMITTED.type])
+    expected = [NEED_IDENTIFIED, ENROLMENT_CHANGED, ENROLMENT_CHANGED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED]
+    assert types == sorted(c.type for c in expected)
     assert {m["language"] for m in inbox["items"]} == {"id"}
     english = ok(http.get(f"{notifications}/inbox", headers={**nurse, "Accept-Language": "en"}))
     assert any(m["title"] == "Level 1 evaluation received" for m in english["items"])
-    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 3
-    # the supervisor heard about the need as well, and sees only that
-    head_inbox = ok(http.get(f"{notifications}/inbox", headers=someone_else))
-    assert [m["event_type"] for m in head_inbox["items"]] == [NEED_IDENTIFIED.type]
+    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 5
+    # the supervisor heard about the need and the proposed seat as well, and sees only those
+    head_inbox = eventually(
+        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=someone_else)))["total"] >= 2 and r,
+        what="the supervisor's two messages",
+    )
+    assert sorted(m["event_type"] for m in head_inbox["items"]) == sorted(
+        [NEED_IDENTIFIED.type, ENROLMENT_CHANGED.type]
+    )
 
     # 6. the topics hold exactly one record per event, keyed by NIP, with CloudEvents headers and a valid body
-    for contract in (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED):
+    for contract in (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED):  # (EnrolmentChanged: 3 records)
         records = wait_for_records(
             infra.kafka_bootstrap_servers, f"{namespace}.{contract.topic}", lambda r: r.key == NURSE
         )

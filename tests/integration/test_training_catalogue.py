@@ -2,8 +2,8 @@
 
 from shared.http.auth import Role
 from tests.conftest import bearer
-from tests.support.demo import NURSE, program_body
-from tests.support.events import enrolments, need_event, send
+from tests.support.demo import NURSE, program_body, schedule
+from tests.support.events import enrolments, need_event, planned_needs, send
 from tests.support.waiting import eventually
 
 PARTNER = bearer("198001012005011001", Role.PARTNER, unit="USU")
@@ -35,8 +35,26 @@ def test_a_university_programme_takes_participants_once_its_curriculum_is_approv
         assert training.put("/programs/USU-DIG-1", json=body, headers=admin).json()["ready"] is False
 
         send(infra, namespace, need_event())
-        first = eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="enrolment")[0]
-        assert first["status"] == "waitlisted"  # the only fitting programme is not ready
+        first = eventually(lambda: planned_needs(training, admin)["items"], what="need")[0]
+        assert first["status"] in ("open", "waitlisted")
+        refused = training.put(
+            "/phases/T1",
+            json={
+                "fiscal_year": 2027,
+                "title": "Tahap 1",
+                "starts_on": "2027-03-01",
+                "ends_on": "2027-06-30",
+                "budget": 50_000_000,
+            },
+            headers=admin,
+        )
+        assert refused.status_code == 200
+        no_batch = training.put(
+            "/batches/USU-DIG-1-A1",
+            json={"phase_code": "T1", "program_code": "USU-DIG-1", "starts_on": "2027-04-05", "ends_on": "2027-04-09"},
+            headers=admin,
+        )
+        assert no_batch.status_code == 409 and no_batch.json()["error"]["code"] == "program_not_ready"
 
         module = {
             "title": "Layanan daring",
@@ -59,13 +77,10 @@ def test_a_university_programme_takes_participants_once_its_curriculum_is_approv
         assert history[-1]["by"] == "197805122003121002"
         assert training.get("/programs/USU-DIG-1", headers=admin).json()["ready"] is True
 
-        # A new announcement of the need places the waitlisted nurse now.
-        send(infra, namespace, need_event())
-        placed = eventually(
-            lambda: (e := enrolments(training, admin, nip=NURSE)["items"][0])["status"] == "enrolled" and e,
-            what="placement after approval",
-        )
-        assert placed["program_code"] == "USU-DIG-1"
+        # Approved: the programme opens a batch, and the planner places the waiting nurse in it.
+        schedule(training, admin, "USU-DIG-1-A1", "USU-DIG-1", phase="T1", starts_on="2027-04-05", ends_on="2027-04-09")
+        placed = eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="placement after approval")
+        assert (placed[0]["program_code"], placed[0]["status"]) == ("USU-DIG-1", "proposed")
 
         training.post("/curricula/USU-DIG/versions", json={"modules": [module | {"jp": 32}]}, headers=PARTNER)
         training.post("/curricula/USU-DIG/versions/2/review", json={"action": "submit"}, headers=PARTNER)

@@ -66,3 +66,32 @@ def assess(
     assert response.status_code == 201, response.text
     result: dict[str, object] = response.json()
     return result
+
+
+def schedule(
+    training: TestClient,
+    admin: dict[str, str],
+    batch: str,
+    program: str,
+    *,
+    phase: str = "T1-2027",
+    budget: float = 100_000_000,
+    starts_on: str = "2027-03-08",
+    ends_on: str = "2027-03-11",
+    **batch_fields: object,
+) -> dict[str, object]:
+    """A phase of 2027 (created or updated) and a batch of ``program`` in it; fails loudly if refused."""
+    phase_body = {
+        "fiscal_year": 2027,
+        "title": f"Tahap {phase}",
+        "starts_on": "2027-03-01",
+        "ends_on": "2027-06-30",
+        "budget": budget,
+    }
+    response = training.put(f"/phases/{phase}", json=phase_body, headers=admin)
+    assert response.status_code == 200, response.text
+    body = {"phase_code": phase, "program_code": program, "starts_on": starts_on, "ends_on": ends_on, **batch_fields}
+    response = training.put(f"/batches/{batch}", json=body, headers=admin)
+    assert response.status_code == 200, response.text
+    result: dict[str, object] = response.json()
+    return result

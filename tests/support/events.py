@@ -26,7 +26,7 @@ def need_payload(**overrides):
     return NeedIdentified(**(fields | overrides))
 
 
-def need_event(nip=NURSE, competency="M.05", required=3, need_id=None):
+def need_event(nip=NURSE, competency="M.05", required=3, need_id=None, priority=3.0):
     payload = NeedIdentified(
         need_id=need_id or f"2027-{nip}-{competency}",
         nip=nip,
@@ -37,7 +37,7 @@ def need_event(nip=NURSE, competency="M.05", required=3, need_id=None):
         required_level=required,
         assessed_level=1,
         gap=required - 1,
-        priority=3.0,
+        priority=priority,
         priority_parts={},
         source=NeedSource.COMPETENCY_GAP,
         fiscal_year=2027,
@@ -58,3 +58,8 @@ def send(infra, namespace, record, **header_overrides):
 
 def enrolments(training, admin, **params):
     return training.get("/enrolments", params=params, headers=admin).json()
+
+
+def planned_needs(training, admin, **params):
+    """The needs as the training planner sees them, with its decisions."""
+    return training.get("/needs", params={"fiscal_year": 2027, **params}, headers=admin).json()

@@ -1,7 +1,7 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from services.notifications import templates
-from shared.events import EvaluationSubmitted, NeedIdentified, NeedSource
+from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource
 
 
 def test_a_need_reaches_the_employee_and_the_supervisor_in_both_languages():
@@ -106,3 +106,44 @@ def test_a_jp_shortfall_and_a_follow_up_read_as_what_they_are():
     assert "tindak lanjut pelatihan M.05 Pelayanan Publik" in notice.id.body
     assert "Bentuk pengembangan yang disarankan: mentoring." in notice.id.body
     assert "Recommended form of development: mentoring." in notice.en.body
+
+
+def enrolment(status, previous, **extra):
+    fields = {
+        "enrolment_id": "PRIMA-1:199002202015032001",
+        "nip": "199002202015032001",
+        "unit_code": "PKM-PADANGBULAN",
+        "supervisor_nip": "197911232006041003",
+        "need_ids": ["n1"],
+        "program_code": "PRIMA",
+        "program_title": "Pelatihan Pelayanan Prima",
+        "form": "training",
+        "batch_code": "PRIMA-1",
+        "phase_code": "T1",
+        "starts_on": date(2027, 3, 8),
+        "ends_on": date(2027, 3, 11),
+        "location": "BPSDM Sumut",
+        "status": status,
+        "previous_status": previous,
+        "changed_at": datetime(2027, 2, 20, tzinfo=UTC),
+    }
+    return EnrolmentChanged(**(fields | extra))
+
+
+def test_a_proposed_seat_tells_the_employee_where_when_and_by_when_to_confirm():
+    employee, supervisor = templates.enrolment_changed(enrolment("proposed", None))
+    assert employee.id.title == "Usulan kursi pelatihan: Pelatihan Pelayanan Prima"
+    assert "08-03-2027 s.d. 11-03-2027 di BPSDM Sumut" in employee.id.body
+    assert "paling lambat 01-03-2027" in employee.id.body  # a week before the batch starts
+    assert "Confirm under Training by 2027-03-01" in employee.en.body
+    assert supervisor.recipient_nip == "197911232006041003"
+    assert supervisor.id.body.startswith("Pegawai NIP 199002202015032001 diusulkan mengikuti")
+
+
+def test_a_withdrawal_carries_its_reason_and_starting_to_attend_is_not_announced():
+    employee, supervisor = templates.enrolment_changed(
+        enrolment("withdrawn", "proposed", reason="Angkatan dibatalkan", reason_en="Batch cancelled")
+    )
+    assert "Alasan: Angkatan dibatalkan" in employee.id.body and "Reason: Batch cancelled" in supervisor.en.body
+    assert templates.enrolment_changed(enrolment("attending", "confirmed")) == []
+    assert templates.enrolment_changed(enrolment("completed", "attending")) == []

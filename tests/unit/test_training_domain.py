@@ -10,28 +10,8 @@ def offer(code, competencies, *, cost=1_000_000.0, min_attendance=80.0, passing=
     return ProgramOffer(code, code.title(), "training", competencies, jp, cost, min_attendance, passing)
 
 
-def test_the_programme_with_the_least_overshoot_is_chosen():
-    offers = [offer("EXPERT", {"M.05": 5}), offer("PRIMA", {"M.05": 3}), offer("BASIC", {"M.05": 1})]
-    placement = domain.choose_program(offers, "M.05", 3)
-    assert placement.program is not None and placement.program.code == "PRIMA"
-    assert "PRIMA" in placement.reason_id and "level 3" in placement.reason_en
-
-
-def test_between_equal_fits_the_cheaper_programme_wins():
-    offers = [offer("DEAR", {"M.03": 3}, cost=5_000_000), offer("CHEAP", {"M.03": 3}, cost=0)]
-    placement = domain.choose_program(offers, "M.03", 2)
-    assert placement.program is not None and placement.program.code == "CHEAP"
-
-
-def test_a_need_no_programme_covers_is_waitlisted_with_the_reason():
-    placement = domain.choose_program([offer("BASIC", {"M.05": 1})], "M.05", 3)
-    assert placement.program is None
-    assert placement.reason_en == "No active programme covers M.05 up to level 3 yet."
-    assert "M.05" in placement.reason_id
-
-
-def report(attendance, post, pre=50.0):
-    return CompletionReport(attendance, pre, post, date(2027, 3, 1), date(2027, 3, 4))
+def report(attendance, post, pre=50.0, **placement):
+    return CompletionReport(attendance, pre, post, **placement)
 
 
 def test_a_participant_below_the_attendance_minimum_does_not_complete():
@@ -91,3 +71,34 @@ def test_a_programme_on_a_partner_curriculum_waits_for_an_approved_version():
     assert domain.ready_to_run(False, [])
     assert not domain.ready_to_run(True, ["draft", "in_review"])
     assert domain.ready_to_run(True, ["retired", "approved"])
+
+
+def test_an_internship_completes_only_with_a_learning_agreement_and_a_final_report():
+    internship = ProgramOffer("MAGANG", "Magang", "internship", {"M.05": 3}, 40, 0, 80, None)
+    verdict = domain.judge_completion(internship, report(100, None, has_learning_agreement=True))
+    assert not verdict.completed
+    assert verdict.reasons_en == ("The final report has not been submitted.",)
+    both = report(100, None, has_learning_agreement=True, has_final_report=True)
+    assert domain.judge_completion(internship, both).completed
+
+
+def test_a_seat_moves_only_along_its_lifecycle():
+    status = domain.EnrolmentStatus
+    assert domain.next_enrolment_status("confirm", status.PROPOSED) == status.CONFIRMED
+    assert domain.next_enrolment_status("withdraw", status.ATTENDING) == status.WITHDRAWN
+    with pytest.raises(domain.TransitionRefused) as refused:
+        domain.next_enrolment_status("confirm", status.COMPLETED)
+    assert refused.value.message_en == "An enrolment that is completed cannot be confirmed."
+    assert "tidak dapat dikonfirmasi" in refused.value.message_id
+
+
+def test_attendance_is_the_share_of_sessions_attended():
+    assert domain.attendance_pct(5, 6) == 83.3
+    assert domain.attendance_pct(0, 0) == 0.0
+
+
+def test_a_batch_must_lie_inside_its_phase():
+    with pytest.raises(domain.CatalogueError, match="within its phase"):
+        domain.check_window(date(2027, 3, 1), date(2027, 3, 5), within=(date(2027, 3, 2), date(2027, 6, 30)))
+    with pytest.raises(domain.CatalogueError, match="fiscal year 2027"):
+        domain.check_window(date(2027, 12, 1), date(2028, 1, 5), fiscal_year=2027)

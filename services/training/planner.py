@@ -1,0 +1,344 @@
+"""The phased implementation planner: open needs into batches, within capacity, budget and fair share.
+
+Pure: the current state of a fiscal year in, a decision per need out. The application layer loads
+the state and writes only what changed, so running the planner again on the same state decides the
+same and writes nothing (idempotent), and a run after new needs or a cancelled batch only places
+what is not placed yet (incremental). Seats already held are never moved by a re-plan: people may
+have been told, and a stable plan is worth more than a marginally better one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from math import floor
+
+from services.training.domain import ProgramOffer
+
+# Competency code of the needs that ask for the yearly minimum of JP rather than a competency.
+JP_COMPETENCY = "JP"
+
+
+@dataclass(frozen=True)
+class Need:
+    need_id: str
+    nip: str
+    unit_code: str
+    competency_code: str
+    required_level: int | None
+    priority: float
+    identified_at: datetime
+    jp_shortfall: int | None = None  # for JP needs: the JP still missing this year
+
+
+@dataclass(frozen=True)
+class Phase:
+    code: str
+    starts_on: date
+    ends_on: date
+    budget: float
+    capacity: int | None = None  # participants in the whole phase; None = only the batches limit it
+
+
+@dataclass(frozen=True)
+class Batch:
+    code: str
+    phase_code: str
+    program: ProgramOffer
+    starts_on: date
+    ends_on: date
+    capacity: int
+    accepting: bool = True  # a closed batch still holds its seats and money, but takes nobody new
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A place already held (proposed, confirmed, attending, completed or failed) in a batch."""
+
+    batch_code: str
+    nip: str
+    unit_code: str
+    need_ids: tuple[str, ...]
+    cost: float
+
+
+@dataclass(frozen=True)
+class Policy:
+    # While other units still wait, one unit takes at most this share of a batch's seats; seats left
+    # over once everyone was considered go to the next in priority order regardless (nothing idles).
+    unit_share: float = 0.5
+
+
+class Blocker(StrEnum):
+    NO_PROGRAMME = "no_programme"
+    NO_BATCH = "no_batch"
+    DECLINED = "declined"
+    OVERLAP = "overlap"
+    CAPACITY = "capacity"
+    PHASE_CAPACITY = "phase_capacity"
+    BUDGET = "budget"
+    FAIR_SHARE = "fair_share"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    id: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    need_id: str
+    batch_code: str | None  # None: waitlisted
+    reason: Blocker | None  # why it is waitlisted (the blocker of the best-fitting batch)
+    explanation: Explanation
+    rank: int  # position in the priority order of this run (1 = first)
+    joined_seat: bool = False  # placed in a batch where the person already holds a seat: no new cost
+
+
+@dataclass
+class Plan:
+    decisions: list[Decision] = field(default_factory=list)
+    # New seats by (batch, nip), with the needs each serves, in the order they were given.
+    new_seats: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # Needs added to seats that already existed before this run.
+    joined: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    @property
+    def placed(self) -> list[Decision]:
+        return [d for d in self.decisions if d.batch_code is not None]
+
+    @property
+    def waitlisted(self) -> list[Decision]:
+        return [d for d in self.decisions if d.batch_code is None]
+
+
+def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanation:
+    b = batch.code if batch else ""
+    texts = {
+        Blocker.NO_PROGRAMME: (
+            f"Belum ada program siap yang mencakup {need.competency_code} sampai level {need.required_level or 1}.",
+            f"No ready programme covers {need.competency_code} up to level {need.required_level or 1}.",
+        ),
+        Blocker.NO_BATCH: (
+            "Program yang sesuai ada, tetapi belum ada angkatan yang dijadwalkan tahun ini.",
+            "Fitting programmes exist but no batch of them is scheduled this year.",
+        ),
+        Blocker.DECLINED: (f"Pegawai telah mundur dari angkatan {b}.", f"The employee withdrew from batch {b}."),
+        Blocker.OVERLAP: (
+            f"Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
+            f"Batch {b} overlaps another batch the employee attends.",
+        ),
+        Blocker.CAPACITY: (f"Angkatan {b} sudah penuh.", f"Batch {b} is full."),
+        Blocker.PHASE_CAPACITY: (
+            f"Kapasitas peserta tahap angkatan {b} sudah penuh.",
+            f"The participant capacity of the phase of batch {b} is used up.",
+        ),
+        Blocker.BUDGET: (
+            f"Anggaran tahap angkatan {b} tidak cukup untuk satu peserta lagi.",
+            f"The budget of the phase of batch {b} cannot pay for another participant.",
+        ),
+        Blocker.FAIR_SHARE: (
+            f"Unit {need.unit_code} sudah memakai jatah wajarnya di angkatan {b}.",
+            f"Unit {need.unit_code} already has its fair share of batch {b}.",
+        ),
+    }
+    text_id, text_en = texts[blocker]
+    return Explanation(text_id, text_en)
+
+
+class _State:
+    """Seats, money and schedules as the run fills them."""
+
+    def __init__(
+        self, phases: Iterable[Phase], batches: Iterable[Batch], seats: Iterable[Seat], policy: Policy
+    ) -> None:
+        self.policy = policy
+        self.phases = {p.code: p for p in phases}
+        self.batches = {b.code: b for b in batches if b.phase_code in self.phases}
+        self.taken: dict[str, int] = defaultdict(int)
+        self.unit_taken: dict[tuple[str, str], int] = defaultdict(int)
+        self.phase_taken: dict[str, int] = defaultdict(int)
+        self.spent: dict[str, float] = defaultdict(float)
+        self.person: dict[str, list[str]] = defaultdict(list)  # nip -> batch codes held
+        self.placed: set[str] = set()
+        for seat in seats:
+            batch = self.batches.get(seat.batch_code)
+            self.placed.update(seat.need_ids)
+            if batch is None:
+                continue  # a seat in a batch outside this plan (closed, or another year) holds nothing here
+            self._hold(batch, seat.nip, seat.unit_code, seat.cost)
+
+    def _hold(self, batch: Batch, nip: str, unit_code: str, cost: float) -> None:
+        self.taken[batch.code] += 1
+        self.unit_taken[(batch.code, unit_code)] += 1
+        self.phase_taken[batch.phase_code] += 1
+        self.spent[batch.phase_code] += cost
+        self.person[nip].append(batch.code)
+
+    def take(self, batch: Batch, need: Need) -> None:
+        self._hold(batch, need.nip, need.unit_code, batch.program.cost_per_participant)
+
+    def fair_cap(self, batch: Batch) -> int:
+        return max(1, floor(batch.capacity * self.policy.unit_share))
+
+    def blocker(self, batch: Batch, need: Need, declined: set[tuple[str, str]], fair: bool) -> Blocker | None:
+        if (batch.code, need.nip) in declined:
+            return Blocker.DECLINED
+        for held in self.person[need.nip]:
+            other = self.batches[held]
+            if other.starts_on <= batch.ends_on and batch.starts_on <= other.ends_on:
+                return Blocker.OVERLAP
+        if self.taken[batch.code] >= batch.capacity:
+            return Blocker.CAPACITY
+        phase = self.phases[batch.phase_code]
+        if phase.capacity is not None and self.phase_taken[phase.code] >= phase.capacity:
+            return Blocker.PHASE_CAPACITY
+        if self.spent[phase.code] + batch.program.cost_per_participant > phase.budget + 1e-6:
+            return Blocker.BUDGET
+        if fair and self.unit_taken[(batch.code, need.unit_code)] >= self.fair_cap(batch):
+            return Blocker.FAIR_SHARE
+        return None
+
+
+def _fit(program: ProgramOffer, need: Need) -> int | None:
+    """How far the programme overshoots the need (0 = exact), or None if it does not cover it."""
+    if need.competency_code == JP_COMPETENCY:
+        wanted = need.jp_shortfall or 1
+        return program.jp - wanted if program.jp >= wanted else None
+    level = program.competencies.get(need.competency_code, 0)
+    needed = need.required_level or 1
+    return level - needed if level >= needed else None
+
+
+def priority_order(needs: Iterable[Need]) -> list[Need]:
+    """Highest priority first; among equals the need known longest, then the id (stable)."""
+    return sorted(needs, key=lambda n: (-n.priority, n.identified_at, n.need_id))
+
+
+def plan(
+    needs: Iterable[Need],
+    *,
+    phases: Iterable[Phase],
+    batches: Iterable[Batch],
+    seats: Iterable[Seat],
+    declined: Iterable[tuple[str, str]] = (),
+    programmes: Iterable[ProgramOffer] = (),
+    policy: Policy = Policy(),
+) -> Plan:
+    """Decide every need not yet holding a seat: the best-fitting batch that has room, or the waitlist
+    with the reason of the best-fitting batch. ``programmes`` are the ready programmes, so a need no
+    programme covers is told apart from one whose programmes have no batch yet."""
+    state = _State(phases, batches, seats, policy)
+    declined_pairs = set(declined)
+    known_programmes = list(programmes) + [b.program for b in state.batches.values()]
+
+    candidates_cache: dict[tuple[str, int | None, int | None], list[Batch]] = {}
+
+    def candidates(need: Need) -> list[Batch]:
+        key = (need.competency_code, need.required_level, need.jp_shortfall)
+        if key not in candidates_cache:
+            fitting = [(b, _fit(b.program, need)) for b in state.batches.values() if b.accepting]
+            candidates_cache[key] = [
+                b
+                for b, over in sorted(
+                    ((b, o) for b, o in fitting if o is not None),
+                    key=lambda bo: (bo[1], bo[0].program.cost_per_participant, bo[0].starts_on, bo[0].code),
+                )
+            ]
+        return candidates_cache[key]
+
+    pending = [n for n in priority_order(needs) if n.need_id not in state.placed]
+    result = Plan()
+    decided: dict[str, Decision] = {}
+    fair_share_blocked: list[tuple[int, Need]] = []
+
+    def place(need: Need, batch: Batch, rank: int, note: Explanation | None) -> None:
+        key = (batch.code, need.nip)
+        joined = key not in result.new_seats and batch.code in state.person[need.nip]
+        if joined:
+            result.joined.setdefault(key, []).append(need.need_id)
+        elif key in result.new_seats:
+            result.new_seats[key].append(need.need_id)
+            joined = True
+        else:
+            state.take(batch, need)
+            result.new_seats[key] = [need.need_id]
+        decided[need.need_id] = Decision(
+            need.need_id, batch.code, None, _placed_text(need, batch, rank, joined, note), rank, joined
+        )
+
+    for rank, need in enumerate(pending, start=1):
+        fitting = candidates(need)
+        if not fitting:
+            covered = any(_fit(p, need) is not None for p in known_programmes)
+            blocker = Blocker.NO_BATCH if covered else Blocker.NO_PROGRAMME
+            decided[need.need_id] = Decision(need.need_id, None, blocker, _blocker_text(blocker, None, need), rank)
+            continue
+        # A batch the person already holds a seat in that covers this need too: one seat, two needs.
+        held = next((b for b in fitting if b.code in state.person[need.nip]), None)
+        if held is not None:
+            place(need, held, rank, None)
+            continue
+        blockers: list[tuple[Blocker, Batch]] = []
+        for batch in fitting:
+            found = state.blocker(batch, need, declined_pairs, fair=True)
+            if found is None:
+                place(need, batch, rank, None)
+                break
+            blockers.append((found, batch))
+        else:
+            reason, batch = blockers[0]
+            decided[need.need_id] = Decision(need.need_id, None, reason, _blocker_text(reason, batch, need), rank)
+            # Fair share is checked last, so a batch blocked only by it would otherwise have taken the need.
+            if any(b == Blocker.FAIR_SHARE for b, _ in blockers):
+                fair_share_blocked.append((rank, need))
+
+    # Seats nobody else could use go to those held back by fair share, still in priority order.
+    beyond_share = Explanation(
+        "Melebihi jatah wajar unit karena kursi masih tersisa setelah semua unit dipertimbangkan.",
+        "Beyond the unit's fair share because seats remained after every unit was considered.",
+    )
+    for rank, need in fair_share_blocked:
+        blockers = []
+        for batch in candidates(need):
+            found = state.blocker(batch, need, declined_pairs, fair=False)
+            if found is None:
+                place(need, batch, rank, beyond_share)
+                break
+            blockers.append((found, batch))
+        else:
+            # Others took what was left: the reason now is what blocks it without fair share.
+            reason, batch = blockers[0]
+            decided[need.need_id] = Decision(need.need_id, None, reason, _blocker_text(reason, batch, need), rank)
+
+    result.decisions = [decided[n.need_id] for n in pending]
+    return result
+
+
+def _placed_text(need: Need, batch: Batch, rank: int, joined: bool, note: Explanation | None) -> Explanation:
+    program = batch.program
+    if need.competency_code == JP_COMPETENCY:
+        what_id = f"memberi {program.jp} JP (kurang {need.jp_shortfall or 0} JP)"
+        what_en = f"earns {program.jp} JP ({need.jp_shortfall or 0} JP short)"
+    else:
+        reach = program.competencies[need.competency_code]
+        what_id = f"mencakup {need.competency_code} sampai level {reach} (dibutuhkan {need.required_level or 1})"
+        what_en = f"covers {need.competency_code} up to level {reach} ({need.required_level or 1} needed)"
+    text_id = (
+        f"Urutan prioritas {rank} (skor {need.priority:g}). Angkatan {batch.code} program {program.code} "
+        f"{what_id}, {batch.starts_on:%d-%m-%Y} s.d. {batch.ends_on:%d-%m-%Y}."
+    )
+    text_en = (
+        f"Priority rank {rank} (score {need.priority:g}). Batch {batch.code} of programme {program.code} "
+        f"{what_en}, {batch.starts_on:%Y-%m-%d} to {batch.ends_on:%Y-%m-%d}."
+    )
+    if joined:
+        text_id += " Pegawai sudah terdaftar di angkatan ini; tidak menambah kursi atau biaya."
+        text_en += " The employee already holds a seat in this batch; no extra seat or cost."
+    if note:
+        text_id, text_en = f"{text_id} {note.id}", f"{text_en} {note.en}"
+    return Explanation(text_id, text_en)

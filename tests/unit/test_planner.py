@@ -1,0 +1,181 @@
+"""The planner's choices, one rule at a time, on plans small enough to check by hand."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from services.training.domain import ProgramOffer
+from services.training.planner import Batch, Blocker, Need, Phase, Policy, Seat, plan
+
+PHASE = Phase("T1", date(2027, 3, 1), date(2027, 6, 30), budget=100_000_000)
+T0 = datetime(2027, 2, 1, tzinfo=UTC)
+
+
+def programme(code, competencies, *, cost=1_000_000.0, jp=24):
+    return ProgramOffer(code, code.title(), "training", competencies, jp, cost, 80.0, None)
+
+
+PRIMA = programme("PRIMA", {"M.05": 3})
+
+
+def batch(code, program=PRIMA, *, capacity=30, start=date(2027, 3, 8), days=3, phase="T1"):
+    return Batch(code, phase, program, start, start + timedelta(days=days - 1), capacity)
+
+
+def need(n, *, unit="PKM-A", competency="M.05", level=3, priority=1.0, nip=None, minutes=0, shortfall=None):
+    return Need(
+        f"need-{n}",
+        nip or f"{n:018d}",
+        unit,
+        competency,
+        level,
+        priority,
+        T0 + timedelta(minutes=minutes),
+        shortfall,
+    )
+
+
+NO_SHARE_LIMIT = Policy(unit_share=1.0)
+
+
+def run(needs, batches, *, phases=(PHASE,), seats=(), policy=NO_SHARE_LIMIT, **kw):
+    return plan(needs, phases=phases, batches=batches, seats=seats, policy=policy, **kw)
+
+
+def placed(result):
+    return {d.need_id: d.batch_code for d in result.placed}
+
+
+def test_a_need_goes_to_the_batch_that_fits_closest_then_cheapest_then_earliest():
+    expert = programme("EXPERT", {"M.05": 5}, cost=0)
+    dear = programme("DEAR", {"M.05": 3}, cost=5_000_000)
+    batches = [
+        batch("EXPERT-1", expert),
+        batch("DEAR-1", dear),
+        batch("PRIMA-LATE", start=date(2027, 5, 3)),
+        batch("PRIMA-EARLY", start=date(2027, 4, 5)),
+    ]
+    result = run([need(1)], batches)
+    assert placed(result) == {"need-1": "PRIMA-EARLY"}
+    explanation = result.decisions[0].explanation
+    assert "PRIMA-EARLY" in explanation.en and "covers M.05 up to level 3 (3 needed)" in explanation.en
+    assert "Urutan prioritas 1" in explanation.id
+
+
+def test_the_last_seat_goes_to_the_higher_priority_and_the_other_waits_for_capacity():
+    result = run([need(1, priority=1.0), need(2, priority=4.0)], [batch("B1", capacity=1)])
+    assert placed(result) == {"need-2": "B1"}
+    waiting = result.waitlisted[0]
+    assert (waiting.need_id, waiting.reason) == ("need-1", Blocker.CAPACITY)
+    assert waiting.explanation.en == "Batch B1 is full."
+    assert waiting.explanation.id == "Angkatan B1 sudah penuh."
+
+
+def test_equal_priorities_are_served_in_the_order_the_needs_were_known():
+    result = run([need(1, minutes=5), need(2, minutes=1)], [batch("B1", capacity=1)])
+    assert placed(result) == {"need-2": "B1"}
+
+
+def test_a_phase_without_money_for_one_more_participant_waitlists_for_budget():
+    poor = Phase("T1", PHASE.starts_on, PHASE.ends_on, budget=2_500_000)
+    result = run([need(1), need(2), need(3)], [batch("B1")], phases=[poor])
+    assert sorted(placed(result)) == ["need-1", "need-2"]  # 2 x 1,000,000 fits; the third would make 3,000,000
+    assert result.waitlisted[0].reason == Blocker.BUDGET
+    assert "budget of the phase of batch B1" in result.waitlisted[0].explanation.en
+
+
+def test_the_phase_capacity_caps_all_its_batches_together():
+    small = Phase("T1", PHASE.starts_on, PHASE.ends_on, budget=PHASE.budget, capacity=2)
+    result = run([need(1), need(2), need(3)], [batch("B1"), batch("B2", start=date(2027, 4, 5))], phases=[small])
+    assert len(result.placed) == 2
+    assert result.waitlisted[0].reason == Blocker.PHASE_CAPACITY
+
+
+def test_fair_share_holds_a_unit_back_while_another_waits_then_gives_it_what_is_left():
+    needs = [need(1, unit="A", priority=9), need(2, unit="A", priority=8), need(3, unit="A", priority=7)]
+    needs.append(need(4, unit="B", priority=1))
+    result = run(needs, [batch("B1", capacity=2)], policy=Policy(unit_share=0.5))
+    assert placed(result) == {"need-1": "B1", "need-4": "B1"}  # unit A's second need yields to unit B
+    assert {d.need_id: d.reason for d in result.waitlisted} == {"need-2": Blocker.CAPACITY, "need-3": Blocker.CAPACITY}
+
+    roomy = run(needs, [batch("B1", capacity=4)], policy=Policy(unit_share=0.5))
+    assert set(placed(roomy)) == {"need-1", "need-2", "need-4", "need-3"}  # no seat left idle
+    beyond = next(d for d in roomy.decisions if d.need_id == "need-3")  # A had 2 of 4 seats, its cap
+    assert "Beyond the unit's fair share" in beyond.explanation.en
+
+
+def test_nobody_sits_in_two_overlapping_batches():
+    leadership = programme("LEAD", {"M.01": 3})
+    batches = [batch("PRIMA-1", days=5), batch("LEAD-1", leadership, start=date(2027, 3, 10))]
+    same_person = "199002202015032001"
+    needs = [need(1, nip=same_person, priority=2), need(2, nip=same_person, competency="M.01", priority=1)]
+    result = run(needs, batches)
+    assert placed(result) == {"need-1": "PRIMA-1"}
+    assert result.waitlisted[0].reason == Blocker.OVERLAP
+    assert "overlaps another batch" in result.waitlisted[0].explanation.en
+
+
+def test_two_needs_one_batch_covers_share_one_seat():
+    both = programme("BOTH", {"M.05": 3, "M.01": 3}, cost=2_000_000)
+    same_person = "199002202015032001"
+    needs = [need(1, nip=same_person, priority=2), need(2, nip=same_person, competency="M.01", priority=1)]
+    result = run(needs, [batch("BOTH-1", both)])
+    assert result.new_seats == {("BOTH-1", same_person): ["need-1", "need-2"]}
+    assert result.decisions[1].joined_seat and "no extra seat or cost" in result.decisions[1].explanation.en
+
+
+def test_re_planning_keeps_every_seat_and_only_decides_what_is_new():
+    batches = [batch("B1", capacity=2), batch("B2", start=date(2027, 4, 5), capacity=2)]
+    first = run([need(1), need(2)], batches)
+    seats = [Seat(b, nip, "PKM-A", tuple(ids), 1_000_000) for (b, nip), ids in first.new_seats.items()]
+    again = run([need(1), need(2)], batches, seats=seats)
+    assert again.decisions == [] and again.new_seats == {}  # idempotent: nothing to decide, nothing written
+
+    # A more urgent need arriving later takes a free seat; it does not push anyone out.
+    later = run([need(1), need(2), need(3, priority=99)], batches, seats=seats)
+    assert placed(later) == {"need-3": "B2"}
+
+
+def test_after_a_cancellation_its_needs_are_placed_in_another_batch():
+    batches = [batch("B1", capacity=2), batch("B2", start=date(2027, 4, 5), capacity=2)]
+    first = run([need(1), need(2)], batches)
+    assert set(placed(first).values()) == {"B1"}
+    # B1 cancelled: its seats are withdrawn, so they are no longer held, and B1 is not offered.
+    replanned = run([need(1), need(2)], [batches[1]])
+    assert placed(replanned) == {"need-1": "B2", "need-2": "B2"}
+
+
+def test_a_person_who_withdrew_from_a_batch_is_not_put_back_into_it():
+    result = run([need(1)], [batch("B1"), batch("B2", start=date(2027, 4, 5))], declined=[("B1", need(1).nip)])
+    assert placed(result) == {"need-1": "B2"}
+    alone = run([need(1)], [batch("B1")], declined=[("B1", need(1).nip)])
+    assert alone.waitlisted[0].reason == Blocker.DECLINED
+
+
+def test_a_jp_shortfall_is_met_by_any_batch_earning_enough_jp_or_by_a_seat_already_held():
+    short = programme("SHORT", {"M.07": 2}, jp=8, cost=0)
+    enough = programme("ENOUGH", {"M.07": 2}, jp=16, cost=500_000)
+    same_person = "199002202015032001"
+    jp_need = need(2, nip=same_person, competency="JP", level=None, shortfall=12)
+    result = run([jp_need], [batch("SHORT-1", short), batch("ENOUGH-1", enough, start=date(2027, 4, 5))])
+    assert placed(result) == {"need-2": "ENOUGH-1"}
+    assert "earns 16 JP (12 JP short)" in result.decisions[0].explanation.en
+
+    # Already proposed for a 24-JP programme: the JP need rides on that seat.
+    prima = run([need(1, nip=same_person, priority=5), jp_need], [batch("PRIMA-1"), batch("ENOUGH-1", enough)])
+    assert placed(prima) == {"need-1": "PRIMA-1", "need-2": "PRIMA-1"}
+    assert prima.new_seats == {("PRIMA-1", same_person): ["need-1", "need-2"]}
+
+
+def test_no_programme_and_no_batch_are_told_apart():
+    nothing = run([need(1, competency="T.99")], [batch("B1")])
+    assert nothing.waitlisted[0].reason == Blocker.NO_PROGRAMME
+    assert nothing.waitlisted[0].explanation.en == "No ready programme covers T.99 up to level 3."
+    unscheduled = run([need(1)], [], programmes=[PRIMA])
+    assert unscheduled.waitlisted[0].reason == Blocker.NO_BATCH
+
+
+def test_a_closed_batch_holds_its_seats_and_money_but_takes_nobody():
+    closed = Batch("OLD", "T1", PRIMA, date(2027, 3, 1), date(2027, 3, 3), 30, accepting=False)
+    poor = Phase("T1", PHASE.starts_on, PHASE.ends_on, budget=1_500_000)
+    spent = [Seat("OLD", "X" * 18, "PKM-A", ("old",), 1_000_000)]
+    result = run([need(1)], [closed, batch("B1")], phases=[poor], seats=spent)
+    assert result.waitlisted[0].reason == Blocker.BUDGET
