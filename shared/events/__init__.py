@@ -12,18 +12,39 @@ from shared.events.contracts import (
     read_context,
     read_payload,
 )
-from shared.events.evaluation import EVALUATION_SUBMITTED, EvaluationSubmitted, TransferBarrier
+from shared.events.evaluation import (
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
+    EVALUATION_SUBMITTED,
+    EvaluationDue,
+    EvaluationEscalated,
+    EvaluationSubmitted,
+    EvaluatorRole,
+    ReminderKind,
+    TransferBarrier,
+)
 from shared.events.needs import NEED_IDENTIFIED, NeedIdentified, NeedSource
 from shared.events.training import PROGRAM_COMPLETED, ProgramCompleted
 
-ALL_CONTRACTS: tuple[EventContract[Any], ...] = (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED)
+ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
+    NEED_IDENTIFIED,
+    PROGRAM_COMPLETED,
+    EVALUATION_SUBMITTED,
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
+)
 
 __all__ = [
     "ALL_CONTRACTS",
+    "EVALUATION_DUE",
+    "EVALUATION_ESCALATED",
     "EVALUATION_SUBMITTED",
     "NEED_IDENTIFIED",
     "PROGRAM_COMPLETED",
+    "EvaluationDue",
+    "EvaluationEscalated",
     "EvaluationSubmitted",
+    "EvaluatorRole",
     "EventContext",
     "EventContract",
     "EventPayload",
@@ -32,6 +53,7 @@ __all__ = [
     "NeedIdentified",
     "NeedSource",
     "ProgramCompleted",
+    "ReminderKind",
     "TransferBarrier",
     "build_record",
     "read_context",
