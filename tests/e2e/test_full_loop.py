@@ -105,35 +105,36 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     )
     assert (submitted["score"], submitted["outcome"]) == (75.0, "satisfied")
 
-    # 5. notifications: one inbox message for the employee per event, in Indonesian by default
+    # 5. notifications: one inbox message for the employee per event, in Indonesian by default; two
+    #    evaluations: level 2 from the completion's test scores, and her level 1
     inbox = eventually(
-        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 3 and r,
-        what="three inbox messages",
+        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 4 and r,
+        what="four inbox messages",
     )
-    assert inbox["total"] == 3
+    assert inbox["total"] == 4
     types = sorted(m["event_type"] for m in inbox["items"])
-    assert types == sorted([NEED_IDENTIFIED.type, PROGRAM_COMPLETED.type, EVALUATION_SUBMITTED.type])
+    assert types == sorted([NEED_IDENTIFIED.type, PROGRAM_COMPLETED.type, *[EVALUATION_SUBMITTED.type] * 2])
     assert {m["language"] for m in inbox["items"]} == {"id"}
     english = ok(http.get(f"{notifications}/inbox", headers={**nurse, "Accept-Language": "en"}))
     assert any(m["title"] == "Level 1 evaluation received" for m in english["items"])
-    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 3
+    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 4
     # the supervisor heard about the need as well, and sees only that
     head_inbox = ok(http.get(f"{notifications}/inbox", headers=someone_else))
     assert [m["event_type"] for m in head_inbox["items"]] == [NEED_IDENTIFIED.type]
 
     # 6. the topics hold exactly one record per event, keyed by NIP, with CloudEvents headers and a valid body
-    for contract in (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED):
+    for contract, count in ((NEED_IDENTIFIED, 1), (PROGRAM_COMPLETED, 1), (EVALUATION_SUBMITTED, 2)):
         records = wait_for_records(
-            infra.kafka_bootstrap_servers, f"{namespace}.{contract.topic}", lambda r: r.key == NURSE
+            infra.kafka_bootstrap_servers, f"{namespace}.{contract.topic}", lambda r: r.key == NURSE, count=count
         )
-        assert len(records) == 1, contract.name
-        (record,) = records
-        assert record.headers["ce_type"] == contract.type
-        assert record.headers["ce_source"] == contract.source
-        assert record.headers["ce_specversion"] == "1.0"
-        assert record.headers["ce_subject"] == NURSE
-        assert record.headers["content-type"] == "application/json"
-        jsonschema.validate(json.loads(record.value), contract.json_schema())
+        assert len(records) == count, contract.name
+        for record in records:
+            assert record.headers["ce_type"] == contract.type
+            assert record.headers["ce_source"] == contract.source
+            assert record.headers["ce_specversion"] == "1.0"
+            assert record.headers["ce_subject"] == NURSE
+            assert record.headers["content-type"] == "application/json"
+            jsonschema.validate(json.loads(record.value), contract.json_schema())
 
     # 7. operations see it too: the consumer and HTTP metrics on each service's /metrics
     metrics = http.get(f"{training}/metrics").text
