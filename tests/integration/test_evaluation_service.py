@@ -243,3 +243,28 @@ def test_analytics_and_the_quarterly_report_can_be_recomputed_by_hand(run_servic
         page = evaluation.get("/reports/quarterly", params={**period, "format": "html"}, headers=admin)
         assert page.headers["content-type"].startswith("text/html") and "P-LEMAH" in page.text
         assert evaluation.get("/reports/quarterly", params=period, headers=HEAD_HEADERS).status_code == 403
+
+
+def test_the_unit_head_reports_unit_indicators_before_and_after(run_service, admin, infra, namespace):
+    with run_service("evaluation") as evaluation:
+        send(infra, namespace, completion("enr-a", today_in_medan() - timedelta(days=200)))
+        plan_of(evaluation, admin)
+        listed = evaluation.get("/evaluations", headers=HEAD_HEADERS).json()["items"]
+        assert sorted(e["level"] for e in listed) == [3, 4]  # as supervisor (L3) and as unit head (L4)
+
+        given = {"skm_u6_before": 3.0, "skm_u6_after": 3.3, "skm_u7_before": 3.2, "skm_u7_after": 3.2}
+        queue = {"code": "antrian_harian", "before": 120, "after": 90, "higher_is_better": False}
+        other_head = bearer("198001012005011001", Role.UNIT_HEAD, unit="PKM-LAIN")
+        assert submit(evaluation, "enr-a-L4", other_head, given, indicators=[queue]).status_code == 403
+        half = submit(evaluation, "enr-a-L4", HEAD_HEADERS, {"skm_u6_before": 3.0})
+        assert half.status_code == 422 and "skm_u6" in half.json()["error"]["messages"]["en"]
+
+        result = submit(evaluation, "enr-a-L4", HEAD_HEADERS, given, indicators=[queue]).json()
+        # U6 3.0 -> 3.3 = +10 %, U7 unchanged = 0 %, queue 120 -> 90 (lower is better) = +25 %
+        assert result["measures"] == {
+            "change_pct_skm_u6": 10.0,
+            "change_pct_skm_u7": 0.0,
+            "change_pct_antrian_harian": 25.0,
+            "mean_change_pct": round(35 / 3, 2),
+        }
+        assert (result["score"], result["outcome"]) == (round(2 / 3 * 100, 2), "improved")
