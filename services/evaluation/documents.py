@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from mongoengine import DateField, DateTimeField, FloatField, IntField, ListField, MapField, StringField
+from mongoengine import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DictField,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    ListField,
+    MapField,
+    StringField,
+)
 
 from shared.messaging.outbox import OutboxDocument
 from shared.persistence import document_meta
@@ -10,26 +22,58 @@ from shared.persistence import document_meta
 ALIAS = "evaluation"
 
 
+class IndicatorEntry(EmbeddedDocument):
+    """A unit's own level-4 indicator (a list, not a map: indicator codes are the unit's choice)."""
+
+    code = StringField(required=True)
+    label = StringField()
+    before = FloatField(required=True)
+    after = FloatField(required=True)
+    higher_is_better = BooleanField(required=True)
+
+
 class EvaluationDocument(OutboxDocument):
-    meta = document_meta(ALIAS, "evaluations", "nip", "evaluator_nip", ("status", "due_on"), "outbox_pending")
+    meta = document_meta(
+        ALIAS,
+        "evaluations",
+        "nip",
+        "evaluator_nip",
+        "unit_code",
+        "program_code",
+        ("status", "due_on"),
+        "outbox_pending",
+    )
 
     id = StringField(primary_key=True)
     enrolment_id = StringField(required=True)
+    need_id = StringField()
     program_code = StringField(required=True)
     program_title = StringField()
+    form = StringField()
+    batch_code = StringField()
     nip = StringField(required=True)
     unit_code = StringField(required=True)
     supervisor_nip = StringField()
     competency_codes = ListField(StringField())
+    completed_on = DateField(required=True)
     level = IntField(required=True, min_value=1, max_value=4)
     questionnaire = StringField(required=True)
     questionnaire_version = IntField(required=True)
-    evaluator_nip = StringField(required=True)
+    evaluator_role = StringField(required=True, choices=("participant", "supervisor", "unit", "bkpsdm"))
+    evaluator_nip = StringField()
     status = StringField(required=True, choices=("open", "submitted"))
+    opens_on = DateField(required=True)
     due_on = DateField(required=True)
-    answers = MapField(IntField())
+    answers = DictField()
+    indicators = EmbeddedDocumentListField(IndicatorEntry)
     score = FloatField()
     outcome = StringField()
+    measures = MapField(FloatField())
+    struggling_to_apply = BooleanField(default=False)
+    barriers = ListField(StringField())
+    escalated = BooleanField(default=False)
+    submitted_by = StringField()
+    reminders_sent = ListField(StringField())
     opened_at = DateTimeField(required=True)
     submitted_at = DateTimeField()
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.settings import ServiceSettings
 
@@ -8,5 +8,30 @@ from shared.settings import ServiceSettings
 class EvaluationSettings(ServiceSettings):
     service_name: str = "evaluation"
     http_port: int = Field(default=8003, ge=1, le=65535)
-    # A level-1 score (0-100) below this marks the participant as not satisfied.
+    # Outcomes of one evaluation, on its 0-100 score.
     reaction_satisfied_threshold: float = Field(default=60.0, ge=0, le=100)
+    behaviour_applied_threshold: float = Field(default=60.0, ge=0, le=100)
+    # Level-2 bands on the normalised gain (Hake): high from 0.7, medium from 0.3.
+    learning_high_gain: float = Field(default=0.7, ge=0, le=1)
+    learning_medium_gain: float = Field(default=0.3, ge=0, le=1)
+    # The plan, in days after completion.
+    reaction_due_days: int = Field(default=7, ge=0)
+    behaviour_opens_days: int = Field(default=90, ge=0)
+    behaviour_due_days: int = Field(default=180, ge=0)
+    results_opens_days: int = Field(default=180, ge=0)
+    results_due_days: int = Field(default=365, ge=0)
+    # The periodic reminder job (also run on demand: POST /monitoring/reminders).
+    reminders_enabled: bool = True
+    reminders_interval_s: float = Field(default=6 * 3600, gt=0)
+    # Effectiveness bars: a group below one is flagged, if its figure rests on enough responses.
+    bar_satisfaction: float = Field(default=60.0, ge=0, le=100)
+    bar_normalised_gain: float = Field(default=0.3, ge=-1, le=1)
+    bar_transfer_rate: float = Field(default=0.5, ge=0, le=1)
+    bar_change_pct: float = 0.0
+    bar_min_responses: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _windows_open_before_they_close(self) -> EvaluationSettings:
+        if self.behaviour_opens_days > self.behaviour_due_days or self.results_opens_days > self.results_due_days:
+            raise ValueError("an evaluation window must open before it is due (*_OPENS_DAYS <= *_DUE_DAYS)")
+        return self

@@ -14,8 +14,8 @@ from services.training.documents import (
     BatchDocument,
     CurriculumDocument,
     EnrolmentDocument,
-    NeedDocument,
     PhaseDocument,
+    PlannedNeedDocument,
     ProgramDocument,
 )
 from shared.events.common import NIP, DevelopmentForm
@@ -317,7 +317,7 @@ def _batch(b: BatchDocument) -> BatchOut:
     )
 
 
-def _need(n: NeedDocument) -> NeedOut:
+def _need(n: PlannedNeedDocument) -> NeedOut:
     return NeedOut(
         need_id=n.id,
         fiscal_year=n.fiscal_year,
@@ -382,7 +382,7 @@ def _year_rows(fiscal_year: int, *, needs: bool = True) -> tuple[list[dict[str, 
         rows(PhaseDocument),
         rows(BatchDocument, "phase_code", "program_code", "starts_on", "capacity", "status"),
         rows(EnrolmentDocument, "batch_code", "phase_code", "program_code", "unit_code", "nip", "status", "cost"),
-        rows(NeedDocument, "unit_code", "status", "reason_code") if needs else [],
+        rows(PlannedNeedDocument, "unit_code", "status", "reason_code") if needs else [],
     )
 
 
@@ -611,7 +611,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
                 nip = who.nip
         filters = {"fiscal_year": fiscal_year, "status": status, "unit_code": unit_code, "nip": nip}
         query = {k: v for k, v in filters.items() if v is not None}
-        return page_of(NeedDocument.objects(**query).order_by("-priority", "identified_at", "id"), page, _need)
+        return page_of(PlannedNeedDocument.objects(**query).order_by("-priority", "identified_at", "id"), page, _need)
 
     # Reports.
 

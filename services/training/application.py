@@ -18,9 +18,9 @@ from services.training.documents import (
     BatchDocument,
     CurriculumDocument,
     EnrolmentDocument,
-    NeedDocument,
     PhaseDocument,
     PlanLeaseDocument,
+    PlannedNeedDocument,
     ProgramDocument,
 )
 from shared.events import (
@@ -449,7 +449,7 @@ class Planning:
         }
         # Needs of a whole unit are BKPSDM's to plan (a dedicated batch, a benchmarking visit): kept, not placed.
         status = "open" if event.nip else "unit_level"
-        NeedDocument._get_collection().update_one(
+        PlannedNeedDocument._get_collection().update_one(
             {"_id": event.need_id},
             {"$set": {k: v for k, v in fields.items() if v is not None}, "$setOnInsert": {"status": status}},
             upsert=True,
@@ -671,7 +671,9 @@ class Planning:
         declined = [(e.batch_code, e.nip) for e in enrolments if e.status == domain.EnrolmentStatus.WITHDRAWN]
         need_docs = {
             n["_id"]: n
-            for n in NeedDocument._get_collection().find({"fiscal_year": fiscal_year, "status": {"$ne": "unit_level"}})
+            for n in PlannedNeedDocument._get_collection().find(
+                {"fiscal_year": fiscal_year, "status": {"$ne": "unit_level"}}
+            )
         }
         needs = [
             planner.Need(
@@ -810,7 +812,7 @@ class Planning:
                     },
                 )
             )
-        collection = NeedDocument._get_collection()
+        collection = PlannedNeedDocument._get_collection()
         for start in range(0, len(ops), 1000):
             collection.bulk_write(ops[start : start + 1000], ordered=False)
         return len(ops)

@@ -92,8 +92,10 @@ class BatchDocument(OutboxDocument):
     created_at = DateTimeField(required=True)
 
 
-class NeedDocument(Document):
-    """A need announced by the needs service, as the planner sees it, with the planner's last decision."""
+class PlannedNeedDocument(Document):
+    """A need announced by the needs service, as the planner sees it, with the planner's last decision.
+    (Not named NeedDocument: mongoengine keeps one registry of class names for the whole process, and
+    the needs service has that name; a clash would leave one of them with a stale connection.)"""
 
     meta = document_meta(ALIAS, "needs", "fiscal_year", "nip", "status", "unit_code")
 
@@ -171,7 +173,7 @@ ALL_DOCUMENTS = (
     CurriculumDocument,
     PhaseDocument,
     BatchDocument,
-    NeedDocument,
+    PlannedNeedDocument,
     EnrolmentDocument,
     PlanLeaseDocument,
 )

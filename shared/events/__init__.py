@@ -12,7 +12,17 @@ from shared.events.contracts import (
     read_context,
     read_payload,
 )
-from shared.events.evaluation import EVALUATION_SUBMITTED, EvaluationSubmitted, TransferBarrier
+from shared.events.evaluation import (
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
+    EVALUATION_SUBMITTED,
+    EvaluationDue,
+    EvaluationEscalated,
+    EvaluationSubmitted,
+    EvaluatorRole,
+    ReminderKind,
+    TransferBarrier,
+)
 from shared.events.needs import NEED_IDENTIFIED, NeedIdentified, NeedSource
 from shared.events.training import (
     ENROLMENT_CHANGED,
@@ -27,17 +37,24 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
     EVALUATION_SUBMITTED,
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
 )
 
 __all__ = [
     "ALL_CONTRACTS",
     "ENROLMENT_CHANGED",
+    "EVALUATION_DUE",
+    "EVALUATION_ESCALATED",
     "EVALUATION_SUBMITTED",
     "NEED_IDENTIFIED",
     "PROGRAM_COMPLETED",
     "EnrolmentChanged",
     "EnrolmentState",
+    "EvaluationDue",
+    "EvaluationEscalated",
     "EvaluationSubmitted",
+    "EvaluatorRole",
     "EventContext",
     "EventContract",
     "EventPayload",
@@ -46,6 +63,7 @@ __all__ = [
     "NeedIdentified",
     "NeedSource",
     "ProgramCompleted",
+    "ReminderKind",
     "TransferBarrier",
     "build_record",
     "read_context",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
@@ -37,6 +37,11 @@ class EvaluationSubmitted(EventPayload):
     recommended_form: DevelopmentForm | None = None
     competency_codes: list[CompetencyCode] = Field(default_factory=list)
     submitted_at: datetime
+    measures: dict[str, float] = Field(
+        default_factory=dict,
+        description="Figures behind the score: raw_gain and normalised_gain (level 2), "
+        "mean_change_pct and change_pct_<indicator> (level 4)",
+    )
 
 
 EVALUATION_SUBMITTED = EventContract(
@@ -45,4 +50,67 @@ EVALUATION_SUBMITTED = EventContract(
     producer="evaluation",
     model=EvaluationSubmitted,
     summary="An evaluation of a participant's training (Kirkpatrick level 1-4) was submitted.",
+)
+
+
+class ReminderKind(StrEnum):
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+class EvaluatorRole(StrEnum):
+    """Who answers an evaluation: a named person, or whoever holds a role for the participant's unit."""
+
+    PARTICIPANT = "participant"
+    SUPERVISOR = "supervisor"
+    UNIT = "unit"
+    BKPSDM = "bkpsdm"
+
+
+class EvaluationDue(EventPayload):
+    evaluation_id: str
+    enrolment_id: str
+    program_code: str
+    program_title: str | None = None
+    nip: NIP = Field(description="The participant whose training is evaluated")
+    unit_code: UnitCode
+    level: int = Field(ge=1, le=4)
+    evaluator_role: EvaluatorRole
+    evaluator_nip: NIP | None = Field(
+        default=None, description="The person to remind; empty when the role decides (unit head or BKPSDM)"
+    )
+    kind: ReminderKind = Field(description="due: the evaluation can be answered now; overdue: its deadline passed")
+    opens_on: date
+    due_on: date
+    reminded_at: datetime
+
+
+EVALUATION_DUE = EventContract(
+    name="EvaluationDue",
+    version=1,
+    producer="evaluation",
+    model=EvaluationDue,
+    summary="An evaluation can be answered now, or its deadline passed without an answer (sent once each).",
+)
+
+
+class EvaluationEscalated(EventPayload):
+    evaluation_id: str
+    enrolment_id: str
+    program_code: str
+    nip: NIP = Field(description="The participant who still struggles to apply the training")
+    unit_code: UnitCode
+    supervisor_nip: NIP | None = None
+    competency_codes: list[CompetencyCode]
+    barriers: list[TransferBarrier] = Field(default_factory=list)
+    earlier_evaluation_ids: list[str] = Field(description="Earlier level-3 evaluations that also found a struggle")
+    escalated_at: datetime
+
+
+EVALUATION_ESCALATED = EventContract(
+    name="EvaluationEscalated",
+    version=1,
+    producer="evaluation",
+    model=EvaluationEscalated,
+    summary="A participant struggles again to apply a competency after a follow-up; BKPSDM has to decide.",
 )

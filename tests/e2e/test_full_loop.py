@@ -110,20 +110,21 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     )
     assert (submitted["score"], submitted["outcome"]) == (75.0, "satisfied")
 
-    # 5. notifications: one inbox message for the employee per event (the seat proposed and confirmed
-    # included; starting to attend and completing the seat are not messages of their own), in Indonesian
+    # 5. notifications: one inbox message for the employee per event, in Indonesian by default: the need,
+    #    the seat proposed and confirmed (starting to attend and completing the seat are not messages of
+    #    their own), the completion, and two evaluations (level 2 from the test scores, and her level 1)
     inbox = eventually(
-        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 5 and r,
-        what="five inbox messages",
+        lambda: (r := ok(http.get(f"{notifications}/inbox", headers=nurse)))["total"] >= 6 and r,
+        what="six inbox messages",
     )
-    assert inbox["total"] == 5
+    assert inbox["total"] == 6
     types = sorted(m["event_type"] for m in inbox["items"])
-    expected = [NEED_IDENTIFIED, ENROLMENT_CHANGED, ENROLMENT_CHANGED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED]
+    expected = [NEED_IDENTIFIED, ENROLMENT_CHANGED, ENROLMENT_CHANGED, PROGRAM_COMPLETED, *[EVALUATION_SUBMITTED] * 2]
     assert types == sorted(c.type for c in expected)
     assert {m["language"] for m in inbox["items"]} == {"id"}
     english = ok(http.get(f"{notifications}/inbox", headers={**nurse, "Accept-Language": "en"}))
     assert any(m["title"] == "Level 1 evaluation received" for m in english["items"])
-    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 5
+    assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 6
     # the supervisor heard about the need and the proposed seat as well, and sees only those
     head_inbox = eventually(
         lambda: (r := ok(http.get(f"{notifications}/inbox", headers=someone_else)))["total"] >= 2 and r,
@@ -134,18 +135,23 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     )
 
     # 6. the topics hold exactly one record per event, keyed by NIP, with CloudEvents headers and a valid body
-    for contract in (NEED_IDENTIFIED, PROGRAM_COMPLETED, EVALUATION_SUBMITTED):  # (EnrolmentChanged: 3 records)
+    for contract, count in (
+        (NEED_IDENTIFIED, 1),
+        (ENROLMENT_CHANGED, 4),
+        (PROGRAM_COMPLETED, 1),
+        (EVALUATION_SUBMITTED, 2),
+    ):
         records = wait_for_records(
-            infra.kafka_bootstrap_servers, f"{namespace}.{contract.topic}", lambda r: r.key == NURSE
+            infra.kafka_bootstrap_servers, f"{namespace}.{contract.topic}", lambda r: r.key == NURSE, count=count
         )
-        assert len(records) == 1, contract.name
-        (record,) = records
-        assert record.headers["ce_type"] == contract.type
-        assert record.headers["ce_source"] == contract.source
-        assert record.headers["ce_specversion"] == "1.0"
-        assert record.headers["ce_subject"] == NURSE
-        assert record.headers["content-type"] == "application/json"
-        jsonschema.validate(json.loads(record.value), contract.json_schema())
+        assert len(records) == count, contract.name
+        for record in records:
+            assert record.headers["ce_type"] == contract.type
+            assert record.headers["ce_source"] == contract.source
+            assert record.headers["ce_specversion"] == "1.0"
+            assert record.headers["ce_subject"] == NURSE
+            assert record.headers["content-type"] == "application/json"
+            jsonschema.validate(json.loads(record.value), contract.json_schema())
 
     # 7. operations see it too: the consumer and HTTP metrics on each service's /metrics
     metrics = http.get(f"{training}/metrics").text
