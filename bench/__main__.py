@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import needs, outbox
+from bench import needs, outbox, planner
 
 RESULTS = Path(__file__).with_name("results")
 
@@ -26,6 +26,7 @@ def main() -> int:
     results = {"outbox": asyncio.run(outbox.run(kafka, mongo, events))}
     # North Sumatra (204,000 employees) takes tens of minutes here; BENCH_SCALES=medan for a quick run.
     for scale in filter(None, (s.strip() for s in os.environ.get("BENCH_SCALES", "medan,sumut").split(","))):
+        results[f"planner-{scale}"] = planner.run(scale)
         results[f"needs-{scale}"] = needs.run(kafka, mongo, scale)
     for name, result in results.items():
         (RESULTS / f"{name}.json").write_text(json.dumps(result | stamp, indent=2) + "\n")

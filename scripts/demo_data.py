@@ -1,7 +1,8 @@
 """Load the Medan demo data (scripts/demo/medan.json) into running services through their HTTP APIs.
 
-Idempotent: every call is a PUT of the same record, so running it twice changes nothing.
-    python scripts/demo_data.py [--needs-url URL] [--training-url URL]
+Idempotent: every call is a PUT of the same record (assessments are keyed by their date, the 15th of
+January of the year), so running it twice changes nothing.
+    python scripts/demo_data.py [--needs-url URL] [--training-url URL] [--year YEAR]
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ def _post(client: httpx.Client, url: str, body: dict[str, Any]) -> Any:
     return _call(client, "POST", url, body)
 
 
-def load(needs_url: str, training_url: str, data: dict[str, Any]) -> dict[str, int]:
+def load(needs_url: str, training_url: str, data: dict[str, Any], year: int) -> dict[str, int]:
     settings = ServiceSettings(service_name="demo-loader", http_port=1)
     admin = data["admin"]
     token = mint_token(settings, nip=admin["nip"], roles=[Role.BKPSDM_ADMIN], unit_code=admin["unit"])
@@ -67,7 +69,27 @@ def load(needs_url: str, training_url: str, data: dict[str, Any]) -> dict[str, i
                     )
         for prog in data["programs"]:
             _put(client, f"{training_url}/programs/{prog['code']}", {k: v for k, v in prog.items() if k != "code"})
-    for key in ("units", "technical_competencies", "positions", "employees", "curricula", "programs"):
+        # The year's plan first, so the needs the assessments raise find their batches.
+        for phase in data["plan"]["phases"]:
+            body = {
+                "fiscal_year": year,
+                "title": phase["title"],
+                "starts_on": f"{year}-{phase['starts']}",
+                "ends_on": f"{year}-{phase['ends']}",
+                "budget": phase["budget"],
+                "capacity": phase.get("capacity"),
+            }
+            _put(client, f"{training_url}/phases/{year}-{phase['code']}", body)
+        for batch in data["plan"]["batches"]:
+            body = {k: v for k, v in batch.items() if k not in ("code", "phase", "starts", "ends")}
+            body |= {"phase_code": f"{year}-{batch['phase']}", "starts_on": f"{year}-{batch['starts']}"}
+            _put(
+                client, f"{training_url}/batches/{year}-{batch['code']}", body | {"ends_on": f"{year}-{batch['ends']}"}
+            )
+        for assessment in data["assessments"]:
+            _post(client, f"{needs_url}/assessments", assessment | {"assessed_on": f"{year}-01-15"})
+    counts["phases"], counts["batches"] = len(data["plan"]["phases"]), len(data["plan"]["batches"])
+    for key in ("units", "technical_competencies", "positions", "employees", "curricula", "programs", "assessments"):
         counts[key] = len(data[key])
     return counts
 
@@ -77,8 +99,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--needs-url", default=f"http://{host}:{os.environ.get('NEEDS_PORT', '8001')}")
     parser.add_argument("--training-url", default=f"http://{host}:{os.environ.get('TRAINING_PORT', '8002')}")
+    parser.add_argument("--year", type=int, default=date.today().year, help="fiscal year of the plan and needs")
     args = parser.parse_args()
-    counts = load(args.needs_url, args.training_url, json.loads(DATA.read_text()))
+    counts = load(args.needs_url, args.training_url, json.loads(DATA.read_text()), args.year)
     print("demo data loaded: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -425,6 +426,7 @@ class Planning:
         self.policy = policy
         self.lease_s = lease_s
         self.holder = uuid.uuid4().hex
+        self._running = threading.Lock()  # one run at a time in this process; the lease does it across replicas
         self.requested: set[int] = set()
         self.wake = asyncio.Event()
 
@@ -580,7 +582,11 @@ class Planning:
         batch = retrying(attempt)
         # Marked cancelled first: a crash before the seats are withdrawn is finished by the next run.
         withdrawn = self._withdraw_seats_of_cancelled([batch], by)
-        summary = self.run(batch.fiscal_year, by)
+        try:
+            summary: dict[str, Any] = self.run(batch.fiscal_year, by)
+        except Conflict:  # another replica is planning this year: the cancellation stands, the re-plan waits
+            self.request(batch.fiscal_year)
+            summary = {"queued": True}
         return {"batch_code": code, "withdrawn": withdrawn, "replan": summary}
 
     def _withdraw_seats_of_cancelled(self, batches: Iterable[BatchDocument], by: str) -> int:
@@ -601,13 +607,14 @@ class Planning:
 
     def run(self, fiscal_year: int, by: str) -> dict[str, Any]:
         """One planning run of a fiscal year; serialised across replicas by a lease."""
-        self._acquire(fiscal_year)
-        summary: dict[str, Any] | None = None
-        try:
-            summary = self._plan(fiscal_year, by)
-            return summary
-        finally:
-            self._release(fiscal_year, summary)
+        with self._running:
+            self._acquire(fiscal_year)
+            summary: dict[str, Any] | None = None
+            try:
+                summary = self._plan(fiscal_year, by)
+                return summary
+            finally:
+                self._release(fiscal_year, summary)
 
     def _acquire(self, fiscal_year: int) -> None:
         now = datetime.now(UTC)

@@ -117,37 +117,37 @@ class Plan:
 
 
 def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanation:
-    b = batch.code if batch else ""
-    texts = {
+    b, level = (batch.code if batch else ""), need.required_level or 1
+    text_id, text_en = {
         Blocker.NO_PROGRAMME: (
-            f"Belum ada program siap yang mencakup {need.competency_code} sampai level {need.required_level or 1}.",
-            f"No ready programme covers {need.competency_code} up to level {need.required_level or 1}.",
+            "Belum ada program siap yang mencakup {c} sampai level {level}.",
+            "No ready programme covers {c} up to level {level}.",
         ),
         Blocker.NO_BATCH: (
             "Program yang sesuai ada, tetapi belum ada angkatan yang dijadwalkan tahun ini.",
             "Fitting programmes exist but no batch of them is scheduled this year.",
         ),
-        Blocker.DECLINED: (f"Pegawai telah mundur dari angkatan {b}.", f"The employee withdrew from batch {b}."),
+        Blocker.DECLINED: ("Pegawai telah mundur dari angkatan {b}.", "The employee withdrew from batch {b}."),
         Blocker.OVERLAP: (
-            f"Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
-            f"Batch {b} overlaps another batch the employee attends.",
+            "Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
+            "Batch {b} overlaps another batch the employee attends.",
         ),
-        Blocker.CAPACITY: (f"Angkatan {b} sudah penuh.", f"Batch {b} is full."),
+        Blocker.CAPACITY: ("Angkatan {b} sudah penuh.", "Batch {b} is full."),
         Blocker.PHASE_CAPACITY: (
-            f"Kapasitas peserta tahap angkatan {b} sudah penuh.",
-            f"The participant capacity of the phase of batch {b} is used up.",
+            "Kapasitas peserta tahap angkatan {b} sudah penuh.",
+            "The participant capacity of the phase of batch {b} is used up.",
         ),
         Blocker.BUDGET: (
-            f"Anggaran tahap angkatan {b} tidak cukup untuk satu peserta lagi.",
-            f"The budget of the phase of batch {b} cannot pay for another participant.",
+            "Anggaran tahap angkatan {b} tidak cukup untuk satu peserta lagi.",
+            "The budget of the phase of batch {b} cannot pay for another participant.",
         ),
         Blocker.FAIR_SHARE: (
-            f"Unit {need.unit_code} sudah memakai jatah wajarnya di angkatan {b}.",
-            f"Unit {need.unit_code} already has its fair share of batch {b}.",
+            "Unit {u} sudah memakai jatah wajarnya di angkatan {b}.",
+            "Unit {u} already has its fair share of batch {b}.",
         ),
-    }
-    text_id, text_en = texts[blocker]
-    return Explanation(text_id, text_en)
+    }[blocker]
+    values = {"b": b, "c": need.competency_code, "level": level, "u": need.unit_code}
+    return Explanation(text_id.format(**values), text_en.format(**values))
 
 
 class _State:
@@ -192,6 +192,15 @@ class _State:
             other = self.batches[held]
             if other.starts_on <= batch.ends_on and batch.starts_on <= other.ends_on:
                 return Blocker.OVERLAP
+        if exhausted := self.exhausted(batch):
+            return exhausted
+        if fair and self.unit_taken[(batch.code, need.unit_code)] >= self.fair_cap(batch):
+            return Blocker.FAIR_SHARE
+        return None
+
+    def exhausted(self, batch: Batch) -> Blocker | None:
+        """What stops the batch taking anyone at all. Seats and money only get used up during a run, so
+        a batch exhausted once stays exhausted until the run ends."""
         if self.taken[batch.code] >= batch.capacity:
             return Blocker.CAPACITY
         phase = self.phases[batch.phase_code]
@@ -199,9 +208,13 @@ class _State:
             return Blocker.PHASE_CAPACITY
         if self.spent[phase.code] + batch.program.cost_per_participant > phase.budget + 1e-6:
             return Blocker.BUDGET
-        if fair and self.unit_taken[(batch.code, need.unit_code)] >= self.fair_cap(batch):
-            return Blocker.FAIR_SHARE
         return None
+
+
+@dataclass
+class _Candidates:
+    best: Batch  # the best-fitting batch: its blocker is the reason given when the need waits
+    live: list[Batch]  # in order of preference, without the batches exhausted so far in this run
 
 
 def _fit(program: ProgramOffer, need: Need) -> int | None:
@@ -234,22 +247,29 @@ def plan(
     programme covers is told apart from one whose programmes have no batch yet."""
     state = _State(phases, batches, seats, policy)
     declined_pairs = set(declined)
-    known_programmes = list(programmes) + [b.program for b in state.batches.values()]
+    known_programmes = {p.code: p for p in [*programmes, *(b.program for b in state.batches.values())]}.values()
 
-    candidates_cache: dict[tuple[str, int | None, int | None], list[Batch]] = {}
+    def preference(batch: Batch, need: Need) -> tuple[int, float, date, str] | None:
+        """Closest fit first (least overshoot), then the cheapest, the earliest, the code (stable)."""
+        over = _fit(batch.program, need)
+        if over is None or not batch.accepting:
+            return None
+        return (over, batch.program.cost_per_participant, batch.starts_on, batch.code)
 
-    def candidates(need: Need) -> list[Batch]:
+    cache: dict[tuple[str, int | None, int | None], _Candidates | Blocker] = {}
+
+    def candidates(need: Need) -> _Candidates | Blocker:
+        """The batches that cover the need, or why there are none (no programme, or no batch of one)."""
         key = (need.competency_code, need.required_level, need.jp_shortfall)
-        if key not in candidates_cache:
-            fitting = [(b, _fit(b.program, need)) for b in state.batches.values() if b.accepting]
-            candidates_cache[key] = [
-                b
-                for b, over in sorted(
-                    ((b, o) for b, o in fitting if o is not None),
-                    key=lambda bo: (bo[1], bo[0].program.cost_per_participant, bo[0].starts_on, bo[0].code),
-                )
-            ]
-        return candidates_cache[key]
+        if key not in cache:
+            ranked = sorted((p, b) for b in state.batches.values() if (p := preference(b, need)) is not None)
+            if ranked:
+                cache[key] = _Candidates(ranked[0][1], [b for _, b in ranked])
+            elif any(_fit(p, need) is not None for p in known_programmes):
+                cache[key] = Blocker.NO_BATCH
+            else:
+                cache[key] = Blocker.NO_PROGRAMME
+        return cache[key]
 
     pending = [n for n in priority_order(needs) if n.need_id not in state.placed]
     result = Plan()
@@ -271,49 +291,45 @@ def plan(
             need.need_id, batch.code, None, _placed_text(need, batch, rank, joined, note), rank, joined
         )
 
+    def attempt(need: Need, rank: int, fair: bool, note: Explanation | None) -> bool:
+        """Place the need in the first live candidate that takes it; else record why it waits. Returns
+        whether a batch was blocked only by fair share (it may take the need in the second pass)."""
+        entry = candidates(need)
+        assert isinstance(entry, _Candidates)
+        blocked_by_share = pruned = False
+        for batch in entry.live:
+            found = state.blocker(batch, need, declined_pairs, fair)
+            if found is None:
+                place(need, batch, rank, note)
+                return False
+            blocked_by_share |= found == Blocker.FAIR_SHARE
+            pruned |= found in (Blocker.CAPACITY, Blocker.PHASE_CAPACITY, Blocker.BUDGET)
+        if pruned:  # drop what is used up, so the long waitlist of a big run costs little per need
+            entry.live = [b for b in entry.live if state.exhausted(b) is None]
+        reason = state.blocker(entry.best, need, declined_pairs, fair)
+        assert reason is not None  # the best batch was tried above, or dropped as exhausted
+        decided[need.need_id] = Decision(need.need_id, None, reason, _blocker_text(reason, entry.best, need), rank)
+        return blocked_by_share
+
     for rank, need in enumerate(pending, start=1):
-        fitting = candidates(need)
-        if not fitting:
-            covered = any(_fit(p, need) is not None for p in known_programmes)
-            blocker = Blocker.NO_BATCH if covered else Blocker.NO_PROGRAMME
-            decided[need.need_id] = Decision(need.need_id, None, blocker, _blocker_text(blocker, None, need), rank)
+        if isinstance(none := candidates(need), Blocker):
+            decided[need.need_id] = Decision(need.need_id, None, none, _blocker_text(none, None, need), rank)
             continue
         # A batch the person already holds a seat in that covers this need too: one seat, two needs.
-        held = next((b for b in fitting if b.code in state.person[need.nip]), None)
-        if held is not None:
-            place(need, held, rank, None)
-            continue
-        blockers: list[tuple[Blocker, Batch]] = []
-        for batch in fitting:
-            found = state.blocker(batch, need, declined_pairs, fair=True)
-            if found is None:
-                place(need, batch, rank, None)
-                break
-            blockers.append((found, batch))
-        else:
-            reason, batch = blockers[0]
-            decided[need.need_id] = Decision(need.need_id, None, reason, _blocker_text(reason, batch, need), rank)
-            # Fair share is checked last, so a batch blocked only by it would otherwise have taken the need.
-            if any(b == Blocker.FAIR_SHARE for b, _ in blockers):
-                fair_share_blocked.append((rank, need))
+        held = [(p, b) for b in map(state.batches.get, state.person[need.nip]) if b and (p := preference(b, need))]
+        if held:
+            place(need, min(held)[1], rank, None)
+        elif attempt(need, rank, fair=True, note=None):
+            fair_share_blocked.append((rank, need))
 
-    # Seats nobody else could use go to those held back by fair share, still in priority order.
+    # Seats nobody else could use go to those held back by fair share, still in priority order. If
+    # others took what was left, the reason becomes what blocks the need without fair share.
     beyond_share = Explanation(
         "Melebihi jatah wajar unit karena kursi masih tersisa setelah semua unit dipertimbangkan.",
         "Beyond the unit's fair share because seats remained after every unit was considered.",
     )
     for rank, need in fair_share_blocked:
-        blockers = []
-        for batch in candidates(need):
-            found = state.blocker(batch, need, declined_pairs, fair=False)
-            if found is None:
-                place(need, batch, rank, beyond_share)
-                break
-            blockers.append((found, batch))
-        else:
-            # Others took what was left: the reason now is what blocks it without fair share.
-            reason, batch = blockers[0]
-            decided[need.need_id] = Decision(need.need_id, None, reason, _blocker_text(reason, batch, need), rank)
+        attempt(need, rank, fair=False, note=beyond_share)
 
     result.decisions = [decided[n.need_id] for n in pending]
     return result
