@@ -28,7 +28,15 @@ from services.needs.documents import (
     UnitRequestDocument,
 )
 from services.needs.imports import assessment_id
-from shared.events import NEED_IDENTIFIED, EvaluationSubmitted, EventContext, NeedIdentified, ProgramCompleted
+from shared.events import (
+    NEED_IDENTIFIED,
+    NEED_RESOLVED,
+    EvaluationSubmitted,
+    EventContext,
+    NeedIdentified,
+    NeedResolved,
+    ProgramCompleted,
+)
 from shared.http.errors import ApiError, Conflict
 from shared.messaging.outbox import ConcurrentUpdate, commit, new_event, retrying
 from shared.persistence import get_or_404, levels_from_documents
@@ -154,7 +162,16 @@ class NeedsService:
             if need is not None and need.status == "open":
                 need.status = "resolved"
                 need.updated_at = datetime.now(UTC)
-                commit(need)
+                resolved = NeedResolved(
+                    need_id=need.id,
+                    nip=need.nip,
+                    unit_code=need.unit_code,
+                    competency_code=need.competency_code,
+                    fiscal_year=need.fiscal_year,
+                    resolved_at=need.updated_at,
+                )
+                commit(need, [new_event(NEED_RESOLVED, resolved, subject=need.nip or need.unit_code)])
+                self.notify()
             return need
 
         return retrying(attempt)

@@ -13,7 +13,7 @@ from services.needs.bulk import Jobs
 from services.needs.documents import ALL_DOCUMENTS, NeedDocument
 from services.needs.http import build_router
 from services.needs.settings import NeedsSettings
-from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     settings = settings or NeedsSettings()
     runtime = ServiceRuntime(
-        settings, produces=[NEED_IDENTIFIED], documents=ALL_DOCUMENTS, outbox_documents=[NeedDocument]
+        settings, produces=[NEED_IDENTIFIED, NEED_RESOLVED], documents=ALL_DOCUMENTS, outbox_documents=[NeedDocument]
     )
     rules = NeedsRules(
         priority=settings.rules(),

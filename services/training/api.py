@@ -233,7 +233,7 @@ class NeedOut(BaseModel):
     required_level: int | None
     priority: float
     source: str
-    status: str = Field(description="open, placed, waitlisted, or unit_level (planned by BKPSDM)")
+    status: str = Field(description="open, placed, waitlisted, resolved, or unit_level (planned by BKPSDM)")
     batch_code: str | None
     reason_code: str | None = Field(description="Why it is waitlisted: capacity, budget, fair_share, ...")
     explanation: str | None
@@ -600,7 +600,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         who: CurrentPrincipal,
         page: Pagination,
         fiscal_year: int,
-        status: Literal["open", "placed", "waitlisted", "unit_level"] | None = None,
+        status: Literal["open", "placed", "waitlisted", "unit_level", "resolved"] | None = None,
         unit_code: str | None = None,
         nip: str | None = None,
     ) -> Page[NeedOut]:

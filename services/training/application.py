@@ -31,6 +31,7 @@ from shared.events import (
     EventContext,
     EventRecord,
     NeedIdentified,
+    NeedResolved,
     NeedSource,
     ProgramCompleted,
 )
@@ -451,12 +452,39 @@ class Planning:
         }
         # Needs of a whole unit are BKPSDM's to plan (a dedicated batch, a benchmarking visit): kept, not placed.
         status = "open" if event.nip else "unit_level"
-        PlannedNeedDocument._get_collection().update_one(
+        needs = PlannedNeedDocument._get_collection()
+        needs.update_one(
             {"_id": event.need_id},
             {"$set": {k: v for k, v in fields.items() if v is not None}, "$setOnInsert": {"status": status}},
             upsert=True,
         )
+        # Announced again after it was resolved: it is open again.
+        needs.update_one({"_id": event.need_id, "status": "resolved"}, {"$set": {"status": status}})
         if event.nip:
+            self.request(event.fiscal_year)
+
+    def on_need_resolved(self, event: NeedResolved, ctx: EventContext) -> None:
+        """The need no longer holds: the planner leaves it, and a seat only proposed for it (and for no
+        need still open) is withdrawn, giving the place to someone else. A confirmed seat stays: the
+        person has agreed to come. Redelivery finds the need resolved and the seat withdrawn already."""
+        needs = PlannedNeedDocument._get_collection()
+        needs.update_one({"_id": event.need_id}, {"$set": {"status": "resolved"}, "$unset": {"reason_code": ""}})
+        note = (
+            "Kebutuhan pengembangan ini sudah terpenuhi.",
+            "This development need has been met.",
+        )
+        withdrawn = 0
+        for seat in EnrolmentDocument.objects(
+            need_ids=event.need_id, status=domain.EnrolmentStatus.PROPOSED.value
+        ).only("id", "need_ids", "batch_code"):
+            still_open = needs.count_documents({"_id": {"$in": list(seat.need_ids)}, "status": {"$ne": "resolved"}})
+            if still_open:
+                continue
+            batch = get_or_404(BatchDocument, seat.batch_code, "Angkatan", "Batch")
+            program = get_or_404(ProgramDocument, batch.program_code, "Program", "Programme")
+            withdrawn += retrying(partial(_withdraw, seat.id, batch, program, "needs", note))
+        if withdrawn:
+            self.notify()
             self.request(event.fiscal_year)
 
     def request(self, fiscal_year: int) -> None:
@@ -675,11 +703,11 @@ class Planning:
             for e in enrolments
             if e.status in domain.HOLDS_SEAT
         ]
-        declined = [(e.batch_code, e.nip) for e in enrolments if e.status == domain.EnrolmentStatus.WITHDRAWN]
+        withdrawn = [(e.batch_code, e.nip) for e in enrolments if e.status == domain.EnrolmentStatus.WITHDRAWN]
         need_docs = {
             n["_id"]: n
             for n in PlannedNeedDocument._get_collection().find(
-                {"fiscal_year": fiscal_year, "status": {"$ne": "unit_level"}}
+                {"fiscal_year": fiscal_year, "status": {"$nin": ["unit_level", "resolved"]}}
             )
         }
         needs = [
@@ -700,7 +728,7 @@ class Planning:
             phases=[planner.Phase(p.code, p.starts_on, p.ends_on, p.budget, p.capacity) for p in phases.values()],
             batches=batches,
             seats=seats,
-            declined=declined,
+            withdrawn=withdrawn,
             programmes=ready_offers(),
             policy=self.policy,
         )

@@ -9,7 +9,7 @@ from services.training.api import build_router
 from services.training.application import Enrolments, Planning
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
 from services.training.settings import TrainingSettings
-from shared.events import ENROLMENT_CHANGED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.events import ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -25,6 +25,7 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
     planning = Planning(notify=runtime.relay.notify, policy=planner.Policy(unit_share=settings.planner_unit_share))
     enrolments = Enrolments(notify=runtime.relay.notify, replan=planning.request)
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", planning.on_need_identified))
+    runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", planning.on_need_resolved))
 
     async def plan_requested() -> None:
         await planning.run_requested(settings.planner_debounce_s, settings.planner_retry_s)

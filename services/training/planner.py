@@ -75,7 +75,7 @@ class Policy:
 class Blocker(StrEnum):
     NO_PROGRAMME = "no_programme"
     NO_BATCH = "no_batch"
-    DECLINED = "declined"
+    WITHDRAWN_BEFORE = "withdrawn_before"
     OVERLAP = "overlap"
     CAPACITY = "capacity"
     PHASE_CAPACITY = "phase_capacity"
@@ -127,7 +127,10 @@ def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanat
             "Program yang sesuai ada, tetapi belum ada angkatan yang dijadwalkan tahun ini.",
             "Fitting programmes exist but no batch of them is scheduled this year.",
         ),
-        Blocker.DECLINED: ("Pegawai telah mundur dari angkatan {b}.", "The employee withdrew from batch {b}."),
+        Blocker.WITHDRAWN_BEFORE: (
+            "Kursi pegawai di angkatan {b} pernah ditarik; ia tidak diusulkan lagi ke sana.",
+            "The employee's seat in batch {b} was withdrawn before; they are not proposed there again.",
+        ),
         Blocker.OVERLAP: (
             "Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
             "Batch {b} overlaps another batch the employee attends.",
@@ -185,9 +188,9 @@ class _State:
     def fair_cap(self, batch: Batch) -> int:
         return max(1, floor(batch.capacity * self.policy.unit_share))
 
-    def blocker(self, batch: Batch, need: Need, declined: set[tuple[str, str]], fair: bool) -> Blocker | None:
-        if (batch.code, need.nip) in declined:
-            return Blocker.DECLINED
+    def blocker(self, batch: Batch, need: Need, withdrawn: set[tuple[str, str]], fair: bool) -> Blocker | None:
+        if (batch.code, need.nip) in withdrawn:
+            return Blocker.WITHDRAWN_BEFORE
         for held in self.person[need.nip]:
             other = self.batches[held]
             if other.starts_on <= batch.ends_on and batch.starts_on <= other.ends_on:
@@ -238,7 +241,7 @@ def plan(
     phases: Iterable[Phase],
     batches: Iterable[Batch],
     seats: Iterable[Seat],
-    declined: Iterable[tuple[str, str]] = (),
+    withdrawn: Iterable[tuple[str, str]] = (),
     programmes: Iterable[ProgramOffer] = (),
     policy: Policy = Policy(),
 ) -> Plan:
@@ -246,7 +249,7 @@ def plan(
     with the reason of the best-fitting batch. ``programmes`` are the ready programmes, so a need no
     programme covers is told apart from one whose programmes have no batch yet."""
     state = _State(phases, batches, seats, policy)
-    declined_pairs = set(declined)
+    withdrawn_pairs = set(withdrawn)
     known_programmes = {p.code: p for p in [*programmes, *(b.program for b in state.batches.values())]}.values()
 
     def preference(batch: Batch, need: Need) -> tuple[int, float, date, str] | None:
@@ -298,7 +301,7 @@ def plan(
         assert isinstance(entry, _Candidates)
         blocked_by_share = pruned = False
         for batch in entry.live:
-            found = state.blocker(batch, need, declined_pairs, fair)
+            found = state.blocker(batch, need, withdrawn_pairs, fair)
             if found is None:
                 place(need, batch, rank, note)
                 return False
@@ -306,7 +309,7 @@ def plan(
             pruned |= found in (Blocker.CAPACITY, Blocker.PHASE_CAPACITY, Blocker.BUDGET)
         if pruned:  # drop what is used up, so the long waitlist of a big run costs little per need
             entry.live = [b for b in entry.live if state.exhausted(b) is None]
-        reason = state.blocker(entry.best, need, declined_pairs, fair)
+        reason = state.blocker(entry.best, need, withdrawn_pairs, fair)
         assert reason is not None  # the best batch was tried above, or dropped as exhausted
         decided[need.need_id] = Decision(need.need_id, None, reason, _blocker_text(reason, entry.best, need), rank)
         return blocked_by_share

@@ -23,7 +23,7 @@ from shared.events.evaluation import (
     ReminderKind,
     TransferBarrier,
 )
-from shared.events.needs import NEED_IDENTIFIED, NeedIdentified, NeedSource
+from shared.events.needs import NEED_IDENTIFIED, NEED_RESOLVED, NeedIdentified, NeedResolved, NeedSource
 from shared.events.training import (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
@@ -34,6 +34,7 @@ from shared.events.training import (
 
 ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     NEED_IDENTIFIED,
+    NEED_RESOLVED,
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
     EVALUATION_SUBMITTED,
@@ -48,6 +49,7 @@ __all__ = [
     "EVALUATION_ESCALATED",
     "EVALUATION_SUBMITTED",
     "NEED_IDENTIFIED",
+    "NEED_RESOLVED",
     "PROGRAM_COMPLETED",
     "EnrolmentChanged",
     "EnrolmentState",
@@ -61,6 +63,7 @@ __all__ = [
     "EventRecord",
     "InvalidEvent",
     "NeedIdentified",
+    "NeedResolved",
     "NeedSource",
     "ProgramCompleted",
     "ReminderKind",

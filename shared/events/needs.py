@@ -46,3 +46,22 @@ NEED_IDENTIFIED = EventContract(
     model=NeedIdentified,
     summary="A competency development need was identified for an employee or a work unit.",
 )
+
+
+class NeedResolved(EventPayload):
+    need_id: str = Field(description="The need announced earlier by NeedIdentified")
+    nip: NIP | None = Field(description="The employee; null for a need of the whole unit")
+    unit_code: UnitCode
+    competency_code: CompetencyCode
+    fiscal_year: int = Field(ge=2000, le=2100)
+    resolved_at: datetime
+
+
+NEED_RESOLVED = EventContract(
+    name="NeedResolved",
+    version=1,
+    producer="needs",
+    model=NeedResolved,
+    summary="A need announced earlier no longer holds: the standard is met, the yearly JP reached, the survey "
+    "improved. A later NeedIdentified with the same id opens it again.",
+)

@@ -2,7 +2,7 @@
 
 import json
 
-from shared.events import NEED_IDENTIFIED
+from shared.events import NEED_IDENTIFIED, NEED_RESOLVED
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas
@@ -46,7 +46,7 @@ def test_rerunning_the_analysis_on_unchanged_data_announces_nothing_new(run_serv
     assert len(read_topic(infra.kafka_bootstrap_servers, topic)) == 2
 
 
-def test_meeting_the_standard_resolves_the_need(run_service, admin):
+def test_meeting_the_standard_resolves_the_need_and_announces_it(run_service, admin, infra, namespace):
     with run_service("needs") as needs:
         load_puskesmas(needs, admin)
         assess(needs, admin, 1)
@@ -54,6 +54,10 @@ def test_meeting_the_standard_resolves_the_need(run_service, admin):
         assert resolved["status"] == "resolved"
         open_needs = needs.get("/needs", params={"status": "open"}, headers=admin).json()
         assert open_needs["total"] == 0
+    (record,) = wait_for_records(
+        infra.kafka_bootstrap_servers, f"{namespace}.{NEED_RESOLVED.topic}", lambda r: r.key == NURSE
+    )
+    assert json.loads(record.value)["need_id"] == resolved["need_id"]
 
 
 def test_a_wrong_nip_is_refused_with_the_part_that_is_wrong(run_service, admin):

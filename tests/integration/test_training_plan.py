@@ -7,7 +7,7 @@ from shared.events import ENROLMENT_CHANGED, PROGRAM_COMPLETED
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.demo import HEAD, NURSE, UNIT, program_body, schedule
-from tests.support.events import enrolments, need_event, planned_needs, send
+from tests.support.events import enrolments, need_event, need_resolved, planned_needs, send
 from tests.support.kafka import read_topic, wait_for_records
 from tests.support.waiting import eventually
 
@@ -231,3 +231,26 @@ def test_an_internship_without_its_final_report_fails_with_that_reason(run_servi
         training.put("/batches/MAGANG-1/sessions/1/attendance", json={"present": [NURSE]}, headers=admin)
         failed = training.post(f"/enrolments/{seat}/completion", headers=admin).json()
         assert (failed["status"], failed["reason_en"]) == ("failed", "The final report has not been submitted.")
+
+
+def test_a_need_met_meanwhile_gives_its_proposed_seat_to_the_next_in_line(run_service, admin, infra, namespace):
+    with run_service("training") as training:
+        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
+        schedule(training, admin, "PRIMA-1", "PRIMA", capacity=1)
+        send(infra, namespace, need_event(priority=5.0))
+        assert seat_of(training, admin, NURSE)["status"] == "proposed"
+        send(infra, namespace, need_event(nip=MIDWIFE, priority=1.0))
+        assert need_status(training, admin, MIDWIFE, "waitlisted")["reason_code"] == "capacity"
+
+        resolved = need_resolved()
+        send(infra, namespace, resolved)
+        send(infra, namespace, resolved)  # redelivered: nothing more happens
+        assert seat_of(training, admin, MIDWIFE)["batch_code"] == "PRIMA-1"
+        nurse = training.get(f"/enrolments/PRIMA-1:{NURSE}", headers=admin).json()
+        assert (nurse["status"], nurse["reason_en"]) == ("withdrawn", "This development need has been met.")
+        assert need_status(training, admin, NURSE, "resolved")["batch_code"] == "PRIMA-1"
+        assert training.post("/plans/2027/run", headers=admin).json()["considered"] == 0
+
+        # Found lacking again later: the need is open again and waits for a seat.
+        send(infra, namespace, need_event(priority=5.0), ce_id="announced-again")
+        assert need_status(training, admin, NURSE, "waitlisted")["reason_code"] == "withdrawn_before"

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from shared.events import NEED_IDENTIFIED, NeedIdentified, NeedSource, build_record
+from shared.events import NEED_IDENTIFIED, NEED_RESOLVED, NeedIdentified, NeedResolved, NeedSource, build_record
 from tests.support.demo import HEAD, NURSE, UNIT
 from tests.support.kafka import publish_raw
 
@@ -44,6 +44,18 @@ def need_event(nip=NURSE, competency="M.05", required=3, need_id=None, priority=
         identified_at=datetime(2027, 2, 10, tzinfo=UTC),
     )
     return build_record(NEED_IDENTIFIED, payload, subject=nip)
+
+
+def need_resolved(nip=NURSE, competency="M.05"):
+    payload = NeedResolved(
+        need_id=f"2027-{nip}-{competency}",
+        nip=nip,
+        unit_code=UNIT,
+        competency_code=competency,
+        fiscal_year=2027,
+        resolved_at=datetime(2027, 3, 1, tzinfo=UTC),
+    )
+    return build_record(NEED_RESOLVED, payload, subject=nip)
 
 
 def send(infra, namespace, record, **header_overrides):

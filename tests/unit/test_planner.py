@@ -144,10 +144,10 @@ def test_after_a_cancellation_its_needs_are_placed_in_another_batch():
 
 
 def test_a_person_who_withdrew_from_a_batch_is_not_put_back_into_it():
-    result = run([need(1)], [batch("B1"), batch("B2", start=date(2027, 4, 5))], declined=[("B1", need(1).nip)])
+    result = run([need(1)], [batch("B1"), batch("B2", start=date(2027, 4, 5))], withdrawn=[("B1", need(1).nip)])
     assert placed(result) == {"need-1": "B2"}
-    alone = run([need(1)], [batch("B1")], declined=[("B1", need(1).nip)])
-    assert alone.waitlisted[0].reason == Blocker.DECLINED
+    alone = run([need(1)], [batch("B1")], withdrawn=[("B1", need(1).nip)])
+    assert alone.waitlisted[0].reason == Blocker.WITHDRAWN_BEFORE
 
 
 def test_a_jp_shortfall_is_met_by_any_batch_earning_enough_jp_or_by_a_seat_already_held():
