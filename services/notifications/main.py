@@ -73,11 +73,12 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         metrics=DispatchMetrics(runtime.registry),
     )
     service = NotificationService(wake_dispatcher=dispatcher.notify)
+    # The first four keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (
-        (NEED_IDENTIFIED, "notify-needs", templates.need_identified),
-        (ENROLMENT_CHANGED, "notify-enrolments", templates.enrolment_changed),
-        (PROGRAM_COMPLETED, "notify-completions", templates.program_completed),
-        (EVALUATION_SUBMITTED, "notify-evaluations", templates.evaluation_submitted),
+        (NEED_IDENTIFIED, "inbox-needs", templates.need_identified),
+        (ENROLMENT_CHANGED, "inbox-enrolments", templates.enrolment_changed),
+        (PROGRAM_COMPLETED, "inbox-completions", templates.program_completed),
+        (EVALUATION_SUBMITTED, "inbox-evaluations", templates.evaluation_submitted),
         (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),
     ):
