@@ -24,7 +24,7 @@ from shared.http.auth import Role
 from tests.conftest import ADMIN_NIP, bearer
 from tests.support.demo import HEAD, NURSE, UNIT
 from tests.support.events import need_event, need_payload, send
-from tests.support.receivers import smtp_server, webhook_receiver
+from tests.support.receivers import free_port, smtp_server, webhook_receiver
 from tests.support.waiting import eventually
 
 SITI, AHMAD, RINA = "siti@puskesmas.example", "ahmad@puskesmas.example", "rina@bkpsdm.example"
@@ -334,3 +334,23 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     assert (
         notifications.post("/webhooks", json={"url": "ftp://x", "event_types": ["x"]}, headers=admin).status_code == 422
     )
+
+
+def test_an_unreachable_mail_server_holds_up_neither_the_inbox_nor_the_webhooks(run_service, admin, infra, namespace):
+    closed_port = str(free_port())  # nothing listens there
+    with (
+        webhook_receiver({"/ok": lambda n: (200, 0.0)}) as receiver,
+        run_service("notifications", SMTP_PORT=closed_port, **QUICK) as client,
+    ):
+        client.post("/directory/import", content=DIRECTORY.encode(), headers=admin)
+        body = {"url": receiver.base_url + "/ok", "event_types": [NEED_IDENTIFIED.type]}
+        assert client.post("/webhooks", json=body, headers=admin).status_code == 201
+        send(infra, namespace, need_event())
+        eventually(lambda: inbox(client, NURSE_H)["total"] == 1, what="Siti's inbox message")
+        eventually(lambda: len(receiver.accepted("/ok")) == 1, what="the webhook call")
+        mails = settled(client, admin, 2, channel="email")
+        assert {(d["recipient_nip"], d["status"], d["attempts"]) for d in mails} == {
+            (NURSE, "dead", 3),
+            (HEAD, "dead", 3),
+        }
+        assert all("ConnectionRefusedError" in a["error"] for d in mails for a in d["log"])
