@@ -145,8 +145,7 @@ def _save(record: domain.PersonRecord) -> PersonOut:
             " ".join(p.message_id for p in problems),
             " ".join(p.message_en for p in problems),
         )
-    person, _ = directory.save_person(record)
-    return _person(person)
+    return _person(directory.save_person(record))
 
 
 class ImportOut(BaseModel):

@@ -144,12 +144,11 @@ def _stored(person: PersonDocument) -> dict[str, Any]:
     }
 
 
-def save_person(record: domain.PersonRecord) -> tuple[PersonDocument, bool]:
-    """Create or replace one person; True when they were new."""
-    existing = PersonDocument.objects(id=record.nip).first()
+def save_person(record: domain.PersonRecord) -> PersonDocument:
+    """Create or replace one person's entry."""
     person = PersonDocument(id=record.nip, updated_at=datetime.now(UTC), **_fields(record))
     person.save()
-    return person, existing is None
+    return person
 
 
 def import_people(content: bytes) -> ImportReport:
