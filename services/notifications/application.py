@@ -1,44 +1,251 @@
-"""Use cases of the notifications service: turn events into messages for the people concerned."""
+"""Use cases of the notifications service: turn events into messages for the people concerned and into
+calls to the systems that subscribed, and gather daily digests.
+
+A consumer handler only records: inbox messages, e-mail and webhook deliveries, digest entries, each
+keyed on (event, recipient, channel) (see documents.py). Sending is the dispatcher's job, so a slow or
+failing channel never holds up the consumer or the other channels.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
-from datetime import UTC, datetime
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import cache
+from typing import Any, TypeVar
 
+from mongoengine import Document
 from mongoengine.errors import NotUniqueError
 
-from services.notifications import templates
-from services.notifications.documents import MessageDocument
+from services.notifications import domain, templates
+from services.notifications.documents import (
+    DeliveryDocument,
+    DigestDocument,
+    DigestEntryDocument,
+    MessageDocument,
+    PersonDocument,
+    WebhookSubscriptionDocument,
+)
 from shared.events import EventContext, EventPayload
 
-INBOX = "inbox"
-
 P = TypeVar("P", bound=EventPayload)
+WIB = timezone(timedelta(hours=7), "WIB")
+DIGEST = "Digest"
 
 
-def deliver(render: Callable[[P], list[templates.Notice]]) -> Callable[[P, EventContext], None]:
-    """A consumer handler that stores one inbox message per recipient of the event."""
+def today_in_medan() -> date:
+    return datetime.now(WIB).date()
 
-    def handle(event: P, ctx: EventContext) -> None:
-        for notice in render(event):
-            message = MessageDocument(
-                id=templates.message_id(ctx.id, notice.recipient_nip, INBOX),
-                recipient_nip=notice.recipient_nip,
-                channel=INBOX,
-                role=notice.role,
-                event_id=ctx.id,
-                event_type=ctx.type,
-                subject=ctx.subject,
-                title_id=notice.id.title,
-                body_id=notice.id.body,
-                title_en=notice.en.title,
-                body_en=notice.en.body,
+
+def _insert_once(doc: Document) -> bool:
+    """Insert keyed on (event, recipient, channel); False when it was recorded before (a redelivery)."""
+    try:
+        doc.save(force_insert=True)
+    except NotUniqueError:
+        return False
+    return True
+
+
+def preferences(person: PersonDocument | None) -> domain.Preferences:
+    if person is None:
+        return domain.UNKNOWN_PERSON
+    return domain.Preferences(
+        language=person.language,
+        channels=frozenset(person.channels),
+        email=person.email or None,
+        digest=bool(person.digest),
+    )
+
+
+def language_of(nip: str) -> str:
+    return preferences(PersonDocument.objects(id=nip).first()).language
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    day: date
+    digests: int
+    items: int
+
+
+class NotificationService:
+    def __init__(self, wake_dispatcher: Callable[[], None]) -> None:
+        self.wake_dispatcher = wake_dispatcher
+
+    def handler(self, render: Callable[[P], list[templates.Notice]]) -> Callable[[P, EventContext], None]:
+        """A consumer handler: the event's notices to each person on their channels, and the event to
+        every webhook subscribed to its type."""
+
+        def handle(event: P, ctx: EventContext) -> None:
+            # Resolved once per event: several notices may name the same unit's heads.
+            heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
+            admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
+            addressed = domain.resolve(render(event), heads_of, admins)
+            people = {p.id: p for p in PersonDocument.objects(id__in=[a.nip for a in addressed])}
+            now = datetime.now(UTC)
+            for notice in addressed:
+                self._record(notice, preferences(people.get(notice.nip)), ctx, now)
+            self._record_webhooks(event, ctx, now)
+            self.wake_dispatcher()
+
+        return handle
+
+    def _record(self, notice: domain.Addressed, prefs: domain.Preferences, ctx: EventContext, now: datetime) -> None:
+        plan = domain.plan(prefs)
+        both = _texts(notice.id, notice.en)
+        if plan.inbox:
+            _insert_once(_inbox(ctx.id, ctx.type, ctx.subject, notice.nip, notice.role, both, now))
+        if plan.email:
+            text = notice.text(prefs.language)
+            _insert_once(_email(ctx.id, ctx.type, notice.nip, plan.email, prefs.language, text, now))
+        if plan.digest:
+            _insert_once(
+                DigestEntryDocument(
+                    id=templates.message_id(ctx.id, notice.nip, "digest"),
+                    recipient_nip=notice.nip,
+                    event_id=ctx.id,
+                    event_type=ctx.type,
+                    created_at=now,
+                    **both,
+                )
+            )
+
+    def _record_webhooks(self, event: EventPayload, ctx: EventContext, now: datetime) -> None:
+        subscriptions = WebhookSubscriptionDocument.objects(event_types=ctx.type, active=True)
+        if not subscriptions:
+            return
+        # CloudEvents HTTP binary mode: the attributes as ce-* headers, the payload as the body.
+        headers = {
+            "ce-specversion": "1.0",
+            "ce-id": ctx.id,
+            "ce-source": ctx.source,
+            "ce-type": ctx.type,
+            "ce-time": ctx.time.isoformat(),
+            "ce-subject": ctx.subject,
+        }
+        body = event.model_dump_json()
+        for sub in subscriptions:
+            _insert_once(
+                DeliveryDocument(
+                    id=templates.message_id(ctx.id, sub.id, domain.WEBHOOK),
+                    channel=domain.WEBHOOK,
+                    event_id=ctx.id,
+                    event_type=ctx.type,
+                    subscription_id=sub.id,
+                    url=sub.url,
+                    headers=headers,
+                    body=body,
+                    status="pending",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+
+    def run_digests(self, day: date) -> DigestRun:
+        """One digest per person who chose it and day, of everything since their previous one. Safe to
+        run again (the periodic job and an admin may both run it): a day's digest is recorded once."""
+        digests = items = 0
+        for person in PersonDocument.objects(digest=True):
+            recorded = self._digest_for(person, day)
+            if recorded is not None:
+                digests += 1
+                items += len(recorded.entry_ids)
+        if digests:
+            self.wake_dispatcher()
+        return DigestRun(day, digests, items)
+
+    def _digest_for(self, person: PersonDocument, day: date) -> DigestDocument | None:
+        """The digest recorded now, or None when there was nothing new or the day's digest exists."""
+        digest_id = f"digest-{day.isoformat()}-{person.id}"
+        pending = list(DigestEntryDocument.objects(recipient_nip=person.id, included=False).order_by("created_at"))
+        # Entries claimed by a digest recorded before a crash stopped it from marking them belong to it.
+        for earlier_id in {e.digest_id for e in pending if e.digest_id and e.digest_id != digest_id}:
+            earlier = DigestDocument.objects(id=earlier_id).first()
+            if earlier is not None:
+                self._complete(earlier, person)
+                pending = [e for e in pending if e.id not in set(earlier.entry_ids)]
+        existing = DigestDocument.objects(id=digest_id).first()
+        if existing is None:
+            if not pending:
+                return None
+            # Claimed first, so a crash before the digest is recorded leaves them to be claimed again.
+            DigestEntryDocument.objects(id__in=[e.id for e in pending]).update(set__digest_id=digest_id)
+            items = [domain.DigestItem(e.event_type, _text(e, "id"), _text(e, "en")) for e in pending]
+            made = domain.digest(day, items)
+            candidate = DigestDocument(
+                id=digest_id,
+                recipient_nip=person.id,
+                day=day.isoformat(),
+                entry_ids=[e.id for e in pending],
+                title_id=made.id.title,
+                body_id=made.id.body,
+                title_en=made.en.title,
+                body_en=made.en.body,
                 created_at=datetime.now(UTC),
             )
-            # Delivered before if the id exists: it is derived from (event, recipient, channel).
-            with suppress(NotUniqueError):
-                message.save(force_insert=True)
+            # A concurrent run may have recorded this day's digest first; theirs stands, and entries
+            # only we claimed stay unincluded for the next day.
+            if _insert_once(candidate):
+                self._complete(candidate, person)
+                return candidate
+            existing = DigestDocument.objects(id=digest_id).first()
+        # Recorded before (by an earlier or concurrent run): finish what a crash may have left undone.
+        self._complete(existing, person)
+        return None
 
-    return handle
+    def _complete(self, d: DigestDocument, person: PersonDocument) -> None:
+        """Deliver a recorded digest (idempotent: keyed on the digest) and mark its entries included."""
+        prefs = preferences(person)
+        now = datetime.now(UTC)
+        if domain.INBOX in prefs.channels:
+            both = _texts(_text(d, "id"), _text(d, "en"))
+            _insert_once(_inbox(d.id, DIGEST, d.recipient_nip, d.recipient_nip, "digest", both, now))
+        if domain.EMAIL in prefs.channels and prefs.email:
+            text = _text(d, prefs.language)
+            _insert_once(_email(d.id, DIGEST, d.recipient_nip, prefs.email, prefs.language, text, now))
+        DigestEntryDocument.objects(id__in=d.entry_ids, included=False).update(set__included=True)
+
+
+def _texts(id_: templates.Text, en: templates.Text) -> dict[str, str]:
+    return {"title_id": id_.title, "body_id": id_.body, "title_en": en.title, "body_en": en.body}
+
+
+def _inbox(
+    key: str, event_type: str, subject: str, nip: str, role: str, texts: dict[str, str], now: datetime
+) -> MessageDocument:
+    return MessageDocument(
+        id=templates.message_id(key, nip, domain.INBOX),
+        recipient_nip=nip,
+        channel=domain.INBOX,
+        role=role,
+        event_id=key,
+        event_type=event_type,
+        subject=subject,
+        created_at=now,
+        **texts,
+    )
+
+
+def _text(doc: Any, language: str) -> templates.Text:
+    if language == "en":
+        return templates.Text(doc.title_en, doc.body_en)
+    return templates.Text(doc.title_id, doc.body_id)
+
+
+def _email(
+    key: str, event_type: str, nip: str, address: str, language: str, text: templates.Text, now: datetime
+) -> DeliveryDocument:
+    return DeliveryDocument(
+        id=templates.message_id(key, nip, domain.EMAIL),
+        channel=domain.EMAIL,
+        event_id=key,
+        event_type=event_type,
+        recipient_nip=nip,
+        address=address,
+        language=language,
+        subject=text.title,
+        body=text.body,
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
+    )

@@ -1,8 +1,26 @@
-"""MongoDB documents of the notifications service (database alias ``notifications``)."""
+"""MongoDB documents of the notifications service (database alias ``notifications``).
+
+Exactly one notification per (event, recipient, channel) comes from the ids: every message, delivery and
+digest entry has ``_id = templates.message_id(event, recipient, channel)`` (a webhook's recipient is its
+subscription), inserted with ``force_insert``, so a redelivered event meets a duplicate key and adds
+nothing. What reaches the outside (an e-mail, a webhook call) is then sent from the delivery record by
+the dispatcher, at least once; the delivery id travels with it (Message-ID, X-Bkpsdm-Delivery-Id) so a
+receiver can drop the rare repeat after a crash mid-send.
+"""
 
 from __future__ import annotations
 
-from mongoengine import DateTimeField, Document, StringField
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    IntField,
+    ListField,
+    StringField,
+)
 
 from shared.persistence import document_meta
 
@@ -27,4 +45,112 @@ class MessageDocument(Document):
     read_at = DateTimeField()
 
 
-ALL_DOCUMENTS = (MessageDocument,)
+class PersonDocument(Document):
+    """The directory: contact details, preferences and the roles routing asks about."""
+
+    meta = document_meta(ALIAS, "people", "head_of_units", "bkpsdm_admin", "digest", "unit_code")
+
+    id = StringField(primary_key=True)  # NIP
+    name = StringField()
+    email = StringField()
+    language = StringField(required=True, choices=("id", "en"))
+    channels = ListField(StringField(choices=("inbox", "email")))
+    digest = BooleanField(default=False)
+    unit_code = StringField()
+    head_of_units = ListField(StringField())
+    bkpsdm_admin = BooleanField(default=False)
+    updated_at = DateTimeField(required=True)
+
+
+class WebhookSubscriptionDocument(Document):
+    meta = document_meta(ALIAS, "webhook_subscriptions", "event_types", "active")
+
+    id = StringField(primary_key=True)
+    url = StringField(required=True)
+    secret = StringField(required=True)
+    event_types = ListField(StringField(), required=True)
+    description = StringField()
+    active = BooleanField(default=True)
+    created_by = StringField(required=True)
+    created_at = DateTimeField(required=True)
+
+
+class DeliveryAttempt(EmbeddedDocument):
+    at = DateTimeField(required=True)
+    accepted = BooleanField(required=True)
+    status_code = IntField()
+    error = StringField()
+    duration_ms = IntField(required=True)
+
+
+class DeliveryDocument(Document):
+    """One e-mail or webhook call to make, and the log of attempts at it."""
+
+    meta = document_meta(
+        ALIAS, "deliveries", ("status", "channel", "next_attempt_at"), "event_id", "subscription_id", "recipient_nip"
+    )
+
+    id = StringField(primary_key=True)  # templates.message_id(event or digest, recipient or subscription, channel)
+    channel = StringField(required=True, choices=("email", "webhook"))
+    event_id = StringField(required=True)
+    event_type = StringField(required=True)
+    recipient_nip = StringField()  # e-mail
+    address = StringField()  # e-mail
+    language = StringField()  # e-mail
+    subject = StringField()  # e-mail
+    body = StringField(required=True)  # e-mail text, or the webhook's JSON body
+    subscription_id = StringField()  # webhook
+    url = StringField()  # webhook
+    headers = DictField()  # webhook: the CloudEvents attributes (ce-*)
+    status = StringField(required=True, choices=("pending", "delivered", "dead"))
+    attempts = IntField(default=0)
+    # Due time of the next attempt; pushed ahead while an attempt is in flight (a lease), so a crashed
+    # dispatcher's claim expires and the delivery is tried again.
+    next_attempt_at = DateTimeField(required=True)
+    log = ListField(EmbeddedDocumentField(DeliveryAttempt))
+    created_at = DateTimeField(required=True)
+    delivered_at = DateTimeField()
+    dead_at = DateTimeField()
+    replays = IntField(default=0)
+
+
+class DigestEntryDocument(Document):
+    """A notice waiting for its recipient's next daily digest."""
+
+    meta = document_meta(ALIAS, "digest_entries", ("recipient_nip", "included"))
+
+    id = StringField(primary_key=True)  # templates.message_id(event, recipient, "digest")
+    recipient_nip = StringField(required=True)
+    event_id = StringField(required=True)
+    event_type = StringField(required=True)
+    title_id = StringField(required=True)
+    body_id = StringField(required=True)
+    title_en = StringField(required=True)
+    body_en = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    digest_id = StringField()  # the digest that claimed it
+    included = BooleanField(default=False)  # true once that digest is recorded with this entry
+
+
+class DigestDocument(Document):
+    meta = document_meta(ALIAS, "digests", "recipient_nip")
+
+    id = StringField(primary_key=True)  # digest-<day>-<nip>: one per person and day
+    recipient_nip = StringField(required=True)
+    day = StringField(required=True)
+    entry_ids = ListField(StringField(), required=True)
+    title_id = StringField(required=True)
+    body_id = StringField(required=True)
+    title_en = StringField(required=True)
+    body_en = StringField(required=True)
+    created_at = DateTimeField(required=True)
+
+
+ALL_DOCUMENTS = (
+    MessageDocument,
+    PersonDocument,
+    WebhookSubscriptionDocument,
+    DeliveryDocument,
+    DigestEntryDocument,
+    DigestDocument,
+)

@@ -2,27 +2,95 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
 from fastapi import FastAPI
 
-from services.notifications import templates
-from services.notifications.api import build_router
-from services.notifications.application import deliver
+from services.notifications import domain, templates
+from services.notifications.api import delivery_router, directory_router, inbox_router
+from services.notifications.application import WIB, NotificationService
+from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
 from services.notifications.documents import ALL_DOCUMENTS
 from services.notifications.settings import NotificationsSettings
-from shared.events import ENROLMENT_CHANGED, EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.events import (
+    ENROLMENT_CHANGED,
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
+    EVALUATION_SUBMITTED,
+    NEED_IDENTIFIED,
+    PROGRAM_COMPLETED,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
+log = logging.getLogger(__name__)
+
+
+def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def run() -> None:
+        # No redirects followed: a subscriber's URL is where the event goes, nowhere else.
+        async with httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False) as client:
+            await dispatcher.run({domain.EMAIL: email_sender(settings), domain.WEBHOOK: webhook_sender(client)})
+
+    return run
+
+
+def seconds_until(hour: int, now: datetime) -> float:
+    """Until the next ``hour``:00 in Medan."""
+    local = now.astimezone(WIB)
+    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return (target - local).total_seconds()
+
+
+def digest_job(service: NotificationService, hour: int) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def run() -> None:
+        while True:
+            await asyncio.sleep(seconds_until(hour, datetime.now(WIB)))
+            try:
+                await asyncio.to_thread(service.run_digests, datetime.now(WIB).date())
+            except Exception:
+                log.exception("digest round failed; the next one gathers what this one left")
+
+    return run
+
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
-    settings = settings or NotificationsSettings()
-    runtime = ServiceRuntime(settings, produces=[], documents=ALL_DOCUMENTS, outbox_documents=[])
-    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", deliver(templates.need_identified)))
-    runtime.subscribe(EventConsumer(ENROLMENT_CHANGED, "inbox-enrolments", deliver(templates.enrolment_changed)))
-    runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "inbox-completions", deliver(templates.program_completed)))
-    runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "inbox-evaluations", deliver(templates.evaluation_submitted)))
+    s = settings or NotificationsSettings()
+    runtime = ServiceRuntime(s, produces=[], documents=ALL_DOCUMENTS, outbox_documents=[])
+    dispatcher = Dispatcher(
+        policy=domain.RetryPolicy(s.delivery_max_attempts, s.delivery_backoff_s, s.delivery_backoff_max_s),
+        interval_s=s.dispatch_interval_s,
+        batch_size=s.dispatch_batch_size,
+        concurrency=s.dispatch_concurrency,
+        lease=timedelta(seconds=s.delivery_lease_s),
+        metrics=DispatchMetrics(runtime.registry),
+    )
+    service = NotificationService(wake_dispatcher=dispatcher.notify)
+    # The first four keep the groups (and so the committed offsets) they had when they fed the inbox alone.
+    for contract, name, render in (
+        (NEED_IDENTIFIED, "inbox-needs", templates.need_identified),
+        (ENROLMENT_CHANGED, "inbox-enrolments", templates.enrolment_changed),
+        (PROGRAM_COMPLETED, "inbox-completions", templates.program_completed),
+        (EVALUATION_SUBMITTED, "inbox-evaluations", templates.evaluation_submitted),
+        (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
+        (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),
+    ):
+        runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
+    background = [dispatcher_job(dispatcher, s)]
+    if s.digest_enabled:
+        background.append(digest_job(service, s.digest_hour))
     return runtime.create_app(
         title="BKPSDM Medan — Notifications",
-        description="In-app inbox of what concerns each employee, supervisor, unit head and BKPSDM.",
-        routers=[build_router()],
+        description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
+        "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
+        "as signed webhooks.",
+        routers=[inbox_router(), directory_router(), delivery_router(service, s.environment == "production")],
+        background=background,
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import ServiceSettings
 
@@ -8,3 +8,38 @@ from shared.settings import ServiceSettings
 class NotificationsSettings(ServiceSettings):
     service_name: str = "notifications"
     http_port: int = Field(default=8004, ge=1, le=65535)
+    # E-mail: Mailpit's SMTP port by default (docker-compose runs it; its web UI shows what was sent).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_from: str = "BKPSDM Kota Medan <noreply@bkpsdm-medan.local>"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    # Webhooks: how long one call may take before it counts as failed.
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Retries of e-mails and webhook calls: the wait doubles from DELIVERY_BACKOFF_S up to
+    # DELIVERY_BACKOFF_MAX_S; after DELIVERY_MAX_ATTEMPTS failed attempts the delivery is dead (replayable).
+    # The defaults keep trying for about two hours, long enough to ride out a receiver's restart or deployment.
+    delivery_max_attempts: int = Field(default=8, ge=1)
+    delivery_backoff_s: float = Field(default=60.0, ge=0)
+    delivery_backoff_max_s: float = Field(default=3600.0, ge=0)
+    # The dispatcher: how often it looks for due deliveries (it is also woken after each event), how many
+    # it claims at once, and how many calls per channel may be in flight.
+    dispatch_interval_s: float = Field(default=2.0, gt=0)
+    dispatch_batch_size: int = Field(default=100, ge=1)
+    dispatch_concurrency: int = Field(default=8, ge=1)
+    # The daily digest for unit heads and BKPSDM who choose it, at this hour in Medan (WIB).
+    digest_enabled: bool = True
+    digest_hour: int = Field(default=7, ge=0, le=23)
+
+    @property
+    def delivery_lease_s(self) -> float:
+        """How long a claimed delivery stays away from other dispatchers: longer than any one attempt."""
+        return 2 * max(self.smtp_timeout_s, self.webhook_timeout_s) + 30
+
+    @model_validator(mode="after")
+    def _backoff_cap_not_below_start(self) -> NotificationsSettings:
+        if self.delivery_backoff_max_s < self.delivery_backoff_s:
+            raise ValueError("DELIVERY_BACKOFF_MAX_S must not be below DELIVERY_BACKOFF_S")
+        return self

@@ -6,7 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, ProgramCompleted
+from shared.events import (
+    EnrolmentChanged,
+    EvaluationDue,
+    EvaluationEscalated,
+    EvaluationSubmitted,
+    EvaluatorRole,
+    NeedIdentified,
+    ProgramCompleted,
+    ReminderKind,
+)
 
 _NAMESPACE = uuid.UUID("6f1d1a8e-3c0b-4a59-9a53-5b3c1f0e7d21")
 
@@ -18,9 +27,29 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Person:
+    nip: str
+
+
+@dataclass(frozen=True)
+class UnitHeads:
+    """Whoever the directory names head of the unit: events carry unit codes, not people."""
+
+    unit_code: str
+
+
+@dataclass(frozen=True)
+class BkpsdmAdmins:
+    """The BKPSDM administrators named in the directory."""
+
+
+Audience = Person | UnitHeads | BkpsdmAdmins
+
+
+@dataclass(frozen=True)
 class Notice:
-    recipient_nip: str
-    role: str  # why this person hears about it: employee, supervisor
+    to: Audience
+    role: str  # why they hear about it: employee, supervisor, unit_head, bkpsdm
     id: Text
     en: Text
 
@@ -60,15 +89,35 @@ def _need_subject(e: NeedIdentified) -> tuple[str, str]:
 
 
 def need_identified(e: NeedIdentified) -> list[Notice]:
-    if e.nip is None:
-        return []
-    what_id, what_en = _need_subject(e)
+    """The employee and their supervisor, and the unit's head (who plans the unit's development). A need
+    of the whole unit goes to its head alone."""
     form_id, form_en = FORM_NAMES.get(e.recommended_form or "", (e.recommended_form, e.recommended_form))
     advice_id = f" Bentuk pengembangan yang disarankan: {form_id}." if form_id else ""
     advice_en = f" Recommended form of development: {form_en}." if form_en else ""
+    if e.nip is None:
+        why_id = f" Dasar: {e.reason}." if e.reason else ""
+        return [
+            Notice(
+                UnitHeads(e.unit_code),
+                "unit_head",
+                Text(
+                    f"Kebutuhan pengembangan unit {e.unit_code}: {e.competency_name}",
+                    f"Unit {e.unit_code} memerlukan pengembangan kompetensi {e.competency_code} "
+                    f"{e.competency_name} pada tahun anggaran {e.fiscal_year}.{why_id}{advice_id} Usulkan pegawai "
+                    f"yang akan mengikutinya kepada BKPSDM sebelum akhir tahun anggaran {e.fiscal_year}.",
+                ),
+                Text(
+                    f"Development need of unit {e.unit_code}: {e.competency_name}",
+                    f"Unit {e.unit_code} needs development in {e.competency_code} {e.competency_name} in fiscal "
+                    f"year {e.fiscal_year}.{advice_en} Name the staff who should take part to BKPSDM before the end "
+                    f"of fiscal year {e.fiscal_year}.",
+                ),
+            )
+        ]
+    what_id, what_en = _need_subject(e)
     notices = [
         Notice(
-            e.nip,
+            Person(e.nip),
             "employee",
             Text(
                 f"Kebutuhan pengembangan: {e.competency_name}",
@@ -85,7 +134,7 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
     if e.supervisor_nip:
         notices.append(
             Notice(
-                e.supervisor_nip,
+                Person(e.supervisor_nip),
                 "supervisor",
                 Text(
                     f"Kebutuhan pengembangan bawahan: NIP {e.nip}",
@@ -99,6 +148,22 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
                 ),
             )
         )
+    notices.append(
+        Notice(
+            UnitHeads(e.unit_code),
+            "unit_head",
+            Text(
+                f"Kebutuhan pengembangan baru di unit {e.unit_code}: NIP {e.nip}",
+                f"Pegawai NIP {e.nip} memerlukan pengembangan {what_id}.{advice_id} Pastikan ia dapat mengikuti "
+                f"program yang ditetapkan BKPSDM dalam tahun anggaran {e.fiscal_year}.",
+            ),
+            Text(
+                f"New development need in unit {e.unit_code}: NIP {e.nip}",
+                f"Employee NIP {e.nip} needs development in {what_en}.{advice_en} Make sure they can take part in "
+                f"the programme BKPSDM assigns within fiscal year {e.fiscal_year}.",
+            ),
+        )
+    )
     return notices
 
 
@@ -166,7 +231,7 @@ def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
     if e.status not in texts:
         return []
     text_id, text_en = texts[e.status]
-    notices = [Notice(e.nip, "employee", text_id, text_en)]
+    notices = [Notice(Person(e.nip), "employee", text_id, text_en)]
     supervisor = {
         "proposed": ("diusulkan mengikuti", "is proposed for", "Dukung keikutsertaannya.", "Please support it."),
         "withdrawn": ("batal mengikuti", "no longer takes part in", "Tidak ada tindakan.", "Nothing to do."),
@@ -181,7 +246,7 @@ def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
         verb_id, verb_en, act_id, act_en = supervisor[e.status]
         notices.append(
             Notice(
-                e.supervisor_nip,
+                Person(e.supervisor_nip),
                 "supervisor",
                 Text(f"Pelatihan bawahan: NIP {e.nip}", f"Pegawai NIP {e.nip} {verb_id} {what_id}.{why_id} {act_id}"),
                 Text(
@@ -196,7 +261,7 @@ def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
 def program_completed(e: ProgramCompleted) -> list[Notice]:
     return [
         Notice(
-            e.nip,
+            Person(e.nip),
             "employee",
             Text(
                 f"Selamat, Anda menyelesaikan {e.program_title}",
@@ -215,7 +280,7 @@ def program_completed(e: ProgramCompleted) -> list[Notice]:
 def evaluation_submitted(e: EvaluationSubmitted) -> list[Notice]:
     return [
         Notice(
-            e.nip,
+            Person(e.nip),
             "employee",
             Text(
                 f"Evaluasi level {e.level} diterima",
@@ -229,3 +294,139 @@ def evaluation_submitted(e: EvaluationSubmitted) -> list[Notice]:
             ),
         )
     ]
+
+
+LEVEL_NAMES = {
+    1: ("reaksi", "reaction"),
+    2: ("pembelajaran", "learning"),
+    3: ("perilaku", "behaviour"),
+    4: ("hasil", "results"),
+}
+BARRIER_NAMES = {
+    "lack_of_resources": ("kurangnya sarana", "lack of resources"),
+    "no_opportunity_to_apply": ("tidak ada kesempatan menerapkan", "no opportunity to apply"),
+    "lack_of_support": ("kurangnya dukungan", "lack of support"),
+    "transfer_or_promotion": ("mutasi atau promosi", "transfer or promotion"),
+    "content_mismatch": ("materi tidak sesuai tugas", "content does not match the job"),
+    "own_ability": ("kemampuan diri", "own ability"),
+}
+# How long BKPSDM has to decide on an escalation; the event names no deadline, the message must.
+ESCALATION_DECISION_DAYS = 14
+
+
+def _evaluator(e: EvaluationDue) -> tuple[Audience, str]:
+    """Who owes the answer: the participant, the named supervisor (the unit head stands in when none is
+    on record, as in the evaluation service), the unit's head, or BKPSDM."""
+    if e.evaluator_role is EvaluatorRole.PARTICIPANT:
+        return Person(e.nip), "employee"
+    if e.evaluator_role is EvaluatorRole.SUPERVISOR and e.evaluator_nip:
+        return Person(e.evaluator_nip), "supervisor"
+    if e.evaluator_role is EvaluatorRole.BKPSDM:
+        return BkpsdmAdmins(), "bkpsdm"
+    return UnitHeads(e.unit_code), "unit_head"
+
+
+def evaluation_due(e: EvaluationDue) -> list[Notice]:
+    """The evaluator is asked to answer by the due date; once overdue, BKPSDM hears about it too."""
+    level_id, level_en = LEVEL_NAMES[e.level]
+    program = e.program_title or e.program_code
+    to, role = _evaluator(e)
+    own = role == "employee"
+    about_id = "pelatihan Anda" if own else f"pegawai NIP {e.nip}"
+    about_en = "your training" if own else f"employee NIP {e.nip}"
+    if e.kind is ReminderKind.DUE:
+        text_id = Text(
+            f"Evaluasi level {e.level} ({level_id}) menunggu Anda: {program}",
+            f"Evaluasi level {e.level} ({level_id}) atas {program} untuk {about_id} dapat diisi sejak "
+            f"{e.opens_on:%d-%m-%Y}. Isi melalui menu Evaluasi paling lambat {e.due_on:%d-%m-%Y}.",
+        )
+        text_en = Text(
+            f"Level {e.level} ({level_en}) evaluation awaits you: {program}",
+            f"The level {e.level} ({level_en}) evaluation of {program} for {about_en} can be answered since "
+            f"{e.opens_on:%Y-%m-%d}. Answer it under Evaluations by {e.due_on:%Y-%m-%d}.",
+        )
+    else:
+        text_id = Text(
+            f"Evaluasi level {e.level} ({level_id}) terlambat: {program}",
+            f"Batas waktu evaluasi level {e.level} ({level_id}) atas {program} untuk {about_id} telah lewat "
+            f"({e.due_on:%d-%m-%Y}). Isi segera melalui menu Evaluasi, hari ini juga.",
+        )
+        text_en = Text(
+            f"Level {e.level} ({level_en}) evaluation overdue: {program}",
+            f"The level {e.level} ({level_en}) evaluation of {program} for {about_en} was due on "
+            f"{e.due_on:%Y-%m-%d}. Answer it under Evaluations today.",
+        )
+    notices = [Notice(to, role, text_id, text_en)]
+    if e.kind is ReminderKind.OVERDUE:
+        notices.append(
+            Notice(
+                BkpsdmAdmins(),
+                "bkpsdm",
+                Text(
+                    f"Evaluasi terlambat: level {e.level}, NIP {e.nip}",
+                    f"Evaluasi level {e.level} ({level_id}) atas {program} untuk pegawai NIP {e.nip} (unit "
+                    f"{e.unit_code}) belum diisi oleh {_WHO_ID[e.evaluator_role]} sejak batas waktu "
+                    f"{e.due_on:%d-%m-%Y}. Hubungi penilai minggu ini agar tingkat respons unit tidak turun.",
+                ),
+                Text(
+                    f"Evaluation overdue: level {e.level}, NIP {e.nip}",
+                    f"The level {e.level} ({level_en}) evaluation of {program} for employee NIP {e.nip} (unit "
+                    f"{e.unit_code}) has not been answered by {_WHO_EN[e.evaluator_role]} since it was due on "
+                    f"{e.due_on:%Y-%m-%d}. Contact the evaluator this week so the unit's response rate holds.",
+                ),
+            )
+        )
+    return notices
+
+
+_WHO_ID = {
+    EvaluatorRole.PARTICIPANT: "peserta",
+    EvaluatorRole.SUPERVISOR: "atasan langsung",
+    EvaluatorRole.UNIT: "kepala unit",
+    EvaluatorRole.BKPSDM: "BKPSDM",
+}
+_WHO_EN = {
+    EvaluatorRole.PARTICIPANT: "the participant",
+    EvaluatorRole.SUPERVISOR: "the supervisor",
+    EvaluatorRole.UNIT: "the unit head",
+    EvaluatorRole.BKPSDM: "BKPSDM",
+}
+
+
+def evaluation_escalated(e: EvaluationEscalated) -> list[Notice]:
+    """BKPSDM decides; the supervisor and the unit head are told, since they will carry the decision."""
+    decide_by = e.escalated_at.date() + timedelta(days=ESCALATION_DECISION_DAYS)
+    competencies = ", ".join(e.competency_codes)
+    barriers_id = ", ".join(BARRIER_NAMES.get(b.value, (b.value, b.value))[0] for b in e.barriers) or "-"
+    barriers_en = ", ".join(BARRIER_NAMES.get(b.value, (b.value, b.value))[1] for b in e.barriers) or "-"
+    facts_id = (
+        f"Pegawai NIP {e.nip} (unit {e.unit_code}) kembali kesulitan menerapkan {competencies} setelah program "
+        f"tindak lanjut {e.program_code}. Hambatan: {barriers_id}."
+    )
+    facts_en = (
+        f"Employee NIP {e.nip} (unit {e.unit_code}) again struggles to apply {competencies} after the follow-up "
+        f"programme {e.program_code}. Barriers: {barriers_en}."
+    )
+    title_id, title_en = f"Eskalasi evaluasi: NIP {e.nip}", f"Evaluation escalated: NIP {e.nip}"
+    notices = [
+        Notice(
+            BkpsdmAdmins(),
+            "bkpsdm",
+            Text(title_id, f"{facts_id} Putuskan langkah berikutnya paling lambat {decide_by:%d-%m-%Y}."),
+            Text(title_en, f"{facts_en} Decide on the next step by {decide_by:%Y-%m-%d}."),
+        )
+    ]
+    informed_id = Text(
+        title_id,
+        f"{facts_id} BKPSDM akan memutuskan langkah berikutnya paling lambat {decide_by:%d-%m-%Y}; "
+        f"sampaikan keterangan Anda tentang hambatan tersebut kepada BKPSDM sebelum tanggal itu.",
+    )
+    informed_en = Text(
+        title_en,
+        f"{facts_en} BKPSDM will decide on the next step by {decide_by:%Y-%m-%d}; tell BKPSDM what you "
+        f"know about these barriers before then.",
+    )
+    if e.supervisor_nip:
+        notices.append(Notice(Person(e.supervisor_nip), "supervisor", informed_id, informed_en))
+    notices.append(Notice(UnitHeads(e.unit_code), "unit_head", informed_id, informed_en))
+    return notices

@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime
 
 from services.notifications import templates
+from services.notifications.templates import Person, UnitHeads
 from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource
 
 
@@ -21,15 +22,16 @@ def test_a_need_reaches_the_employee_and_the_supervisor_in_both_languages():
         fiscal_year=2027,
         identified_at=datetime(2027, 2, 10, tzinfo=UTC),
     )
-    employee, supervisor = templates.need_identified(event)
-    assert (employee.recipient_nip, employee.role) == ("199002202015032001", "employee")
-    assert (supervisor.recipient_nip, supervisor.role) == ("197911232006041003", "supervisor")
+    employee, supervisor, head = templates.need_identified(event)
+    assert (employee.to, employee.role) == (Person("199002202015032001"), "employee")
+    assert (supervisor.to, supervisor.role) == (Person("197911232006041003"), "supervisor")
+    assert (head.to, head.role) == (UnitHeads("PKM-PADANGBULAN"), "unit_head")
     assert "Pelayanan Publik" in employee.id.title and "level 1 -> 3" in employee.id.body
     assert employee.en.title == "Development need: Pelayanan Publik"
     assert "NIP 199002202015032001" in supervisor.en.body
 
 
-def test_a_unit_level_need_has_no_personal_recipient():
+def test_a_unit_level_need_goes_to_the_unit_head_alone():
     event = NeedIdentified(
         need_id="n2",
         nip=None,
@@ -43,7 +45,9 @@ def test_a_unit_level_need_has_no_personal_recipient():
         fiscal_year=2027,
         identified_at=datetime(2027, 2, 10, tzinfo=UTC),
     )
-    assert templates.need_identified(event) == []
+    (notice,) = templates.need_identified(event)
+    assert (notice.to, notice.role) == (UnitHeads("DISDUKCAPIL"), "unit_head")
+    assert "sebelum akhir tahun anggaran 2027" in notice.id.body
 
 
 def test_an_evaluation_receipt_states_the_score():
@@ -87,7 +91,7 @@ def test_a_jp_shortfall_and_a_follow_up_read_as_what_they_are():
         source=NeedSource.JP_SHORTFALL,
         **base,
     )
-    (notice,) = templates.need_identified(jp)
+    notice, _ = templates.need_identified(jp)
     assert "pemenuhan minimal 20 JP pengembangan kompetensi (kurang 8 JP)" in notice.id.body
     assert "the yearly minimum of 20 JP of development (8 JP short)" in notice.en.body
 
@@ -102,7 +106,7 @@ def test_a_jp_shortfall_and_a_follow_up_read_as_what_they_are():
         recommended_form="mentoring",
         **base,
     )
-    (notice,) = templates.need_identified(follow_up)
+    notice, _ = templates.need_identified(follow_up)
     assert "tindak lanjut pelatihan M.05 Pelayanan Publik" in notice.id.body
     assert "Bentuk pengembangan yang disarankan: mentoring." in notice.id.body
     assert "Recommended form of development: mentoring." in notice.en.body
@@ -136,7 +140,7 @@ def test_a_proposed_seat_tells_the_employee_where_when_and_by_when_to_confirm():
     assert "08-03-2027 s.d. 11-03-2027 di BPSDM Sumut" in employee.id.body
     assert "paling lambat 01-03-2027" in employee.id.body  # a week before the batch starts
     assert "Confirm under Training by 2027-03-01" in employee.en.body
-    assert supervisor.recipient_nip == "197911232006041003"
+    assert supervisor.to == Person("197911232006041003")
     assert supervisor.id.body.startswith("Pegawai NIP 199002202015032001 diusulkan mengikuti")
 
 

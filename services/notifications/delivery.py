@@ -1,0 +1,212 @@
+"""Sending what the consumers recorded: e-mail over SMTP and signed webhook calls, with retries.
+
+The dispatcher claims due deliveries per channel and sends each in its own task, so a receiver that
+hangs or fails holds one slot of its own channel until its timeout, never the consumer, another channel
+or the next round. A claim is a conditional update of ``next_attempt_at`` (a lease): two dispatchers
+never send the same delivery at once, and a crashed one's claim expires and is tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import smtplib
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import httpx
+from prometheus_client import CollectorRegistry, Counter
+
+from services.notifications import domain
+from services.notifications.documents import DeliveryAttempt, DeliveryDocument, WebhookSubscriptionDocument
+from services.notifications.settings import NotificationsSettings
+
+log = logging.getLogger(__name__)
+
+DELIVERY_ID_HEADER = "X-Bkpsdm-Delivery-Id"
+TIMESTAMP_HEADER = "X-Bkpsdm-Timestamp"
+SIGNATURE_HEADER = "X-Bkpsdm-Signature"
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, error: str, status_code: int | None = None) -> None:
+        super().__init__(error)
+        self.status_code = status_code
+
+
+Sender = Callable[[DeliveryDocument], Awaitable[None]]
+
+
+def email_sender(settings: NotificationsSettings) -> Sender:
+    def send_now(d: DeliveryDocument) -> None:
+        message = EmailMessage()
+        message["From"] = settings.smtp_from
+        message["To"] = d.address
+        message["Subject"] = d.subject
+        message["Date"] = formatdate(localtime=False)
+        # The delivery id: a resend after a crash mid-send carries the same Message-ID.
+        message["Message-ID"] = f"<{d.id}@bkpsdm-medan>"
+        message.set_content(d.body)
+        message["Content-Language"] = d.language or "id"  # after set_content, which clears Content-* headers
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s) as smtp:
+                if settings.smtp_starttls:
+                    smtp.starttls()
+                if settings.smtp_username:
+                    smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+                smtp.send_message(message)
+        except smtplib.SMTPResponseException as exc:
+            raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", exc.smtp_code) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    async def send(d: DeliveryDocument) -> None:
+        await asyncio.to_thread(send_now, d)
+
+    return send
+
+
+def webhook_sender(client: httpx.AsyncClient) -> Sender:
+    async def send(d: DeliveryDocument) -> None:
+        sub = await asyncio.to_thread(lambda: WebhookSubscriptionDocument.objects(id=d.subscription_id).first())
+        if sub is None or not sub.active:
+            raise DeliveryFailed("the subscription was removed")
+        body = d.body.encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            **d.headers,
+            "content-type": "application/json",
+            DELIVERY_ID_HEADER: d.id,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: domain.sign(sub.secret, timestamp, body),
+        }
+        try:
+            response = await client.post(d.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if not response.is_success:
+            raise DeliveryFailed(f"HTTP {response.status_code}", response.status_code)
+
+    return send
+
+
+def claim_due(channel: str, limit: int, lease: timedelta) -> list[DeliveryDocument]:
+    now = datetime.now(UTC)
+    due = DeliveryDocument.objects(status="pending", channel=channel, next_attempt_at__lte=now)
+    claimed = []
+    for d in due.order_by("next_attempt_at").limit(limit):
+        # Conditional on the due time we read: whoever moves it first holds the lease.
+        if DeliveryDocument.objects(id=d.id, status="pending", next_attempt_at=d.next_attempt_at).update_one(
+            set__next_attempt_at=now + lease
+        ):
+            claimed.append(d)
+    return claimed
+
+
+def record_attempt(
+    d: DeliveryDocument, policy: domain.RetryPolicy, started: datetime, duration_ms: int, failure: DeliveryFailed | None
+) -> None:
+    now = datetime.now(UTC)
+    entry = DeliveryAttempt(
+        at=started,
+        accepted=failure is None,
+        status_code=failure.status_code if failure else None,
+        error=str(failure)[:500] if failure else None,
+        duration_ms=duration_ms,
+    )
+    attempts = d.attempts + 1
+    changes: dict[str, object] = {"push__log": entry, "set__attempts": attempts}
+    if failure is None:
+        changes |= {"set__status": "delivered", "set__delivered_at": now}
+    elif (delay := policy.delay_after(attempts)) is None:
+        changes |= {"set__status": "dead", "set__dead_at": now}
+    else:
+        changes["set__next_attempt_at"] = now + delay
+    DeliveryDocument.objects(id=d.id).update_one(**changes)
+
+
+class DispatchMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.attempts = Counter(
+            "notification_delivery_attempts_total",
+            "Attempts to send an e-mail or call a webhook, by outcome: delivered, failed, dead",
+            ["channel", "outcome"],
+            registry=registry,
+        )
+
+
+@dataclass
+class Dispatcher:
+    policy: domain.RetryPolicy
+    interval_s: float
+    batch_size: int
+    concurrency: int
+    lease: timedelta
+    metrics: DispatchMetrics
+
+    def __post_init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._senders: Mapping[str, Sender] = {}
+        self._in_flight: dict[str, set[asyncio.Task[None]]] = {}
+
+    def notify(self) -> None:
+        """Look for due deliveries now instead of at the next poll; safe to call from worker threads."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self, senders: Mapping[str, Sender]) -> None:
+        self._senders = senders
+        self._in_flight = {channel: set() for channel in senders}
+        self._loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    await self.round()
+                except Exception:
+                    log.exception("dispatch round failed; next round in %s s", self.interval_s)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
+        finally:
+            # What is cut off here was claimed; its lease expires and it is sent again.
+            for tasks in self._in_flight.values():
+                for task in tasks:
+                    task.cancel()
+
+    async def round(self) -> None:
+        for channel, tasks in self._in_flight.items():
+            free = min(self.batch_size, self.concurrency - len(tasks))
+            if free <= 0:
+                continue
+            for d in await asyncio.to_thread(claim_due, channel, free, self.lease):
+                task = asyncio.create_task(self._attempt(channel, d))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+
+    async def _attempt(self, channel: str, d: DeliveryDocument) -> None:
+        started, clock = datetime.now(UTC), time.perf_counter()
+        failure: DeliveryFailed | None = None
+        try:
+            await self._senders[channel](d)
+        except DeliveryFailed as exc:
+            failure = exc
+        except Exception as exc:
+            log.exception("sending delivery %s failed unexpectedly", d.id)
+            failure = DeliveryFailed(f"{type(exc).__name__}: {exc}")
+        duration_ms = int((time.perf_counter() - clock) * 1000)
+        try:
+            await asyncio.to_thread(record_attempt, d, self.policy, started, duration_ms, failure)
+        except Exception:
+            log.exception("could not record the attempt at %s; it is tried again when its lease expires", d.id)
+            return
+        dead = failure is not None and self.policy.delay_after(d.attempts + 1) is None
+        outcome = "delivered" if failure is None else "dead" if dead else "failed"
+        self.metrics.attempts.labels(channel, outcome).inc()
+        # Another delivery may be waiting for this slot.
+        self.notify()

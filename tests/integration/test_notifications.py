@@ -1,0 +1,356 @@
+"""The notifications service over the real broker and database, a real SMTP server (aiosmtpd) and a
+real HTTP receiver: who hears what, on which channel, in which language, once; webhooks signed,
+retried, dead-lettered and replayed; daily digests."""
+
+import json
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+from pymongo import MongoClient
+
+from services.notifications import domain
+from shared.events import (
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
+    NEED_IDENTIFIED,
+    PROGRAM_COMPLETED,
+    EvaluationDue,
+    EvaluationEscalated,
+    ProgramCompleted,
+    build_record,
+)
+from shared.http.auth import Role
+from tests.conftest import ADMIN_NIP, bearer
+from tests.support.demo import HEAD, NURSE, UNIT
+from tests.support.events import need_event, need_payload, send
+from tests.support.receivers import free_port, smtp_server, webhook_receiver
+from tests.support.waiting import eventually
+
+SITI, AHMAD, RINA = "siti@puskesmas.example", "ahmad@puskesmas.example", "rina@bkpsdm.example"
+DIRECTORY = f"""nip;nama;email;bahasa;kanal;ringkasan_harian;kode_unit;kepala_unit;admin_bkpsdm
+{NURSE};Siti Rahmawati;{SITI};id;inbox,email;tidak;{UNIT};;tidak
+{HEAD};dr. Ahmad Nasution;{AHMAD};en;inbox,email;tidak;{UNIT};{UNIT};tidak
+{ADMIN_NIP};Rina BKPSDM;{RINA};id;email;tidak;BKPSDM;;ya
+"""
+NURSE_H = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
+HEAD_H = bearer(HEAD, Role.SUPERVISOR, Role.UNIT_HEAD, unit=UNIT)
+QUICK = {
+    "DELIVERY_MAX_ATTEMPTS": "3",
+    "DELIVERY_BACKOFF_S": "0.3",
+    "DELIVERY_BACKOFF_MAX_S": "1",
+    "DISPATCH_INTERVAL_S": "0.2",
+    "WEBHOOK_TIMEOUT_S": "1",
+    "DIGEST_ENABLED": "false",
+}
+
+
+@pytest.fixture
+def mailbox():
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture
+def notifications(run_service, mailbox, admin):
+    with run_service("notifications", SMTP_PORT=str(mailbox.port), **QUICK) as client:
+        imported = client.post("/directory/import", content=DIRECTORY.encode(), headers=admin)
+        assert imported.json() == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0}
+        yield client
+
+
+def overdue_record(**overrides):
+    fields = {
+        "evaluation_id": "enr-1-L3",
+        "enrolment_id": "enr-1",
+        "program_code": "PRIMA",
+        "program_title": "Pelatihan Pelayanan Prima",
+        "nip": NURSE,
+        "unit_code": UNIT,
+        "level": 3,
+        "evaluator_role": "supervisor",
+        "evaluator_nip": HEAD,
+        "kind": "overdue",
+        "opens_on": date(2027, 6, 2),
+        "due_on": date(2027, 8, 31),
+        "reminded_at": datetime(2027, 9, 1, tzinfo=UTC),
+    }
+    return build_record(EVALUATION_DUE, EvaluationDue(**(fields | overrides)), subject=NURSE)
+
+
+def escalation_record():
+    payload = EvaluationEscalated(
+        evaluation_id="enr-2-L3",
+        enrolment_id="enr-2",
+        program_code="MENTOR-M05",
+        nip=NURSE,
+        unit_code=UNIT,
+        supervisor_nip=HEAD,
+        competency_codes=["M.05"],
+        barriers=["lack_of_support"],
+        earlier_evaluation_ids=["enr-1-L3"],
+        escalated_at=datetime(2027, 9, 1, 3, tzinfo=UTC),
+    )
+    return build_record(EVALUATION_ESCALATED, payload, subject=NURSE)
+
+
+def completion_record():
+    payload = ProgramCompleted(
+        enrolment_id="enr-1",
+        nip=NURSE,
+        unit_code=UNIT,
+        supervisor_nip=HEAD,
+        program_code="PRIMA",
+        program_title="Pelatihan Pelayanan Prima",
+        form="training",
+        competencies=[{"code": "M.05", "target_level": 3}],
+        jp=30,
+        attendance_pct=95,
+        started_on=date(2027, 3, 8),
+        completed_on=date(2027, 3, 11),
+        certificate_number="BKPSDM/2027/001",
+    )
+    return build_record(PROGRAM_COMPLETED, payload, subject=NURSE)
+
+
+def inbox(client, headers, **params):
+    return client.get("/inbox", params=params, headers=headers).json()
+
+
+def deliveries(client, admin, **params):
+    return client.get("/deliveries", params={"limit": 500, **params}, headers=admin).json()["items"]
+
+
+def settled(client, admin, count, **params):
+    """Wait until ``count`` deliveries exist and none is pending."""
+    return eventually(
+        lambda: (
+            len(d := deliveries(client, admin, **params)) == count and all(x["status"] != "pending" for x in d) and d
+        ),
+        timeout_s=60,
+        what=f"{count} settled deliveries",
+    )
+
+
+def test_each_event_reaches_the_right_people_on_their_channels_in_their_language_once(
+    notifications, mailbox, admin, infra, namespace
+):
+    records = [need_event(), overdue_record(), escalation_record()]
+    for record in records:
+        send(infra, namespace, record)
+        send(infra, namespace, record)  # redelivered
+    settled(notifications, admin, 6)
+    # A crash after the handler's writes but before the consumer marked the event done: the inbox of
+    # processed events forgets it, the event comes again, and the handler meets its own keys.
+    db = MongoClient(infra.mongodb_uri)[f"{namespace}_notifications"]
+    db.processed_events.delete_many({})
+    for record in records:
+        send(infra, namespace, record)
+    eventually(lambda: db.processed_events.count_documents({}) == 3, what="the events handled again")
+
+    # Siti, in Indonesian: her need, in the inbox and by e-mail. Overdue evaluations and escalations
+    # about her go to those who must act, not to her.
+    siti = inbox(notifications, NURSE_H)
+    assert [m["title"] for m in siti["items"]] == ["Kebutuhan pengembangan: Pelayanan Publik"]
+    (mail,) = mailbox.to(SITI)
+    assert mail.subject == "Kebutuhan pengembangan: Pelayanan Publik"
+    assert "pantau undangan pelatihan Anda" in mail.body and mail.message["Content-Language"] == "id"
+
+    # Ahmad chose English: as her supervisor (need, overdue evaluation he owes) and as the unit head
+    # informed of the escalation; the overdue one says what to do and by when.
+    ahmad = inbox(notifications, HEAD_H)
+    titles = sorted(m["title"] for m in ahmad["items"])
+    assert titles == [
+        "Development need of your staff member: NIP 199002202015032001",
+        "Evaluation escalated: NIP 199002202015032001",
+        "Level 3 (behaviour) evaluation overdue: Pelatihan Pelayanan Prima",
+    ]
+    assert {m["language"] for m in ahmad["items"]} == {"en"}
+    overdue = next(m for m in ahmad["items"] if "overdue" in m["title"])
+    assert "was due on 2027-08-31. Answer it under Evaluations today." in overdue["body"]
+    assert sorted(m.subject for m in mailbox.to(AHMAD)) == titles
+    # Asking for Indonesian explicitly wins over the directory's choice.
+    assert any(
+        m["title"].startswith("Eskalasi") for m in inbox(notifications, {**HEAD_H, "Accept-Language": "id"})["items"]
+    )
+
+    # Rina at BKPSDM takes e-mail only: the overdue evaluation and the escalation, in Indonesian.
+    assert inbox(notifications, admin)["total"] == 0
+    rina = sorted(m.subject for m in mailbox.to(RINA))
+    assert rina == ["Eskalasi evaluasi: NIP 199002202015032001", "Evaluasi terlambat: level 3, NIP 199002202015032001"]
+    escalation = next(m for m in mailbox.to(RINA) if m.subject.startswith("Eskalasi"))
+    assert "Putuskan langkah berikutnya paling lambat 15-09-2027" in escalation.body
+
+    # One message per (event, recipient, channel): six e-mails in all, whatever came twice or thrice.
+    assert len(mailbox.mails) == 6
+    assert len({m.message["Message-ID"] for m in mailbox.mails}) == 6
+
+
+def test_a_unit_level_need_and_a_due_evaluation_without_a_supervisor_go_to_the_unit_head(
+    notifications, mailbox, admin, infra, namespace
+):
+    unit_need = need_payload(need_id="2027-unit-M.05", nip=None, source="public_satisfaction", unit_code=UNIT)
+    send(infra, namespace, build_record(NEED_IDENTIFIED, unit_need, subject=UNIT))
+    send(infra, namespace, overdue_record(evaluator_nip=None, kind="due"))  # no supervisor on record
+    send(infra, namespace, completion_record())
+    messages = eventually(lambda: (r := inbox(notifications, HEAD_H))["total"] == 2 and r, what="two for the head")
+    assert sorted(m["title"] for m in messages["items"]) == [
+        "Development need of unit PKM-PADANGBULAN: Pelayanan Publik",
+        "Level 3 (behaviour) evaluation awaits you: Pelatihan Pelayanan Prima",
+    ]
+    done = eventually(lambda: (r := inbox(notifications, NURSE_H))["total"] == 1 and r, what="the completion")
+    assert done["items"][0]["title"] == "Selamat, Anda menyelesaikan Pelatihan Pelayanan Prima"
+
+
+@pytest.mark.slow
+def test_webhooks_are_signed_retried_once_accepted_and_dead_after_n_attempts_without_slowing_email(
+    notifications, mailbox, admin, infra, namespace
+):
+    behaviours = {
+        "/flaky": lambda n: (500, 0.0) if n <= 2 else (204, 0.0),  # fails twice, then accepts
+        "/down": lambda n: (503, 2.0),  # answers too late for the 1 s timeout, every time
+    }
+    with webhook_receiver(behaviours) as receiver:
+        subs = {}
+        for path in behaviours:
+            body = {"url": receiver.base_url + path, "event_types": [NEED_IDENTIFIED.type]}
+            created = notifications.post("/webhooks", json=body, headers=admin)
+            assert created.status_code == 201, created.text
+            subs[path] = created.json()
+        record = need_event()
+        send(infra, namespace, record)
+        send(infra, namespace, record)  # redelivered
+
+        webhook_log = settled(notifications, admin, 2, channel="webhook")
+        by_sub = {d["subscription_id"]: d for d in webhook_log}
+
+        # Fails twice, then exactly one accepted call, properly signed, with the event as CloudEvents.
+        assert [c.status for c in receiver.to("/flaky")] == [500, 500, 204]
+        (accepted,) = receiver.accepted("/flaky")
+        secret = subs["/flaky"]["secret"]
+        timestamp = accepted.headers["x-bkpsdm-timestamp"]
+        assert domain.signature_valid(secret, timestamp, accepted.body, accepted.headers["x-bkpsdm-signature"])
+        assert abs(int(timestamp) - time.time()) < 60
+        assert not domain.signature_valid(
+            "another-secret", timestamp, accepted.body, accepted.headers["x-bkpsdm-signature"]
+        )
+        assert (
+            accepted.headers["ce-type"] == NEED_IDENTIFIED.type and accepted.headers["ce-id"] == record.headers["ce_id"]
+        )
+        assert json.loads(accepted.body)["need_id"] == "2027-199002202015032001-M.05"
+        # Every attempt is the same delivery, so a receiver can also drop a repeat itself.
+        assert len({c.headers["x-bkpsdm-delivery-id"] for c in receiver.to("/flaky")}) == 1
+        flaky = by_sub[subs["/flaky"]["subscription_id"]]
+        assert (flaky["status"], flaky["attempts"]) == ("delivered", 3)
+        assert [a["status_code"] for a in flaky["log"]] == [500, 500, None] and flaky["log"][-1]["accepted"]
+
+        # Always failing: dead after 3 attempts, each logged with its error.
+        down = by_sub[subs["/down"]["subscription_id"]]
+        assert (down["status"], down["attempts"]) == ("dead", 3)
+        assert all("Timeout" in a["error"] for a in down["log"])
+        # ...while the e-mails of the same event went out before its first attempt had even timed out.
+        first_attempt_ended = datetime.fromisoformat(down["log"][0]["at"]).timestamp() + 1.0
+        for mail_delivery in deliveries(notifications, admin, channel="email"):
+            assert mail_delivery["status"] == "delivered"
+            assert datetime.fromisoformat(mail_delivery["delivered_at"]).timestamp() < first_attempt_ended
+        assert len(mailbox.to(SITI)) == 1 and len(mailbox.to(AHMAD)) == 1
+
+        # The receiver is fixed; BKPSDM replays the dead delivery, which is then accepted once.
+        receiver.behaviours["/down"] = lambda n: (200, 0.0)
+        replayed = notifications.post(f"/deliveries/{down['delivery_id']}/replay", headers=admin)
+        assert replayed.status_code == 200 and replayed.json()["status"] == "pending"
+        again = eventually(
+            lambda: (
+                (d := notifications.get(f"/deliveries/{down['delivery_id']}", headers=admin).json())["status"]
+                == "delivered"
+                and d
+            ),
+            what="the replayed delivery accepted",
+        )
+        assert (again["attempts"], again["replays"], len(again["log"])) == (1, 1, 4)
+        assert len(receiver.accepted("/down")) == 1
+        # Only a dead delivery can be replayed.
+        assert notifications.post(f"/deliveries/{down['delivery_id']}/replay", headers=admin).status_code == 409
+
+
+def test_a_unit_head_who_chose_the_digest_gets_one_message_a_day_instead(
+    notifications, mailbox, admin, infra, namespace
+):
+    chosen = notifications.patch("/directory/me", json={"digest": True}, headers=HEAD_H)
+    assert chosen.status_code == 200 and chosen.json()["digest"] is True
+    refused = notifications.patch("/directory/me", json={"digest": True}, headers=NURSE_H)
+    assert refused.status_code == 422  # the digest is for unit heads and BKPSDM
+    send(infra, namespace, need_event())
+    send(infra, namespace, overdue_record())
+    eventually(lambda: len(mailbox.to(RINA)) == 1 and len(mailbox.to(SITI)) == 1, what="messages per event")
+    assert inbox(notifications, HEAD_H)["total"] == 0 and mailbox.to(AHMAD) == []
+
+    run = notifications.post("/digests/run", params={"day": "2027-09-01"}, headers=admin).json()
+    assert run == {"day": "2027-09-01", "digests": 1, "items": 2}
+    (digest,) = eventually(lambda: mailbox.to(AHMAD), what="the digest e-mail")
+    assert digest.subject == "Daily digest 2027-09-01: 2 notifications"
+    assert "1. Development need of your staff member" in digest.body
+    assert "2. Level 3 (behaviour) evaluation overdue" in digest.body and "Answer it under Evaluations" in digest.body
+    (message,) = inbox(notifications, HEAD_H)["items"]
+    assert message["event_type"] == "Digest" and message["title"] == digest.subject
+
+    # Running again the same day (the job and an admin both) adds nothing; what arrives later waits for
+    # the next day's digest.
+    assert notifications.post("/digests/run", params={"day": "2027-09-01"}, headers=admin).json()["digests"] == 0
+    send(infra, namespace, escalation_record())
+    eventually(lambda: len(mailbox.to(RINA)) == 2, what="the escalation")
+    assert notifications.post("/digests/run", params={"day": "2027-09-01"}, headers=admin).json()["digests"] == 0
+    next_day = notifications.post("/digests/run", params={"day": "2027-09-02"}, headers=admin).json()
+    assert (next_day["digests"], next_day["items"]) == (1, 1)
+    eventually(lambda: len(mailbox.to(AHMAD)) == 2, what="the second digest")
+    time.sleep(0.5)
+    assert len(mailbox.to(AHMAD)) == 2
+
+
+def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifications, admin):
+    same_again = notifications.post("/directory/import", content=DIRECTORY.encode(), headers=admin)
+    assert same_again.json() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3}
+    bad = (
+        "nip,email,bahasa,kanal,ringkasan_harian\n"
+        f"{NURSE},siti@puskesmas.example,fr,inbox,tidak\n"
+        "12345,,id,email,ya\n"
+        f"{HEAD},,en,inbox,tidak\n"
+    )
+    rejected = notifications.post("/directory/import", content=bad.encode(), headers={**admin, "Accept-Language": "en"})
+    assert rejected.status_code == 422
+    problems = {(p["line"], p["column"]) for p in rejected.json()["error"]["problems"]}
+    assert problems == {(2, "bahasa"), (3, "nip"), (3, "email"), (3, "ringkasan_harian")}
+    assert rejected.json()["error"]["message"] == "4 problems in the file; nothing was saved."
+    assert notifications.get(f"/directory/{NURSE}", headers=admin).json()["language"] == "id"
+
+    put = notifications.put(
+        f"/directory/{NURSE}", json={"email": "siti.baru@puskesmas.example", "language": "en"}, headers=admin
+    )
+    assert put.status_code == 200 and put.json()["channels"] == ["inbox"]
+    heads = notifications.get("/directory", params={"head_of": UNIT}, headers=admin).json()
+    assert [p["nip"] for p in heads["items"]] == [HEAD]
+    assert notifications.put(f"/directory/{NURSE}", json={}, headers=NURSE_H).status_code == 403
+    assert notifications.get("/deliveries", headers=HEAD_H).status_code == 403
+    assert (
+        notifications.post("/webhooks", json={"url": "ftp://x", "event_types": ["x"]}, headers=admin).status_code == 422
+    )
+
+
+def test_an_unreachable_mail_server_holds_up_neither_the_inbox_nor_the_webhooks(run_service, admin, infra, namespace):
+    closed_port = str(free_port())  # nothing listens there
+    with (
+        webhook_receiver({"/ok": lambda n: (200, 0.0)}) as receiver,
+        run_service("notifications", SMTP_PORT=closed_port, **QUICK) as client,
+    ):
+        client.post("/directory/import", content=DIRECTORY.encode(), headers=admin)
+        body = {"url": receiver.base_url + "/ok", "event_types": [NEED_IDENTIFIED.type]}
+        assert client.post("/webhooks", json=body, headers=admin).status_code == 201
+        send(infra, namespace, need_event())
+        eventually(lambda: inbox(client, NURSE_H)["total"] == 1, what="Siti's inbox message")
+        eventually(lambda: len(receiver.accepted("/ok")) == 1, what="the webhook call")
+        mails = settled(client, admin, 2, channel="email")
+        assert {(d["recipient_nip"], d["status"], d["attempts"]) for d in mails} == {
+            (NURSE, "dead", 3),
+            (HEAD, "dead", 3),
+        }
+        assert all("ConnectionRefusedError" in a["error"] for d in mails for a in d["log"])
