@@ -64,6 +64,12 @@ class ServiceRuntime:
             ["service", "collection"],
             registry=self.registry,
         )
+        self.dependencies_up = Gauge(
+            "service_dependencies_up",
+            "1 when the last measurement reached both Kafka and the database, else 0",
+            ["service"],
+            registry=self.registry,
+        )
         self.relay = OutboxRelay(
             self.broker,
             outbox_documents,
@@ -117,7 +123,9 @@ class ServiceRuntime:
                             client_id=f"{self.settings.service_name}-metrics",
                         )
                     await asyncio.to_thread(self.observe_once, admin)
+                    self.dependencies_up.labels(self.settings.service_name).set(1)
                 except Exception:
+                    self.dependencies_up.labels(self.settings.service_name).set(0)
                     # A broker or database outage shows as stale gauges and failed readiness, not a crash.
                     log.warning("measuring lag and backlog failed; retrying", exc_info=True)
                     if admin is not None:
