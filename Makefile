@@ -5,6 +5,9 @@
 #   make test    the whole test suite over real Kafka and FerretDB (make test-fast: -m "not slow")
 #   make bench   benchmarks under bench/, printing figures
 #   make infra   Kafka and FerretDB only
+#   make test-reliability   fault tests on a private broker and database (ports 19092, 37017)
+#   make dead-letters TOPIC=...   list a topic's dead letters (replay-dead-letter TOPIC= PARTITION= OFFSET=)
+#   make replay SERVICE=needs CONSUMER=jp-ledger   replay a topic into a stopped service, compare state
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -25,10 +28,11 @@ export MONGODB_URI ?= mongodb://$(MONGODB_HOST):$(MONGODB_PORT)
 
 PYTEST_ARGS ?=
 
-.PHONY: help venv infra up down status test test-fast bench lint schemas token compose-check
+.PHONY: help venv infra up down status test test-fast bench lint schemas token compose-check \
+	test-reliability dead-letters replay-dead-letter replay
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# *//'
+	@sed -n '2,11p' Makefile | sed 's/^# *//'
 
 venv: $(VENV)/.installed
 
@@ -78,3 +82,18 @@ token: venv
 compose-check:
 	@command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null)
 	@docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"
+
+test-reliability: venv
+	@$(PY) -m pytest tests/reliability $(PYTEST_ARGS)
+
+dead-letters: venv
+	@test -n "$(TOPIC)" || (echo "usage: make dead-letters TOPIC=needs.need-identified" && exit 1)
+	@$(PY) scripts/dead_letters.py list $(TOPIC)
+
+replay-dead-letter: venv
+	@test -n "$(TOPIC)" -a -n "$(OFFSET)" || (echo "usage: make replay-dead-letter TOPIC=... PARTITION=0 OFFSET=..." && exit 1)
+	@$(PY) scripts/dead_letters.py replay $(TOPIC) --partition $(or $(PARTITION),0) --offset $(OFFSET)
+
+replay: venv
+	@test -n "$(SERVICE)" -a -n "$(CONSUMER)" || (echo "usage: make replay SERVICE=needs CONSUMER=jp-ledger [DROP=jp_ledgers]" && exit 1)
+	@$(PY) scripts/replay.py $(SERVICE) $(CONSUMER) $(foreach c,$(DROP),--drop $(c))

@@ -18,8 +18,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
+from kafka.admin import KafkaAdminClient
 from mongoengine import Document
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
@@ -27,6 +28,7 @@ from shared.http.errors import install_error_handlers, unexpected_error
 from shared.logging import configure_logging, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
+from shared.messaging.lag import BrokerGauges
 from shared.messaging.outbox import OutboxDocument, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
 from shared.persistence import connect_database, disconnect_database, ensure_indexes, ping_database
@@ -54,6 +56,20 @@ class ServiceRuntime:
         self.naming = Naming(settings.kafka_namespace)
         self.inbox = Inbox(processed_event_document(settings.service_name))
         self.documents = [*documents, self.inbox.document]
+        self.outbox_documents = list(outbox_documents)
+        self.broker_gauges = BrokerGauges(self.registry)
+        self.outbox_backlog = Gauge(
+            "outbox_pending_documents",
+            "Documents whose outbox still holds events not yet published",
+            ["service", "collection"],
+            registry=self.registry,
+        )
+        self.dependencies_up = Gauge(
+            "service_dependencies_up",
+            "1 when the last measurement reached both Kafka and the database, else 0",
+            ["service"],
+            registry=self.registry,
+        )
         self.relay = OutboxRelay(
             self.broker,
             outbox_documents,
@@ -84,6 +100,41 @@ class ServiceRuntime:
     def subscribe(self, consumer: EventConsumer[Any]) -> None:
         self.consumers.subscribe(consumer)
         self.consumes.append(consumer.contract)
+
+    def observe_once(self, admin: KafkaAdminClient) -> None:
+        """Measure what /metrics reports about the broker and the outbox (blocking; run in a thread)."""
+        service = self.settings.service_name
+        groups = {group: [topic] for group, topic in self.consumers.groups.items()}
+        dead_letters = [self.naming(c.dead_letter_topic) for c in self.consumes]
+        self.broker_gauges.refresh(admin, service, groups, dead_letters)
+        for doc in self.outbox_documents:
+            coll = doc._get_collection()
+            self.outbox_backlog.labels(service, coll.name).set(coll.count_documents({"outbox_pending": True}))
+
+    async def _observe(self) -> None:
+        admin: KafkaAdminClient | None = None
+        try:
+            while True:
+                try:
+                    if admin is None:
+                        admin = await asyncio.to_thread(
+                            KafkaAdminClient,
+                            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                            client_id=f"{self.settings.service_name}-metrics",
+                        )
+                    await asyncio.to_thread(self.observe_once, admin)
+                    self.dependencies_up.labels(self.settings.service_name).set(1)
+                except Exception:
+                    self.dependencies_up.labels(self.settings.service_name).set(0)
+                    # A broker or database outage shows as stale gauges and failed readiness, not a crash.
+                    log.warning("measuring lag and backlog failed; retrying", exc_info=True)
+                    if admin is not None:
+                        await asyncio.to_thread(admin.close)
+                        admin = None
+                await asyncio.sleep(self.settings.metrics_refresh_interval_s)
+        finally:
+            if admin is not None:
+                admin.close()
 
     def asyncapi(self) -> dict[str, Any]:
         spec = AsyncAPI(
@@ -125,7 +176,7 @@ class ServiceRuntime:
                 retention_ms=settings.kafka_topic_retention_ms,
             )
             await self.broker.start()
-            tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in background]
+            tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in [*background, self._observe]]
             relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
             log.info("service started", extra={"fields": {"port": settings.http_port}})
             try:
@@ -153,6 +204,7 @@ class ServiceRuntime:
 
         app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
         app.state.token_verifier = TokenVerifier(settings)
+        app.state.runtime = self  # for operator commands (scripts/replay.py) that drive the same wiring
         install_error_handlers(app)
         self._install_http_metrics(app)
         app.include_router(self._health_router())

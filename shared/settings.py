@@ -44,6 +44,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
 
+    # How often consumer lag, dead letters and the outbox backlog are measured for /metrics.
+    metrics_refresh_interval_s: float = Field(default=15.0, gt=0)
+
     jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = "HS256"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_public_key: str = ""
