@@ -430,6 +430,7 @@ class Planning:
         self._running = threading.Lock()  # one run at a time in this process; the lease does it across replicas
         self.requested: set[int] = set()
         self.wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # Needs arrive from the needs service.
 
@@ -488,12 +489,22 @@ class Planning:
             self.request(event.fiscal_year)
 
     def request(self, fiscal_year: int) -> None:
-        """Ask the background planner for a run of this year soon (runs are batched and debounced)."""
+        """Ask the background planner for a run of this year soon (runs are batched and debounced).
+        Called from handler and request threads, so the loop is woken thread-safely."""
+        if self._loop is None:  # the planner loop has not started (or is disabled): noted for when it starts
+            self.requested.add(fiscal_year)
+            return
+        self._loop.call_soon_threadsafe(self._note_request, fiscal_year)
+
+    def _note_request(self, fiscal_year: int) -> None:
         self.requested.add(fiscal_year)
         self.wake.set()
 
     async def run_requested(self, debounce_s: float, retry_s: float) -> None:
         """Background loop: plan each requested year, a little after the last request, one at a time."""
+        self._loop = asyncio.get_running_loop()
+        if self.requested:
+            self.wake.set()
         while True:
             await self.wake.wait()
             await asyncio.sleep(debounce_s)  # let a burst of needs arrive, then plan them in one run
