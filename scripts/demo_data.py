@@ -1,7 +1,8 @@
 """Load the Medan demo data (scripts/demo/medan.json) into running services through their HTTP APIs.
 
 Idempotent: every call is a PUT of the same record (assessments are keyed by their date, the 15th of
-January of the year), so running it twice changes nothing.
+January of the plan's year), so running it twice changes nothing. The plan is for next year by default:
+the one BKPSDM drafts now, whose batches have not started.
     python scripts/demo_data.py [--needs-url URL] [--training-url URL] [--year YEAR]
 """
 
@@ -23,8 +24,10 @@ from shared.settings import ServiceSettings
 DATA = Path(__file__).with_name("demo") / "medan.json"
 
 
-def _call(client: httpx.Client, method: str, url: str, body: dict[str, Any]) -> Any:
+def _call(client: httpx.Client, method: str, url: str, body: dict[str, Any], *, keep_existing: bool = False) -> Any:
     response = client.request(method, url, json=body)
+    if keep_existing and response.status_code == 409:
+        return None  # e.g. a batch that has run or was cancelled since the demo was loaded: left as it is
     if response.status_code >= 400:
         raise SystemExit(f"{method} {url} failed with {response.status_code}: {response.text}")
     return response.json()
@@ -99,7 +102,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--needs-url", default=f"http://{host}:{os.environ.get('NEEDS_PORT', '8001')}")
     parser.add_argument("--training-url", default=f"http://{host}:{os.environ.get('TRAINING_PORT', '8002')}")
-    parser.add_argument("--year", type=int, default=date.today().year, help="fiscal year of the plan and needs")
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=date.today().year + 1,
+        help="fiscal year of the plan and of the assessments' needs (default: next year, the plan being drafted)",
+    )
     args = parser.parse_args()
     counts = load(args.needs_url, args.training_url, json.loads(DATA.read_text()), args.year)
     print("demo data loaded: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))

@@ -67,6 +67,8 @@ def service_env(infra: Endpoints, namespace: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         # The periodic JP check would race the tests' own data; the JP tests trigger it explicitly.
         "JP_CHECK_ENABLED": "false",
+        # The tests' plans are for 2027; plan as on a day before their batches start, whatever today is.
+        "PLANNER_AS_OF": "2027-01-04",
     }
 
 

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from pymongo import UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from services.training import domain, planner
 from services.training.documents import (
@@ -422,15 +423,24 @@ def _require_learning_agreement(e: EnrolmentDocument) -> None:
 
 
 class Planning:
-    def __init__(self, *, notify: Notify, policy: planner.Policy, lease_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        *,
+        notify: Notify,
+        policy: planner.Policy,
+        as_of: Callable[[], date] = date.today,
+        lease_s: float = 300.0,
+    ) -> None:
         self.notify = notify
         self.policy = policy
+        self.as_of = as_of  # the day the plan is made on: batches that have started take nobody new
         self.lease_s = lease_s
         self.holder = uuid.uuid4().hex
         self._running = threading.Lock()  # one run at a time in this process; the lease does it across replicas
         self.requested: set[int] = set()
         self.wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting = threading.Lock()
 
     # Needs arrive from the needs service.
 
@@ -453,47 +463,54 @@ class Planning:
         }
         # Needs of a whole unit are BKPSDM's to plan (a dedicated batch, a benchmarking visit): kept, not placed.
         status = "open" if event.nip else "unit_level"
-        needs = PlannedNeedDocument._get_collection()
-        needs.update_one(
-            {"_id": event.need_id},
-            {"$set": {k: v for k, v in fields.items() if v is not None}, "$setOnInsert": {"status": status}},
-            upsert=True,
-        )
-        # Announced again after it was resolved: it is open again.
-        needs.update_one({"_id": event.need_id, "status": "resolved"}, {"$set": {"status": status}})
+        if self._apply_if_latest(event.need_id, ctx.time, fields, {"status": status}):
+            # Newer than its resolution (if any): announced again, so it is open again.
+            PlannedNeedDocument._get_collection().update_one(
+                {"_id": event.need_id, "status": "resolved"}, {"$set": {"status": status}}
+            )
         if event.nip:
             self.request(event.fiscal_year)
 
     def on_need_resolved(self, event: NeedResolved, ctx: EventContext) -> None:
-        """The need no longer holds: the planner leaves it, and a seat only proposed for it (and for no
-        need still open) is withdrawn, giving the place to someone else. A confirmed seat stays: the
-        person has agreed to come. Redelivery finds the need resolved and the seat withdrawn already."""
-        needs = PlannedNeedDocument._get_collection()
-        needs.update_one({"_id": event.need_id}, {"$set": {"status": "resolved"}, "$unset": {"reason_code": ""}})
-        note = (
-            "Kebutuhan pengembangan ini sudah terpenuhi.",
-            "This development need has been met.",
-        )
-        withdrawn = 0
-        for seat in EnrolmentDocument.objects(
-            need_ids=event.need_id, status=domain.EnrolmentStatus.PROPOSED.value
-        ).only("id", "need_ids", "batch_code"):
-            still_open = needs.count_documents({"_id": {"$in": list(seat.need_ids)}, "status": {"$ne": "resolved"}})
-            if still_open:
-                continue
-            batch = get_or_404(BatchDocument, seat.batch_code, "Angkatan", "Batch")
-            program = get_or_404(ProgramDocument, batch.program_code, "Program", "Programme")
-            withdrawn += retrying(partial(_withdraw, seat.id, batch, program, "needs", note))
-        if withdrawn:
-            self.notify()
-            self.request(event.fiscal_year)
+        """The need no longer holds: the planner leaves it, and the next run withdraws a seat only
+        proposed for it (a confirmed seat stays: the person has agreed to come). The withdrawal is left
+        to the run, under its lock and lease, so it cannot race a run placing the same need."""
+        fields = {
+            "fiscal_year": event.fiscal_year,
+            "unit_code": event.unit_code,
+            "competency_code": event.competency_code,
+            "status": "resolved",
+        } | ({"nip": event.nip} if event.nip else {})
+        # Resolved before training heard of it (the two topics are read independently): a tombstone.
+        placeholder = {"priority": 0.0, "source": "unknown", "identified_at": event.resolved_at}
+        self._apply_if_latest(event.need_id, ctx.time, fields, placeholder)
+        self.request(event.fiscal_year)
+
+    @staticmethod
+    def _apply_if_latest(need_id: str, at: datetime, fields: dict[str, Any], on_insert: dict[str, Any]) -> bool:
+        """Apply what an event says about a need only if it is newer than what was applied before, so
+        NeedIdentified and NeedResolved (on two topics, read in any order, replayable) end in the state
+        of the latest. A redelivery or an older event finds a newer or equal time and changes nothing."""
+        try:
+            PlannedNeedDocument._get_collection().update_one(
+                {"_id": need_id, "$or": [{"announced_at": {"$lt": at}}, {"announced_at": {"$exists": False}}]},
+                {
+                    "$set": {k: v for k, v in fields.items() if v is not None} | {"announced_at": at},
+                    "$setOnInsert": on_insert,
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # the need exists with a newer (or this very) event applied
+        return True
 
     def request(self, fiscal_year: int) -> None:
         """Ask the background planner for a run of this year soon (runs are batched and debounced).
         Called from handler and request threads, so the loop is woken thread-safely."""
-        if self._loop is None:  # the planner loop has not started (or is disabled): noted for when it starts
-            self.requested.add(fiscal_year)
-            return
+        with self._starting:
+            if self._loop is None:  # the planner loop has not started (or is disabled): noted for when it starts
+                self.requested.add(fiscal_year)
+                return
         self._loop.call_soon_threadsafe(self._note_request, fiscal_year)
 
     def _note_request(self, fiscal_year: int) -> None:
@@ -502,9 +519,10 @@ class Planning:
 
     async def run_requested(self, debounce_s: float, retry_s: float) -> None:
         """Background loop: plan each requested year, a little after the last request, one at a time."""
-        self._loop = asyncio.get_running_loop()
-        if self.requested:
-            self.wake.set()
+        with self._starting:
+            self._loop = asyncio.get_running_loop()
+            if self.requested:
+                self.wake.set()
         while True:
             await self.wake.wait()
             await asyncio.sleep(debounce_s)  # let a burst of needs arrive, then plan them in one run
@@ -628,6 +646,27 @@ class Planning:
             summary = {"queued": True}
         return {"batch_code": code, "withdrawn": withdrawn, "replan": summary}
 
+    def _withdraw_seats_of_resolved(self, fiscal_year: int, by: str) -> int:
+        """Seats only proposed for needs that have all been met meanwhile go back to the plan."""
+        resolved = {
+            n["_id"]
+            for n in PlannedNeedDocument._get_collection().find(
+                {"fiscal_year": fiscal_year, "status": "resolved"}, {"_id": 1}
+            )
+        }
+        note = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has been met.")
+        count = 0
+        for seat in EnrolmentDocument.objects(
+            fiscal_year=fiscal_year, status=domain.EnrolmentStatus.PROPOSED.value
+        ).only("id", "need_ids", "batch_code"):
+            if seat.need_ids and set(seat.need_ids) <= resolved:
+                batch = get_or_404(BatchDocument, seat.batch_code, "Angkatan", "Batch")
+                program = get_or_404(ProgramDocument, batch.program_code, "Program", "Programme")
+                count += retrying(partial(_withdraw, seat.id, batch, program, by, note))
+        if count:
+            self.notify()
+        return count
+
     def _withdraw_seats_of_cancelled(self, batches: Iterable[BatchDocument], by: str) -> int:
         count = 0
         for batch in batches:
@@ -691,6 +730,8 @@ class Planning:
         started = time.perf_counter()
         cancelled = list(BatchDocument.objects(fiscal_year=fiscal_year, status=CANCELLED))
         self._withdraw_seats_of_cancelled(cancelled, by)
+        self._withdraw_seats_of_resolved(fiscal_year, by)
+        today = self.as_of()
         phases = {p.code: p for p in PhaseDocument.objects(fiscal_year=fiscal_year)}
         batch_docs = {b.id: b for b in BatchDocument.objects(fiscal_year=fiscal_year, status__in=[SCHEDULED, CLOSED])}
         programs = {
@@ -699,7 +740,13 @@ class Planning:
         offers = {code: _offer(p) for code, p in programs.items()}
         batches = [
             planner.Batch(
-                b.id, b.phase_code, offers[b.program_code], b.starts_on, b.ends_on, b.capacity, b.status == SCHEDULED
+                b.id,
+                b.phase_code,
+                offers[b.program_code],
+                b.starts_on,
+                b.ends_on,
+                b.capacity,
+                b.status == SCHEDULED and b.starts_on > today,
             )
             for b in batch_docs.values()
             if b.program_code in offers
@@ -710,7 +757,7 @@ class Planning:
             )
         )
         seats = [
-            planner.Seat(e.batch_code, e.nip, e.unit_code, tuple(e.need_ids), e.cost)
+            planner.Seat(e.batch_code, e.nip, e.unit_code, tuple(e.need_ids), e.cost, e.status)
             for e in enrolments
             if e.status in domain.HOLDS_SEAT
         ]
@@ -823,6 +870,8 @@ class Planning:
         now = datetime.now(UTC)
         wanted: dict[str, dict[str, Any]] = {}
         for seat in seats:  # placed before: the seat is the truth (repairs a run interrupted before this step)
+            if seat.status == domain.EnrolmentStatus.FAILED:
+                continue  # its needs were planned again
             for need_id in seat.need_ids:
                 wanted[need_id] = {"status": "placed", "batch_code": seat.batch_code}
         for d in result.decisions:
@@ -851,7 +900,8 @@ class Planning:
                 continue
             ops.append(
                 UpdateOne(
-                    {"_id": need_id},
+                    # Not over a resolution that arrived while this run planned: the next run frees its seat.
+                    {"_id": need_id, "status": {"$ne": "resolved"}},
                     {
                         "$set": {k: v for k, v in fields.items() if v is not None} | {"decided_at": now},
                         **({"$unset": unset} if (unset := {k: "" for k, v in fields.items() if v is None}) else {}),

@@ -111,7 +111,8 @@ class PlannedNeedDocument(Document):
     source = StringField(required=True)
     jp_shortfall = IntField()
     identified_at = DateTimeField(required=True)
-    status = StringField(required=True)  # open, placed, waitlisted, unit_level
+    announced_at = DateTimeField()  # time of the latest event applied (NeedIdentified or NeedResolved)
+    status = StringField(required=True)  # open, placed, waitlisted, resolved, unit_level
     batch_code = StringField()
     reason_code = StringField()
     explanation = StringField()

@@ -22,7 +22,11 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
         documents=ALL_DOCUMENTS,
         outbox_documents=[EnrolmentDocument],
     )
-    planning = Planning(notify=runtime.relay.notify, policy=planner.Policy(unit_share=settings.planner_unit_share))
+    planning = Planning(
+        notify=runtime.relay.notify,
+        policy=planner.Policy(unit_share=settings.planner_unit_share),
+        as_of=settings.plan_date,
+    )
     enrolments = Enrolments(notify=runtime.relay.notify, replan=planning.request)
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", planning.on_need_identified))
     runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", planning.on_need_resolved))

@@ -63,6 +63,13 @@ class Seat:
     unit_code: str
     need_ids: tuple[str, ...]
     cost: float
+    # Open seats can take another need of the same person; a completed seat has served its needs; a
+    # failed one still used its place and money, but its needs are planned again.
+    status: str = "proposed"
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("proposed", "confirmed", "attending")
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class Policy:
 class Blocker(StrEnum):
     NO_PROGRAMME = "no_programme"
     NO_BATCH = "no_batch"
-    WITHDRAWN_BEFORE = "withdrawn_before"
+    SEAT_BEFORE = "seat_before"
     OVERLAP = "overlap"
     CAPACITY = "capacity"
     PHASE_CAPACITY = "phase_capacity"
@@ -124,12 +131,14 @@ def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanat
             "No ready programme covers {c} up to level {level}.",
         ),
         Blocker.NO_BATCH: (
-            "Program yang sesuai ada, tetapi belum ada angkatan yang dijadwalkan tahun ini.",
-            "Fitting programmes exist but no batch of them is scheduled this year.",
+            "Program yang sesuai ada, tetapi tidak ada angkatannya tahun ini yang belum dimulai.",
+            "Fitting programmes exist but none of their batches this year is still to start.",
         ),
-        Blocker.WITHDRAWN_BEFORE: (
-            "Kursi pegawai di angkatan {b} pernah ditarik; ia tidak diusulkan lagi ke sana.",
-            "The employee's seat in batch {b} was withdrawn before; they are not proposed there again.",
+        Blocker.SEAT_BEFORE: (
+            "Pegawai sudah pernah memiliki kursi di angkatan {b} (ditarik, selesai atau tidak lulus); ia tidak "
+            "diusulkan lagi ke sana.",
+            "The employee had a seat in batch {b} before (withdrawn, completed or failed); they are not proposed "
+            "there again.",
         ),
         Blocker.OVERLAP: (
             "Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
@@ -149,7 +158,11 @@ def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanat
             "Unit {u} already has its fair share of batch {b}.",
         ),
     }[blocker]
-    values = {"b": b, "c": need.competency_code, "level": level, "u": need.unit_code}
+    if blocker == Blocker.NO_PROGRAMME and need.competency_code == JP_COMPETENCY:
+        # Programmes are not combined: a shortfall larger than any one programme's JP waits for one.
+        text_id = "Belum ada program siap yang memberi sedikitnya {jp} JP."
+        text_en = "No ready programme earns at least {jp} JP."
+    values = {"b": b, "c": need.competency_code, "level": level, "u": need.unit_code, "jp": need.jp_shortfall or 1}
     return Explanation(text_id.format(**values), text_en.format(**values))
 
 
@@ -167,13 +180,17 @@ class _State:
         self.phase_taken: dict[str, int] = defaultdict(int)
         self.spent: dict[str, float] = defaultdict(float)
         self.person: dict[str, list[str]] = defaultdict(list)  # nip -> batch codes held
+        self.joinable: set[tuple[str, str]] = set()  # (batch, nip) of open seats
         self.placed: set[str] = set()
         for seat in seats:
             batch = self.batches.get(seat.batch_code)
-            self.placed.update(seat.need_ids)
+            if seat.status != "failed":
+                self.placed.update(seat.need_ids)
             if batch is None:
                 continue  # a seat in a batch outside this plan (closed, or another year) holds nothing here
             self._hold(batch, seat.nip, seat.unit_code, seat.cost)
+            if seat.open:
+                self.joinable.add((batch.code, seat.nip))
 
     def _hold(self, batch: Batch, nip: str, unit_code: str, cost: float) -> None:
         self.taken[batch.code] += 1
@@ -184,16 +201,20 @@ class _State:
 
     def take(self, batch: Batch, need: Need) -> None:
         self._hold(batch, need.nip, need.unit_code, batch.program.cost_per_participant)
+        self.joinable.add((batch.code, need.nip))
 
     def fair_cap(self, batch: Batch) -> int:
         return max(1, floor(batch.capacity * self.policy.unit_share))
 
     def blocker(self, batch: Batch, need: Need, withdrawn: set[tuple[str, str]], fair: bool) -> Blocker | None:
-        if (batch.code, need.nip) in withdrawn:
-            return Blocker.WITHDRAWN_BEFORE
+        # One seat per person and batch, ever: a seat given up, completed or failed is not offered again.
+        if (batch.code, need.nip) in withdrawn or (
+            batch.code in self.person[need.nip] and (batch.code, need.nip) not in self.joinable
+        ):
+            return Blocker.SEAT_BEFORE
         for held in self.person[need.nip]:
             other = self.batches[held]
-            if other.starts_on <= batch.ends_on and batch.starts_on <= other.ends_on:
+            if held != batch.code and other.starts_on <= batch.ends_on and batch.starts_on <= other.ends_on:
                 return Blocker.OVERLAP
         if exhausted := self.exhausted(batch):
             return exhausted
@@ -299,6 +320,15 @@ def plan(
         whether a batch was blocked only by fair share (it may take the need in the second pass)."""
         entry = candidates(need)
         assert isinstance(entry, _Candidates)
+        # An open seat of the person in a batch that covers this need too: one seat, two needs.
+        held = [
+            (p, b)
+            for code in state.person[need.nip]
+            if (code, need.nip) in state.joinable and (p := preference(b := state.batches[code], need))
+        ]
+        if held:
+            place(need, min(held)[1], rank, note)
+            return False
         blocked_by_share = pruned = False
         for batch in entry.live:
             found = state.blocker(batch, need, withdrawn_pairs, fair)
@@ -317,11 +347,6 @@ def plan(
     for rank, need in enumerate(pending, start=1):
         if isinstance(none := candidates(need), Blocker):
             decided[need.need_id] = Decision(need.need_id, None, none, _blocker_text(none, None, need), rank)
-            continue
-        # A batch the person already holds a seat in that covers this need too: one seat, two needs.
-        held = [(p, b) for b in map(state.batches.get, state.person[need.nip]) if b and (p := preference(b, need))]
-        if held:
-            place(need, min(held)[1], rank, None)
         elif attempt(need, rank, fair=True, note=None):
             fair_share_blocked.append((rank, need))
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from shared.settings import ServiceSettings
@@ -15,3 +17,9 @@ class TrainingSettings(ServiceSettings):
     planner_retry_s: float = Field(default=5.0, gt=0)
     # While other units still wait, one unit takes at most this share of a batch's seats.
     planner_unit_share: float = Field(default=0.5, gt=0, le=1)
+    # Plan as if today were this day (what-if planning; tests): batches starting on or before it take
+    # nobody new. Empty: the real date.
+    planner_as_of: date | None = None
+
+    def plan_date(self) -> date:
+        return self.planner_as_of or date.today()

@@ -244,7 +244,7 @@ def test_a_need_met_meanwhile_gives_its_proposed_seat_to_the_next_in_line(run_se
 
         resolved = need_resolved()
         send(infra, namespace, resolved)
-        send(infra, namespace, resolved)  # redelivered: nothing more happens
+        send(infra, namespace, resolved, ce_id="the-same-resolution-again")  # past the inbox: still one effect
         assert seat_of(training, admin, MIDWIFE)["batch_code"] == "PRIMA-1"
         nurse = training.get(f"/enrolments/PRIMA-1:{NURSE}", headers=admin).json()
         assert (nurse["status"], nurse["reason_en"]) == ("withdrawn", "This development need has been met.")
@@ -253,4 +253,32 @@ def test_a_need_met_meanwhile_gives_its_proposed_seat_to_the_next_in_line(run_se
 
         # Found lacking again later: the need is open again and waits for a seat.
         send(infra, namespace, need_event(priority=5.0), ce_id="announced-again")
-        assert need_status(training, admin, NURSE, "waitlisted")["reason_code"] == "withdrawn_before"
+        assert need_status(training, admin, NURSE, "waitlisted")["reason_code"] == "seat_before"
+
+
+def test_a_resolution_read_before_its_need_and_an_old_announcement_replayed_leave_it_resolved(
+    run_service, admin, infra, namespace
+):
+    with run_service("training") as training:
+        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
+        schedule(training, admin, "PRIMA-1", "PRIMA")
+        announced = need_event()  # made first ...
+        send(infra, namespace, need_resolved())  # ... but the resolution is read first
+        send(infra, namespace, announced)
+        resolved = need_status(training, admin, NURSE, "resolved")
+        assert training.post("/plans/2027/run", headers=admin).json()["considered"] == 0
+        assert enrolments(training, admin, nip=NURSE)["total"] == 0
+        assert resolved["need_id"] == "2027-199002202015032001-M.05"
+
+
+def test_a_batch_that_has_started_takes_nobody_new(run_service, admin, infra, namespace):
+    with run_service("training", PLANNER_AS_OF="2027-03-08") as training:
+        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
+        schedule(training, admin, "PRIMA-1", "PRIMA")  # starts 2027-03-08: today, in this plan
+        send(infra, namespace, need_event())
+        waiting = need_status(training, admin, NURSE, "waitlisted")
+        assert waiting["reason_code"] == "no_batch"
+        assert (
+            waiting["explanation_en"]
+            == "Fitting programmes exist but none of their batches this year is still to start."
+        )

@@ -147,7 +147,7 @@ def test_a_person_who_withdrew_from_a_batch_is_not_put_back_into_it():
     result = run([need(1)], [batch("B1"), batch("B2", start=date(2027, 4, 5))], withdrawn=[("B1", need(1).nip)])
     assert placed(result) == {"need-1": "B2"}
     alone = run([need(1)], [batch("B1")], withdrawn=[("B1", need(1).nip)])
-    assert alone.waitlisted[0].reason == Blocker.WITHDRAWN_BEFORE
+    assert alone.waitlisted[0].reason == Blocker.SEAT_BEFORE
 
 
 def test_a_jp_shortfall_is_met_by_any_batch_earning_enough_jp_or_by_a_seat_already_held():
@@ -179,3 +179,40 @@ def test_a_closed_batch_holds_its_seats_and_money_but_takes_nobody():
     spent = [Seat("OLD", "X" * 18, "PKM-A", ("old",), 1_000_000)]
     result = run([need(1)], [closed, batch("B1")], phases=[poor], seats=spent)
     assert result.waitlisted[0].reason == Blocker.BUDGET
+
+
+def test_held_back_by_fair_share_a_person_still_gets_one_seat_for_two_needs():
+    both = programme("BOTH", {"M.01": 2, "M.02": 2})
+    deeper = programme("DEEPER", {"M.02": 3})
+    batches = [batch("Z", both, capacity=2), batch("W", deeper, capacity=2)]
+    b = "199002202015032001"
+    needs = [
+        need(1, competency="M.01", level=2, priority=9),  # another of the unit takes Z's fair share
+        need(2, competency="M.02", level=3, priority=8),  # ... and W's
+        need(3, nip=b, competency="M.01", level=2, priority=5),
+        need(4, nip=b, competency="M.02", level=2, priority=4),
+    ]
+    result = run(needs, batches, policy=Policy(unit_share=0.5))
+    assert placed(result)["need-3"] == placed(result)["need-4"] == "Z"
+    assert result.new_seats[("Z", b)] == ["need-3", "need-4"]  # one seat, one cost
+
+
+def test_a_completed_seat_serves_its_needs_and_a_failed_one_sends_them_back():
+    same_person = "199002202015032001"
+    b1, b2 = batch("B1"), batch("B2", start=date(2027, 4, 5))
+    done = Seat("B1", same_person, "PKM-A", ("need-1",), 1_000_000, status="completed")
+    # A later need the finished batch would have covered does not ride on the finished seat.
+    later = run([need(1, nip=same_person), need(2, nip=same_person, competency="M.05")], [b1, b2], seats=[done])
+    assert placed(later) == {"need-2": "B2"}
+
+    failed = Seat("B1", same_person, "PKM-A", ("need-1",), 1_000_000, status="failed")
+    again = run([need(1, nip=same_person)], [b1, b2], seats=[failed])
+    assert placed(again) == {"need-1": "B2"}  # planned again, but not into the batch they failed
+    only_b1 = run([need(1, nip=same_person)], [b1], seats=[failed])
+    assert only_b1.waitlisted[0].reason == Blocker.SEAT_BEFORE
+
+
+def test_a_jp_shortfall_no_programme_can_meet_says_so_in_jp():
+    short = programme("SHORT", {"M.07": 2}, jp=8)
+    result = run([need(1, competency="JP", level=None, shortfall=30)], [batch("S1", short)])
+    assert result.waitlisted[0].explanation.en == "No ready programme earns at least 30 JP."
