@@ -86,9 +86,8 @@ def load(needs_url: str, training_url: str, data: dict[str, Any], year: int) -> 
         for batch in data["plan"]["batches"]:
             body = {k: v for k, v in batch.items() if k not in ("code", "phase", "starts", "ends")}
             body |= {"phase_code": f"{year}-{batch['phase']}", "starts_on": f"{year}-{batch['starts']}"}
-            _put(
-                client, f"{training_url}/batches/{year}-{batch['code']}", body | {"ends_on": f"{year}-{batch['ends']}"}
-            )
+            url = f"{training_url}/batches/{year}-{batch['code']}"
+            _call(client, "PUT", url, body | {"ends_on": f"{year}-{batch['ends']}"}, keep_existing=True)
         for assessment in data["assessments"]:
             _post(client, f"{needs_url}/assessments", assessment | {"assessed_on": f"{year}-01-15"})
     counts["phases"], counts["batches"] = len(data["plan"]["phases"]), len(data["plan"]["batches"])
