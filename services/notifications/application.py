@@ -51,7 +51,7 @@ def preferences(person: PersonDocument | None) -> domain.Preferences:
         return domain.UNKNOWN_PERSON
     return domain.Preferences(
         language=person.language,
-        channels=frozenset(person.channels),
+        channels=frozenset(person.channels) | {domain.INBOX},  # always on, also for entries older than that rule
         email=person.email or None,
         digest=bool(person.digest),
     )

@@ -137,6 +137,15 @@ def check_person(p: PersonRecord) -> list[Problem]:
                 f"Unknown channels: {', '.join(unknown)} (choose inbox, email).",
             )
         )
+    if INBOX not in p.channels:
+        # The inbox is always on: without it a person would miss even the reminders they must act on.
+        problems.append(
+            Problem(
+                "channels",
+                "Kanal inbox selalu aktif; sertakan inbox (dan email bila perlu).",
+                "The inbox channel is always on; include inbox (and email if wanted).",
+            )
+        )
     if p.email is not None and not _looks_like_email(p.email):
         problems.append(Problem("email", "Alamat e-mail tidak valid.", "The e-mail address is not valid."))
     if EMAIL in p.channels and not p.email:

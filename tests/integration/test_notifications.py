@@ -31,7 +31,7 @@ SITI, AHMAD, RINA = "siti@puskesmas.example", "ahmad@puskesmas.example", "rina@b
 DIRECTORY = f"""nip;nama;email;bahasa;kanal;ringkasan_harian;kode_unit;kepala_unit;admin_bkpsdm
 {NURSE};Siti Rahmawati;{SITI};id;inbox,email;tidak;{UNIT};;tidak
 {HEAD};dr. Ahmad Nasution;{AHMAD};en;inbox,email;tidak;{UNIT};{UNIT};tidak
-{ADMIN_NIP};Rina BKPSDM;{RINA};id;email;tidak;BKPSDM;;ya
+{ADMIN_NIP};Rina BKPSDM;{RINA};id;inbox,email;tidak;BKPSDM;;ya
 """
 NURSE_H = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
 HEAD_H = bearer(HEAD, Role.SUPERVISOR, Role.UNIT_HEAD, unit=UNIT)
@@ -174,9 +174,9 @@ def test_each_event_reaches_the_right_people_on_their_channels_in_their_language
         m["title"].startswith("Eskalasi") for m in inbox(notifications, {**HEAD_H, "Accept-Language": "id"})["items"]
     )
 
-    # Rina at BKPSDM takes e-mail only: the overdue evaluation and the escalation, in Indonesian.
-    assert inbox(notifications, admin)["total"] == 0
+    # Rina at BKPSDM (the inbox always, and e-mail): the overdue evaluation and the escalation, in Indonesian.
     rina = sorted(m.subject for m in mailbox.to(RINA))
+    assert sorted(m["title"] for m in inbox(notifications, admin)["items"]) == rina
     assert rina == ["Eskalasi evaluasi: NIP 199002202015032001", "Evaluasi terlambat: level 3, NIP 199002202015032001"]
     escalation = next(m for m in mailbox.to(RINA) if m.subject.startswith("Eskalasi"))
     assert "Putuskan langkah berikutnya paling lambat 15-09-2027" in escalation.body
@@ -319,8 +319,8 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     rejected = notifications.post("/directory/import", content=bad.encode(), headers={**admin, "Accept-Language": "en"})
     assert rejected.status_code == 422
     problems = {(p["line"], p["column"]) for p in rejected.json()["error"]["problems"]}
-    assert problems == {(2, "bahasa"), (3, "nip"), (3, "email"), (3, "ringkasan_harian")}
-    assert rejected.json()["error"]["message"] == "4 problems in the file; nothing was saved."
+    assert problems == {(2, "bahasa"), (3, "nip"), (3, "kanal"), (3, "email"), (3, "ringkasan_harian")}
+    assert rejected.json()["error"]["message"] == "5 problems in the file; nothing was saved."
     assert notifications.get(f"/directory/{NURSE}", headers=admin).json()["language"] == "id"
 
     put = notifications.put(
@@ -330,6 +330,13 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     heads = notifications.get("/directory", params={"head_of": UNIT}, headers=admin).json()
     assert [p["nip"] for p in heads["items"]] == [HEAD]
     assert notifications.put(f"/directory/{NURSE}", json={}, headers=NURSE_H).status_code == 403
+    # Switching everything off would silence even the reminders a person must act on: the inbox stays.
+    nothing = notifications.patch("/directory/me", json={"channels": []}, headers=NURSE_H)
+    assert (nothing.status_code, nothing.json()["error"]["code"]) == (422, "invalid_person")
+    assert (
+        "inbox" in nothing.json()["error"]["messages"]["id"]
+        and "always on" in nothing.json()["error"]["messages"]["en"]
+    )
     assert notifications.get("/deliveries", headers=HEAD_H).status_code == 403
     assert (
         notifications.post("/webhooks", json={"url": "ftp://x", "event_types": ["x"]}, headers=admin).status_code == 422
