@@ -142,11 +142,15 @@ class NotificationService:
             )
 
     def run_digests(self, day: date) -> DigestRun:
-        """One digest per person who chose it and day, of everything since their previous one. Safe to
-        run again (the periodic job and an admin may both run it): a day's digest is recorded once."""
+        """One digest per person with notices waiting and day, of everything since their previous one.
+        Whoever has entries waiting gets them, also someone who switched the digest off since (their
+        new notices come one by one; these would otherwise never be told). Safe to run again (the
+        periodic job and an admin may both run it): a day's digest is recorded once."""
         digests = items = 0
-        for person in PersonDocument.objects(digest=True):
-            recorded = self._digest_for(person, day)
+        waiting = sorted(set(DigestEntryDocument.objects(included=False).scalar("recipient_nip")))
+        people = {p.id: p for p in PersonDocument.objects(id__in=waiting)}
+        for nip in waiting:
+            recorded = self._digest_for(nip, preferences(people.get(nip)), day)
             if recorded is not None:
                 digests += 1
                 items += len(recorded.entry_ids)
@@ -154,15 +158,15 @@ class NotificationService:
             self.wake_dispatcher()
         return DigestRun(day, digests, items)
 
-    def _digest_for(self, person: PersonDocument, day: date) -> DigestDocument | None:
+    def _digest_for(self, nip: str, prefs: domain.Preferences, day: date) -> DigestDocument | None:
         """The digest recorded now, or None when there was nothing new or the day's digest exists."""
-        digest_id = f"digest-{day.isoformat()}-{person.id}"
-        pending = list(DigestEntryDocument.objects(recipient_nip=person.id, included=False).order_by("created_at"))
+        digest_id = f"digest-{day.isoformat()}-{nip}"
+        pending = list(DigestEntryDocument.objects(recipient_nip=nip, included=False).order_by("created_at"))
         # Entries claimed by a digest recorded before a crash stopped it from marking them belong to it.
         for earlier_id in {e.digest_id for e in pending if e.digest_id and e.digest_id != digest_id}:
             earlier = DigestDocument.objects(id=earlier_id).first()
             if earlier is not None:
-                self._complete(earlier, person)
+                self._complete(earlier, prefs)
                 pending = [e for e in pending if e.id not in set(earlier.entry_ids)]
         existing = DigestDocument.objects(id=digest_id).first()
         if existing is None:
@@ -174,7 +178,7 @@ class NotificationService:
             made = domain.digest(day, items)
             candidate = DigestDocument(
                 id=digest_id,
-                recipient_nip=person.id,
+                recipient_nip=nip,
                 day=day.isoformat(),
                 entry_ids=[e.id for e in pending],
                 title_id=made.id.title,
@@ -186,16 +190,15 @@ class NotificationService:
             # A concurrent run may have recorded this day's digest first; theirs stands, and entries
             # only we claimed stay unincluded for the next day.
             if _insert_once(candidate):
-                self._complete(candidate, person)
+                self._complete(candidate, prefs)
                 return candidate
             existing = DigestDocument.objects(id=digest_id).first()
         # Recorded before (by an earlier or concurrent run): finish what a crash may have left undone.
-        self._complete(existing, person)
+        self._complete(existing, prefs)
         return None
 
-    def _complete(self, d: DigestDocument, person: PersonDocument) -> None:
+    def _complete(self, d: DigestDocument, prefs: domain.Preferences) -> None:
         """Deliver a recorded digest (idempotent: keyed on the digest) and mark its entries included."""
-        prefs = preferences(person)
         now = datetime.now(UTC)
         if domain.INBOX in prefs.channels:
             both = _texts(_text(d, "id"), _text(d, "en"))

@@ -13,6 +13,7 @@ from shared.events import (
     EvaluationSubmitted,
     EvaluatorRole,
     NeedIdentified,
+    NeedResolved,
     ProgramCompleted,
     ReminderKind,
 )
@@ -176,6 +177,12 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
         )
     )
     return notices
+
+
+def need_resolved(_: NeedResolved) -> list[Notice]:
+    """No one is told (the training service drops the need and its proposed seat, which is told as a
+    withdrawal); the event goes to the systems subscribed to it, like every event webhooks accept."""
+    return []
 
 
 def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
