@@ -23,10 +23,11 @@ from services.notifications.documents import (
     DigestDocument,
     DigestEntryDocument,
     MessageDocument,
+    NeedToldDocument,
     PersonDocument,
     WebhookSubscriptionDocument,
 )
-from shared.events import EventContext, EventPayload
+from shared.events import EventContext, EventPayload, NeedIdentified
 
 P = TypeVar("P", bound=EventPayload)
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -75,12 +76,50 @@ class NotificationService:
     def handler(self, render: Callable[[P], list[templates.Notice]]) -> Callable[[P, EventContext], None]:
         """A consumer handler: the event's notices to each person on their channels, and the event to
         every webhook subscribed to its type."""
+        return self._handler(lambda event, _: render(event))
 
+    def need_handler(self) -> Callable[[NeedIdentified, EventContext], None]:
+        """NeedIdentified: told as new, as an update, or not at all (see need_notices)."""
+        return self._handler(self.need_notices)
+
+    def need_notices(self, e: NeedIdentified, ctx: EventContext) -> list[templates.Notice]:
+        """A need announced again (a later NeedIdentified with the same id) is not news: when only its
+        priority moved nobody is told again; when what its messages say changed, they are told it as an
+        update. Idempotent: the decision is stored with the event that made it."""
+        facts = templates.need_facts(e)
+        told = NeedToldDocument.objects(id=e.need_id).first()
+        first = NeedToldDocument(
+            id=e.need_id, facts=facts, event_id=ctx.id, identified_at=e.identified_at, kind="new", previous={}
+        )
+        if told is None and _insert_once(first):
+            return templates.need_identified(e)
+        told = told or NeedToldDocument.objects(id=e.need_id).get()
+        if told.event_id != ctx.id:
+            if e.identified_at < told.identified_at:
+                return []  # superseded by a later announcement already told
+            kind, previous = domain.announcement(told.facts, facts), told.facts
+            # Conditional on the decision we compared with; a concurrent one makes the consumer retry.
+            if not NeedToldDocument.objects(id=e.need_id, event_id=told.event_id).update_one(
+                set__facts=facts,
+                set__event_id=ctx.id,
+                set__identified_at=e.identified_at,
+                set__kind=kind,
+                set__previous=previous,
+            ):
+                raise RuntimeError(f"need {e.need_id} was told about concurrently; retrying")
+            told.kind, told.previous = kind, previous
+        if told.kind == "new":
+            return templates.need_identified(e)
+        return templates.need_updated(e, told.previous) if told.kind == "update" else []
+
+    def _handler(
+        self, render: Callable[[P, EventContext], list[templates.Notice]]
+    ) -> Callable[[P, EventContext], None]:
         def handle(event: P, ctx: EventContext) -> None:
             # Resolved once per event: several notices may name the same unit's heads.
             heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
             admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
-            addressed = domain.resolve(render(event), heads_of, admins)
+            addressed = domain.resolve(render(event, ctx), heads_of, admins)
             people = {p.id: p for p in PersonDocument.objects(id__in=[a.nip for a in addressed])}
             now = datetime.now(UTC)
             for notice in addressed:

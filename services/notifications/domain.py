@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -59,6 +59,14 @@ def resolve(
         for nip in people(notice.to):
             out.setdefault(nip, Addressed(nip, notice.role, notice.id, notice.en))
     return list(out.values())
+
+
+def announcement(told: Mapping[str, object] | None, facts: Mapping[str, object]) -> str:
+    """How a NeedIdentified is told: new the first time; an update when what its messages say changed
+    (the JP shortfall, the levels, the form...); not at all when only its priority moved."""
+    if told is None:
+        return "new"
+    return "none" if dict(told) == dict(facts) else "update"
 
 
 @dataclass(frozen=True)

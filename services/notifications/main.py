@@ -90,9 +90,9 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         metrics=DispatchMetrics(runtime.registry),
     )
     service = NotificationService(wake_dispatcher=dispatcher.notify)
-    # The first four keep the groups (and so the committed offsets) they had when they fed the inbox alone.
+    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", service.need_handler()))
+    # These and inbox-needs keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (
-        (NEED_IDENTIFIED, "inbox-needs", templates.need_identified),
         (ENROLMENT_CHANGED, "inbox-enrolments", templates.enrolment_changed),
         (PROGRAM_COMPLETED, "inbox-completions", templates.program_completed),
         (EVALUATION_SUBMITTED, "inbox-evaluations", templates.evaluation_submitted),

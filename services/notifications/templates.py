@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -183,6 +184,47 @@ def need_resolved(_: NeedResolved) -> list[Notice]:
     """No one is told (the training service drops the need and its proposed seat, which is told as a
     withdrawal); the event goes to the systems subscribed to it, like every event webhooks accept."""
     return []
+
+
+def need_facts(e: NeedIdentified) -> dict[str, object]:
+    """What the need's messages tell, so a re-announcement can be compared with what was told: not its
+    priority, which orders BKPSDM's planning and is in no message."""
+    facts: dict[str, object] = {
+        "nip": e.nip,
+        "unit_code": e.unit_code,
+        "supervisor_nip": e.supervisor_nip,
+        "competency_code": e.competency_code,
+        "competency_name": e.competency_name,
+        "required_level": e.required_level,
+        "assessed_level": e.assessed_level,
+        "source": e.source.value,
+        "fiscal_year": e.fiscal_year,
+        "recommended_form": e.recommended_form.value if e.recommended_form else None,
+        "reason": e.reason,
+    }
+    if e.source == "jp_shortfall":
+        facts["jp_shortfall"] = int(e.priority_parts.get("jp_shortfall", 0))
+        facts["jp_minimum"] = int(e.priority_parts.get("jp_minimum", 20))
+    return facts
+
+
+def need_updated(e: NeedIdentified, told: Mapping[str, object]) -> list[Notice]:
+    """A need told before whose facts changed: the same people, told it is an update and what changed."""
+    before, now = told.get("jp_shortfall"), need_facts(e).get("jp_shortfall")
+    if before is not None and now is not None and before != now:
+        change_id = f"Kekurangan JP Anda berubah dari {before} menjadi {now} JP."
+        change_en = f"The JP shortfall changed from {before} to {now} JP."
+    else:
+        change_id, change_en = "Rincian kebutuhan ini berubah.", "The details of this need changed."
+    return [
+        Notice(
+            n.to,
+            n.role,
+            Text(f"Pembaruan: {n.id.title}", f"{change_id} {n.id.body}"),
+            Text(f"Update: {n.en.title}", f"{change_en} {n.en.body}"),
+        )
+        for n in need_identified(e)
+    ]
 
 
 def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:

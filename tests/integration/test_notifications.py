@@ -456,3 +456,33 @@ def test_a_mail_server_that_hangs_does_not_stall_the_consumers(run_service, admi
         time.sleep(2)
         send(infra, namespace, need_event())
         eventually(lambda: inbox(client, NURSE_H)["total"] == 1, timeout_s=15, what="the next event in the inbox")
+
+
+def test_a_need_announced_again_is_not_told_as_new(notifications, mailbox, admin, infra, namespace):
+    def shortfall(jp, priority, identified_at):
+        payload = need_payload(
+            source="jp_shortfall",
+            supervisor_nip=HEAD,
+            priority=priority,
+            priority_parts={"jp_shortfall": jp, "jp_minimum": 20},
+            identified_at=identified_at,
+        )
+        return build_record(NEED_IDENTIFIED, payload, subject=NURSE)
+
+    send(infra, namespace, shortfall(12, 3.0, datetime(2027, 2, 10, tzinfo=UTC)))
+    eventually(lambda: len(mailbox.to(SITI)) == 1 and len(mailbox.to(AHMAD)) == 1, what="the need, told once")
+    # Only its priority moved (a colleague's need came in): nobody hears of it again.
+    send(infra, namespace, shortfall(12, 5.0, datetime(2027, 3, 1, tzinfo=UTC)))
+    # The shortfall shrank after a course: told as an update, once, despite redelivery.
+    update = shortfall(4, 2.0, datetime(2027, 4, 1, tzinfo=UTC))
+    send(infra, namespace, update)
+    send(infra, namespace, update)
+    siti = eventually(lambda: (r := inbox(notifications, NURSE_H))["total"] == 2 and r, what="the update")
+    latest, original = siti["items"]
+    assert original["title"] == "Kebutuhan pengembangan: Pelayanan Publik"
+    assert latest["title"] == "Pembaruan: Kebutuhan pengembangan: Pelayanan Publik"
+    assert latest["body"].startswith("Kekurangan JP Anda berubah dari 12 menjadi 4 JP.")
+    eventually(lambda: len(mailbox.to(AHMAD)) == 2, what="the head's update")
+    assert mailbox.to(AHMAD)[1].subject.startswith("Update: ")
+    time.sleep(1)
+    assert inbox(notifications, NURSE_H)["total"] == 2 and len(mailbox.to(SITI)) == 2

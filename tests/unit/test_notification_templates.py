@@ -1,8 +1,9 @@
 from datetime import UTC, date, datetime
 
-from services.notifications import templates
+from services.notifications import domain, templates
 from services.notifications.templates import Person, UnitHeads
 from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource, ProgramCompleted
+from tests.support.events import need_payload
 
 
 def test_a_need_reaches_the_employee_and_the_supervisor_in_both_languages():
@@ -199,3 +200,21 @@ def test_a_withdrawal_carries_its_reason_and_starting_to_attend_is_not_announced
     assert "Alasan: Angkatan dibatalkan" in employee.id.body and "Reason: Batch cancelled" in supervisor.en.body
     assert templates.enrolment_changed(enrolment("attending", "confirmed")) == []
     assert templates.enrolment_changed(enrolment("completed", "attending")) == []
+
+
+def test_a_need_announced_again_is_told_as_an_update_or_not_at_all():
+    first = need_payload(source="jp_shortfall", priority_parts={"jp_shortfall": 12, "jp_minimum": 20})
+    facts = templates.need_facts(first)
+    assert domain.announcement(None, facts) == "new"
+    # Only the priority moved: nothing new for the people concerned.
+    moved = first.model_copy(update={"priority": 9.0})
+    assert domain.announcement(facts, templates.need_facts(moved)) == "none"
+    # The shortfall shrank: an update, saying what changed, to the same people.
+    smaller = first.model_copy(update={"priority_parts": {"jp_shortfall": 4, "jp_minimum": 20}})
+    assert domain.announcement(facts, templates.need_facts(smaller)) == "update"
+    updates = templates.need_updated(smaller, facts)
+    assert [n.to for n in updates] == [n.to for n in templates.need_identified(smaller)]
+    employee = updates[0]
+    assert employee.id.title.startswith("Pembaruan: ") and employee.en.title.startswith("Update: ")
+    assert "The JP shortfall changed from 12 to 4 JP." in employee.en.body
+    assert "Kekurangan JP Anda berubah dari 12 menjadi 4 JP." in employee.id.body
