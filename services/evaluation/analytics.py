@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from services.evaluation.domain import Level, state
+
+# Medan's days and quarters begin at midnight WIB, seven hours before midnight UTC.
+WIB = timezone(timedelta(hours=7), "WIB")
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,17 @@ class Asked:
     status: str
     opens_on: date
     due_on: date
+    submitted_on: date | None = None  # the day in Medan it came back
 
 
 def response_rates(asked: Iterable[Asked], today: date) -> list[dict[str, Any]]:
-    """Per group: evaluations open for answers by ``today`` (asked), how many came back, how many are
-    overdue, and the response rate = submitted / asked. Not-yet-open evaluations do not count."""
+    """Per group: evaluations open for answers by ``today`` (asked), how many came back by then, how many
+    are overdue, and the response rate = submitted / asked. Not-yet-open evaluations do not count, and
+    one answered after ``today`` was still unanswered on it."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"asked": 0, "submitted": 0, "overdue": 0, "due": 0})
     for a in asked:
-        now = state(a.status, a.opens_on, a.due_on, today)
+        answered_later = a.submitted_on is not None and a.submitted_on > today
+        now = state("open" if answered_later else a.status, a.opens_on, a.due_on, today)
         if now == "upcoming":
             continue
         c = counts[a.group]
@@ -123,3 +129,15 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * (quarter - 1) + 1, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, end
+
+
+def quarter_instants(year: int, quarter: int) -> tuple[datetime, datetime]:
+    """The quarter as instants: from midnight WIB of its first day to midnight WIB of the next quarter's."""
+    start, end = quarter_bounds(year, quarter)
+    return datetime.combine(start, time.min, WIB), datetime.combine(end, time.min, WIB)
+
+
+def day_in_medan(instant: datetime) -> date:
+    """The day in Medan of a stored instant (stored naive in UTC)."""
+    aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return aware.astimezone(WIB).date()

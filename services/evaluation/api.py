@@ -102,7 +102,7 @@ def _items(q: domain.Questionnaire) -> list[ItemOut]:
 
 
 def _evaluation(e: EvaluationDocument, today: date) -> EvaluationOut:
-    questionnaire = domain.QUESTIONNAIRES[f"{e.questionnaire}.v{e.questionnaire_version}"]
+    questionnaire = domain.questionnaire(e.questionnaire, e.questionnaire_version)
     return EvaluationOut(
         evaluation_id=e.id,
         enrolment_id=e.enrolment_id,
@@ -184,6 +184,8 @@ def build_router(service: EvaluationService) -> APIRouter:
             mine = Q(evaluator_nip=who.nip)
             if who.has_any(Role.UNIT_HEAD) and who.unit_code:
                 mine |= Q(evaluator_role="unit", unit_code=who.unit_code)
+                # Standing in for a supervisor not on record (as application.may_submit allows).
+                mine |= Q(evaluator_role="supervisor", evaluator_nip=None, unit_code=who.unit_code)
             query = query.filter(mine)
         today = today_in_medan()
         return page_of(query.order_by("due_on", "id"), page, lambda e: _evaluation(e, today))
@@ -245,7 +247,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         dependencies=[Depends(require_roles(Role.BKPSDM_ADMIN))],
     )
     def remind(as_of: Annotated[date | None, Body(embed=True)] = None) -> dict[str, int]:
-        return service.send_reminders(as_of or today_in_medan())
+        return service.remind_as_of(as_of)
 
     @router.get("/analytics/effectiveness", summary="L1-L4 figures per programme, form, unit or period")
     def effectiveness(

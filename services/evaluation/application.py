@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.evaluation import analytics, domain
-from services.evaluation.documents import EvaluationDocument, IndicatorEntry
+from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -32,7 +32,7 @@ from shared.persistence import get_or_404
 log = logging.getLogger(__name__)
 
 Notify = Callable[[], None]
-WIB = timezone(timedelta(hours=7), "WIB")
+WIB = analytics.WIB
 
 
 def today_in_medan() -> date:
@@ -112,7 +112,8 @@ class EvaluationService:
             if p.level is domain.Level.LEARNING and event.pre_score is not None and event.post_score is not None:
                 # Level 2 needs no one: the completion's test scores are the answers.
                 scores = {"pre_score": event.pre_score, "post_score": event.post_score}
-                events = self._record(evaluation, scores, [], domain.assess_learning(scores, self.thresholds), None)
+                assessment = domain.assess(p.questionnaire, scores, self.thresholds)
+                events = self._record(evaluation, scores, [], assessment, None)
             try:
                 commit(evaluation, events)  # the evaluation and its EvaluationSubmitted, in one write
             except ConcurrentUpdate:
@@ -170,15 +171,11 @@ class EvaluationService:
                 "Indikator unit hanya untuk evaluasi level 4.",
                 "Unit indicators belong to level-4 evaluations only.",
             )
+        extra = [domain.Indicator(i.code, i.before, i.after, i.higher_is_better) for i in indicators]
         try:
-            if e.level == domain.Level.REACTION:
-                return domain.assess_reaction(answers, self.thresholds)
-            if e.level == domain.Level.LEARNING:
-                return domain.assess_learning(answers, self.thresholds)
-            if e.level == domain.Level.BEHAVIOUR:
-                return domain.assess_behaviour(answers, self.thresholds)
-            extra = [domain.Indicator(i.code, i.before, i.after, i.higher_is_better) for i in indicators]
-            return domain.assess_results(answers, extra)
+            # The version the evaluation was opened with, so a newer questionnaire never rescores it.
+            questionnaire = domain.questionnaire(e.questionnaire, e.questionnaire_version)
+            return domain.assess(questionnaire, answers, self.thresholds, extra)
         except domain.InvalidAnswers as exc:
             raise ApiError(422, "invalid_answers", exc.message_id, exc.message_en) from None
 
@@ -218,7 +215,66 @@ class EvaluationService:
             [(o.id, o.submitted_at.date(), o.competency_codes) for o in earlier if o.id != e.id],
         )
 
+    # --- who answers --------------------------------------------------------------------------------
+
+    def reassign(self, evaluation_id: str, evaluator_nip: str, reason: str, who: Principal) -> EvaluationDocument:
+        """BKPSDM names another supervisor (the named one moved or left): they answer, not BKPSDM on
+        their behalf. The change is kept in the evaluation's history, and a window already open is
+        announced to the new evaluator (EvaluationDue) in the same write."""
+        today = today_in_medan()
+
+        def attempt() -> EvaluationDocument:
+            e = get_or_404(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
+            if e.evaluator_role != EvaluatorRole.SUPERVISOR.value or e.status != "open":
+                raise Conflict(
+                    "not_reassignable",
+                    "Hanya evaluasi level 3 oleh atasan yang masih terbuka yang dapat dialihkan penilainya.",
+                    "Only an open level-3 evaluation by a supervisor can be given to another evaluator.",
+                )
+            if evaluator_nip == e.nip:
+                raise ApiError(
+                    422,
+                    "invalid_evaluator",
+                    "Peserta tidak dapat menilai dirinya sendiri.",
+                    "A participant cannot evaluate themselves.",
+                )
+            e.history = [
+                *e.history,
+                HistoryEntry(
+                    at=datetime.now(UTC),
+                    by=who.nip,
+                    action="evaluator_changed",
+                    from_nip=e.evaluator_nip,
+                    to_nip=evaluator_nip,
+                    reason=reason,
+                ),
+            ]
+            e.evaluator_nip = evaluator_nip
+            # The reminders so far went to someone else: the new evaluator hears of an open window now.
+            kind = domain.reminder_due(e.status, e.opens_on, e.due_on, [], today)
+            e.reminders_sent = [] if kind is None else [ReminderKind.DUE.value, kind.value]
+            events = [] if kind is None else [new_event(EVALUATION_DUE, evaluation_due(e, kind), subject=e.nip)]
+            commit(e, events)  # the new evaluator, its history entry and the reminder in one write
+            return e
+
+        evaluation = retrying(attempt)
+        self.notify()
+        return evaluation
+
     # --- reminders ---------------------------------------------------------------------------------
+
+    def remind_as_of(self, as_of: date | None) -> dict[str, int]:
+        """Reminders on demand: as of a past day to catch up, never a future one, which would mark
+        evaluations overdue-reminded before they are."""
+        today = today_in_medan()
+        if as_of is not None and as_of > today:
+            raise ApiError(
+                422,
+                "as_of_in_future",
+                f"as_of tidak boleh melewati hari ini ({today:%d-%m-%Y}).",
+                f"as_of may not be later than today ({today:%Y-%m-%d}).",
+            )
+        return self.send_reminders(as_of or today)
 
     def send_reminders(self, today: date) -> dict[str, int]:
         """Publish EvaluationDue once per evaluation and kind (due, overdue). The kinds sent are written
@@ -243,11 +299,19 @@ class EvaluationService:
     def response_rates(self, by: str, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
         # Level 2 asks no one when the completion carried its scores; only evaluations people answer count.
         docs = EvaluationDocument.objects(level__ne=int(domain.Level.LEARNING), **filters).only(
-            "level", "unit_code", "evaluator_nip", "evaluator_role", "status", "opens_on", "due_on"
+            "level", "unit_code", "evaluator_nip", "evaluator_role", "status", "opens_on", "due_on", "submitted_at"
         )
-        return analytics.response_rates(
-            (analytics.Asked(_group_of(d, by), d.status, d.opens_on, d.due_on) for d in docs), today
+        asked = (
+            analytics.Asked(
+                _group_of(d, by),
+                d.status,
+                d.opens_on,
+                d.due_on,
+                analytics.day_in_medan(d.submitted_at) if d.submitted_at else None,
+            )
+            for d in docs
         )
+        return analytics.response_rates(asked, today)
 
     def effectiveness(self, by: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         docs = EvaluationDocument.objects(status="submitted", **filters).only(
@@ -263,10 +327,8 @@ class EvaluationService:
         start, end = analytics.quarter_bounds(year, quarter)
         as_of = min(today, end - timedelta(days=1))
         due_in_quarter = {"due_on__gte": start, "due_on__lt": end}
-        submitted_in_quarter = {
-            "submitted_at__gte": datetime.combine(start, datetime.min.time(), UTC),
-            "submitted_at__lt": datetime.combine(end, datetime.min.time(), UTC),
-        }
+        begins, ends = analytics.quarter_instants(year, quarter)
+        submitted_in_quarter = {"submitted_at__gte": begins, "submitted_at__lt": ends}
         programmes = self.effectiveness("program", submitted_in_quarter)
         struggles = list(
             EvaluationDocument.objects(

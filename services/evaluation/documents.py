@@ -32,6 +32,17 @@ class IndicatorEntry(EmbeddedDocument):
     higher_is_better = BooleanField(required=True)
 
 
+class HistoryEntry(EmbeddedDocument):
+    """Who changed what about an evaluation besides answering it (append-only)."""
+
+    at = DateTimeField(required=True)
+    by = StringField(required=True)
+    action = StringField(required=True)  # evaluator_changed
+    from_nip = StringField()
+    to_nip = StringField()
+    reason = StringField(required=True)
+
+
 class EvaluationDocument(OutboxDocument):
     meta = document_meta(
         ALIAS,
@@ -76,6 +87,7 @@ class EvaluationDocument(OutboxDocument):
     reminders_sent = ListField(StringField())
     opened_at = DateTimeField(required=True)
     submitted_at = DateTimeField()
+    history = EmbeddedDocumentListField(HistoryEntry)
 
 
 ALL_DOCUMENTS = (EvaluationDocument,)

@@ -138,6 +138,12 @@ QUESTIONNAIRES = {q.key: q for q in (REACTION_V1, LEARNING_V1, BEHAVIOUR_V1, RES
 # What a newly opened evaluation is asked with; an open one keeps the version it was opened with.
 CURRENT = {q.level: q for q in (REACTION_V1, LEARNING_V1, BEHAVIOUR_V1, RESULTS_V1)}
 
+
+def questionnaire(code: str, version: int) -> Questionnaire:
+    """The questionnaire an evaluation was opened with (its stored code and version)."""
+    return QUESTIONNAIRES[f"{code}.v{version}"]
+
+
 # Built-in level-4 indicators: (code, before item, after item, higher is better).
 BUILT_IN_INDICATORS = (
     ("skm_u6", "skm_u6_before", "skm_u6_after", True),
@@ -256,16 +262,20 @@ def reaction_outcome(score: float, threshold: float) -> str:
     return "satisfied" if score >= threshold else "not_satisfied"
 
 
-def assess_reaction(answers: Mapping[str, Answer], thresholds: Thresholds) -> Assessment:
-    score = score_answers(REACTION_V1, answers)
+def assess_reaction(
+    answers: Mapping[str, Answer], thresholds: Thresholds, questionnaire: Questionnaire = REACTION_V1
+) -> Assessment:
+    score = score_answers(questionnaire, answers)
     return Assessment(score, reaction_outcome(score, thresholds.satisfied))
 
 
-def assess_learning(answers: Mapping[str, Answer], thresholds: Thresholds) -> Assessment:
+def assess_learning(
+    answers: Mapping[str, Answer], thresholds: Thresholds, questionnaire: Questionnaire = LEARNING_V1
+) -> Assessment:
     """Raw gain = post - pre; normalised gain = (post - pre) / (100 - pre), the share of the possible
     gain achieved (undefined when the pre-test was already 100). The score is the normalised gain on
     0-100, floored at 0."""
-    validate_answers(LEARNING_V1, answers)
+    validate_answers(questionnaire, answers)
     pre, post = float(answers["pre_score"]), float(answers["post_score"])  # type: ignore[arg-type]
     measures = {"pre_score": pre, "post_score": post, "raw_gain": round(post - pre, 2)}
     if pre >= 100:
@@ -281,8 +291,10 @@ def assess_learning(answers: Mapping[str, Answer], thresholds: Thresholds) -> As
     return Assessment(round(max(gain, 0.0) * 100, 2), outcome, measures)
 
 
-def assess_behaviour(answers: Mapping[str, Answer], thresholds: Thresholds) -> Assessment:
-    score = score_answers(BEHAVIOUR_V1, answers)
+def assess_behaviour(
+    answers: Mapping[str, Answer], thresholds: Thresholds, questionnaire: Questionnaire = BEHAVIOUR_V1
+) -> Assessment:
+    score = score_answers(questionnaire, answers)
     raw = answers.get("barriers", [])
     barriers = tuple(TransferBarrier(b) for b in dict.fromkeys(raw if isinstance(raw, list) else []))
     struggling = score < thresholds.applied
@@ -294,9 +306,11 @@ def assess_behaviour(answers: Mapping[str, Answer], thresholds: Thresholds) -> A
     return Assessment(score, "struggling" if struggling else "applied", {}, struggling, barriers)
 
 
-def results_indicators(answers: Mapping[str, Answer], extra: Sequence[Indicator]) -> list[Indicator]:
+def results_indicators(
+    answers: Mapping[str, Answer], extra: Sequence[Indicator], questionnaire: Questionnaire = RESULTS_V1
+) -> list[Indicator]:
     """The built-in indicators given as complete before/after pairs, then the unit's own."""
-    validate_answers(RESULTS_V1, answers)
+    validate_answers(questionnaire, answers)
     pairs = []
     for code, before, after, higher in BUILT_IN_INDICATORS:
         given = [k for k in (before, after) if k in answers]
@@ -316,16 +330,34 @@ def results_indicators(answers: Mapping[str, Answer], extra: Sequence[Indicator]
     return indicators
 
 
-def assess_results(answers: Mapping[str, Answer], extra: Sequence[Indicator]) -> Assessment:
+def assess_results(
+    answers: Mapping[str, Answer], extra: Sequence[Indicator], questionnaire: Questionnaire = RESULTS_V1
+) -> Assessment:
     """Score = share of indicators that improved (0-100); outcome from the mean change in the good
     direction."""
-    indicators = results_indicators(answers, extra)
+    indicators = results_indicators(answers, extra, questionnaire)
     changes = [i.change_pct for i in indicators]
     mean_change = round(sum(changes) / len(changes), 2)
     improved = sum(1 for c in changes if c > 0)
     outcome = "improved" if mean_change > 0 else "declined" if mean_change < 0 else "unchanged"
     measures = {f"change_pct_{i.code}": i.change_pct for i in indicators} | {"mean_change_pct": mean_change}
     return Assessment(round(improved / len(indicators) * 100, 2), outcome, measures)
+
+
+def assess(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Answer],
+    thresholds: Thresholds,
+    extra: Sequence[Indicator] = (),
+) -> Assessment:
+    """Score answers against the questionnaire the evaluation was opened with, whatever is current now."""
+    if questionnaire.level is Level.REACTION:
+        return assess_reaction(answers, thresholds, questionnaire)
+    if questionnaire.level is Level.LEARNING:
+        return assess_learning(answers, thresholds, questionnaire)
+    if questionnaire.level is Level.BEHAVIOUR:
+        return assess_behaviour(answers, thresholds, questionnaire)
+    return assess_results(answers, extra, questionnaire)
 
 
 # --- The plan opened for a completion ----------------------------------------------------------------
@@ -360,22 +392,27 @@ def plan(completed_on: date, participant: str, supervisor: str | None, schedule:
     def day(n: int) -> date:
         return completed_on + timedelta(days=n)
 
-    s = schedule
+    s, q = schedule, CURRENT
     return [
         PlannedEvaluation(
-            Level.REACTION, REACTION_V1, EvaluatorRole.PARTICIPANT, participant, day(0), day(s.reaction_due_days)
+            Level.REACTION, q[Level.REACTION], EvaluatorRole.PARTICIPANT, participant, day(0), day(s.reaction_due_days)
         ),
-        PlannedEvaluation(Level.LEARNING, LEARNING_V1, EvaluatorRole.BKPSDM, None, day(0), day(0)),
+        PlannedEvaluation(Level.LEARNING, q[Level.LEARNING], EvaluatorRole.BKPSDM, None, day(0), day(0)),
         PlannedEvaluation(
             Level.BEHAVIOUR,
-            BEHAVIOUR_V1,
+            q[Level.BEHAVIOUR],
             EvaluatorRole.SUPERVISOR,
             supervisor,
             day(s.behaviour_opens_days),
             day(s.behaviour_due_days),
         ),
         PlannedEvaluation(
-            Level.RESULTS, RESULTS_V1, EvaluatorRole.UNIT, None, day(s.results_opens_days), day(s.results_due_days)
+            Level.RESULTS,
+            q[Level.RESULTS],
+            EvaluatorRole.UNIT,
+            None,
+            day(s.results_opens_days),
+            day(s.results_due_days),
         ),
     ]
 

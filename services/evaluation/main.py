@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from services.evaluation import analytics, domain
 from services.evaluation.api import build_router
 from services.evaluation.application import EvaluationService, today_in_medan
+from services.evaluation.assignments import assignments_router
 from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
 from services.evaluation.settings import EvaluationSettings
 from shared.events import EVALUATION_DUE, EVALUATION_ESCALATED, EVALUATION_SUBMITTED, PROGRAM_COMPLETED
@@ -69,6 +70,6 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
-        routers=[build_router(service)],
+        routers=[build_router(service), assignments_router(service)],
         background=[reminder_job(service, s.reminders_interval_s)] if s.reminders_enabled else [],
     )

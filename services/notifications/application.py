@@ -23,10 +23,11 @@ from services.notifications.documents import (
     DigestDocument,
     DigestEntryDocument,
     MessageDocument,
+    NeedToldDocument,
     PersonDocument,
     WebhookSubscriptionDocument,
 )
-from shared.events import EventContext, EventPayload
+from shared.events import EventContext, EventPayload, NeedIdentified
 
 P = TypeVar("P", bound=EventPayload)
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -51,7 +52,7 @@ def preferences(person: PersonDocument | None) -> domain.Preferences:
         return domain.UNKNOWN_PERSON
     return domain.Preferences(
         language=person.language,
-        channels=frozenset(person.channels),
+        channels=frozenset(person.channels) | {domain.INBOX},  # always on, also for entries older than that rule
         email=person.email or None,
         digest=bool(person.digest),
     )
@@ -75,12 +76,50 @@ class NotificationService:
     def handler(self, render: Callable[[P], list[templates.Notice]]) -> Callable[[P, EventContext], None]:
         """A consumer handler: the event's notices to each person on their channels, and the event to
         every webhook subscribed to its type."""
+        return self._handler(lambda event, _: render(event))
 
+    def need_handler(self) -> Callable[[NeedIdentified, EventContext], None]:
+        """NeedIdentified: told as new, as an update, or not at all (see need_notices)."""
+        return self._handler(self.need_notices)
+
+    def need_notices(self, e: NeedIdentified, ctx: EventContext) -> list[templates.Notice]:
+        """A need announced again (a later NeedIdentified with the same id) is not news: when only its
+        priority moved nobody is told again; when what its messages say changed, they are told it as an
+        update. Idempotent: the decision is stored with the event that made it."""
+        facts = templates.need_facts(e)
+        told = NeedToldDocument.objects(id=e.need_id).first()
+        first = NeedToldDocument(
+            id=e.need_id, facts=facts, event_id=ctx.id, identified_at=e.identified_at, kind="new", previous={}
+        )
+        if told is None and _insert_once(first):
+            return templates.need_identified(e)
+        told = told or NeedToldDocument.objects(id=e.need_id).get()
+        if told.event_id != ctx.id:
+            if e.identified_at < told.identified_at:
+                return []  # superseded by a later announcement already told
+            kind, previous = domain.announcement(told.facts, facts), told.facts
+            # Conditional on the decision we compared with; a concurrent one makes the consumer retry.
+            if not NeedToldDocument.objects(id=e.need_id, event_id=told.event_id).update_one(
+                set__facts=facts,
+                set__event_id=ctx.id,
+                set__identified_at=e.identified_at,
+                set__kind=kind,
+                set__previous=previous,
+            ):
+                raise RuntimeError(f"need {e.need_id} was told about concurrently; retrying")
+            told.kind, told.previous = kind, previous
+        if told.kind == "new":
+            return templates.need_identified(e)
+        return templates.need_updated(e, told.previous) if told.kind == "update" else []
+
+    def _handler(
+        self, render: Callable[[P, EventContext], list[templates.Notice]]
+    ) -> Callable[[P, EventContext], None]:
         def handle(event: P, ctx: EventContext) -> None:
             # Resolved once per event: several notices may name the same unit's heads.
             heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
             admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
-            addressed = domain.resolve(render(event), heads_of, admins)
+            addressed = domain.resolve(render(event, ctx), heads_of, admins)
             people = {p.id: p for p in PersonDocument.objects(id__in=[a.nip for a in addressed])}
             now = datetime.now(UTC)
             for notice in addressed:
@@ -142,11 +181,15 @@ class NotificationService:
             )
 
     def run_digests(self, day: date) -> DigestRun:
-        """One digest per person who chose it and day, of everything since their previous one. Safe to
-        run again (the periodic job and an admin may both run it): a day's digest is recorded once."""
+        """One digest per person with notices waiting and day, of everything since their previous one.
+        Whoever has entries waiting gets them, also someone who switched the digest off since (their
+        new notices come one by one; these would otherwise never be told). Safe to run again (the
+        periodic job and an admin may both run it): a day's digest is recorded once."""
         digests = items = 0
-        for person in PersonDocument.objects(digest=True):
-            recorded = self._digest_for(person, day)
+        waiting = sorted(set(DigestEntryDocument.objects(included=False).scalar("recipient_nip")))
+        people = {p.id: p for p in PersonDocument.objects(id__in=waiting)}
+        for nip in waiting:
+            recorded = self._digest_for(nip, preferences(people.get(nip)), day)
             if recorded is not None:
                 digests += 1
                 items += len(recorded.entry_ids)
@@ -154,15 +197,15 @@ class NotificationService:
             self.wake_dispatcher()
         return DigestRun(day, digests, items)
 
-    def _digest_for(self, person: PersonDocument, day: date) -> DigestDocument | None:
+    def _digest_for(self, nip: str, prefs: domain.Preferences, day: date) -> DigestDocument | None:
         """The digest recorded now, or None when there was nothing new or the day's digest exists."""
-        digest_id = f"digest-{day.isoformat()}-{person.id}"
-        pending = list(DigestEntryDocument.objects(recipient_nip=person.id, included=False).order_by("created_at"))
+        digest_id = f"digest-{day.isoformat()}-{nip}"
+        pending = list(DigestEntryDocument.objects(recipient_nip=nip, included=False).order_by("created_at"))
         # Entries claimed by a digest recorded before a crash stopped it from marking them belong to it.
         for earlier_id in {e.digest_id for e in pending if e.digest_id and e.digest_id != digest_id}:
             earlier = DigestDocument.objects(id=earlier_id).first()
             if earlier is not None:
-                self._complete(earlier, person)
+                self._complete(earlier, prefs)
                 pending = [e for e in pending if e.id not in set(earlier.entry_ids)]
         existing = DigestDocument.objects(id=digest_id).first()
         if existing is None:
@@ -174,7 +217,7 @@ class NotificationService:
             made = domain.digest(day, items)
             candidate = DigestDocument(
                 id=digest_id,
-                recipient_nip=person.id,
+                recipient_nip=nip,
                 day=day.isoformat(),
                 entry_ids=[e.id for e in pending],
                 title_id=made.id.title,
@@ -186,16 +229,15 @@ class NotificationService:
             # A concurrent run may have recorded this day's digest first; theirs stands, and entries
             # only we claimed stay unincluded for the next day.
             if _insert_once(candidate):
-                self._complete(candidate, person)
+                self._complete(candidate, prefs)
                 return candidate
             existing = DigestDocument.objects(id=digest_id).first()
         # Recorded before (by an earlier or concurrent run): finish what a crash may have left undone.
-        self._complete(existing, person)
+        self._complete(existing, prefs)
         return None
 
-    def _complete(self, d: DigestDocument, person: PersonDocument) -> None:
+    def _complete(self, d: DigestDocument, prefs: domain.Preferences) -> None:
         """Deliver a recorded digest (idempotent: keyed on the digest) and mark its entries included."""
-        prefs = preferences(person)
         now = datetime.now(UTC)
         if domain.INBOX in prefs.channels:
             both = _texts(_text(d, "id"), _text(d, "en"))

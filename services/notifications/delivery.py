@@ -14,6 +14,7 @@ import logging
 import smtplib
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -42,7 +43,10 @@ class DeliveryFailed(Exception):
 Sender = Callable[[DeliveryDocument], Awaitable[None]]
 
 
-def email_sender(settings: NotificationsSettings) -> Sender:
+def email_sender(settings: NotificationsSettings, pool: Executor) -> Sender:
+    """Sends over SMTP in ``pool``, the e-mail channel's own threads: a mail server that hangs holds
+    those (as many as may be in flight), never the threads the event handlers run on."""
+
     def send_now(d: DeliveryDocument) -> None:
         message = EmailMessage()
         message["From"] = settings.smtp_from
@@ -66,14 +70,19 @@ def email_sender(settings: NotificationsSettings) -> Sender:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
 
     async def send(d: DeliveryDocument) -> None:
-        await asyncio.to_thread(send_now, d)
+        await asyncio.get_running_loop().run_in_executor(pool, send_now, d)
 
     return send
 
 
-def webhook_sender(client: httpx.AsyncClient) -> Sender:
+def webhook_sender(client: httpx.AsyncClient, pool: Executor) -> Sender:
+    """Calls are async; the one blocking step (reading the subscription) runs in the channel's ``pool``."""
+
+    def subscription(d: DeliveryDocument) -> WebhookSubscriptionDocument | None:
+        return WebhookSubscriptionDocument.objects(id=d.subscription_id).first()
+
     async def send(d: DeliveryDocument) -> None:
-        sub = await asyncio.to_thread(lambda: WebhookSubscriptionDocument.objects(id=d.subscription_id).first())
+        sub = await asyncio.get_running_loop().run_in_executor(pool, subscription, d)
         if sub is None or not sub.active:
             raise DeliveryFailed("the subscription was removed")
         body = d.body.encode()
@@ -100,17 +109,25 @@ def claim_due(channel: str, limit: int, lease: timedelta) -> list[DeliveryDocume
     due = DeliveryDocument.objects(status="pending", channel=channel, next_attempt_at__lte=now)
     claimed = []
     for d in due.order_by("next_attempt_at").limit(limit):
-        # Conditional on the due time we read: whoever moves it first holds the lease.
+        # Conditional on the due time we read: whoever moves it first holds the lease. Milliseconds, as
+        # the database stores them, so record_attempt can match the lease it holds.
+        until = now + lease
+        until = until.replace(microsecond=until.microsecond // 1000 * 1000)
         if DeliveryDocument.objects(id=d.id, status="pending", next_attempt_at=d.next_attempt_at).update_one(
-            set__next_attempt_at=now + lease
+            set__next_attempt_at=until
         ):
+            d.next_attempt_at = until  # the lease we hold, which record_attempt checks
             claimed.append(d)
     return claimed
 
 
 def record_attempt(
     d: DeliveryDocument, policy: domain.RetryPolicy, started: datetime, duration_ms: int, failure: DeliveryFailed | None
-) -> None:
+) -> str:
+    """Log the attempt and decide what follows; returns the outcome (delivered, failed, dead, or
+    lease_lost). Only the holder of the current lease decides: an attempt that outlived its lease was
+    claimed again meanwhile, so it adds its log entry and count, and leaves the decision to the newer
+    attempt (or marks the delivery delivered when it got through)."""
     now = datetime.now(UTC)
     entry = DeliveryAttempt(
         at=started,
@@ -119,22 +136,31 @@ def record_attempt(
         error=str(failure)[:500] if failure else None,
         duration_ms=duration_ms,
     )
+    # The count as of our claim; while we hold the lease nobody else has added to it.
     attempts = d.attempts + 1
-    changes: dict[str, object] = {"push__log": entry, "set__attempts": attempts}
+    changes: dict[str, object] = {"push__log": entry, "inc__attempts": 1}
     if failure is None:
-        changes |= {"set__status": "delivered", "set__delivered_at": now}
+        outcome, changes = "delivered", changes | {"set__status": "delivered", "set__delivered_at": now}
     elif (delay := policy.delay_after(attempts)) is None:
-        changes |= {"set__status": "dead", "set__dead_at": now}
+        outcome, changes = "dead", changes | {"set__status": "dead", "set__dead_at": now}
     else:
-        changes["set__next_attempt_at"] = now + delay
-    DeliveryDocument.objects(id=d.id).update_one(**changes)
+        outcome, changes = "failed", changes | {"set__next_attempt_at": now + delay}
+    if DeliveryDocument.objects(id=d.id, status="pending", next_attempt_at=d.next_attempt_at).update_one(**changes):
+        return outcome
+    late: dict[str, object] = {"push__log": entry, "inc__attempts": 1}
+    if failure is None:
+        # Got through after all: the newer attempt's own record then finds it delivered and only logs.
+        late |= {"set__status": "delivered", "set__delivered_at": now}
+    DeliveryDocument.objects(id=d.id).update_one(**late)
+    return "lease_lost"
 
 
 class DispatchMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.attempts = Counter(
             "notification_delivery_attempts_total",
-            "Attempts to send an e-mail or call a webhook, by outcome: delivered, failed, dead",
+            "Attempts to send an e-mail or call a webhook, by outcome: delivered, failed, dead, lease_lost "
+            "(outlived its lease and was claimed again)",
             ["channel", "outcome"],
             registry=registry,
         )
@@ -201,12 +227,12 @@ class Dispatcher:
             failure = DeliveryFailed(f"{type(exc).__name__}: {exc}")
         duration_ms = int((time.perf_counter() - clock) * 1000)
         try:
-            await asyncio.to_thread(record_attempt, d, self.policy, started, duration_ms, failure)
+            outcome = await asyncio.to_thread(record_attempt, d, self.policy, started, duration_ms, failure)
         except Exception:
             log.exception("could not record the attempt at %s; it is tried again when its lease expires", d.id)
             return
-        dead = failure is not None and self.policy.delay_after(d.attempts + 1) is None
-        outcome = "delivered" if failure is None else "dead" if dead else "failed"
+        if outcome == "lease_lost":
+            log.warning("the attempt at %s outlived its lease; the delivery was claimed again meanwhile", d.id)
         self.metrics.attempts.labels(channel, outcome).inc()
         # Another delivery may be waiting for this slot.
         self.notify()

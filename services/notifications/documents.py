@@ -146,6 +146,21 @@ class DigestDocument(Document):
     created_at = DateTimeField(required=True)
 
 
+class NeedToldDocument(Document):
+    """What the people concerned were told of one need (by need id), so a re-announcement is worded as
+    an update or not sent. The decision is stored with the event that made it: a redelivery of that
+    event repeats the decision (and meets its own message keys) instead of comparing with itself."""
+
+    meta = document_meta(ALIAS, "needs_told")
+
+    id = StringField(primary_key=True)  # need_id
+    facts = DictField(required=True)  # templates.need_facts of the latest announcement
+    event_id = StringField(required=True)  # the event that last decided
+    identified_at = DateTimeField(required=True)
+    kind = StringField(required=True, choices=("new", "update", "none"))
+    previous = DictField()  # the facts told before that event (for an update's wording)
+
+
 ALL_DOCUMENTS = (
     MessageDocument,
     PersonDocument,
@@ -153,4 +168,5 @@ ALL_DOCUMENTS = (
     DeliveryDocument,
     DigestEntryDocument,
     DigestDocument,
+    NeedToldDocument,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -59,6 +59,14 @@ def resolve(
         for nip in people(notice.to):
             out.setdefault(nip, Addressed(nip, notice.role, notice.id, notice.en))
     return list(out.values())
+
+
+def announcement(told: Mapping[str, object] | None, facts: Mapping[str, object]) -> str:
+    """How a NeedIdentified is told: new the first time; an update when what its messages say changed
+    (the JP shortfall, the levels, the form...); not at all when only its priority moved."""
+    if told is None:
+        return "new"
+    return "none" if dict(told) == dict(facts) else "update"
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,15 @@ def check_person(p: PersonRecord) -> list[Problem]:
                 "channels",
                 f"Kanal tidak dikenal: {', '.join(unknown)} (pilih inbox, email).",
                 f"Unknown channels: {', '.join(unknown)} (choose inbox, email).",
+            )
+        )
+    if INBOX not in p.channels:
+        # The inbox is always on: without it a person would miss even the reminders they must act on.
+        problems.append(
+            Problem(
+                "channels",
+                "Kanal inbox selalu aktif; sertakan inbox (dan email bila perlu).",
+                "The inbox channel is always on; include inbox (and email if wanted).",
             )
         )
     if p.email is not None and not _looks_like_email(p.email):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from shared.events import (
     EVALUATION_ESCALATED,
     EVALUATION_SUBMITTED,
     NEED_IDENTIFIED,
+    NEED_RESOLVED,
     PROGRAM_COMPLETED,
 )
 from shared.messaging.consumer import EventConsumer
@@ -33,9 +35,24 @@ log = logging.getLogger(__name__)
 
 def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> Callable[[], Coroutine[Any, Any, None]]:
     async def run() -> None:
-        # No redirects followed: a subscriber's URL is where the event goes, nowhere else.
-        async with httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False) as client:
-            await dispatcher.run({domain.EMAIL: email_sender(settings), domain.WEBHOOK: webhook_sender(client)})
+        # Each channel's blocking work on threads of its own, as many as it may have in flight: a hung
+        # mail server then never takes the default pool that the consumers' handlers run on.
+        pools = {
+            c: ThreadPoolExecutor(settings.dispatch_concurrency, f"send-{c}") for c in (domain.EMAIL, domain.WEBHOOK)
+        }
+        try:
+            # No redirects followed: a subscriber's URL is where the event goes, nowhere else.
+            async with httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False) as client:
+                await dispatcher.run(
+                    {
+                        domain.EMAIL: email_sender(settings, pools[domain.EMAIL]),
+                        domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK]),
+                    }
+                )
+        finally:
+            # Sends cut off here were claimed; their lease expires and they are sent again.
+            for pool in pools.values():
+                pool.shutdown(wait=False, cancel_futures=True)
 
     return run
 
@@ -73,14 +90,15 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         metrics=DispatchMetrics(runtime.registry),
     )
     service = NotificationService(wake_dispatcher=dispatcher.notify)
-    # The first four keep the groups (and so the committed offsets) they had when they fed the inbox alone.
+    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", service.need_handler()))
+    # These and inbox-needs keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (
-        (NEED_IDENTIFIED, "inbox-needs", templates.need_identified),
         (ENROLMENT_CHANGED, "inbox-enrolments", templates.enrolment_changed),
         (PROGRAM_COMPLETED, "inbox-completions", templates.program_completed),
         (EVALUATION_SUBMITTED, "inbox-evaluations", templates.evaluation_submitted),
         (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),
+        (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
     background = [dispatcher_job(dispatcher, s)]

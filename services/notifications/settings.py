@@ -35,8 +35,10 @@ class NotificationsSettings(ServiceSettings):
 
     @property
     def delivery_lease_s(self) -> float:
-        """How long a claimed delivery stays away from other dispatchers: longer than any one attempt."""
-        return 2 * max(self.smtp_timeout_s, self.webhook_timeout_s) + 30
+        """How long a claimed delivery stays away from other dispatchers: longer than any one attempt. The
+        timeouts bound each socket wait, not a whole attempt, and an SMTP session waits up to ten times
+        (connect, greeting, EHLO, STARTTLS and EHLO again, AUTH, MAIL, RCPT, DATA, the message)."""
+        return 10 * max(self.smtp_timeout_s, self.webhook_timeout_s) + 30
 
     @model_validator(mode="after")
     def _backoff_cap_not_below_start(self) -> NotificationsSettings:

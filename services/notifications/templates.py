@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from shared.events import (
     EvaluationSubmitted,
     EvaluatorRole,
     NeedIdentified,
+    NeedResolved,
     ProgramCompleted,
     ReminderKind,
 )
@@ -88,6 +90,15 @@ def _need_subject(e: NeedIdentified) -> tuple[str, str]:
     )
 
 
+_BASIS_EN = {
+    "public_satisfaction": "the unit's public satisfaction survey (SKM)",
+    "unit_request": "a request from the unit",
+    "evaluation_follow_up": "a training evaluation",
+    "jp_shortfall": "the yearly JP minimum",
+    "competency_gap": "a competency assessment",
+}
+
+
 def need_identified(e: NeedIdentified) -> list[Notice]:
     """The employee and their supervisor, and the unit's head (who plans the unit's development). A need
     of the whole unit goes to its head alone."""
@@ -95,7 +106,9 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
     advice_id = f" Bentuk pengembangan yang disarankan: {form_id}." if form_id else ""
     advice_en = f" Recommended form of development: {form_en}." if form_en else ""
     if e.nip is None:
-        why_id = f" Dasar: {e.reason}." if e.reason else ""
+        # The needs service words the reason in Bahasa Indonesia only; English names its kind and quotes it.
+        why_id = f" Dasar: {e.reason.rstrip('.')}." if e.reason else ""
+        why_en = f' Basis: {_BASIS_EN.get(e.source, "as recorded")} ("{e.reason}").' if e.reason else ""
         return [
             Notice(
                 UnitHeads(e.unit_code),
@@ -109,8 +122,8 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
                 Text(
                     f"Development need of unit {e.unit_code}: {e.competency_name}",
                     f"Unit {e.unit_code} needs development in {e.competency_code} {e.competency_name} in fiscal "
-                    f"year {e.fiscal_year}.{advice_en} Name the staff who should take part to BKPSDM before the end "
-                    f"of fiscal year {e.fiscal_year}.",
+                    f"year {e.fiscal_year}.{why_en}{advice_en} Name the staff who should take part to BKPSDM before "
+                    f"the end of fiscal year {e.fiscal_year}.",
                 ),
             )
         ]
@@ -165,6 +178,53 @@ def need_identified(e: NeedIdentified) -> list[Notice]:
         )
     )
     return notices
+
+
+def need_resolved(_: NeedResolved) -> list[Notice]:
+    """No one is told (the training service drops the need and its proposed seat, which is told as a
+    withdrawal); the event goes to the systems subscribed to it, like every event webhooks accept."""
+    return []
+
+
+def need_facts(e: NeedIdentified) -> dict[str, object]:
+    """What the need's messages tell, so a re-announcement can be compared with what was told: not its
+    priority, which orders BKPSDM's planning and is in no message."""
+    facts: dict[str, object] = {
+        "nip": e.nip,
+        "unit_code": e.unit_code,
+        "supervisor_nip": e.supervisor_nip,
+        "competency_code": e.competency_code,
+        "competency_name": e.competency_name,
+        "required_level": e.required_level,
+        "assessed_level": e.assessed_level,
+        "source": e.source.value,
+        "fiscal_year": e.fiscal_year,
+        "recommended_form": e.recommended_form.value if e.recommended_form else None,
+        "reason": e.reason,
+    }
+    if e.source == "jp_shortfall":
+        facts["jp_shortfall"] = int(e.priority_parts.get("jp_shortfall", 0))
+        facts["jp_minimum"] = int(e.priority_parts.get("jp_minimum", 20))
+    return facts
+
+
+def need_updated(e: NeedIdentified, told: Mapping[str, object]) -> list[Notice]:
+    """A need told before whose facts changed: the same people, told it is an update and what changed."""
+    before, now = told.get("jp_shortfall"), need_facts(e).get("jp_shortfall")
+    if before is not None and now is not None and before != now:
+        change_id = f"Kekurangan JP Anda berubah dari {before} menjadi {now} JP."
+        change_en = f"The JP shortfall changed from {before} to {now} JP."
+    else:
+        change_id, change_en = "Rincian kebutuhan ini berubah.", "The details of this need changed."
+    return [
+        Notice(
+            n.to,
+            n.role,
+            Text(f"Pembaruan: {n.id.title}", f"{change_id} {n.id.body}"),
+            Text(f"Update: {n.en.title}", f"{change_en} {n.en.body}"),
+        )
+        for n in need_identified(e)
+    ]
 
 
 def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
@@ -266,34 +326,72 @@ def program_completed(e: ProgramCompleted) -> list[Notice]:
             Text(
                 f"Selamat, Anda menyelesaikan {e.program_title}",
                 f"Anda telah menyelesaikan {e.program_title} ({e.jp} JP), sertifikat {e.certificate_number}. "
-                f"Isi evaluasi reaksi (level 1) dalam 7 hari melalui menu Evaluasi.",
+                f"Isi evaluasi reaksi (level 1) saat muncul di menu Evaluasi; pengingat menyebutkan batas waktunya.",
             ),
             Text(
                 f"Congratulations, you completed {e.program_title}",
                 f"You completed {e.program_title} ({e.jp} JP), certificate {e.certificate_number}. "
-                f"Please fill in the reaction evaluation (level 1) within 7 days under Evaluations.",
+                f"Please answer the reaction evaluation (level 1) when it appears under Evaluations; its reminder "
+                f"gives the due date.",
             ),
         )
     ]
 
 
 def evaluation_submitted(e: EvaluationSubmitted) -> list[Notice]:
-    return [
-        Notice(
-            Person(e.nip),
-            "employee",
-            Text(
-                f"Evaluasi level {e.level} diterima",
-                f"Evaluasi level {e.level} untuk program {e.program_code} telah diterima dengan skor "
-                f"{e.score:g}/100. Terima kasih; tidak ada tindakan lain yang diperlukan.",
-            ),
-            Text(
-                f"Level {e.level} evaluation received",
-                f"The level {e.level} evaluation for programme {e.program_code} was received with a score of "
-                f"{e.score:g}/100. Thank you; nothing else is needed from you.",
-            ),
+    """A receipt to whoever submitted, worded for their level; the participant also hears their own
+    learning gain (level 2), but never a supervisor's or the unit's judgement of them (levels 3-4)."""
+    level_id, level_en = LEVEL_NAMES[e.level]
+    title_id, title_en = (
+        f"Evaluasi level {e.level} ({level_id}) diterima",
+        f"Level {e.level} ({level_en}) evaluation received",
+    )
+    notices = []
+    # Level 1 is the participant's own answer, whoever the event names.
+    submitter = e.evaluator_nip or (e.nip if e.level == 1 else None)
+    if submitter is not None:
+        own = submitter == e.nip
+        about_id = f"Anda atas program {e.program_code}" if own else f"untuk pegawai NIP {e.nip} ({e.program_code})"
+        about_en = f"for programme {e.program_code}" if own else f"of employee NIP {e.nip} ({e.program_code})"
+        notices.append(
+            Notice(
+                Person(submitter),
+                "employee" if own else "evaluator",
+                Text(
+                    title_id,
+                    f"Evaluasi {level_id} (level {e.level}) {about_id} telah diterima dengan skor {e.score:g}/100. "
+                    f"Terima kasih; tidak ada tindakan lain yang diperlukan.",
+                ),
+                Text(
+                    title_en,
+                    f"The level {e.level} ({level_en}) evaluation {about_en} was received with a score of "
+                    f"{e.score:g}/100. Thank you; nothing else is needed from you.",
+                ),
+            )
         )
-    ]
+    if e.level == 2 and submitter != e.nip:
+        gain_id = gain_en = ""
+        if "pre_score" in e.measures and "post_score" in e.measures:
+            pre, post = e.measures["pre_score"], e.measures["post_score"]
+            gain_id = f" Nilai pre-test {pre:g}, post-test {post:g}."
+            gain_en = f" Pre-test {pre:g}, post-test {post:g}."
+        notices.append(
+            Notice(
+                Person(e.nip),
+                "employee",
+                Text(
+                    f"Hasil belajar Anda: {e.program_code}",
+                    f"Peningkatan hasil belajar Anda pada program {e.program_code} tercatat dengan skor "
+                    f"{e.score:g}/100.{gain_id} Tidak ada tindakan yang diperlukan.",
+                ),
+                Text(
+                    f"Your learning gain: {e.program_code}",
+                    f"Your learning gain in programme {e.program_code} was recorded with a score of "
+                    f"{e.score:g}/100.{gain_en} Nothing is needed from you.",
+                ),
+            )
+        )
+    return notices
 
 
 LEVEL_NAMES = {

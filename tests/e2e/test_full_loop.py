@@ -123,7 +123,7 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     assert types == sorted(c.type for c in expected)
     assert {m["language"] for m in inbox["items"]} == {"id"}
     english = ok(http.get(f"{notifications}/inbox", headers={**nurse, "Accept-Language": "en"}))
-    assert any(m["title"] == "Level 1 evaluation received" for m in english["items"])
+    assert any(m["title"] == "Level 1 (reaction) evaluation received" for m in english["items"])
     assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 6
     # the supervisor heard about the need and the proposed seat as well, and sees only those
     head_inbox = eventually(

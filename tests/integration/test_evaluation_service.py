@@ -16,7 +16,7 @@ from shared.events import (
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
 from shared.http.auth import Role
-from tests.conftest import bearer
+from tests.conftest import ADMIN_NIP, bearer
 from tests.support.demo import HEAD, NURSE, UNIT, load_puskesmas
 from tests.support.events import send
 from tests.support.kafka import read_topic, wait_for_records
@@ -167,10 +167,11 @@ def test_struggling_again_after_the_follow_up_escalates_to_bkpsdm(run_service, a
 
 
 def test_overdue_evaluations_are_listed_and_reminded_once(run_service, admin, infra, namespace):
-    as_of = {"as_of": "2027-03-20"}
+    today = today_in_medan()  # reminders are never sent as of a day still to come
+    as_of = {"as_of": today.isoformat()}
     with run_service("evaluation") as evaluation:
         # No test scores: level 2 waits for BKPSDM to enter them.
-        send(infra, namespace, completion("enr-a", date(2027, 3, 4)))
+        send(infra, namespace, completion("enr-a", today - timedelta(days=16)))
         plan_of(evaluation, admin)
 
         def overdue(headers, **params):
@@ -268,3 +269,54 @@ def test_the_unit_head_reports_unit_indicators_before_and_after(run_service, adm
             "mean_change_pct": round(35 / 3, 2),
         }
         assert (result["score"], result["outcome"]) == (round(2 / 3 * 100, 2), "improved")
+
+
+def test_the_unit_head_sees_what_they_stand_in_for_and_bkpsdm_gives_an_evaluation_to_a_new_supervisor(
+    run_service, admin, infra, namespace
+):
+    moved, successor = "198001012005011001", "198502022010012002"
+    completed = today_in_medan() - timedelta(days=100)  # level 3 is open
+    with run_service("evaluation") as evaluation:
+        send(infra, namespace, completion("enr-none", completed, supervisor=None))
+        send(infra, namespace, completion("enr-moved", completed, nip=NURSE_2, supervisor=moved))
+        plan_of(evaluation, admin)
+        plan_of(evaluation, admin, nip=NURSE_2)
+
+        # No supervisor on record: the unit head stands in, so the level-3 evaluation is on their list.
+        listed = evaluation.get("/evaluations", params={"nip": NURSE}, headers=HEAD_HEADERS).json()["items"]
+        assert sorted((e["level"], e["evaluator_role"]) for e in listed) == [(3, "supervisor"), (4, "unit")]
+
+        # The named supervisor moved: BKPSDM does not answer for them, it names the successor.
+        low = dict.fromkeys(BEHAVIOUR, 4)
+        assert submit(evaluation, "enr-moved-L3", admin, low).status_code == 403
+        change = {"evaluator_nip": successor, "reason": "Atasan lama mutasi ke OPD lain"}
+        assert (
+            evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=HEAD_HEADERS).status_code == 403
+        )
+        given = evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=admin)
+        assert given.status_code == 200, given.text
+        (entry,) = given.json()["history"]
+        assert (entry["action"], entry["by"], entry["from_nip"], entry["to_nip"], entry["reason"]) == (
+            "evaluator_changed",
+            ADMIN_NIP,
+            moved,
+            successor,
+            "Atasan lama mutasi ke OPD lain",
+        )
+        assert submit(evaluation, "enr-moved-L3", bearer(moved, Role.SUPERVISOR, unit=UNIT), low).status_code == 403
+        answered = submit(evaluation, "enr-moved-L3", bearer(successor, Role.SUPERVISOR, unit=UNIT), low)
+        assert answered.status_code == 200, answered.text
+        again = evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=admin)
+        assert (again.status_code, again.json()["error"]["code"]) == (409, "not_reassignable")
+
+        # Reminders on demand as of a day still to come would mark evaluations reminded before their time.
+        tomorrow = (today_in_medan() + timedelta(days=1)).isoformat()
+        future = evaluation.post("/monitoring/reminders", json={"as_of": tomorrow}, headers=admin)
+        assert (future.status_code, future.json()["error"]["code"]) == (422, "as_of_in_future")
+        assert "hari ini" in future.json()["error"]["messages"]["id"]
+        assert "later than today" in future.json()["error"]["messages"]["en"]
+
+    # The successor was told at once that the evaluation awaits them.
+    wait_for_records(infra.kafka_bootstrap_servers, f"{namespace}.{EVALUATION_DUE.topic}", lambda r: r.key == NURSE_2)
+    (due,) = [b for b in published(infra, namespace, EVALUATION_DUE) if b["nip"] == NURSE_2]
+    assert (due["evaluator_nip"], due["kind"], due["level"]) == (successor, "due", 3)

@@ -4,19 +4,23 @@ retried, dead-lettered and replayed; daily digests."""
 
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pymongo import MongoClient
 
 from services.notifications import domain
+from services.notifications.delivery import DeliveryFailed, claim_due, record_attempt
+from services.notifications.documents import DeliveryDocument
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
     NEED_IDENTIFIED,
+    NEED_RESOLVED,
     PROGRAM_COMPLETED,
     EvaluationDue,
     EvaluationEscalated,
+    NeedResolved,
     ProgramCompleted,
     build_record,
 )
@@ -24,14 +28,14 @@ from shared.http.auth import Role
 from tests.conftest import ADMIN_NIP, bearer
 from tests.support.demo import HEAD, NURSE, UNIT
 from tests.support.events import need_event, need_payload, send
-from tests.support.receivers import free_port, smtp_server, webhook_receiver
+from tests.support.receivers import free_port, silent_server, smtp_server, webhook_receiver
 from tests.support.waiting import eventually
 
 SITI, AHMAD, RINA = "siti@puskesmas.example", "ahmad@puskesmas.example", "rina@bkpsdm.example"
 DIRECTORY = f"""nip;nama;email;bahasa;kanal;ringkasan_harian;kode_unit;kepala_unit;admin_bkpsdm
 {NURSE};Siti Rahmawati;{SITI};id;inbox,email;tidak;{UNIT};;tidak
 {HEAD};dr. Ahmad Nasution;{AHMAD};en;inbox,email;tidak;{UNIT};{UNIT};tidak
-{ADMIN_NIP};Rina BKPSDM;{RINA};id;email;tidak;BKPSDM;;ya
+{ADMIN_NIP};Rina BKPSDM;{RINA};id;inbox,email;tidak;BKPSDM;;ya
 """
 NURSE_H = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
 HEAD_H = bearer(HEAD, Role.SUPERVISOR, Role.UNIT_HEAD, unit=UNIT)
@@ -174,9 +178,9 @@ def test_each_event_reaches_the_right_people_on_their_channels_in_their_language
         m["title"].startswith("Eskalasi") for m in inbox(notifications, {**HEAD_H, "Accept-Language": "id"})["items"]
     )
 
-    # Rina at BKPSDM takes e-mail only: the overdue evaluation and the escalation, in Indonesian.
-    assert inbox(notifications, admin)["total"] == 0
+    # Rina at BKPSDM (the inbox always, and e-mail): the overdue evaluation and the escalation, in Indonesian.
     rina = sorted(m.subject for m in mailbox.to(RINA))
+    assert sorted(m["title"] for m in inbox(notifications, admin)["items"]) == rina
     assert rina == ["Eskalasi evaluasi: NIP 199002202015032001", "Evaluasi terlambat: level 3, NIP 199002202015032001"]
     escalation = next(m for m in mailbox.to(RINA) if m.subject.startswith("Eskalasi"))
     assert "Putuskan langkah berikutnya paling lambat 15-09-2027" in escalation.body
@@ -319,8 +323,8 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     rejected = notifications.post("/directory/import", content=bad.encode(), headers={**admin, "Accept-Language": "en"})
     assert rejected.status_code == 422
     problems = {(p["line"], p["column"]) for p in rejected.json()["error"]["problems"]}
-    assert problems == {(2, "bahasa"), (3, "nip"), (3, "email"), (3, "ringkasan_harian")}
-    assert rejected.json()["error"]["message"] == "4 problems in the file; nothing was saved."
+    assert problems == {(2, "bahasa"), (3, "nip"), (3, "kanal"), (3, "email"), (3, "ringkasan_harian")}
+    assert rejected.json()["error"]["message"] == "5 problems in the file; nothing was saved."
     assert notifications.get(f"/directory/{NURSE}", headers=admin).json()["language"] == "id"
 
     put = notifications.put(
@@ -330,6 +334,13 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     heads = notifications.get("/directory", params={"head_of": UNIT}, headers=admin).json()
     assert [p["nip"] for p in heads["items"]] == [HEAD]
     assert notifications.put(f"/directory/{NURSE}", json={}, headers=NURSE_H).status_code == 403
+    # Switching everything off would silence even the reminders a person must act on: the inbox stays.
+    nothing = notifications.patch("/directory/me", json={"channels": []}, headers=NURSE_H)
+    assert (nothing.status_code, nothing.json()["error"]["code"]) == (422, "invalid_person")
+    assert (
+        "inbox" in nothing.json()["error"]["messages"]["id"]
+        and "always on" in nothing.json()["error"]["messages"]["en"]
+    )
     assert notifications.get("/deliveries", headers=HEAD_H).status_code == 403
     assert (
         notifications.post("/webhooks", json={"url": "ftp://x", "event_types": ["x"]}, headers=admin).status_code == 422
@@ -354,3 +365,124 @@ def test_an_unreachable_mail_server_holds_up_neither_the_inbox_nor_the_webhooks(
             (HEAD, "dead", 3),
         }
         assert all("ConnectionRefusedError" in a["error"] for d in mails for a in d["log"])
+
+
+def test_notices_waiting_for_a_digest_still_come_when_the_digest_is_switched_off(
+    notifications, mailbox, admin, infra, namespace
+):
+    assert notifications.patch("/directory/me", json={"digest": True}, headers=HEAD_H).status_code == 200
+    send(infra, namespace, need_event())
+    send(infra, namespace, overdue_record())
+    # Handled: the others' e-mails of the same events went out, so the head's entries are recorded.
+    eventually(lambda: len(mailbox.to(RINA)) == 1 and len(mailbox.to(SITI)) == 1, what="messages per event")
+    assert notifications.patch("/directory/me", json={"digest": False}, headers=HEAD_H).json()["digest"] is False
+
+    run = notifications.post("/digests/run", params={"day": "2027-09-01"}, headers=admin).json()
+    assert run == {"day": "2027-09-01", "digests": 1, "items": 2}
+    (digest,) = eventually(lambda: mailbox.to(AHMAD), what="the waiting notices")
+    assert digest.subject == "Daily digest 2027-09-01: 2 notifications"
+    assert [m["event_type"] for m in inbox(notifications, HEAD_H)["items"]] == ["Digest"]
+    # From now on one message per event again.
+    send(infra, namespace, escalation_record())
+    eventually(lambda: len(mailbox.to(AHMAD)) == 2, what="the escalation on its own")
+    assert mailbox.to(AHMAD)[1].subject == "Evaluation escalated: NIP 199002202015032001"
+
+
+def test_a_need_resolved_reaches_the_systems_subscribed_to_it_and_no_one_else(
+    notifications, mailbox, admin, infra, namespace
+):
+    resolved = NeedResolved(
+        need_id="2027-199002202015032001-M.05",
+        nip=NURSE,
+        unit_code=UNIT,
+        competency_code="M.05",
+        fiscal_year=2027,
+        resolved_at=datetime(2027, 9, 1, tzinfo=UTC),
+    )
+    with webhook_receiver({"/resolved": lambda n: (204, 0.0)}) as receiver:
+        body = {"url": receiver.base_url + "/resolved", "event_types": [NEED_RESOLVED.type]}
+        assert notifications.post("/webhooks", json=body, headers=admin).status_code == 201
+        send(infra, namespace, build_record(NEED_RESOLVED, resolved, subject=NURSE))
+        (call,) = eventually(lambda: receiver.accepted("/resolved"), what="the NeedResolved webhook call")
+        assert call.headers["ce-type"] == NEED_RESOLVED.type
+        assert json.loads(call.body)["need_id"] == "2027-199002202015032001-M.05"
+    assert inbox(notifications, NURSE_H)["total"] == 0 and mailbox.mails == []
+
+
+def test_an_attempt_that_outlived_its_lease_neither_overwrites_the_newer_one_nor_goes_uncounted(run_service):
+    # The dispatcher stays idle (no events wake it), so the claims here are the only ones.
+    with run_service("notifications", DISPATCH_INTERVAL_S="3600", DIGEST_ENABLED="false"):
+        now = datetime.now(UTC)
+        DeliveryDocument(
+            id="d-1",
+            channel="webhook",
+            event_id="e-1",
+            event_type=NEED_IDENTIFIED.type,
+            subscription_id="s-1",
+            url="http://127.0.0.1:9/",
+            body="{}",
+            status="pending",
+            next_attempt_at=now - timedelta(seconds=1),
+            created_at=now,
+        ).save(force_insert=True)
+        policy = domain.RetryPolicy(max_attempts=3, backoff_s=60, backoff_max_s=60)
+        # A lease that has already run out: the slow attempt is claimed again by another round.
+        (slow,) = claim_due("webhook", 10, timedelta(0))
+        (newer,) = claim_due("webhook", 10, timedelta(minutes=5))
+        assert record_attempt(newer, policy, now, 20, DeliveryFailed("HTTP 500", 500)) == "failed"
+        assert record_attempt(slow, policy, now, 60_000, DeliveryFailed("ReadTimeout")) == "lease_lost"
+        d = DeliveryDocument.objects(id="d-1").get()
+        assert (d.status, d.attempts, len(d.log)) == ("pending", 2, 2)
+        # The newer attempt's retry stands: about a minute from now, not pushed about by the late one.
+        assert d.next_attempt_at > now + timedelta(seconds=50)
+
+
+@pytest.mark.slow
+def test_a_mail_server_that_hangs_does_not_stall_the_consumers(run_service, admin, infra, namespace):
+    # More stuck sends than any default thread pool has threads (at most 32): the handlers still run.
+    heads = [f"1990010120150310{n:02d}" for n in range(40)]
+    rows = "".join(
+        f"{nip};Kepala {n};k{n}@unit.example;id;inbox,email;tidak;{UNIT};{UNIT};tidak\n" for n, nip in enumerate(heads)
+    )
+    directory = "nip;nama;email;bahasa;kanal;ringkasan_harian;kode_unit;kepala_unit;admin_bkpsdm\n" + rows
+    settings = {**QUICK, "SMTP_TIMEOUT_S": "60", "DISPATCH_CONCURRENCY": "40", "DISPATCH_BATCH_SIZE": "100"}
+    with silent_server() as port, run_service("notifications", SMTP_PORT=str(port), **settings) as client:
+        assert client.post("/directory/import", content=directory.encode(), headers=admin).status_code == 200
+        unit_need = need_payload(need_id="2027-unit-M.05", nip=None, source="public_satisfaction", unit_code=UNIT)
+        send(infra, namespace, build_record(NEED_IDENTIFIED, unit_need, subject=UNIT))
+        first = bearer(heads[0], Role.UNIT_HEAD, unit=UNIT)
+        eventually(lambda: inbox(client, first)["total"] == 1, what="the unit need in the inbox")
+        # Give the dispatcher time to start all 40 sends, each now waiting for a greeting that never comes.
+        time.sleep(2)
+        send(infra, namespace, need_event())
+        eventually(lambda: inbox(client, NURSE_H)["total"] == 1, timeout_s=15, what="the next event in the inbox")
+
+
+def test_a_need_announced_again_is_not_told_as_new(notifications, mailbox, admin, infra, namespace):
+    def shortfall(jp, priority, identified_at):
+        payload = need_payload(
+            source="jp_shortfall",
+            supervisor_nip=HEAD,
+            priority=priority,
+            priority_parts={"jp_shortfall": jp, "jp_minimum": 20},
+            identified_at=identified_at,
+        )
+        return build_record(NEED_IDENTIFIED, payload, subject=NURSE)
+
+    send(infra, namespace, shortfall(12, 3.0, datetime(2027, 2, 10, tzinfo=UTC)))
+    eventually(lambda: len(mailbox.to(SITI)) == 1 and len(mailbox.to(AHMAD)) == 1, what="the need, told once")
+    # Only its priority moved (a colleague's need came in): nobody hears of it again.
+    send(infra, namespace, shortfall(12, 5.0, datetime(2027, 3, 1, tzinfo=UTC)))
+    # The shortfall shrank after a course: told as an update, once, despite redelivery.
+    update = shortfall(4, 2.0, datetime(2027, 4, 1, tzinfo=UTC))
+    send(infra, namespace, update)
+    send(infra, namespace, update)
+    siti = eventually(lambda: (r := inbox(notifications, NURSE_H))["total"] == 2 and r, what="the update")
+    latest, original = siti["items"]
+    assert original["title"] == "Kebutuhan pengembangan: Pelayanan Publik"
+    assert latest["title"] == "Pembaruan: Kebutuhan pengembangan: Pelayanan Publik"
+    assert latest["body"].startswith("Kekurangan JP Anda berubah dari 12 menjadi 4 JP.")
+    eventually(lambda: len(mailbox.to(AHMAD)) == 2, what="the head's update")
+    assert mailbox.to(AHMAD)[1].subject.startswith("Update: ")
+    time.sleep(1)
+    assert inbox(notifications, NURSE_H)["total"] == 2 and len(mailbox.to(SITI)) == 2

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -164,3 +164,41 @@ def test_response_rates_count_only_what_was_open_for_answers():
 def test_quarters():
     assert analytics.quarter_of(date(2027, 3, 31)) == "2027-Q1"
     assert analytics.quarter_bounds(2027, 4) == (date(2027, 10, 1), date(2028, 1, 1))
+
+
+def test_an_evaluation_answered_after_the_day_asked_about_was_not_answered_on_it():
+    asked = [
+        analytics.Asked("U1", "submitted", date(2027, 3, 4), date(2027, 3, 11), submitted_on=date(2027, 3, 10)),
+        analytics.Asked("U1", "submitted", date(2027, 3, 4), date(2027, 3, 11), submitted_on=date(2027, 3, 20)),
+    ]
+    assert analytics.response_rates(asked, date(2027, 3, 15)) == [
+        {"group": "U1", "asked": 2, "submitted": 1, "overdue": 1, "due": 0, "response_rate": 0.5}
+    ]
+
+
+def test_a_quarter_begins_at_midnight_in_medan_not_in_greenwich():
+    begins, ends = analytics.quarter_instants(2027, 2)
+    assert begins == datetime(2027, 3, 31, 17, tzinfo=UTC) and ends == datetime(2027, 6, 30, 17, tzinfo=UTC)
+    # Answered at 06:30 WIB on 1 July: the third quarter's, and a day of Medan's 1 July.
+    assert analytics.day_in_medan(datetime(2027, 6, 30, 23, 30)) == date(2027, 7, 1)
+
+
+V2 = domain.Questionnaire(
+    "L1-REACTION",
+    2,
+    domain.Level.REACTION,
+    (domain.Item("useful", "Bermanfaat.", "Useful."), domain.Item("again", "Akan ikut lagi.", "Would join again.")),
+)
+
+
+def test_new_evaluations_take_the_current_questionnaire_and_open_ones_keep_theirs(monkeypatch):
+    monkeypatch.setitem(domain.QUESTIONNAIRES, V2.key, V2)
+    monkeypatch.setitem(domain.CURRENT, domain.Level.REACTION, V2)
+    planned = domain.plan(date(2027, 3, 4), "p", "s", domain.Schedule())
+    assert planned[0].questionnaire.key == "L1-REACTION.v2"
+    # One opened with v1 is still scored on v1's items; v1 answers do not fit v2, and v2's fit only v2.
+    v1 = domain.questionnaire("L1-REACTION", 1)
+    assert domain.assess(v1, dict.fromkeys(answers(), 5), BARS).score == 100.0
+    assert domain.assess(V2, {"useful": 5, "again": 3}, BARS).score == 75.0
+    with pytest.raises(InvalidAnswers):
+        domain.assess(V2, dict.fromkeys(answers(), 5), BARS)

@@ -114,7 +114,7 @@ def test_directory_entries_are_checked_field_by_field():
     assert domain.check_person(ok) == []
     assert domain.check_person(domain.PersonRecord(nip=HEAD, digest=True, head_of_units=("P",))) == []
     bad = domain.PersonRecord(nip="123", language="fr", channels=("email", "sms"), digest=True)
-    assert [p.field for p in domain.check_person(bad)] == ["nip", "language", "channels", "email", "digest"]
+    assert [p.field for p in domain.check_person(bad)] == ["nip", "language", "channels", "channels", "email", "digest"]
     assert domain.check_person(domain.PersonRecord(nip=HEAD, email="not an address"))[0].field == "email"
 
 
@@ -128,3 +128,10 @@ def test_a_digest_lists_each_item_with_its_own_deadline():
     made = domain.digest(date(2027, 2, 20), items)
     assert made.id.title == "Ringkasan harian 20-02-2027: 2 pemberitahuan"
     assert "1. Satu\nIsi paling lambat 01-03-2027." in made.id.body and "2. Two\nNothing to do." in made.en.body
+
+
+def test_the_inbox_cannot_be_switched_off():
+    for channels in ((), ("email",)):
+        problems = domain.check_person(domain.PersonRecord(nip=HEAD, email="head@example.org", channels=channels))
+        assert [p.field for p in problems] == ["channels"]
+        assert "inbox" in problems[0].message_id and "always on" in problems[0].message_en

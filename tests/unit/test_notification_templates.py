@@ -1,8 +1,9 @@
 from datetime import UTC, date, datetime
 
-from services.notifications import templates
+from services.notifications import domain, templates
 from services.notifications.templates import Person, UnitHeads
-from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource
+from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource, ProgramCompleted
+from tests.support.events import need_payload
 
 
 def test_a_need_reaches_the_employee_and_the_supervisor_in_both_languages():
@@ -48,22 +49,70 @@ def test_a_unit_level_need_goes_to_the_unit_head_alone():
     (notice,) = templates.need_identified(event)
     assert (notice.to, notice.role) == (UnitHeads("DISDUKCAPIL"), "unit_head")
     assert "sebelum akhir tahun anggaran 2027" in notice.id.body
+    # The reason, in both languages.
+    reason = "SKM 2026: U6 Kompetensi Pelaksana bernilai 62 (mutu C)."
+    (explained,) = templates.need_identified(event.model_copy(update={"reason": reason}))
+    assert f"Dasar: {reason}" in explained.id.body
+    assert f'Basis: the unit\'s public satisfaction survey (SKM) ("{reason}").' in explained.en.body
 
 
-def test_an_evaluation_receipt_states_the_score():
-    event = EvaluationSubmitted(
-        evaluation_id="e1",
+def test_a_completion_promises_no_deadline_the_notifications_service_does_not_know():
+    event = ProgramCompleted(
+        enrolment_id="enr-1",
+        nip=PARTICIPANT,
+        unit_code="PKM-PADANGBULAN",
+        program_code="PRIMA",
+        program_title="Pelatihan Pelayanan Prima",
+        form="training",
+        competencies=[{"code": "M.05", "target_level": 3}],
+        jp=30,
+        attendance_pct=95,
+        started_on=date(2027, 3, 8),
+        completed_on=date(2027, 3, 11),
+        certificate_number="BKPSDM/2027/001",
+    )
+    (notice,) = templates.program_completed(event)
+    assert "7 hari" not in notice.id.body and "7 days" not in notice.en.body
+    assert "when it appears under Evaluations" in notice.en.body and "batas waktunya" in notice.id.body
+
+
+PARTICIPANT, SUPERVISOR, ADMIN = "199002202015032001", "197911232006041003", "197805122003121002"
+
+
+def submitted(level, evaluator_nip, score=75.0, **measures):
+    return EvaluationSubmitted(
+        evaluation_id=f"e-L{level}",
         enrolment_id="enr-1",
         program_code="PEL-PRIMA-2027",
-        nip="199002202015032001",
+        nip=PARTICIPANT,
         unit_code="PKM-PADANGBULAN",
-        level=1,
-        score=75.0,
-        outcome="satisfied",
+        level=level,
+        evaluator_nip=evaluator_nip,
+        score=score,
+        outcome="x",
         submitted_at=datetime(2027, 3, 5, tzinfo=UTC),
+        measures=measures,
     )
-    (notice,) = templates.evaluation_submitted(event)
-    assert "75/100" in notice.id.body and "75/100" in notice.en.body
+
+
+def test_an_evaluation_receipt_goes_to_whoever_submitted_it():
+    (own,) = templates.evaluation_submitted(submitted(1, PARTICIPANT))
+    assert own.to == Person(PARTICIPANT) and "75/100" in own.id.body and "75/100" in own.en.body
+    assert "reaction" in own.en.title
+
+    # The supervisor's level-3 judgement: a receipt to the supervisor, nothing to the participant.
+    (receipt,) = templates.evaluation_submitted(submitted(3, SUPERVISOR, score=25.0))
+    assert (receipt.to, receipt.role) == (Person(SUPERVISOR), "evaluator")
+    assert f"employee NIP {PARTICIPANT}" in receipt.en.body and "behaviour" in receipt.en.title
+
+    # Level 2 entered by BKPSDM: BKPSDM's receipt, and the participant hears of their own learning gain.
+    admin_receipt, gain = templates.evaluation_submitted(submitted(2, ADMIN, 60.0, pre_score=55.0, post_score=82.0))
+    assert admin_receipt.to == Person(ADMIN)
+    assert gain.to == Person(PARTICIPANT) and "Pre-test 55, post-test 82" in gain.en.body
+    assert "nilai pre-test 55".lower() in gain.id.body.lower()
+    # From the completion's own test scores nobody submitted: only the participant is told.
+    (only,) = templates.evaluation_submitted(submitted(2, None, 60.0))
+    assert only.to == Person(PARTICIPANT) and "learning gain" in only.en.body
 
 
 def test_one_message_id_per_event_recipient_and_channel():
@@ -151,3 +200,21 @@ def test_a_withdrawal_carries_its_reason_and_starting_to_attend_is_not_announced
     assert "Alasan: Angkatan dibatalkan" in employee.id.body and "Reason: Batch cancelled" in supervisor.en.body
     assert templates.enrolment_changed(enrolment("attending", "confirmed")) == []
     assert templates.enrolment_changed(enrolment("completed", "attending")) == []
+
+
+def test_a_need_announced_again_is_told_as_an_update_or_not_at_all():
+    first = need_payload(source="jp_shortfall", priority_parts={"jp_shortfall": 12, "jp_minimum": 20})
+    facts = templates.need_facts(first)
+    assert domain.announcement(None, facts) == "new"
+    # Only the priority moved: nothing new for the people concerned.
+    moved = first.model_copy(update={"priority": 9.0})
+    assert domain.announcement(facts, templates.need_facts(moved)) == "none"
+    # The shortfall shrank: an update, saying what changed, to the same people.
+    smaller = first.model_copy(update={"priority_parts": {"jp_shortfall": 4, "jp_minimum": 20}})
+    assert domain.announcement(facts, templates.need_facts(smaller)) == "update"
+    updates = templates.need_updated(smaller, facts)
+    assert [n.to for n in updates] == [n.to for n in templates.need_identified(smaller)]
+    employee = updates[0]
+    assert employee.id.title.startswith("Pembaruan: ") and employee.en.title.startswith("Update: ")
+    assert "The JP shortfall changed from 12 to 4 JP." in employee.en.body
+    assert "Kekurangan JP Anda berubah dari 12 menjadi 4 JP." in employee.id.body

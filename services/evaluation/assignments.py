@@ -1,0 +1,57 @@
+"""HTTP route for BKPSDM to give an evaluation to another evaluator, kept apart from api.py so the
+evaluation's answering routes stay as they are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.evaluation.application import EvaluationService
+from shared.http.auth import Principal, Role, require_roles
+
+Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
+
+
+class EvaluatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    evaluator_nip: str = Field(pattern=r"^\d{18}$", description="NIP of the new evaluator (the new supervisor)")
+    reason: str = Field(min_length=3, max_length=500, description="Why, kept in the evaluation's history")
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    by: str
+    action: str
+    from_nip: str | None
+    to_nip: str | None
+    reason: str
+
+
+class ReassignedOut(BaseModel):
+    evaluation_id: str
+    evaluator_role: str
+    evaluator_nip: str | None
+    history: list[HistoryOut]
+
+
+def assignments_router(service: EvaluationService) -> APIRouter:
+    router = APIRouter(tags=["evaluations"])
+
+    @router.put(
+        "/evaluations/{evaluation_id}/evaluator",
+        summary="Give an open level-3 evaluation to another supervisor (BKPSDM); recorded in its history",
+    )
+    def reassign(evaluation_id: str, body: EvaluatorIn, who: Admin) -> ReassignedOut:
+        e = service.reassign(evaluation_id, body.evaluator_nip, body.reason, who)
+        return ReassignedOut(
+            evaluation_id=e.id,
+            evaluator_role=e.evaluator_role,
+            evaluator_nip=e.evaluator_nip,
+            history=[HistoryOut(**h.to_mongo().to_dict()) for h in e.history],
+        )
+
+    return router
