@@ -94,6 +94,16 @@ def test_an_export_and_an_erasure_reach_all_four_services_and_leave_audit_entrie
         assert parts["notifications"]["messages"]
         assert not any("outbox" in r for kind in parts["needs"].values() for r in kind)
 
+        # Rectification: her supervisor was recorded wrongly; every service corrects its copies.
+        other_head = "198001012005011001"
+        fixed = request(needs, admin, nip=NURSE, kind="rectification", rectification={"supervisor_nip": other_head})
+        rectified = {s["service"]: {o["data_kind"]: o["records"] for o in s["outcomes"]} for s in fixed["services"]}
+        assert rectified["needs"]["employees"] == 1 and rectified["training"]["planned_needs"] == 1
+        assert rectified["evaluation"]["evaluations_open"] + rectified["evaluation"]["evaluations_submitted"] == 4
+        assert needs.get(f"/employees/{NURSE}", headers=admin).json()["supervisor_nip"] == other_head
+        planned = MongoClient(infra.mongodb_uri)[f"{namespace}_training"]["needs"].find({"nip": NURSE})
+        assert [n["supervisor_nip"] for n in planned] == [other_head]
+
         # Erasure: deleted where nothing requires keeping, pseudonymised where the record is official.
         erasure = request(needs, admin, nip=NURSE, kind="erasure")
         outcomes = {
