@@ -22,6 +22,8 @@ from kafka.admin import KafkaAdminClient
 from mongoengine import Document
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from shared.audit.api import audit_router
+from shared.audit.trail import AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
 from shared.http.errors import install_error_handlers, unexpected_error
@@ -55,7 +57,8 @@ class ServiceRuntime:
         self.broker = build_broker(settings, self.registry)
         self.naming = Naming(settings.kafka_namespace)
         self.inbox = Inbox(processed_event_document(settings.service_name))
-        self.documents = [*documents, self.inbox.document]
+        self.audit = AuditTrail.for_service(settings.service_name)
+        self.documents = [*documents, self.inbox.document, self.audit.document]
         self.outbox_documents = list(outbox_documents)
         self.broker_gauges = BrokerGauges(self.registry)
         self.outbox_backlog = Gauge(
@@ -206,8 +209,11 @@ class ServiceRuntime:
         app.state.token_verifier = TokenVerifier(settings)
         app.state.runtime = self  # for operator commands (scripts/replay.py) that drive the same wiring
         install_error_handlers(app)
+        # Inside the metrics middleware (added after it), so an audit entry carries the correlation id.
+        install_audit(app, self.audit, self.registry)
         self._install_http_metrics(app)
         app.include_router(self._health_router())
+        app.include_router(audit_router(self.audit))
         for router in routers:
             app.include_router(router)
         return app

@@ -14,7 +14,11 @@ from services.evaluation.api import build_router
 from services.evaluation.application import EvaluationService, today_in_medan
 from services.evaluation.assignments import assignments_router
 from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
+from services.evaluation.privacy import data_kinds
 from services.evaluation.settings import EvaluationSettings
+from shared.audit.api import privacy_router
+from shared.audit.settings import PrivacySettings
+from shared.audit.subjects import PersonalData
 from shared.events import EVALUATION_DUE, EVALUATION_ESCALATED, EVALUATION_SUBMITTED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
@@ -37,12 +41,14 @@ def reminder_job(service: EvaluationService, interval_s: float) -> Callable[[], 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     s = settings or EvaluationSettings()
+    privacy = PersonalData("evaluation", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         s,
-        produces=[EVALUATION_SUBMITTED, EVALUATION_DUE, EVALUATION_ESCALATED],
-        documents=ALL_DOCUMENTS,
-        outbox_documents=[EvaluationDocument],
+        produces=[EVALUATION_SUBMITTED, EVALUATION_DUE, EVALUATION_ESCALATED, privacy.contract],
+        documents=[*ALL_DOCUMENTS, privacy.receipts],
+        outbox_documents=[EvaluationDocument, privacy.receipts],
     )
+    privacy.attach(runtime)
     service = EvaluationService(
         thresholds=domain.Thresholds(
             satisfied=s.reaction_satisfied_threshold,
@@ -70,6 +76,10 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
-        routers=[build_router(service), assignments_router(service)],
-        background=[reminder_job(service, s.reminders_interval_s)] if s.reminders_enabled else [],
+        routers=[build_router(service), assignments_router(service), privacy_router(privacy)],
+        on_startup=privacy.on_startup,
+        background=[
+            *([reminder_job(service, s.reminders_interval_s)] if s.reminders_enabled else []),
+            *privacy.background(),
+        ],
     )

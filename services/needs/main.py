@@ -12,8 +12,19 @@ from services.needs.application import NeedsRules, NeedsService, seed_standard_c
 from services.needs.bulk import Jobs
 from services.needs.documents import ALL_DOCUMENTS, NeedDocument
 from services.needs.http import build_router
+from services.needs.privacy import DOCUMENTS as PRIVACY_DOCUMENTS
+from services.needs.privacy import PrivacyRequestDocument, PrivacyRequests, data_kinds, requests_router
 from services.needs.settings import NeedsSettings
-from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
+from shared.audit.api import privacy_router
+from shared.audit.settings import PrivacySettings
+from shared.audit.subjects import PersonalData
+from shared.events import (
+    DATA_SUBJECT_REQUESTED,
+    EVALUATION_SUBMITTED,
+    NEED_IDENTIFIED,
+    NEED_RESOLVED,
+    PROGRAM_COMPLETED,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -22,9 +33,15 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     settings = settings or NeedsSettings()
+    privacy = PersonalData("needs", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
-        settings, produces=[NEED_IDENTIFIED, NEED_RESOLVED], documents=ALL_DOCUMENTS, outbox_documents=[NeedDocument]
+        settings,
+        produces=[NEED_IDENTIFIED, NEED_RESOLVED, DATA_SUBJECT_REQUESTED, privacy.contract],
+        documents=[*ALL_DOCUMENTS, *PRIVACY_DOCUMENTS, privacy.receipts],
+        outbox_documents=[NeedDocument, PrivacyRequestDocument, privacy.receipts],
     )
+    privacy.attach(runtime)
+    requests = PrivacyRequests(runtime)
     rules = NeedsRules(
         priority=settings.rules(),
         jp_rules=settings.jp_rules(),
@@ -51,7 +68,11 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
-        routers=[build_router(service, jobs, max_import_bytes=settings.max_import_mb * 1_000_000)],
-        on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
-        background=[jp_check] if settings.jp_check_enabled else [],
+        routers=[
+            build_router(service, jobs, max_import_bytes=settings.max_import_mb * 1_000_000),
+            privacy_router(privacy),
+            requests_router(requests),
+        ],
+        on_startup=[seed_standard_competencies, Jobs.mark_interrupted, *privacy.on_startup],
+        background=[*([jp_check] if settings.jp_check_enabled else []), *privacy.background()],
     )

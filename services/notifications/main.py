@@ -17,7 +17,11 @@ from services.notifications.api import delivery_router, directory_router, inbox_
 from services.notifications.application import WIB, NotificationService
 from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
 from services.notifications.documents import ALL_DOCUMENTS
+from services.notifications.privacy import data_kinds
 from services.notifications.settings import NotificationsSettings
+from shared.audit.api import privacy_router
+from shared.audit.settings import PrivacySettings
+from shared.audit.subjects import PersonalData
 from shared.events import (
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
@@ -80,7 +84,14 @@ def digest_job(service: NotificationService, hour: int) -> Callable[[], Coroutin
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     s = settings or NotificationsSettings()
-    runtime = ServiceRuntime(s, produces=[], documents=ALL_DOCUMENTS, outbox_documents=[])
+    privacy = PersonalData("notifications", data_kinds(), PrivacySettings())
+    runtime = ServiceRuntime(
+        s,
+        produces=[privacy.contract],
+        documents=[*ALL_DOCUMENTS, privacy.receipts],
+        outbox_documents=[privacy.receipts],
+    )
+    privacy.attach(runtime)
     dispatcher = Dispatcher(
         policy=domain.RetryPolicy(s.delivery_max_attempts, s.delivery_backoff_s, s.delivery_backoff_max_s),
         interval_s=s.dispatch_interval_s,
@@ -101,7 +112,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
-    background = [dispatcher_job(dispatcher, s)]
+    background = [dispatcher_job(dispatcher, s), *privacy.background()]
     if s.digest_enabled:
         background.append(digest_job(service, s.digest_hour))
     return runtime.create_app(
@@ -109,6 +120,12 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
         "as signed webhooks.",
-        routers=[inbox_router(), directory_router(), delivery_router(service, s.environment == "production")],
+        routers=[
+            inbox_router(),
+            directory_router(),
+            delivery_router(service, s.environment == "production"),
+            privacy_router(privacy),
+        ],
+        on_startup=privacy.on_startup,
         background=background,
     )

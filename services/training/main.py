@@ -8,7 +8,11 @@ from services.training import planner
 from services.training.api import build_router
 from services.training.application import Enrolments, Planning
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
+from services.training.privacy import data_kinds
 from services.training.settings import TrainingSettings
+from shared.audit.api import privacy_router
+from shared.audit.settings import PrivacySettings
+from shared.audit.subjects import PersonalData
 from shared.events import ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
@@ -16,12 +20,14 @@ from shared.runtime import ServiceRuntime
 
 def create_app(settings: TrainingSettings | None = None) -> FastAPI:
     settings = settings or TrainingSettings()
+    privacy = PersonalData("training", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         settings,
-        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED],
-        documents=ALL_DOCUMENTS,
-        outbox_documents=[EnrolmentDocument],
+        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED, privacy.contract],
+        documents=[*ALL_DOCUMENTS, privacy.receipts],
+        outbox_documents=[EnrolmentDocument, privacy.receipts],
     )
+    privacy.attach(runtime)
     planning = Planning(
         notify=runtime.relay.notify,
         policy=planner.Policy(unit_share=settings.planner_unit_share),
@@ -38,6 +44,7 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
         "placement of needs), seats, attendance and completion.",
-        routers=[build_router(planning, enrolments)],
-        background=[plan_requested] if settings.planner_enabled else [],
+        routers=[build_router(planning, enrolments), privacy_router(privacy)],
+        on_startup=privacy.on_startup,
+        background=[*([plan_requested] if settings.planner_enabled else []), *privacy.background()],
     )

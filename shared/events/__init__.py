@@ -24,6 +24,17 @@ from shared.events.evaluation import (
     TransferBarrier,
 )
 from shared.events.needs import NEED_IDENTIFIED, NEED_RESOLVED, NeedIdentified, NeedResolved, NeedSource
+from shared.events.privacy import (
+    DATA_SUBJECT_REQUEST_HANDLED,
+    DATA_SUBJECT_REQUESTED,
+    PRIVACY_SERVICES,
+    DataKindOutcome,
+    DataSubjectRequested,
+    DataSubjectRequestHandled,
+    DataSubjectRequestKind,
+    ErasureAction,
+    Rectification,
+)
 from shared.events.training import (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
@@ -40,19 +51,29 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     EVALUATION_SUBMITTED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
+    DATA_SUBJECT_REQUESTED,
+    *DATA_SUBJECT_REQUEST_HANDLED.values(),
 )
 
 __all__ = [
     "ALL_CONTRACTS",
+    "DATA_SUBJECT_REQUESTED",
+    "DATA_SUBJECT_REQUEST_HANDLED",
     "ENROLMENT_CHANGED",
     "EVALUATION_DUE",
     "EVALUATION_ESCALATED",
     "EVALUATION_SUBMITTED",
     "NEED_IDENTIFIED",
     "NEED_RESOLVED",
+    "PRIVACY_SERVICES",
     "PROGRAM_COMPLETED",
+    "DataKindOutcome",
+    "DataSubjectRequestHandled",
+    "DataSubjectRequestKind",
+    "DataSubjectRequested",
     "EnrolmentChanged",
     "EnrolmentState",
+    "ErasureAction",
     "EvaluationDue",
     "EvaluationEscalated",
     "EvaluationSubmitted",
@@ -66,6 +87,7 @@ __all__ = [
     "NeedResolved",
     "NeedSource",
     "ProgramCompleted",
+    "Rectification",
     "ReminderKind",
     "TransferBarrier",
     "build_record",

@@ -40,10 +40,20 @@ def cloudevents_headers(contract: EventContract[Any]) -> dict[str, Any]:
     }
 
 
+def channel_name(contract: EventContract[Any]) -> str:
+    """The contract's name, with its producer when several services publish an event of that name
+    (each on its own topic, e.g. DataSubjectRequestHandled)."""
+    if sum(c.name == contract.name for c in ALL_CONTRACTS) > 1:
+        return f"{contract.name}.{contract.producer}"
+    return contract.name
+
+
 def asyncapi_document() -> dict[str, Any]:
     broker = KafkaBroker("kafka:9092")
     for contract in ALL_CONTRACTS:
-        broker.publisher(contract.topic, title=contract.name, description=contract.summary, schema=contract.model)
+        broker.publisher(
+            contract.topic, title=channel_name(contract), description=contract.summary, schema=contract.model
+        )
     spec: dict[str, Any] = (
         AsyncAPI(
             broker,
@@ -63,8 +73,9 @@ def asyncapi_document() -> dict[str, Any]:
         "production": {"host": "kafka:9092", "protocol": "kafka", "description": "Set by the deployment"}
     }
     for contract in ALL_CONTRACTS:
-        spec["channels"][contract.name]["servers"] = [{"$ref": "#/servers/production"}]
-        message = spec["components"]["messages"][f"{contract.name}:Message"]
+        channel = channel_name(contract)
+        spec["channels"][channel]["servers"] = [{"$ref": "#/servers/production"}]
+        message = spec["components"]["messages"][f"{channel}:Message"]
         message["name"] = contract.name
         message["contentType"] = CONTENT_TYPE
         message["headers"] = cloudevents_headers(contract)

@@ -15,7 +15,7 @@ from shared.events import (
     read_payload,
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
-from shared.events.publish_docs import asyncapi_document, documents
+from shared.events.publish_docs import asyncapi_document, channel_name, documents
 from tests.support.events import need_payload as need
 
 
@@ -99,7 +99,7 @@ def test_the_asyncapi_document_describes_every_topic_with_its_cloudevents_header
     addresses = {c["address"] for c in spec["channels"].values()}
     assert addresses == {c.topic for c in ALL_CONTRACTS}
     for contract in ALL_CONTRACTS:
-        message = spec["components"]["messages"][f"{contract.name}:Message"]
+        message = spec["components"]["messages"][f"{channel_name(contract)}:Message"]
         assert message["headers"]["properties"]["ce_type"] == {"const": contract.type}
         assert message["headers"]["properties"]["ce_source"]["const"] == contract.source
-        assert spec["operations"][contract.name]["action"] == "send"
+        assert spec["operations"][channel_name(contract)]["action"] == "send"

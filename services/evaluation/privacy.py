@@ -1,0 +1,49 @@
+"""Personal data in the evaluation service: what erasure does to evaluations, and retention."""
+
+from __future__ import annotations
+
+from services.evaluation.documents import EvaluationDocument
+from shared.audit.subjects import DataKind, OnErasure
+
+YEAR = 365
+
+
+def data_kinds() -> list[DataKind]:
+    return [
+        DataKind(
+            "evaluations_submitted",
+            EvaluationDocument,
+            ("nip",),
+            OnErasure.PSEUDONYMISE,
+            "Programme effectiveness figures and the quarterly reports rest on the answers: kept without anything "
+            "that points to the person; free-text comments go.",
+            only={"status": "submitted"},
+            rectifies={"unit_code": "unit_code", "supervisor_nip": "supervisor_nip"},
+            drop_on_pseudonymise=("answers.comments",),
+            retention_field="submitted_at",
+            retention_days=5 * YEAR,
+            on_retention=OnErasure.PSEUDONYMISE,
+        ),
+        DataKind(
+            "evaluations_open",
+            EvaluationDocument,
+            ("nip",),
+            OnErasure.DELETE,
+            "An evaluation nobody answered yet has no purpose once the person's data is erased; deleting it also "
+            "stops its reminders.",
+            only={"status": "open"},
+            rectifies={"unit_code": "unit_code", "supervisor_nip": "supervisor_nip"},
+            retention_field="opened_at",
+            retention_days=2 * YEAR,
+        ),
+        DataKind(
+            "evaluations_as_evaluator",
+            EvaluationDocument,
+            ("evaluator_nip", "supervisor_nip", "submitted_by"),
+            OnErasure.PSEUDONYMISE,
+            "Evaluations of other people name the person as evaluator or supervisor: they are the participant's "
+            "records; only the person's NIP is replaced.",
+            exported=False,
+            pseudonymise_all=False,
+        ),
+    ]

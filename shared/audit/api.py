@@ -1,0 +1,65 @@
+"""The audit trail for BKPSDM: filter by person, actor and period; JSON pages or a CSV download.
+
+Read-only on purpose: there is no route that changes or removes an entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
+
+from shared.audit.subjects import PersonalData
+from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
+from shared.http.auth import Principal, Role, require_roles
+from shared.http.pagination import Pagination
+
+MAX_CSV_ROWS = 100_000
+NipQuery = Query(pattern=r"^\d{18}$")
+
+
+Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
+
+
+def audit_router(trail: AuditTrail) -> APIRouter:
+    router = APIRouter(prefix="/audit", tags=["audit"])
+
+    @router.get("/entries", summary="Who read or changed whose personal records (BKPSDM)")
+    def entries(
+        _: Admin,
+        page: Pagination,
+        nip: Annotated[str | None, NipQuery] = None,
+        actor: Annotated[str | None, NipQuery] = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        format: Literal["json", "csv"] = "json",
+    ) -> Response:
+        found = trail.query(nip=nip, actor=actor, since=since, until=until)
+        if format == "csv":
+            rows = [entry_row(d) for d in found.limit(MAX_CSV_ROWS)]
+            return Response(
+                rows_as_csv(rows),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="audit-{trail.service}.csv"'},
+            )
+        total = found.count()
+        items = [entry_row(d) for d in found.skip(page.offset).limit(page.limit)]
+        return JSONResponse({"items": items, "total": total, "limit": page.limit, "offset": page.offset})
+
+    return router
+
+
+def privacy_router(data: PersonalData) -> APIRouter:
+    router = APIRouter(prefix="/privacy", tags=["personal data"])
+
+    @router.get("/data-kinds", summary="The personal records this service keeps, their retention and erasure")
+    def data_kinds(_: Admin) -> dict[str, Any]:
+        return {"service": data.service, "data_kinds": data.describe()}
+
+    @router.post("/retention/run", summary="Enforce retention now (it also runs by itself, daily by default)")
+    def run_retention(_: Admin, as_of: datetime | None = None) -> dict[str, Any]:
+        return {"service": data.service, "changed": data.enforce_retention(as_of)}
+
+    return router

@@ -1,0 +1,268 @@
+"""The audit trail: who read or changed whose personal records, when, how and for what purpose.
+
+Every HTTP request that names a person (a path or query parameter holding a NIP, a NIP inside an id
+such as ``<batch>:<nip>``) or whose JSON/CSV answer carries people's NIPs leaves one entry in the
+service's own ``audit_trail`` collection. Append-only by construction: this module only ever inserts;
+no route updates or deletes an entry; the only removal is the retention job, by age.
+
+Reads fail closed: if the entry cannot be written, the caller gets 503 instead of the data. A change
+that could not be recorded has already happened, so it is logged and counted instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from mongoengine import DateTimeField, Document, IntField, ListField, StringField
+from prometheus_client import CollectorRegistry, Counter
+
+from shared.http.errors import error_body
+from shared.logging import correlation_id_var
+
+log = logging.getLogger(__name__)
+
+PURPOSE_HEADER = "X-Purpose"
+NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
+MAX_SUBJECTS = 500  # per entry; ``subject_count`` keeps the true number
+MAX_SCANNED_BYTES = 20_000_000
+UNAUDITED_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")
+
+# The purpose recorded when the request does not state one (X-Purpose), by the route's first segment.
+DEFAULT_PURPOSES = {
+    "privacy": "data_subject_request",
+    "audit": "audit",
+    "reports": "reporting",
+    "analytics": "reporting",
+    "monitoring": "monitoring",
+    "imports": "administration",
+    "jobs": "administration",
+    "directory": "administration",
+}
+DEFAULT_PURPOSE = "competency_development"
+# Routes about the caller's own records, which name nobody: the caller is the subject.
+OWN_RECORD_ROUTES = ("/inbox", "/directory/me")
+
+
+class AuditEntry(Document):
+    meta = {"abstract": True, "auto_create_index": False}
+
+    id = StringField(primary_key=True)
+    at = DateTimeField(required=True)
+    service = StringField(required=True)
+    actor_nip = StringField()  # empty when the caller could not be identified (401)
+    actor_roles = ListField(StringField())
+    action = StringField(required=True, choices=("read", "change"))
+    method = StringField(required=True)
+    route = StringField(required=True)
+    path = StringField(required=True)
+    purpose = StringField(required=True)
+    subject_nips = ListField(StringField())
+    subject_count = IntField(required=True)
+    status = IntField(required=True)
+    correlation_id = StringField()
+
+
+def audit_entry_document(alias: str) -> type[AuditEntry]:
+    """The audit collection inside the given service's database."""
+    meta = {
+        "db_alias": alias,
+        "collection": "audit_trail",
+        "auto_create_index": False,
+        "indexes": ["subject_nips", "actor_nip", "at"],
+    }
+    return type(f"AuditEntry_{alias}", (AuditEntry,), {"meta": meta})
+
+
+def _walk(value: Any, key: str = "") -> Iterator[str]:
+    """NIPs under keys that name people (nip, nips, *_nip) anywhere in a JSON document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v, key)
+    elif isinstance(value, str) and (key in ("nip", "nips", "id") or key.endswith("_nip")):
+        yield from NIP_PATTERN.findall(value)
+
+
+def nips_in_response(content_type: str, body: bytes) -> list[str]:
+    if not body or len(body) > MAX_SCANNED_BYTES:
+        return []
+    if content_type.startswith("application/json"):
+        try:
+            return list(_walk(json.loads(body)))
+        except ValueError:
+            return []
+    if content_type.startswith("text/csv"):
+        return NIP_PATTERN.findall(body.decode("utf-8", "replace"))
+    return []
+
+
+def nips_in_request(path_params: dict[str, Any], query: Iterable[tuple[str, str]]) -> list[str]:
+    found = [n for v in path_params.values() for n in NIP_PATTERN.findall(str(v))]
+    found += [n for k, v in query if k == "nip" or k.endswith("_nip") for n in NIP_PATTERN.findall(v)]
+    return found
+
+
+def purpose_of(request: Request) -> str:
+    stated = request.headers.get(PURPOSE_HEADER, "").strip()
+    if stated:
+        return re.sub(r"[^\w .:/-]", "", stated)[:120] or DEFAULT_PURPOSE
+    first = request.url.path.strip("/").split("/", 1)[0]
+    return DEFAULT_PURPOSES.get(first, DEFAULT_PURPOSE)
+
+
+@dataclass
+class AuditTrail:
+    service: str
+    document: type[AuditEntry]
+
+    @classmethod
+    def for_service(cls, service: str) -> AuditTrail:
+        return cls(service, audit_entry_document(service))
+
+    def record(self, entry: dict[str, Any]) -> None:
+        # Insert only: an entry, once written, is never touched again (retention aside).
+        self.document._get_collection().insert_one(entry)
+
+    def query(self, *, nip: str | None, actor: str | None, since: datetime | None, until: datetime | None) -> Any:
+        filters: dict[str, Any] = {}
+        if nip:
+            filters["subject_nips"] = nip
+        if actor:
+            filters["actor_nip"] = actor
+        if since:
+            filters["at__gte"] = since
+        if until:
+            filters["at__lt"] = until
+        return self.document.objects(**filters).order_by("-at", "id")
+
+
+AUDIT_FIELDS = (
+    "id",
+    "at",
+    "service",
+    "actor_nip",
+    "actor_roles",
+    "action",
+    "method",
+    "route",
+    "path",
+    "purpose",
+    "subject_nips",
+    "subject_count",
+    "status",
+    "correlation_id",
+)
+
+
+def entry_row(doc: AuditEntry) -> dict[str, Any]:
+    row = {name: getattr(doc, name) for name in AUDIT_FIELDS}
+    return row | {
+        "at": doc.at.isoformat(),
+        "actor_nip": doc.actor_nip or "",
+        "actor_roles": list(doc.actor_roles),
+        "subject_nips": list(doc.subject_nips),
+        "correlation_id": doc.correlation_id or "",
+    }
+
+
+def rows_as_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def install_audit(app: FastAPI, trail: AuditTrail, registry: CollectorRegistry) -> None:
+    failures = Counter(
+        "audit_write_failures_total",
+        "Audit entries that could not be written (reads were refused, changes were logged)",
+        ["service", "action"],
+        registry=registry,
+    )
+
+    @app.middleware("http")
+    async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        if path.startswith(UNAUDITED_PATHS) or path == "/":
+            return await call_next(request)
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        subjects = nips_in_request(request.scope.get("path_params", {}), request.query_params.multi_items())
+        content_type = response.headers.get("content-type", "")
+        scan = (
+            response.status_code < 400
+            and not route.startswith("/audit")
+            and ("json" in content_type or "csv" in content_type)
+        )
+        if scan or subjects:
+            body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+            response = Response(body, status_code=response.status_code, headers=dict(response.headers))
+            if scan:
+                subjects += nips_in_response(content_type, body)
+        principal = _principal(request)
+        if route.startswith(OWN_RECORD_ROUTES) and principal[0]:
+            subjects.append(principal[0])
+        if not subjects and not route.startswith(("/audit", "/privacy")):
+            return response
+        unique = list(dict.fromkeys(subjects))
+        action = "read" if request.method in ("GET", "HEAD") else "change"
+        entry = {
+            "_id": str(uuid.uuid4()),
+            "at": datetime.now(UTC),
+            "service": trail.service,
+            "actor_nip": principal[0],
+            "actor_roles": principal[1],
+            "action": action,
+            "method": request.method,
+            "route": route,
+            "path": path,
+            "purpose": purpose_of(request),
+            "subject_nips": unique[:MAX_SUBJECTS],
+            "subject_count": len(unique),
+            "status": response.status_code,
+            "correlation_id": correlation_id_var.get(),
+        }
+        try:
+            await asyncio.to_thread(trail.record, entry)
+        except Exception:
+            failures.labels(trail.service, action).inc()
+            log.exception("audit entry not written", extra={"fields": {"route": route, "action": action}})
+            if action == "read":
+                return JSONResponse(
+                    error_body(
+                        request,
+                        "audit_unavailable",
+                        "Akses ke data pribadi tidak dapat dicatat saat ini; coba lagi.",
+                        "Access to personal data cannot be recorded right now; try again.",
+                    ),
+                    status_code=503,
+                )
+        return response
+
+
+def _principal(request: Request) -> tuple[str | None, list[str]]:
+    """The caller as the token says, or nobody when there is no valid token (the request got 401)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, []
+    try:
+        principal = request.app.state.token_verifier.verify(token.strip())
+    except Exception:
+        return None, []
+    return principal.nip, sorted(r.value for r in principal.roles)

@@ -1,0 +1,109 @@
+"""Events of data-subject requests (UU 27/2022 on personal data protection, Art. 6-8 and 14).
+
+BKPSDM records a request at the needs service, which announces it with ``DataSubjectRequested``; every
+service (needs included) handles it on its own data and answers with its own
+``DataSubjectRequestHandled``, which the needs service gathers into the request's status per service and,
+for access, into the export.
+
+The request carries the NIP and, for a rectification, only codes and NIPs: names and contact details
+never travel in events (they are corrected where they are kept: names in the needs service, contact
+details in the notifications directory). The one exception is ``DataSubjectRequestHandled.export``,
+the person's own data for an access request: its topics are meant for the needs service alone (broker
+ACLs) and are created with a short retention (``PRIVACY_TOPIC_RETENTION_MS``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.common import NIP, UnitCode
+from shared.events.contracts import EventContract, EventPayload
+
+# The services that hold personal data and answer every request.
+PRIVACY_SERVICES = ("needs", "training", "evaluation", "notifications")
+
+
+class DataSubjectRequestKind(StrEnum):
+    ACCESS = "access"  # Art. 7: a copy of everything held
+    RECTIFICATION = "rectification"  # Art. 6: inaccurate codes corrected everywhere
+    ERASURE = "erasure"  # Art. 8: deleted, or pseudonymised where the record must be kept
+
+
+class Rectification(BaseModel):
+    """The corrected values; only what is given changes. Codes and NIPs only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unit_code: UnitCode | None = None
+    supervisor_nip: NIP | None = None
+    position_code: str | None = Field(default=None, min_length=1, max_length=40)
+    employment_type: Literal["PNS", "PPPK"] | None = None
+
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class DataSubjectRequested(EventPayload):
+    request_id: str
+    nip: NIP = Field(description="The data subject")
+    kind: DataSubjectRequestKind
+    rectification: Rectification | None = Field(default=None, description="For kind=rectification")
+    requested_at: datetime
+
+
+DATA_SUBJECT_REQUESTED = EventContract(
+    name="DataSubjectRequested",
+    version=1,
+    producer="needs",
+    model=DataSubjectRequested,
+    summary="BKPSDM recorded a data subject's request (access, rectification or erasure); every service "
+    "handles it on its own data and answers with DataSubjectRequestHandled.",
+)
+
+
+class ErasureAction(StrEnum):
+    EXPORTED = "exported"
+    RECTIFIED = "rectified"
+    DELETED = "deleted"
+    PSEUDONYMISED = "pseudonymised"
+    KEPT = "kept"
+
+
+class DataKindOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    data_kind: str = Field(description="What kind of records, e.g. assessments, enrolments_completed")
+    action: ErasureAction
+    records: int = Field(ge=0)
+
+
+class DataSubjectRequestHandled(EventPayload):
+    request_id: str
+    nip: NIP
+    kind: DataSubjectRequestKind
+    service: str
+    outcomes: list[DataKindOutcome] = Field(description="What the service did, per kind of record")
+    export: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="For kind=access only: the service's records of the person, per kind"
+    )
+    handled_at: datetime
+
+
+def _handled(service: str) -> EventContract[DataSubjectRequestHandled]:
+    return EventContract(
+        name="DataSubjectRequestHandled",
+        version=1,
+        producer=service,
+        model=DataSubjectRequestHandled,
+        summary=f"The {service} service handled a data subject's request on its own data: what it did per "
+        "kind of record and, for access, the records. Meant for the needs service only.",
+    )
+
+
+DATA_SUBJECT_REQUEST_HANDLED: dict[str, EventContract[DataSubjectRequestHandled]] = {
+    service: _handled(service) for service in PRIVACY_SERVICES
+}

@@ -1,0 +1,184 @@
+"""Data-subject rights across the four services over the real broker and database, and the audit trail
+they leave: an export of everything held about a nurse, then her erasure, each answered by every service."""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pymongo import MongoClient
+
+from shared.audit.settings import DEV_PSEUDONYM_KEY
+from shared.audit.subjects import pseudonym
+from shared.events import PRIVACY_SERVICES
+from tests.conftest import ADMIN_NIP
+from tests.integration.test_evaluation_service import completion
+from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas
+from tests.support.events import send
+from tests.support.waiting import eventually
+
+# Records kept on purpose after an erasure (UU 27/2022 Art. 14 and accountability), and the consumers' inbox.
+KEPT = {"audit_trail", "privacy_requests", "privacy_answers", "privacy_receipts", "processed_events"}
+
+
+def request(needs, admin, **body):
+    response = needs.post("/privacy/requests", json=body, headers=admin)
+    assert response.status_code == 202, response.text
+    request_id = response.json()["request_id"]
+    last = {}
+
+    def completed():
+        last.update(needs.get(f"/privacy/requests/{request_id}", headers=admin).json())
+        return last["status"] == "completed" and last
+
+    try:
+        return eventually(completed, what=f"every service answering {body['kind']}")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {last}") from None
+
+
+def where_the_nip_remains(client: MongoClient, namespace: str, nip: str) -> dict[str, int]:
+    found = {}
+    for service in PRIVACY_SERVICES:
+        db = client[f"{namespace}_{service}"]
+        for name in db.list_collection_names():
+            hits = sum(nip in str(doc) for doc in db[name].find())
+            if hits:
+                found[f"{service}.{name}"] = hits
+    return found
+
+
+@pytest.mark.slow
+def test_an_export_and_an_erasure_reach_all_four_services_and_leave_audit_entries(run_service, admin, infra, namespace):
+    with ExitStack() as stack:
+        svc = {name: stack.enter_context(run_service(name)) for name in PRIVACY_SERVICES}
+        needs, training, evaluation, notifications = (svc[n] for n in PRIVACY_SERVICES)
+
+        # Her data in each service: master data and an assessment (a need, planned by training), a
+        # completion (JP ledger, four evaluations, an inbox message) and her contact details.
+        load_puskesmas(needs, admin)
+        assess(needs, admin, 1)
+        send(infra, namespace, completion("B1:" + NURSE, date.today() - timedelta(days=3), pre=50, post=80))
+        put = notifications.put(
+            f"/directory/{NURSE}",
+            json={"name": "Siti Rahmawati", "email": "siti@puskesmas.example", "unit_code": UNIT},
+            headers=admin,
+        )
+        assert put.status_code == 200, put.text
+        eventually(
+            lambda: training.get("/needs", params={"fiscal_year": 2027, "nip": NURSE}, headers=admin).json()["total"],
+            what="a planned need",
+        )
+        eventually(
+            lambda: evaluation.get("/evaluations", params={"nip": NURSE}, headers=admin).json()["total"] == 4,
+            what="four evaluations",
+        )
+        eventually(lambda: notifications.get("/inbox", headers=bearer_of(NURSE)).json()["total"], what="her inbox")
+
+        # Access: every service answers, the export holds what each one keeps about her.
+        access = request(needs, admin, nip=NURSE, kind="access", note="Surat permohonan 12/2027")
+        assert {s["service"]: s["status"] for s in access["services"]} == dict.fromkeys(PRIVACY_SERVICES, "done")
+        export = needs.get(f"/privacy/requests/{access['request_id']}/export", headers=admin).json()
+        parts = export["services"]
+        assert parts["needs"]["employees"][0]["name"] == "Siti Rahmawati"
+        assert [a["level"] for a in parts["needs"]["assessments"]] == [1]
+        assert parts["needs"]["jp_ledgers"][0]["total_jp"] == 24
+        assert [n["competency_code"] for n in parts["training"]["planned_needs"]] == ["M.05"]
+        assert sorted(
+            e["level"] for e in parts["evaluation"]["evaluations_open"] + parts["evaluation"]["evaluations_submitted"]
+        ) == [1, 2, 3, 4]
+        assert parts["notifications"]["directory"][0]["email"] == "siti@puskesmas.example"
+        assert parts["notifications"]["messages"]
+        assert not any("outbox" in r for kind in parts["needs"].values() for r in kind)
+
+        # Rectification: her supervisor was recorded wrongly; every service corrects its copies.
+        other_head = "198001012005011001"
+        fixed = request(needs, admin, nip=NURSE, kind="rectification", rectification={"supervisor_nip": other_head})
+        rectified = {s["service"]: {o["data_kind"]: o["records"] for o in s["outcomes"]} for s in fixed["services"]}
+        assert rectified["needs"]["employees"] == 1 and rectified["training"]["planned_needs"] == 1
+        assert rectified["evaluation"]["evaluations_open"] + rectified["evaluation"]["evaluations_submitted"] == 4
+        assert needs.get(f"/employees/{NURSE}", headers=admin).json()["supervisor_nip"] == other_head
+        planned = MongoClient(infra.mongodb_uri)[f"{namespace}_training"]["needs"].find({"nip": NURSE})
+        assert [n["supervisor_nip"] for n in planned] == [other_head]
+
+        # Erasure: deleted where nothing requires keeping, pseudonymised where the record is official.
+        erasure = request(needs, admin, nip=NURSE, kind="erasure")
+        outcomes = {
+            s["service"]: {o["data_kind"]: (o["action"], o["records"]) for o in s["outcomes"]}
+            for s in erasure["services"]
+        }
+        assert outcomes["needs"]["employees"] == ("deleted", 1)
+        assert outcomes["needs"]["jp_ledgers"] == ("pseudonymised", 1)
+        assert outcomes["needs"]["needs"] == ("pseudonymised", 1)
+        assert outcomes["needs"]["privacy_exports"] == ("deleted", 4)
+        assert outcomes["training"]["planned_needs"] == ("deleted", 1)
+        assert outcomes["evaluation"]["evaluations_submitted"] == ("pseudonymised", 1)  # level 2, from the scores
+        assert outcomes["evaluation"]["evaluations_open"] == ("deleted", 3)
+        assert outcomes["notifications"]["directory"] == ("deleted", 1)
+
+        client = MongoClient(infra.mongodb_uri)
+        remains = where_the_nip_remains(client, namespace, NURSE)
+        assert {place.split(".", 1)[1] for place in remains} <= KEPT, remains
+        stand_in = pseudonym(DEV_PSEUDONYM_KEY, NURSE)
+        ledger = client[f"{namespace}_needs"]["jp_ledgers"].find_one({"nip": stand_in})
+        assert ledger["total_jp"] == 24 and ledger["_id"].endswith(stand_in)
+        assert HEAD not in str(ledger)  # her supervisor could point back to her
+
+        # The audit trail: who did what to her records, for which purpose; as JSON and as CSV.
+        entries = needs.get("/audit/entries", params={"nip": NURSE}, headers=admin).json()["items"]
+        seen = {(e["method"], e["route"], e["action"], e["purpose"], e["actor_nip"]) for e in entries}
+        assert ("POST", "/privacy/requests", "change", "data_subject_request", ADMIN_NIP) in seen
+        assert ("GET", "/privacy/requests/{request_id}/export", "read", "data_subject_request", ADMIN_NIP) in seen
+        assert ("PUT", "/employees/{nip}", "change", "competency_development", ADMIN_NIP) in seen
+        on_directory = notifications.get("/audit/entries", params={"nip": NURSE}, headers=admin).json()["items"]
+        assert any(e["route"] == "/directory/{nip}" and e["action"] == "change" for e in on_directory)
+        as_csv = needs.get("/audit/entries", params={"nip": NURSE, "format": "csv"}, headers=admin)
+        rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+        assert all(NURSE in r["subject_nips"] for r in rows)
+        # Reading the trail is on the trail: the JSON query above is the newest row.
+        assert len(rows) == len(entries) + 1
+        assert (rows[0]["route"], rows[0]["purpose"], rows[0]["action"]) == ("/audit/entries", "audit", "read")
+        print_audit(entries)  # the report quotes what the test saw
+
+        # Append-only: no route alters the trail; only BKPSDM reads it.
+        for method in ("put", "patch", "delete", "post"):
+            assert getattr(needs, method)("/audit/entries", headers=admin).status_code == 405
+        assert needs.get("/audit/entries", headers=bearer_of(NURSE)).status_code == 403
+
+
+def bearer_of(nip):
+    from shared.http.auth import Role
+    from tests.conftest import bearer
+
+    return bearer(nip, Role.EMPLOYEE, unit=UNIT)
+
+
+def print_audit(entries):
+    for e in entries:
+        print(e["at"], e["actor_nip"], e["method"], e["route"], e["action"], e["purpose"], e["status"])  # noqa: T201
+
+
+def test_a_stated_purpose_is_recorded_and_retention_deletes_old_messages(run_service, admin, infra, namespace):
+    from tests.support.events import need_event
+
+    with run_service("notifications") as notifications:
+        send(infra, namespace, need_event())
+        eventually(lambda: notifications.get("/inbox", headers=bearer_of(NURSE)).json()["total"], what="a message")
+        listed = notifications.get("/inbox", headers={**bearer_of(NURSE), "X-Purpose": "reading my inbox"})
+        assert listed.status_code == 200
+        entries = notifications.get("/audit/entries", params={"actor": NURSE}, headers=admin).json()["items"]
+        assert [e["purpose"] for e in entries][:1] == ["reading my inbox"]
+
+        kinds = {
+            k["data_kind"]: k for k in notifications.get("/privacy/data-kinds", headers=admin).json()["data_kinds"]
+        }
+        assert (kinds["messages"]["retention_days"], kinds["directory"]["on_erasure"]) == (365, "delete")
+        now = notifications.post("/privacy/retention/run", headers=admin).json()["changed"]
+        assert now["messages"] == 0
+        later = (datetime.now(UTC) + timedelta(days=366)).isoformat()
+        changed = notifications.post("/privacy/retention/run", params={"as_of": later}, headers=admin).json()["changed"]
+        assert changed["messages"] >= 1
+        assert notifications.get("/inbox", headers=bearer_of(NURSE)).json()["total"] == 0
