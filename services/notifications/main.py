@@ -112,7 +112,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
-    background = [dispatcher_job(dispatcher, s), *privacy.background()]
+    background = [*([dispatcher_job(dispatcher, s)] if s.dispatch_enabled else []), *privacy.background()]
     if s.digest_enabled:
         background.append(digest_job(service, s.digest_hour))
     return runtime.create_app(

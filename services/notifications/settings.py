@@ -26,6 +26,7 @@ class NotificationsSettings(ServiceSettings):
     delivery_backoff_max_s: float = Field(default=3600.0, ge=0)
     # The dispatcher: how often it looks for due deliveries (it is also woken after each event), how many
     # it claims at once, and how many calls per channel may be in flight.
+    dispatch_enabled: bool = True  # off: deliveries are recorded but sent by another instance
     dispatch_interval_s: float = Field(default=2.0, gt=0)
     dispatch_batch_size: int = Field(default=100, ge=1)
     dispatch_concurrency: int = Field(default=8, ge=1)
