@@ -36,7 +36,8 @@ class IndicatorIn(BaseModel):
 class SubmissionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, int | float | str | list[str]] = Field(
+    # Item codes are plain identifiers: no operator ("$...") or dotted key can reach a stored document.
+    answers: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], int | float | str | list[str]] = Field(
         description="Item code -> answer: Likert 1-5, a number, free text, or a list of barriers", max_length=100
     )
     indicators: list[IndicatorIn] = Field(

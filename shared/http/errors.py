@@ -71,7 +71,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 _HTTP_ERRORS = {
     404: ("not_found", "Alamat ini tidak ada.", "There is nothing at this address."),
     405: ("method_not_allowed", "Metode ini tidak didukung di alamat ini.", "This method is not allowed here."),
-    413: ("body_too_large", "Isi permintaan terlalu besar.", "The request body is too large."),
 }
 
 
