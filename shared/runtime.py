@@ -26,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
 from shared.http.errors import install_error_handlers, unexpected_error
-from shared.http.query import reject_unknown_query
+from shared.http.query import screen_request
 from shared.logging import configure_logging, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
@@ -218,7 +218,7 @@ class ServiceRuntime:
             openapi_url="/openapi.json" if docs else None,
             # Larger only where a route says so (file imports); beyond it: 413 before the body is read.
             max_body_size=settings.http_max_body_bytes,
-            dependencies=[Depends(reject_unknown_query)],
+            dependencies=[Depends(screen_request)],
         )
         if settings.cors_origins:
             app.add_middleware(

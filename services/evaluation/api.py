@@ -18,6 +18,7 @@ from shared.http.access import Admin, Head, Staff
 from shared.http.auth import CurrentPrincipal, Principal, Role
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.reports import report_formats
 from shared.persistence import get_or_404
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -269,6 +270,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         "/reports/quarterly",
         summary="The quarterly monitoring report (JSON, CSV or a printable HTML page)",
         response_model=None,
+        responses=report_formats("text/csv", "text/html"),
     )
     def quarterly(
         _: Admin,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,8 @@ from shared.http.access import Admin, Staff, scope_of, visible
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
-from shared.http.reports import ReportFormat, report_response
+from shared.http.query import FiscalYear
+from shared.http.reports import CSV_REPORT, ReportFormat, report_response
 from shared.persistence import get_or_404, levels_from_documents, levels_to_documents
 
 Author = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.PARTNER))]
@@ -377,6 +379,9 @@ def _year_rows(fiscal_year: int, *, needs: bool = True) -> tuple[list[dict[str, 
     )
 
 
+ReportView = Callable[..., Response]
+
+
 def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
     router = APIRouter()
     curricula = Curricula()
@@ -427,7 +432,9 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         tags=["curricula"],
         summary="submit for review (author); approve, return or retire (BKPSDM)",
     )
-    def review_version(code: Code, version: int, body: ReviewIn, who: Author) -> CurriculumOut:
+    def review_version(
+        code: Code, version: Annotated[int, Path(ge=1, le=10_000)], body: ReviewIn, who: Author
+    ) -> CurriculumOut:
         if body.action != "submit" and not who.has_any(Role.BKPSDM_ADMIN):
             raise ApiError(
                 403,
@@ -524,7 +531,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         return PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
 
     @router.get("/phases", tags=["plan"])
-    def list_phases(_: CurrentPrincipal, fiscal_year: int) -> list[PhaseOut]:
+    def list_phases(_: CurrentPrincipal, fiscal_year: FiscalYear) -> list[PhaseOut]:
         return [
             PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
             for p in PhaseDocument.objects(fiscal_year=fiscal_year).order_by("starts_on", "code")
@@ -536,7 +543,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/batches", tags=["plan"])
     def list_batches(
-        _: CurrentPrincipal, page: Pagination, fiscal_year: int, phase_code: str | None = None
+        _: CurrentPrincipal, page: Pagination, fiscal_year: FiscalYear, phase_code: str | None = None
     ) -> Page[BatchOut]:
         filters = {"fiscal_year": fiscal_year} | ({"phase_code": phase_code} if phase_code else {})
         return page_of(BatchDocument.objects(**filters).order_by("starts_on", "id"), page, _batch)
@@ -583,7 +590,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
     def list_needs(
         who: Staff,
         page: Pagination,
-        fiscal_year: int,
+        fiscal_year: FiscalYear,
         status: Literal["open", "placed", "waitlisted", "unit_level", "resolved"] | None = None,
         unit_code: str | None = None,
         nip: str | None = None,
@@ -596,18 +603,21 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
     # Reports.
 
     @router.get("/reports/plan", tags=["reports"], summary="Per phase: places, budget committed, waitlist by unit")
-    def plan_report(_: Admin, fiscal_year: int) -> dict[str, object]:
+    def plan_report(_: Admin, fiscal_year: FiscalYear) -> dict[str, object]:
         rows = _year_rows(fiscal_year)
         return {"fiscal_year": fiscal_year, **reports.plan_per_phase(*rows)}
 
-    @router.get("/reports/realisation", tags=["reports"], summary="Per batch: planned seats against what happened")
-    def realisation_report(_: Admin, fiscal_year: int, format: ReportFormat = "json") -> Response:
+    def csv_report(path: str, summary: str) -> Callable[[ReportView], ReportView]:
+        return router.get(path, tags=["reports"], summary=summary, responses=CSV_REPORT)
+
+    @csv_report("/reports/realisation", "Per batch: planned seats against what happened")
+    def realisation_report(_: Admin, fiscal_year: FiscalYear, format: ReportFormat = "json") -> Response:
         year = _year_rows(fiscal_year, needs=False)
         rows = reports.realisation(year[1], year[2])
         return report_response(rows, format, f"realisasi-{fiscal_year}", {"fiscal_year": fiscal_year})
 
-    @router.get("/reports/jp-per-unit", tags=["reports"], summary="JP delivered by completed programmes, per unit")
-    def jp_report(_: Admin, fiscal_year: int, format: ReportFormat = "json") -> Response:
+    @csv_report("/reports/jp-per-unit", "JP delivered by completed programmes, per unit")
+    def jp_report(_: Admin, fiscal_year: FiscalYear, format: ReportFormat = "json") -> Response:
         jp = {p["_id"]: p["jp"] for p in ProgramDocument._get_collection().find({}, {"jp": 1})}
         rows = reports.jp_per_unit(_year_rows(fiscal_year, needs=False)[2], jp)
         return report_response(rows, format, f"jp-per-unit-{fiscal_year}", {"fiscal_year": fiscal_year})

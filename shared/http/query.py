@@ -1,12 +1,17 @@
-"""Query strings carry only the parameters a route declares.
+"""Screening every request before its route runs.
 
-An undeclared key such as ``nip[$ne]`` (operator-injection syntax of some frameworks) or a misspelt filter
-would otherwise be dropped silently, widening a listing the caller thought was filtered; it is a 422.
+- Query strings carry only the parameters a route declares: an undeclared key such as ``nip[$ne]``
+  (operator-injection syntax of some frameworks) or a misspelt filter would otherwise be dropped
+  silently, widening a listing the caller thought was filtered; it is a 422.
+- No NUL character anywhere (query, path, JSON body): the database cannot store or compare it, so it
+  would surface as a 500.
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -20,7 +25,17 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def screen_request(request: Request) -> None:
+    _reject_unknown_query(request)
+    texts = [*request.query_params.keys(), *request.query_params.values(), *map(str, request.path_params.values())]
+    body = await request.body() if request.headers.get("content-type", "").startswith("application/json") else b""
+    if any("\x00" in t for t in texts) or b"\\u0000" in body:
+        raise ApiError(
+            422, "invalid_character", "Permintaan memuat karakter NUL.", "The request contains a NUL character."
+        )
+
+
+def _reject_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
@@ -33,3 +48,7 @@ def reject_unknown_query(request: Request) -> None:
             f"Parameter kueri tidak dikenal: {names}.",
             f"Unknown query parameters: {names}.",
         )
+
+
+# Bounded numbers in query strings and paths: an unbounded int reaches MongoDB, which holds 8 bytes at most.
+FiscalYear = Annotated[int, Query(ge=2000, le=2100, description="Fiscal year (tahun anggaran)")]

@@ -33,6 +33,7 @@ from shared.events import NeedSource
 from shared.http.access import Admin, forbidden_record, visible
 from shared.http.auth import Principal, Role
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.query import FiscalYear
 from shared.persistence import get_or_404
 
 
@@ -110,7 +111,7 @@ def build_router(service: NeedsService) -> APIRouter:
         return service.check_jp(body.fiscal_year, body.unit_code)
 
     @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
-    def get_jp_ledger(nip: str, fiscal_year: int, scope: CallerScope) -> JpLedgerOut:
+    def get_jp_ledger(nip: str, fiscal_year: FiscalYear, scope: CallerScope) -> JpLedgerOut:
         employee = visible(scope, get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
         ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
         total = ledger.total_jp if ledger else 0
@@ -131,7 +132,7 @@ def build_router(service: NeedsService) -> APIRouter:
         page: Pagination,
         nip: str | None = None,
         unit_code: str | None = None,
-        fiscal_year: int | None = None,
+        fiscal_year: FiscalYear | None = None,
         status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
         source: NeedSource | None = None,
     ) -> Page[NeedOut]:

@@ -17,7 +17,8 @@ from services.needs.documents import (
 )
 from services.needs.http.scopes import HeadScope
 from shared.http.access import Scope
-from shared.http.reports import ReportFormat, report_response
+from shared.http.query import FiscalYear
+from shared.http.reports import CSV_REPORT, ReportFormat, report_response
 
 
 def _units(scope: Scope, unit_code: str | None) -> dict[str, object]:
@@ -31,10 +32,15 @@ def _units(scope: Scope, unit_code: str | None) -> dict[str, object]:
 def build_router(service: NeedsService) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/reports/needs-recap", tags=["reports"], summary="Annual needs recap per unit, competency or source")
+    @router.get(
+        "/reports/needs-recap",
+        tags=["reports"],
+        summary="Annual needs recap per unit, competency or source",
+        responses=CSV_REPORT,
+    )
     def needs_recap(
         scope: HeadScope,
-        fiscal_year: int,
+        fiscal_year: FiscalYear,
         by: Literal["unit", "competency", "source"] = "unit",
         unit_code: str | None = None,
         format: ReportFormat = "json",
@@ -62,10 +68,11 @@ def build_router(service: NeedsService) -> APIRouter:
         "/reports/jp-compliance",
         tags=["reports"],
         summary="Who has had the yearly minimum of JP, per unit (and per employee for one unit)",
+        responses=CSV_REPORT,
     )
     def jp_compliance(
         scope: HeadScope,
-        fiscal_year: int,
+        fiscal_year: FiscalYear,
         unit_code: str | None = None,
         format: ReportFormat = "json",
     ) -> Response:
