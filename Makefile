@@ -8,6 +8,7 @@
 #   make test-reliability   fault tests on a private broker and database (ports 19092, 37017)
 #   make dead-letters TOPIC=...   list a topic's dead letters (replay-dead-letter TOPIC= PARTITION= OFFSET=)
 #   make replay SERVICE=needs CONSUMER=jp-ledger   replay a topic into a stopped service, compare state
+#   make audit   pip-audit over the pinned, hashed requirements.lock (make lock regenerates it)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -28,20 +29,31 @@ export MONGODB_URI ?= mongodb://$(MONGODB_HOST):$(MONGODB_PORT)
 
 PYTEST_ARGS ?=
 
-.PHONY: help venv infra up down status test test-fast bench lint schemas token compose-check \
+.PHONY: help venv lock audit infra up down status test test-fast bench lint schemas token compose-check \
 	test-reliability dead-letters replay-dead-letter replay
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# *//'
+	@sed -n '2,12p' Makefile | sed 's/^# *//'
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions (and archive hashes) in requirements.lock; the project itself without its deps.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
 	@echo "[venv] installing Python dependencies into $(VENV) (log: $(VENV)/install.log)" >&2
 	@$(PY) -m pip install -q --upgrade pip > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
-	@$(PY) -m pip install -q -e '.[dev]' >> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
+	@$(PY) -m pip install -q --require-hashes -r requirements.lock >> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
+	@$(PY) -m pip install -q --no-deps -e . >> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	@touch $@
+
+# After changing dependencies in pyproject.toml: pin them again (then commit requirements.lock).
+lock: venv
+	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+		--extra dev -o requirements.lock pyproject.toml
+
+# Known vulnerabilities in the pinned dependencies; --strict fails when a package could not be checked.
+audit: venv
+	@$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes -r requirements.lock --progress-spinner off
 
 infra:
 	@infra/local.sh up
@@ -82,6 +94,7 @@ token: venv
 compose-check:
 	@command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null)
 	@docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"
+	@docker-compose -f docker-compose.yml --profile secure config -q && echo "docker-compose.yml (profile secure) is valid"
 
 test-reliability: venv
 	@$(PY) -m pytest tests/reliability $(PYTEST_ARGS)

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from kafka.admin import KafkaAdminClient
@@ -27,6 +28,7 @@ from shared.audit.trail import AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
 from shared.http.errors import install_error_handlers, unexpected_error
+from shared.http.query import screen_request
 from shared.logging import configure_logging, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
@@ -124,6 +126,7 @@ class ServiceRuntime:
                             KafkaAdminClient,
                             bootstrap_servers=self.settings.kafka_bootstrap_servers,
                             client_id=f"{self.settings.service_name}-metrics",
+                            **self.settings.kafka_client_options(),
                         )
                     await asyncio.to_thread(self.observe_once, admin)
                     self.dependencies_up.labels(self.settings.service_name).set(1)
@@ -177,6 +180,7 @@ class ServiceRuntime:
                 partitions=settings.kafka_topic_partitions,
                 replication_factor=settings.kafka_topic_replication_factor,
                 retention_ms=settings.kafka_topic_retention_ms,
+                client_options=settings.kafka_client_options(),
             )
             await self.broker.start()
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in [*background, self._observe]]
@@ -205,7 +209,28 @@ class ServiceRuntime:
                 disconnect_database(settings)
                 log.info("service stopped")
 
-        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+        docs = settings.docs_enabled
+        app = FastAPI(
+            title=title,
+            description=description,
+            version="1.0.0",
+            lifespan=lifespan,
+            # Public API documentation is an inventory for attackers: off in production unless enabled.
+            docs_url="/docs" if docs else None,
+            redoc_url="/redoc" if docs else None,
+            openapi_url="/openapi.json" if docs else None,
+            # Larger only where a route says so (file imports); beyond it: 413 before the body is read.
+            max_body_size=settings.http_max_body_bytes,
+            dependencies=[Depends(screen_request)],
+        )
+        if settings.cors_origins:
+            app.add_middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Accept-Language", CORRELATION_HEADER],
+                expose_headers=[CORRELATION_HEADER],
+            )
         app.state.token_verifier = TokenVerifier(settings)
         app.state.runtime = self  # for operator commands (scripts/replay.py) that drive the same wiring
         install_error_handlers(app)
@@ -244,9 +269,11 @@ class ServiceRuntime:
         async def metrics() -> Response:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
-        @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's events")
-        async def asyncapi() -> dict[str, Any]:
-            return self.asyncapi()
+        if self.settings.docs_enabled:
+
+            @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's events")
+            async def asyncapi() -> dict[str, Any]:
+                return self.asyncapi()
 
         return router
 

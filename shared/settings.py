@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import ssl
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,14 @@ class ServiceSettings(BaseSettings):
     kafka_topic_replication_factor: int = Field(default=1, ge=1)
     kafka_topic_retention_ms: int = Field(default=30 * 24 * 3600 * 1000, ge=-1)
     kafka_graceful_timeout_s: float = Field(default=15.0, gt=0)
+    # Transport security and authentication (production: SASL_SSL with SCRAM, one user per service, whose
+    # ACLs let it write only its own topics; see README "Security").
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    # The CA that signed the brokers' certificates (PEM); empty: the system's trust store.
+    kafka_ssl_cafile: str = ""
 
     mongodb_uri: str = "mongodb://127.0.0.1:27017"
     # The service's own database; defaults to the service name.
@@ -55,6 +64,13 @@ class ServiceSettings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # HTTP: the largest request body accepted (routes that take files set their own, larger limit).
+    http_max_body_bytes: int = Field(default=1_000_000, ge=1)
+    # /docs, /redoc, /openapi.json and /asyncapi.json; unset: on, except in production.
+    api_docs_enabled: bool | None = None
+    # Browser origins allowed to call the API, comma-separated; empty: no cross-origin calls.
+    cors_allowed_origins: str = ""
+
     @property
     def database_name(self) -> str:
         return self.mongodb_database or self.service_name
@@ -65,10 +81,55 @@ class ServiceSettings(BaseSettings):
             return self.jwt_secret.get_secret_value()
         return self.jwt_public_key
 
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs_enabled if self.api_docs_enabled is not None else self.environment != "production"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allowed_origins.split(",") if o.strip()]
+
+    @property
+    def kafka_uses_sasl(self) -> bool:
+        return self.kafka_security_protocol.startswith("SASL")
+
+    def kafka_ssl_context(self) -> ssl.SSLContext | None:
+        if not self.kafka_security_protocol.endswith("SSL"):
+            return None
+        return ssl.create_default_context(cafile=self.kafka_ssl_cafile or None)
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Security options for kafka-python clients (topic admin, lag measurement)."""
+        options: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_uses_sasl:
+            options |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password.get_secret_value(),
+            }
+        if (context := self.kafka_ssl_context()) is not None:
+            options["ssl_context"] = context
+        return options
+
     @model_validator(mode="after")
     def _check_keys(self) -> ServiceSettings:
         if not self.jwt_algorithm.startswith("HS") and not self.jwt_public_key:
             raise ValueError(f"JWT_PUBLIC_KEY is required for {self.jwt_algorithm}")
-        if self.environment == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-            raise ValueError("JWT_SECRET still has the development default; set a real secret in production")
+        if self.kafka_uses_sasl and not (self.kafka_sasl_username and self.kafka_sasl_password.get_secret_value()):
+            raise ValueError("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with SASL")
+        if self.environment == "production":
+            self._check_production()
         return self
+
+    def _check_production(self) -> None:
+        """Fail closed: a production process refuses to start on a development default."""
+        if self.jwt_algorithm.startswith("HS"):
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEV_JWT_SECRET:
+                raise ValueError("JWT_SECRET still has the development default; set a real secret in production")
+            if len(secret) < 32:
+                raise ValueError("JWT_SECRET must be at least 32 characters in production")
+        if "*" in self.cors_origins:
+            raise ValueError("CORS_ALLOWED_ORIGINS may not be '*' in production; list the allowed origins")
+        if self.kafka_security_protocol != "SASL_SSL":
+            raise ValueError("KAFKA_SECURITY_PROTOCOL must be SASL_SSL in production (SCRAM over TLS)")

@@ -46,6 +46,10 @@ def infra() -> Iterator[Endpoints]:
 def namespace(infra: Endpoints) -> Iterator[str]:
     ns = f"t{uuid.uuid4().hex[:10]}"
     yield ns
+    drop_databases(infra, ns)
+
+
+def drop_databases(infra: Endpoints, ns: str) -> None:
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri)
     for name in client.list_database_names():
         if name.startswith(f"{ns}_"):
@@ -55,6 +59,10 @@ def namespace(infra: Endpoints) -> Iterator[str]:
 
 @pytest.fixture
 def service_env(infra: Endpoints, namespace: str) -> dict[str, str]:
+    return service_environment(infra, namespace)
+
+
+def service_environment(infra: Endpoints, namespace: str) -> dict[str, str]:
     """Environment for a service of this test: its own namespace, quick polling, small topics."""
     return {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
@@ -93,17 +101,21 @@ def admin() -> dict[str, str]:
 def run_service(service_env: dict[str, str], namespace: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Run one service in this process (TestClient runs its lifespan: consumers and relay included)."""
 
-    @contextmanager
-    def run(service: str, **overrides: str) -> Iterator[TestClient]:
-        from importlib import import_module
-
-        for key, value in {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}.items():
-            monkeypatch.setenv(key, value)
-        create_app = import_module(f"services.{service}.main").create_app
-        with TestClient(create_app()) as client:
-            yield client
+    def run(service: str, **overrides: str) -> Any:
+        return running(service, {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}, monkeypatch)
 
     return run
+
+
+@contextmanager
+def running(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from importlib import import_module
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    create_app = import_module(f"services.{service}.main").create_app
+    with TestClient(create_app()) as client:
+        yield client
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from mongoengine import Q
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,9 +14,11 @@ from services.evaluation import domain, reports
 from services.evaluation.analytics import quarter_bounds
 from services.evaluation.application import EvaluationService, today_in_medan
 from services.evaluation.documents import EvaluationDocument, IndicatorEntry
-from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
+from shared.http.access import Admin, Head, Staff
+from shared.http.auth import CurrentPrincipal, Principal, Role
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.reports import report_formats
 from shared.persistence import get_or_404
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -35,12 +37,19 @@ class IndicatorIn(BaseModel):
 class SubmissionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, int | float | str | list[str]] = Field(
+    # Item codes are plain identifiers: no operator ("$...") or dotted key can reach a stored document.
+    answers: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], int | float | str | list[str]] = Field(
         description="Item code -> answer: Likert 1-5, a number, free text, or a list of barriers", max_length=100
     )
     indicators: list[IndicatorIn] = Field(
         default_factory=list, max_length=20, description="Level 4 only: the unit's own indicators"
     )
+
+
+class RemindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(default=None, description="Judge due/overdue as of this day (default: today)")
 
 
 class ItemOut(BaseModel):
@@ -176,7 +185,7 @@ def build_router(service: EvaluationService) -> APIRouter:
 
     @router.get("/evaluations", summary="Evaluations for the caller to fill in (BKPSDM sees all)")
     def list_evaluations(
-        who: CurrentPrincipal, page: Pagination, nip: str | None = None, status: str | None = None
+        who: Staff, page: Pagination, nip: str | None = None, status: str | None = None
     ) -> Page[EvaluationOut]:
         filters: dict[str, str] = {k: v for k, v in {"nip": nip, "status": status}.items() if v is not None}
         query = EvaluationDocument.objects(**filters)
@@ -191,7 +200,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         return page_of(query.order_by("due_on", "id"), page, lambda e: _evaluation(e, today))
 
     @router.get("/evaluations/{evaluation_id}")
-    def get_evaluation(evaluation_id: str, who: CurrentPrincipal) -> EvaluationOut:
+    def get_evaluation(evaluation_id: str, who: Staff) -> EvaluationOut:
         evaluation = get_or_404(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
         if not _visible(evaluation, who):
             raise ApiError(
@@ -200,13 +209,13 @@ def build_router(service: EvaluationService) -> APIRouter:
         return _evaluation(evaluation, today_in_medan())
 
     @router.post("/evaluations/{evaluation_id}/submission", summary="Submit the answers (the evaluator only)")
-    def submit(evaluation_id: str, body: SubmissionIn, who: CurrentPrincipal) -> EvaluationOut:
+    def submit(evaluation_id: str, body: SubmissionIn, who: Staff) -> EvaluationOut:
         indicators = [IndicatorEntry(**i.model_dump()) for i in body.indicators]
         return _evaluation(service.submit(evaluation_id, body.answers, indicators, who), today_in_medan())
 
     @router.get("/monitoring/evaluations", summary="Due, overdue or upcoming evaluations per unit or evaluator")
     def monitoring(
-        who: CurrentPrincipal,
+        who: Staff,
         page: Pagination,
         state: Literal["due", "overdue", "upcoming"] = "due",
         unit_code: str | None = None,
@@ -234,24 +243,20 @@ def build_router(service: EvaluationService) -> APIRouter:
 
     @router.get("/monitoring/response-rates", summary="Evaluations asked for, answered and overdue, with the rate")
     def response_rates(
-        who: CurrentPrincipal,
+        who: Head,
         by: Literal["unit", "evaluator", "level"] = "unit",
         unit_code: str | None = None,
         as_of: AsOf = None,
     ) -> list[dict[str, Any]]:
         return service.response_rates(by, as_of or today_in_medan(), _scope(who, unit_code))
 
-    @router.post(
-        "/monitoring/reminders",
-        summary="Send the reminders the periodic job would send now (BKPSDM)",
-        dependencies=[Depends(require_roles(Role.BKPSDM_ADMIN))],
-    )
-    def remind(as_of: Annotated[date | None, Body(embed=True)] = None) -> dict[str, int]:
-        return service.remind_as_of(as_of)
+    @router.post("/monitoring/reminders", summary="Send the reminders the periodic job would send now (BKPSDM)")
+    def remind(_: Admin, body: RemindIn | None = None) -> dict[str, int]:
+        return service.remind_as_of(body.as_of if body else None)
 
     @router.get("/analytics/effectiveness", summary="L1-L4 figures per programme, form, unit or period")
     def effectiveness(
-        who: CurrentPrincipal,
+        who: Head,
         by: Literal["program", "form", "unit", "period"] = "program",
         year: Year = None,
         quarter: Quarter = None,
@@ -266,10 +271,11 @@ def build_router(service: EvaluationService) -> APIRouter:
     @router.get(
         "/reports/quarterly",
         summary="The quarterly monitoring report (JSON, CSV or a printable HTML page)",
-        dependencies=[Depends(require_roles(Role.BKPSDM_ADMIN))],
         response_model=None,
+        responses=report_formats("text/csv", "text/html"),
     )
     def quarterly(
+        _: Admin,
         year: Annotated[int, Query(ge=2000, le=2100)],
         quarter: Annotated[int, Query(ge=1, le=4)],
         format: Literal["json", "csv", "html"] = "json",

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications import directory, domain
 from services.notifications.application import NotificationService, language_of, today_in_medan
@@ -23,12 +23,12 @@ from services.notifications.documents import (
     WebhookSubscriptionDocument,
 )
 from shared.events import ALL_CONTRACTS
-from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
+from shared.http.access import Admin
+from shared.http.auth import CurrentPrincipal
 from shared.http.errors import ApiError, Conflict, NotFound, error_body
 from shared.http.pagination import Page, Pagination, page_of
 from shared.persistence import get_or_404
 
-Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 EVENT_TYPES = tuple(c.type for c in ALL_CONTRACTS)
 MAX_IMPORT_BYTES = 20_000_000
 
@@ -99,7 +99,7 @@ def inbox_router() -> APIRouter:
     return router
 
 
-class PersonIn(BaseModel):
+class PersonFields(BaseModel):
     name: str | None = None
     email: str | None = None
     language: str = "id"
@@ -110,13 +110,30 @@ class PersonIn(BaseModel):
     bkpsdm_admin: bool = False
 
 
+class PersonIn(PersonFields):
+    """The same fields, bounded, and nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    language: str = Field(default="id", max_length=10)
+    channels: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=lambda: [domain.INBOX], max_length=10)
+    unit_code: str | None = Field(default=None, max_length=40)
+    head_of_units: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=100, description="Units this person heads"
+    )
+
+
 class PreferencesIn(BaseModel):
-    language: str | None = None
-    channels: list[str] | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    language: str | None = Field(default=None, max_length=10)
+    channels: list[Annotated[str, Field(max_length=20)]] | None = Field(default=None, max_length=10)
     digest: bool | None = None
 
 
-class PersonOut(PersonIn):
+class PersonOut(PersonFields):
     nip: str
     updated_at: datetime
 
@@ -196,11 +213,10 @@ def directory_router() -> APIRouter:
         summary="Import people from CSV: nip, nama, email, bahasa, kanal, ringkasan_harian, kode_unit, "
         "kepala_unit, admin_bkpsdm. All rows or none.",
         responses={422: {"description": "The file was rejected; each problem names its line and column"}},
+        max_body_size=MAX_IMPORT_BYTES,
     )
     async def import_people(request: Request, _: Admin) -> ImportOut:
-        content = await request.body()
-        if len(content) > MAX_IMPORT_BYTES:
-            raise ApiError(413, "file_too_large", "Berkas melebihi 20 MB.", "The file exceeds 20 MB.")
+        content = await request.body()  # at most MAX_IMPORT_BYTES: the route's body limit answers 413 beyond
         try:
             report = await asyncio.to_thread(directory.import_people, content)
         except directory.InvalidFile as exc:
@@ -223,7 +239,7 @@ def directory_router() -> APIRouter:
     return router
 
 
-def _record(nip: str, body: PersonIn) -> domain.PersonRecord:
+def _record(nip: str, body: PersonFields) -> domain.PersonRecord:
     return domain.PersonRecord(
         nip=nip,
         name=body.name,
@@ -238,10 +254,16 @@ def _record(nip: str, body: PersonIn) -> domain.PersonRecord:
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(description="Where to POST each event (https in production)")
-    event_types: list[str] = Field(min_length=1, description="CloudEvents types, e.g. id.go.pemkomedan.bkpsdm...")
-    description: str | None = None
-    secret: str | None = Field(default=None, min_length=32, description="Shared HMAC secret; generated if absent")
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2000, description="Where to POST each event (https in production)")
+    event_types: list[Annotated[str, Field(max_length=200)]] = Field(
+        min_length=1, max_length=50, description="CloudEvents types, e.g. id.go.pemkomedan.bkpsdm..."
+    )
+    description: str | None = Field(default=None, max_length=500)
+    secret: str | None = Field(
+        default=None, min_length=32, max_length=200, description="Shared HMAC secret; generated if absent"
+    )
 
 
 class WebhookOut(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -19,13 +20,14 @@ from services.training.documents import (
     ProgramDocument,
 )
 from shared.events.common import NIP, DevelopmentForm
+from shared.http.access import Admin, Staff, scope_of, visible
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
-from shared.http.reports import ReportFormat, report_response
+from shared.http.query import FiscalYear
+from shared.http.reports import CSV_REPORT, ReportFormat, report_response
 from shared.persistence import get_or_404, levels_from_documents, levels_to_documents
 
-Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 Author = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.PARTNER))]
 Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -335,15 +337,6 @@ def _need(n: PlannedNeedDocument) -> NeedOut:
     )
 
 
-def _may_see(e: EnrolmentDocument, who: Principal) -> bool:
-    """The participant, their supervisor, the head of their unit, BKPSDM."""
-    return (
-        who.nip in (e.nip, e.supervisor_nip)
-        or who.has_any(Role.BKPSDM_ADMIN)
-        or (who.has_any(Role.UNIT_HEAD) and who.unit_code == e.unit_code)
-    )
-
-
 def _may_decide(e: EnrolmentDocument, who: Principal) -> bool:
     """Confirming or giving up a seat: the participant, the head of their unit, BKPSDM."""
     return (
@@ -384,6 +377,9 @@ def _year_rows(fiscal_year: int, *, needs: bool = True) -> tuple[list[dict[str, 
         rows(EnrolmentDocument, "batch_code", "phase_code", "program_code", "unit_code", "nip", "status", "cost"),
         rows(PlannedNeedDocument, "unit_code", "status", "reason_code") if needs else [],
     )
+
+
+ReportView = Callable[..., Response]
 
 
 def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
@@ -436,7 +432,9 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         tags=["curricula"],
         summary="submit for review (author); approve, return or retire (BKPSDM)",
     )
-    def review_version(code: Code, version: int, body: ReviewIn, who: Author) -> CurriculumOut:
+    def review_version(
+        code: Code, version: Annotated[int, Path(ge=1, le=10_000)], body: ReviewIn, who: Author
+    ) -> CurriculumOut:
         if body.action != "submit" and not who.has_any(Role.BKPSDM_ADMIN):
             raise ApiError(
                 403,
@@ -448,33 +446,26 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/enrolments", tags=["enrolments"])
     def list_enrolments(
-        who: CurrentPrincipal,
+        who: Staff,
         page: Pagination,
         nip: str | None = None,
         batch_code: str | None = None,
         status: domain.EnrolmentStatus | None = None,
     ) -> Page[EnrolmentOut]:
         filters: dict[str, object] = {"nip": nip, "batch_code": batch_code, "status": status}
-        if not who.has_any(Role.BKPSDM_ADMIN):
-            if who.has_any(Role.UNIT_HEAD) and who.unit_code:
-                filters["unit_code"] = who.unit_code
-            else:
-                filters["nip"] = who.nip
-        query = {k: v for k, v in filters.items() if v is not None}
-        return page_of(EnrolmentDocument.objects(**query).order_by("-updated_at", "id"), page, _enrolment)
+        query = EnrolmentDocument.objects(**{k: v for k, v in filters.items() if v is not None})
+        return page_of(query.filter(scope_of(who).query()).order_by("-updated_at", "id"), page, _enrolment)
 
     def _seat(enrolment_id: str, who: Principal) -> EnrolmentDocument:
-        e = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
-        if not _may_see(e, who):
-            raise _forbidden()
-        return e
+        """The participant, their supervisor, the head of their unit, BKPSDM."""
+        return visible(scope_of(who), get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment"))
 
     @router.get("/enrolments/{enrolment_id}", tags=["enrolments"])
-    def get_enrolment(enrolment_id: str, who: CurrentPrincipal) -> EnrolmentOut:
+    def get_enrolment(enrolment_id: str, who: Staff) -> EnrolmentOut:
         return _enrolment(_seat(enrolment_id, who))
 
     @router.post("/enrolments/{enrolment_id}/confirm", tags=["enrolments"], summary="Accept a proposed seat")
-    def confirm(enrolment_id: str, who: CurrentPrincipal) -> EnrolmentOut:
+    def confirm(enrolment_id: str, who: Staff) -> EnrolmentOut:
         if not _may_decide(_seat(enrolment_id, who), who):
             raise _forbidden()
         return _enrolment(enrolments.act(enrolment_id, "confirm", who.nip))
@@ -484,7 +475,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         tags=["enrolments"],
         summary="Give up a seat; its needs go back to the planner",
     )
-    def withdraw(enrolment_id: str, body: WithdrawIn, who: CurrentPrincipal) -> EnrolmentOut:
+    def withdraw(enrolment_id: str, body: WithdrawIn, who: Staff) -> EnrolmentOut:
         if not _may_decide(_seat(enrolment_id, who), who):
             raise _forbidden()
         return _enrolment(enrolments.act(enrolment_id, "withdraw", who.nip, (body.reason, body.reason)))
@@ -514,7 +505,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         tags=["enrolments"],
         summary="Internships and exchanges: the participant's final report",
     )
-    def put_final_report(enrolment_id: str, body: FinalReportIn, who: CurrentPrincipal) -> EnrolmentOut:
+    def put_final_report(enrolment_id: str, body: FinalReportIn, who: Staff) -> EnrolmentOut:
         if who.nip != _seat(enrolment_id, who).nip and not who.has_any(Role.BKPSDM_ADMIN):
             raise _forbidden()
 
@@ -540,7 +531,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         return PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
 
     @router.get("/phases", tags=["plan"])
-    def list_phases(_: CurrentPrincipal, fiscal_year: int) -> list[PhaseOut]:
+    def list_phases(_: CurrentPrincipal, fiscal_year: FiscalYear) -> list[PhaseOut]:
         return [
             PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
             for p in PhaseDocument.objects(fiscal_year=fiscal_year).order_by("starts_on", "code")
@@ -552,7 +543,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/batches", tags=["plan"])
     def list_batches(
-        _: CurrentPrincipal, page: Pagination, fiscal_year: int, phase_code: str | None = None
+        _: CurrentPrincipal, page: Pagination, fiscal_year: FiscalYear, phase_code: str | None = None
     ) -> Page[BatchOut]:
         filters = {"fiscal_year": fiscal_year} | ({"phase_code": phase_code} if phase_code else {})
         return page_of(BatchDocument.objects(**filters).order_by("starts_on", "id"), page, _batch)
@@ -597,37 +588,36 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/needs", tags=["plan"], summary="Needs as the planner sees them, with its decision and why")
     def list_needs(
-        who: CurrentPrincipal,
+        who: Staff,
         page: Pagination,
-        fiscal_year: int,
+        fiscal_year: FiscalYear,
         status: Literal["open", "placed", "waitlisted", "unit_level", "resolved"] | None = None,
         unit_code: str | None = None,
         nip: str | None = None,
     ) -> Page[NeedOut]:
-        if not who.has_any(Role.BKPSDM_ADMIN):
-            if who.has_any(Role.UNIT_HEAD) and who.unit_code:
-                unit_code = who.unit_code
-            else:
-                nip = who.nip
         filters = {"fiscal_year": fiscal_year, "status": status, "unit_code": unit_code, "nip": nip}
-        query = {k: v for k, v in filters.items() if v is not None}
-        return page_of(PlannedNeedDocument.objects(**query).order_by("-priority", "identified_at", "id"), page, _need)
+        query = PlannedNeedDocument.objects(**{k: v for k, v in filters.items() if v is not None})
+        ordered = query.filter(scope_of(who).query()).order_by("-priority", "identified_at", "id")
+        return page_of(ordered, page, _need)
 
     # Reports.
 
     @router.get("/reports/plan", tags=["reports"], summary="Per phase: places, budget committed, waitlist by unit")
-    def plan_report(_: Admin, fiscal_year: int) -> dict[str, object]:
+    def plan_report(_: Admin, fiscal_year: FiscalYear) -> dict[str, object]:
         rows = _year_rows(fiscal_year)
         return {"fiscal_year": fiscal_year, **reports.plan_per_phase(*rows)}
 
-    @router.get("/reports/realisation", tags=["reports"], summary="Per batch: planned seats against what happened")
-    def realisation_report(_: Admin, fiscal_year: int, format: ReportFormat = "json") -> Response:
+    def csv_report(path: str, summary: str) -> Callable[[ReportView], ReportView]:
+        return router.get(path, tags=["reports"], summary=summary, responses=CSV_REPORT)
+
+    @csv_report("/reports/realisation", "Per batch: planned seats against what happened")
+    def realisation_report(_: Admin, fiscal_year: FiscalYear, format: ReportFormat = "json") -> Response:
         year = _year_rows(fiscal_year, needs=False)
         rows = reports.realisation(year[1], year[2])
         return report_response(rows, format, f"realisasi-{fiscal_year}", {"fiscal_year": fiscal_year})
 
-    @router.get("/reports/jp-per-unit", tags=["reports"], summary="JP delivered by completed programmes, per unit")
-    def jp_report(_: Admin, fiscal_year: int, format: ReportFormat = "json") -> Response:
+    @csv_report("/reports/jp-per-unit", "JP delivered by completed programmes, per unit")
+    def jp_report(_: Admin, fiscal_year: FiscalYear, format: ReportFormat = "json") -> Response:
         jp = {p["_id"]: p["jp"] for p in ProgramDocument._get_collection().find({}, {"jp": 1})}
         rows = reports.jp_per_unit(_year_rows(fiscal_year, needs=False)[2], jp)
         return report_response(rows, format, f"jp-per-unit-{fiscal_year}", {"fiscal_year": fiscal_year})

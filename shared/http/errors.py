@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+# Errors the framework raises before a route runs, in the same bilingual shape as ApiError.
+_HTTP_ERRORS = {
+    404: ("not_found", "Alamat ini tidak ada.", "There is nothing at this address."),
+    405: ("method_not_allowed", "Metode ini tidak didukung di alamat ini.", "This method is not allowed here."),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code, message_id, message_en = _HTTP_ERRORS.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
+    return JSONResponse(
+        error_body(request, code, message_id, message_en), status_code=exc.status_code, headers=exc.headers
+    )
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     body = error_body(
@@ -80,4 +96,5 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 10_000_000  # far beyond any collection here; keeps skip() within MongoDB's integers
 
 
 class PageParams(BaseModel):
@@ -20,7 +21,7 @@ class PageParams(BaseModel):
 
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -31,3 +31,13 @@ def report_response(rows: list[dict[str, Any]], fmt: ReportFormat, filename: str
             headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
         )
     return JSONResponse({**extra, "rows": rows})
+
+
+def report_formats(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a report route: JSON, or the other formats it can download as."""
+    content: dict[str, dict[str, Any]] = {"application/json": {}}
+    content |= {m: {"schema": {"type": "string"}} for m in media_types}
+    return {200: {"description": "The report", "content": content}}
+
+
+CSV_REPORT = report_formats("text/csv")

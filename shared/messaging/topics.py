@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kafka.admin import KafkaAdminClient
 
@@ -40,11 +41,15 @@ def ensure_topics(
     replication_factor: int,
     retention_ms: int,
     timeout_s: float = 30.0,
+    client_options: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created. Safe to call concurrently."""
     wanted = sorted(set(topics))
     with KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id="topic-admin", request_timeout_ms=int(timeout_s * 1000)
+        bootstrap_servers=bootstrap_servers,
+        client_id="topic-admin",
+        request_timeout_ms=int(timeout_s * 1000),
+        **(client_options or {}),
     ) as admin:
         existing = set(admin.list_topics())
         missing = [t for t in wanted if t not in existing]

@@ -13,12 +13,11 @@ from services.needs.documents import (
     JobDocument,
 )
 from services.needs.http.schemas import (
-    Admin,
     AnalysisIn,
     JobOut,
     job_out,
 )
-from shared.http.errors import ApiError
+from shared.http.access import Admin
 from shared.persistence import get_or_404
 
 
@@ -30,26 +29,13 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
         tags=["imports"],
         status_code=202,
         summary="Import units, positions, employees or assessments from CSV or XLSX (a SIASN export)",
+        max_body_size=max_import_bytes,
     )
     async def post_import(
         kind: Literal["units", "positions", "employees", "assessments"], request: Request, who: Admin
     ) -> JobOut:
         content_type = request.headers.get("content-type", "text/csv")
-        if int(request.headers.get("content-length") or 0) > max_import_bytes:
-            raise ApiError(
-                413,
-                "file_too_large",
-                f"Berkas melebihi {max_import_bytes // 1_000_000} MB.",
-                f"The file exceeds {max_import_bytes // 1_000_000} MB.",
-            )
-        content = await request.body()
-        if len(content) > max_import_bytes:
-            raise ApiError(
-                413,
-                "file_too_large",
-                f"Berkas melebihi {max_import_bytes // 1_000_000} MB.",
-                f"The file exceeds {max_import_bytes // 1_000_000} MB.",
-            )
+        content = await request.body()  # at most max_import_bytes: the route's body limit answers 413 beyond
         job = await asyncio.to_thread(
             jobs.start, f"import:{kind}", who.nip, lambda progress: import_file(kind, content, content_type, progress)
         )

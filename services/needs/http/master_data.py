@@ -12,7 +12,6 @@ from services.needs.documents import (
     UnitDocument,
 )
 from services.needs.http.schemas import (
-    Admin,
     Code,
     CompetencyIn,
     CompetencyOut,
@@ -28,6 +27,8 @@ from services.needs.http.schemas import (
     unit_out,
     valid_nip,
 )
+from services.needs.http.scopes import CallerScope
+from shared.http.access import Admin, visible
 from shared.http.auth import CurrentPrincipal
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
@@ -111,12 +112,14 @@ def build_router() -> APIRouter:
         return employee_out(get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
 
     @router.get("/employees", tags=["master data"])
-    def list_employees(_: CurrentPrincipal, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
+    def list_employees(scope: CallerScope, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
         qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
-        return page_of(qs.order_by("nip"), page, employee_out)
+        return page_of(qs.filter(scope.query()).order_by("nip"), page, employee_out)
 
     @router.get("/employees/{nip}", tags=["master data"])
-    def get_employee(nip: str, _: CurrentPrincipal) -> EmployeeOut:
-        return employee_out(get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+    def get_employee(nip: str, scope: CallerScope) -> EmployeeOut:
+        return employee_out(
+            visible(scope, get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        )
 
     return router

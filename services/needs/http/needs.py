@@ -14,7 +14,6 @@ from services.needs.documents import (
     NeedDocument,
 )
 from services.needs.http.schemas import (
-    Admin,
     AssessmentIn,
     AssessmentOut,
     AssessmentResult,
@@ -29,10 +28,23 @@ from services.needs.http.schemas import (
     need_out,
     valid_nip,
 )
-from shared.http.auth import CurrentPrincipal, Role
-from shared.http.errors import ApiError
+from services.needs.http.scopes import CallerScope
+from shared.events import NeedSource
+from shared.http.access import Admin, forbidden_record, visible
+from shared.http.auth import Principal, Role
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.query import FiscalYear
 from shared.persistence import get_or_404
+
+
+def _of_report(who: Principal, raw_nip: str) -> str:
+    """A supervisor records assessments and performance of their direct reports only; BKPSDM anyone's."""
+    nip = valid_nip(raw_nip)
+    if not who.has_any(Role.BKPSDM_ADMIN):
+        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        if employee.supervisor_nip != who.nip:
+            raise forbidden_record()
+    return nip
 
 
 def build_router(service: NeedsService) -> APIRouter:
@@ -47,7 +59,7 @@ def build_router(service: NeedsService) -> APIRouter:
     def post_assessment(body: AssessmentIn, who: Assessor) -> AssessmentResult:
         outcome = service.record_assessment(
             RecordAssessment(
-                nip=valid_nip(body.nip),
+                nip=_of_report(who, body.nip),
                 competency_code=body.competency_code,
                 level=body.level,
                 source=body.source,
@@ -69,8 +81,8 @@ def build_router(service: NeedsService) -> APIRouter:
         status_code=201,
         summary="Record SKP target and realisation; the employee's needs of that year are re-scored",
     )
-    def post_performance(body: PerformanceIn, _: Assessor) -> list[NeedOut]:
-        needs = service.record_performance(valid_nip(body.nip), body.fiscal_year, body.target, body.realisation)
+    def post_performance(body: PerformanceIn, who: Assessor) -> list[NeedOut]:
+        needs = service.record_performance(_of_report(who, body.nip), body.fiscal_year, body.target, body.realisation)
         return [need_out(n) for n in needs]
 
     @router.post(
@@ -99,12 +111,8 @@ def build_router(service: NeedsService) -> APIRouter:
         return service.check_jp(body.fiscal_year, body.unit_code)
 
     @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
-    def get_jp_ledger(nip: str, fiscal_year: int, who: CurrentPrincipal) -> JpLedgerOut:
-        if nip != who.nip and not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
-            raise ApiError(
-                403, "forbidden", "Anda tidak berhak melihat catatan JP ini.", "You may not see this JP record."
-            )
-        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+    def get_jp_ledger(nip: str, fiscal_year: FiscalYear, scope: CallerScope) -> JpLedgerOut:
+        employee = visible(scope, get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
         ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
         total = ledger.total_jp if ledger else 0
         rule = service.jp_rule(employee.employment_type)
@@ -120,27 +128,21 @@ def build_router(service: NeedsService) -> APIRouter:
 
     @router.get("/needs", tags=["needs"], summary="Needs, highest priority first")
     def list_needs(
-        who: CurrentPrincipal,
+        scope: CallerScope,
         page: Pagination,
         nip: str | None = None,
         unit_code: str | None = None,
-        fiscal_year: int | None = None,
+        fiscal_year: FiscalYear | None = None,
         status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
+        source: NeedSource | None = None,
     ) -> Page[NeedOut]:
-        if not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
-            nip = who.nip  # an employee sees only their own needs
-        filters = {
-            k: v
-            for k, v in {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status}.items()
-            if v is not None
-        }
-        return page_of(NeedDocument.objects(**filters).order_by("-priority", "id"), page, need_out)
+        given = {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status, "source": source}
+        filters = {k: v for k, v in given.items() if v is not None}
+        query = NeedDocument.objects(**filters).filter(scope.query())
+        return page_of(query.order_by("-priority", "id"), page, need_out)
 
     @router.get("/needs/{need_id}", tags=["needs"])
-    def get_need(need_id: str, who: CurrentPrincipal) -> NeedOut:
-        need = get_or_404(NeedDocument, need_id, "Kebutuhan", "Need")
-        if need.nip != who.nip and not who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD, Role.SUPERVISOR):
-            raise ApiError(403, "forbidden", "Anda tidak berhak melihat kebutuhan ini.", "You may not see this need.")
-        return need_out(need)
+    def get_need(need_id: str, scope: CallerScope) -> NeedOut:
+        return need_out(visible(scope, get_or_404(NeedDocument, need_id, "Kebutuhan", "Need")))
 
     return router

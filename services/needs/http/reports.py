@@ -15,27 +15,37 @@ from services.needs.documents import (
     NeedDocument,
     UnitDocument,
 )
-from services.needs.http.schemas import (
-    check_unit_head,
-)
-from shared.http.auth import CurrentPrincipal, Role
-from shared.http.reports import ReportFormat, report_response
+from services.needs.http.scopes import HeadScope
+from shared.http.access import Scope
+from shared.http.query import FiscalYear
+from shared.http.reports import CSV_REPORT, ReportFormat, report_response
+
+
+def _units(scope: Scope, unit_code: str | None) -> dict[str, object]:
+    """One unit the caller may see, or all the caller's units (BKPSDM: the whole city)."""
+    if unit_code:
+        scope.check_unit(unit_code)
+        return {"unit_code": unit_code}
+    return {} if scope.everyone else {"unit_code__in": sorted(scope.units)}
 
 
 def build_router(service: NeedsService) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/reports/needs-recap", tags=["reports"], summary="Annual needs recap per unit, competency or source")
+    @router.get(
+        "/reports/needs-recap",
+        tags=["reports"],
+        summary="Annual needs recap per unit, competency or source",
+        responses=CSV_REPORT,
+    )
     def needs_recap(
-        who: CurrentPrincipal,
-        fiscal_year: int,
+        scope: HeadScope,
+        fiscal_year: FiscalYear,
         by: Literal["unit", "competency", "source"] = "unit",
         unit_code: str | None = None,
         format: ReportFormat = "json",
     ) -> Response:
-        if not who.has_any(Role.BKPSDM_ADMIN):
-            check_unit_head(who, unit_code or "")
-        filters: dict[str, object] = {"fiscal_year": fiscal_year} | ({"unit_code": unit_code} if unit_code else {})
+        filters = {"fiscal_year": fiscal_year} | _units(scope, unit_code)
         needs = (
             NeedDocument.objects(**filters)
             .only("unit_code", "competency_code", "source", "status", "priority", "nip")
@@ -58,17 +68,16 @@ def build_router(service: NeedsService) -> APIRouter:
         "/reports/jp-compliance",
         tags=["reports"],
         summary="Who has had the yearly minimum of JP, per unit (and per employee for one unit)",
+        responses=CSV_REPORT,
     )
     def jp_compliance(
-        who: CurrentPrincipal,
-        fiscal_year: int,
+        scope: HeadScope,
+        fiscal_year: FiscalYear,
         unit_code: str | None = None,
         format: ReportFormat = "json",
     ) -> Response:
-        if not who.has_any(Role.BKPSDM_ADMIN):
-            check_unit_head(who, unit_code or "")
         employees = (
-            (EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects)
+            EmployeeDocument.objects(**_units(scope, unit_code))
             .only("nip", "name", "unit_code", "employment_type")
             .as_pymongo()
         )

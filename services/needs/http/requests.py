@@ -9,15 +9,14 @@ from services.needs.documents import (
     UnitRequestDocument,
 )
 from services.needs.http.schemas import (
-    Admin,
     DecisionIn,
     UnitRequestIn,
     UnitRequestOut,
-    check_unit_head,
     request_out,
     valid_nip,
 )
-from shared.http.auth import CurrentPrincipal, Role
+from services.needs.http.scopes import HeadScope
+from shared.http.access import Admin
 from shared.http.pagination import Page, Pagination, page_of
 from shared.persistence import get_or_404
 
@@ -27,8 +26,8 @@ def build_router(service: NeedsService) -> APIRouter:
     requests = UnitRequests(service)
 
     @router.post("/unit-requests", tags=["unit requests"], status_code=201, summary="Draft a unit's request")
-    def post_request(body: UnitRequestIn, who: CurrentPrincipal) -> UnitRequestOut:
-        check_unit_head(who, body.unit_code)
+    def post_request(body: UnitRequestIn, scope: HeadScope) -> UnitRequestOut:
+        scope.check_unit(body.unit_code)
         return request_out(
             requests.create(
                 unit_code=body.unit_code,
@@ -36,21 +35,19 @@ def build_router(service: NeedsService) -> APIRouter:
                 nips=[valid_nip(n) for n in body.nips],
                 fiscal_year=body.fiscal_year,
                 justification=body.justification,
-                created_by=who.nip,
+                created_by=scope.nip,
             )
         )
 
     @router.get("/unit-requests", tags=["unit requests"])
-    def list_requests(who: CurrentPrincipal, page: Pagination, status: str | None = None) -> Page[UnitRequestOut]:
-        filters = {"status": status} if status else {}
-        if not who.has_any(Role.BKPSDM_ADMIN):
-            filters["unit_code"] = who.unit_code or ""
-        return page_of(UnitRequestDocument.objects(**filters).order_by("-created_at", "id"), page, request_out)
+    def list_requests(scope: HeadScope, page: Pagination, status: str | None = None) -> Page[UnitRequestOut]:
+        qs = UnitRequestDocument.objects(**({"status": status} if status else {})).filter(scope.query("created_by"))
+        return page_of(qs.order_by("-created_at", "id"), page, request_out)
 
     @router.post("/unit-requests/{request_id}/submission", tags=["unit requests"], summary="Submit to BKPSDM")
-    def submit_request(request_id: str, who: CurrentPrincipal) -> UnitRequestOut:
-        check_unit_head(who, get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request").unit_code)
-        return request_out(requests.act(request_id, "submit", who.nip))
+    def submit_request(request_id: str, scope: HeadScope) -> UnitRequestOut:
+        scope.check_unit(get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request").unit_code)
+        return request_out(requests.act(request_id, "submit", scope.nip))
 
     @router.post(
         "/unit-requests/{request_id}/decision",

@@ -22,7 +22,6 @@ from shared.http.auth import Principal, Role, require_roles
 from shared.http.errors import ApiError
 from shared.persistence import levels_from_documents
 
-Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
 Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -299,15 +298,4 @@ def request_out(r: UnitRequestDocument) -> UnitRequestOut:
         created_by=r.created_by,
         decided_by=r.decided_by,
         decision_note=r.decision_note,
-    )
-
-
-def check_unit_head(who: Principal, unit_code: str) -> None:
-    if who.has_any(Role.BKPSDM_ADMIN) or (who.has_any(Role.UNIT_HEAD) and who.unit_code == unit_code):
-        return
-    raise ApiError(
-        403,
-        "forbidden",
-        f"Hanya kepala unit {unit_code} atau BKPSDM yang dapat melakukan ini.",
-        f"Only the head of unit {unit_code} or BKPSDM may do this.",
     )
