@@ -15,6 +15,7 @@ from shared.audit.subjects import PersonalData
 from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
 from shared.http.auth import Principal, Role, require_roles
 from shared.http.pagination import Pagination
+from shared.http.reports import CSV_REPORT
 
 MAX_CSV_ROWS = 100_000
 NipQuery = Query(pattern=r"^\d{18}$")
@@ -26,7 +27,7 @@ Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 def audit_router(trail: AuditTrail) -> APIRouter:
     router = APIRouter(prefix="/audit", tags=["audit"])
 
-    @router.get("/entries", summary="Who read or changed whose personal records (BKPSDM)")
+    @router.get("/entries", summary="Who read or changed whose personal records (BKPSDM)", responses=CSV_REPORT)
     def entries(
         _: Admin,
         page: Pagination,
