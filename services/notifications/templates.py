@@ -266,13 +266,13 @@ def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
         "withdrawn": (
             Text(
                 f"Kursi pelatihan dibatalkan: {e.program_title}",
-                f"Kursi Anda di {what_id} dibatalkan.{why_id} Kebutuhan pengembangan Anda dijadwalkan ulang "
-                f"oleh BKPSDM; tidak ada tindakan yang diperlukan.",
+                f"Kursi Anda di {what_id} dibatalkan.{why_id} Kebutuhan pengembangan yang masih terbuka "
+                f"dijadwalkan ulang oleh BKPSDM; tidak ada tindakan yang diperlukan.",
             ),
             Text(
                 f"Training seat cancelled: {e.program_title}",
-                f"Your place in {what_en} was cancelled.{why_en} BKPSDM plans your development need again; "
-                f"nothing is needed from you.",
+                f"Your place in {what_en} was cancelled.{why_en} Any development need still open is planned "
+                f"again by BKPSDM; nothing is needed from you.",
             ),
         ),
         "failed": (
