@@ -7,6 +7,7 @@ from services.notifications.documents import (
     DigestDocument,
     DigestEntryDocument,
     MessageDocument,
+    NeedToldDocument,
     PersonDocument,
 )
 from shared.audit.subjects import DataKind, OnErasure
@@ -58,6 +59,17 @@ def data_kinds() -> list[DataKind]:
             "Notices waiting for the daily digest.",
             retention_field="created_at",
             retention_days=90,
+        ),
+        DataKind(
+            "needs_told",
+            NeedToldDocument,
+            ("facts.nip", "facts.supervisor_nip"),
+            OnErasure.DELETE,
+            "What was told of each need, kept only to word a re-announcement as an update; without it the "
+            "next announcement is simply told as new.",
+            exported=False,
+            retention_field="identified_at",
+            retention_days=365,
         ),
         DataKind(
             "digests",
