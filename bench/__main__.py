@@ -1,4 +1,8 @@
-"""``make bench``: run every benchmark against the running Kafka and database, print and save figures."""
+"""``make bench``: run every benchmark against the running Kafka and database, print and save figures.
+
+``python -m bench e2e`` (or ``BENCH_ONLY=e2e make bench``) runs only the benchmarks named: outbox,
+planner, needs, e2e.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +11,47 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench import needs, outbox, planner
+from bench import e2e, needs, outbox, planner
 
 RESULTS = Path(__file__).with_name("results")
+NAMES = ("outbox", "planner", "needs", "e2e")
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     mongo = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017")
     events = int(os.environ.get("BENCH_EVENTS", "2000"))
+    chosen = argv or [n.strip() for n in os.environ.get("BENCH_ONLY", ",".join(NAMES)).split(",") if n.strip()]
+    if unknown := set(chosen) - set(NAMES):
+        print(f"unknown benchmark(s) {sorted(unknown)}; choose from {', '.join(NAMES)}", file=sys.stderr)
+        return 2
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}; Kafka {kafka}; database {mongo}")
     stamp = {"machine": machine, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     RESULTS.mkdir(exist_ok=True)
-    results = {"outbox": asyncio.run(outbox.run(kafka, mongo, events))}
     # North Sumatra (204,000 employees) takes tens of minutes here; BENCH_SCALES=medan for a quick run.
-    for scale in filter(None, (s.strip() for s in os.environ.get("BENCH_SCALES", "medan,sumut").split(","))):
-        results[f"planner-{scale}"] = planner.run(scale)
-        results[f"needs-{scale}"] = needs.run(kafka, mongo, scale)
-    for name, result in results.items():
+    scales = [s.strip() for s in os.environ.get("BENCH_SCALES", "medan,sumut").split(",") if s.strip()]
+    runs: dict[str, Callable[[], dict[str, Any]]] = {}
+    if "outbox" in chosen:
+        runs["outbox"] = lambda: asyncio.run(outbox.run(kafka, mongo, events))
+    for scale in scales:
+        if "planner" in chosen:
+            runs[f"planner-{scale}"] = lambda scale=scale: planner.run(scale)  # type: ignore[misc]
+        if "needs" in chosen:
+            runs[f"needs-{scale}"] = lambda scale=scale: needs.run(kafka, mongo, scale)  # type: ignore[misc]
+    if "e2e" in chosen:
+        runs["e2e"] = lambda: e2e.run(kafka, mongo)
+    for name, run in runs.items():
+        result = run()
         (RESULTS / f"{name}.json").write_text(json.dumps(result | stamp, indent=2) + "\n")
         print(f"written: {RESULTS / f'{name}.json'}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

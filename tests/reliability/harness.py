@@ -72,6 +72,13 @@ class PrivateInfra:
     def _pid(self, component: str) -> int:
         return int((self.dir / component / f"{component}.pid").read_text())
 
+    def pause(self, component: str) -> None:
+        """Freeze the broker or the database (SIGSTOP): connections stay open, nothing answers."""
+        os.kill(self._pid(component), signal.SIGSTOP)
+
+    def resume(self, component: str) -> None:
+        os.kill(self._pid(component), signal.SIGCONT)
+
     def signal(self, component: str, sig: signal.Signals) -> None:
         """Send ``sig`` to the broker ("kafka") or the database ("ferretdb") and wait until it is gone."""
         pid = self._pid(component)
@@ -160,8 +167,11 @@ class Ledger:
         thread.start()
         return thread
 
-    def close(self) -> None:
+    def flush(self) -> None:
         self._producer.flush(timeout=180)
+
+    def close(self) -> None:
+        self.flush()
         self._producer.close(timeout=30)
 
 

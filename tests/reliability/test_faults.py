@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from shared.events import NEED_IDENTIFIED, PROGRAM_COMPLETED
+from shared.messaging.lag import total_lag
 from tests.reliability.conftest import ROWS
 from tests.reliability.harness import (
     Ledger,
@@ -262,3 +263,39 @@ def test_sigterm_with_publishes_in_flight_flushes_them(private_infra, rns, start
     # Checked before any restart: the shutdown itself published everything the service had accepted.
     _publish_row("SIGTERM with publishes in flight", acked, by_need, records, note="checked before restart")
     assert len(acked) == 40
+
+
+def test_a_handler_cut_off_at_shutdown_is_not_committed_and_runs_after_restart(private_infra, rns, start):
+    """FastStream cancels a handler still running when graceful_timeout ends (faststream #2999/#3000:
+    with REJECT_ON_ERROR the cancelled record's offset used to be committed, so it was never delivered
+    again). Here the offset must stay uncommitted and the event be applied after the restart, once."""
+    needs = start("needs", KAFKA_GRACEFUL_TIMEOUT_S="3")
+    run = JpRun(private_infra, rns)
+    for record in run.records(20):
+        run.ledger.send(record)
+    run.ledger.flush()
+    wait_caught_up(private_infra.kafka, run.group, run.topic)
+    # A frozen database keeps the next handler waiting in its first read: MONGODB_TIMEOUT_MS bounds
+    # connecting, not an answer on an open connection, so only the shutdown can cut it off.
+    private_infra.pause("ferretdb")
+    try:
+        run.ledger.send(run.records(1, start=20)[0])
+        run.ledger.flush()
+
+        def in_flight() -> bool:
+            text = httpx.get(f"{needs.url}/metrics", timeout=5).text
+            return sample(text, "faststream_received_messages_in_process", handler=run.topic) == 1
+
+        eventually(in_flight, timeout_s=30, what="the 21st event's handler running")
+        assert needs.proc is not None
+        needs.proc.send_signal(signal.SIGTERM)
+        # The relay gets 10 + 5 s, the consumer its 3 s of grace; then the service logs its stop.
+        eventually(lambda: "service stopped" in needs.tail(), timeout_s=90, what="the shutdown")
+        # The group has no member left: what it committed is final, and the unfinished event is not in it.
+        assert total_lag(private_infra.kafka, {run.group: [run.topic]}) == 1
+    finally:
+        private_infra.resume("ferretdb")
+    needs.proc.wait(timeout=60)
+    needs.start().wait_ready()
+    row = run.finish("SIGTERM, a handler past graceful_timeout", needs, note="offset left uncommitted; 1 cut off")
+    assert row.applied == 21
