@@ -268,7 +268,7 @@ class OutboxRelay:
                     total += await self._relay_whole_batch(coll, token)
                 else:
                     await self._publish([e for doc in docs for e in doc.get("outbox", [])])
-                    await asyncio.to_thread(self._clear, coll, token, docs)
+                    await asyncio.to_thread(self._clear, coll, token, [doc["_id"] for doc in docs])
                     total += sum(len(doc.get("outbox", [])) for doc in docs)
         return total
 
@@ -290,13 +290,15 @@ class OutboxRelay:
             self._published.labels(self._service, e["topic"]).inc()
 
     async def _relay_whole_batch(self, coll: Any, token: str) -> int:
-        """A bulk batch larger than one round: stream all its documents through one cursor (bounded
-        memory, one collection scan), publish chunk by chunk, then clear the whole batch at once."""
+        """A bulk batch larger than one round: stream its documents through one cursor (bounded memory,
+        one collection scan), publish chunk by chunk and clear each chunk's documents once published.
+        Only documents read are cleared: one flagged pending after the read (the flagging of a bulk
+        batch is not atomic on FerretDB) keeps its outbox for the next round."""
         loop = asyncio.get_running_loop()
-        chunks: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=2)
+        chunks: asyncio.Queue[tuple[list[Any], list[dict[str, Any]]] | None] = asyncio.Queue(maxsize=2)
         stop = threading.Event()
 
-        def put(item: list[dict[str, Any]] | None) -> bool:
+        def put(item: tuple[list[Any], list[dict[str, Any]]] | None) -> bool:
             future = asyncio.run_coroutine_threadsafe(chunks.put(item), loop)
             while True:
                 try:
@@ -309,17 +311,20 @@ class OutboxRelay:
 
         def read() -> None:
             # The end marker goes out whatever happens, so the publishing side never waits forever;
-            # a read error is re-raised there and nothing is cleared.
-            chunk: list[dict[str, Any]] = []
+            # a read error is re-raised there. The cursor is closed explicitly when reading stops early:
+            # FerretDB holds a database connection for every open cursor.
+            ids: list[Any] = []
+            entries: list[dict[str, Any]] = []
             try:
-                cursor = coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1})
-                for doc in cursor.batch_size(self._batch_size):
-                    chunk.extend(doc.get("outbox", []))
-                    if len(chunk) >= self._batch_size:
-                        if not put(chunk):
-                            return
-                        chunk = []
-                if not put(chunk):
+                with coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1}) as cursor:
+                    for doc in cursor.batch_size(self._batch_size):
+                        ids.append(doc["_id"])
+                        entries.extend(doc.get("outbox", []))
+                        if len(entries) >= self._batch_size:
+                            if not put((ids, entries)):
+                                return
+                            ids, entries = [], []
+                if ids and not put((ids, entries)):
                     return
             finally:
                 put(None)
@@ -328,12 +333,13 @@ class OutboxRelay:
         published = 0
         try:
             while (chunk := await chunks.get()) is not None:
-                await self._publish(chunk)
-                published += len(chunk)
+                ids, entries = chunk
+                await self._publish(entries)
+                await asyncio.to_thread(self._clear, coll, token, ids)
+                published += len(entries)
         finally:
             stop.set()
-            await reader  # re-raises a read error: the batch stays pending for the next round
-        await asyncio.to_thread(self._clear, coll, token, [])
+            await reader  # re-raises a read error: what was not cleared stays pending for the next round
         return published
 
     def _pending(self, coll: Any) -> list[dict[str, Any]]:
@@ -341,16 +347,16 @@ class OutboxRelay:
         return list(coll.find({"outbox_pending": True}, fields).limit(self._batch_size))
 
     @staticmethod
-    def _clear(coll: Any, token: str, docs: list[dict[str, Any]]) -> None:
-        """Empty the outboxes of one batch. The token is the guard: a document that received entries
-        after the relay read it carries a new token, keeps its outbox and is published next round (its
-        already-published entries again, which consumers absorb). One write per batch, since FerretDB v1
-        scans the collection for every operation whatever the filter."""
+    def _clear(coll: Any, token: str, ids: list[Any]) -> None:
+        """Empty the outboxes of the documents just published. The token is the guard: a document that
+        received entries after the relay read it carries a new token, keeps its outbox and is published
+        next round (its already-published entries again, which consumers absorb). By id, never by token
+        alone: a document of the batch flagged after the read must not be cleared unpublished."""
         done = {
             "$set": {"outbox": [], "outbox_pending": False},
             "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
         }
-        if len(docs) == 1:
-            coll.update_one({"_id": docs[0]["_id"], "outbox_batch": token}, done)
-        else:
-            coll.update_many({"outbox_batch": token, "outbox_pending": True}, done)
+        if len(ids) == 1:
+            coll.update_one({"_id": ids[0], "outbox_batch": token}, done)
+        elif ids:
+            coll.update_many({"_id": {"$in": ids}, "outbox_batch": token}, done)

@@ -99,7 +99,7 @@ def test_an_event_appended_while_the_relay_publishes_is_kept_for_the_next_round(
     need.gap = 1
     later = event()
     commit(need, [later])  # lands between the relay's read and its clean-up
-    OutboxRelay._clear(needs_db, read_by_relay["outbox_batch"], [read_by_relay])
+    OutboxRelay._clear(needs_db, read_by_relay["outbox_batch"], [read_by_relay["_id"]])
     stored = needs_db.find_one({"_id": need.id})
     assert later.event_id in [e["event_id"] for e in stored["outbox"]]
     assert stored["outbox_pending"] is True
@@ -133,6 +133,47 @@ def test_a_bulk_batch_larger_than_a_round_is_published_once_and_cleared(needs_db
     assert needs_db.count_documents({"outbox_pending": True}) == 0
     published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
     assert sorted(r.headers["ce_id"] for r in published) == sorted(r.event_id for r in records.values())
+
+
+def test_documents_of_a_batch_flagged_while_the_relay_streams_it_are_not_cleared_unpublished(
+    needs_db, infra, namespace
+):
+    # FerretDB flags a bulk batch document by document: the relay may stream a batch half flagged.
+    records = {f"need-{i:02d}": event() for i in range(25)}
+    insert_all([(new_need(id=key), [record]) for key, record in records.items()])
+    late = [f"need-{i:02d}" for i in range(10, 25)]
+    needs_db.update_many({"_id": {"$in": late}}, {"$set": {"outbox_pending": False}})
+
+    async def relay_rounds():
+        broker = KafkaBroker(infra.kafka_bootstrap_servers)
+        relay = needs_relay(broker, namespace)
+        publish = relay._publish
+
+        async def publish_then_flag_the_rest(entries):
+            await publish(entries)
+            # The rest of the batch is flagged while the first chunk is out (once: a real flagging).
+            needs_db.update_many(
+                {"_id": {"$in": late}, "outbox.0": {"$exists": True}}, {"$set": {"outbox_pending": True}}
+            )
+
+        relay._publish = publish_then_flag_the_rest
+        await broker.start()
+        try:
+            return [await relay.run_once() for _ in range(3)]
+        finally:
+            await broker.stop()
+
+    ensure_topics(
+        infra.kafka_bootstrap_servers,
+        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
+        partitions=2,
+        replication_factor=1,
+        retention_ms=3_600_000,
+    )
+    rounds = asyncio.run(relay_rounds())
+    assert sum(rounds) == 25 and needs_db.count_documents({"outbox_pending": True}) == 0
+    published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
+    assert {r.headers["ce_id"] for r in published} == {r.event_id for r in records.values()}
 
 
 def test_two_writers_creating_the_same_document_are_told_to_retry(needs_db):
