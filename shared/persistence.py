@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 import mongoengine
 from mongoengine import Document, EmbeddedDocument, IntField, StringField
@@ -73,3 +73,14 @@ def levels_to_documents(levels: dict[str, int]) -> list[CompetencyLevel]:
 
 def levels_from_documents(entries: Iterable[CompetencyLevel]) -> dict[str, int]:
     return {e.code: e.level for e in entries}
+
+
+# FerretDB v1 holds one PostgreSQL connection per statement of a bulk write until the whole command
+# ends, from a pool of 50: a bulk of 60 updates never finishes and stalls every client of the database.
+BULK_STATEMENTS = 25
+
+
+def bulk_write(collection: Any, operations: Sequence[Any]) -> None:
+    """Unordered bulk writes, in commands small enough for FerretDB v1's connection pool."""
+    for start in range(0, len(operations), BULK_STATEMENTS):
+        collection.bulk_write(list(operations[start : start + BULK_STATEMENTS]), ordered=False)

@@ -17,6 +17,7 @@ from pymongo import UpdateOne
 
 from services.notifications import domain
 from services.notifications.documents import PersonDocument
+from shared.persistence import bulk_write
 
 # Indonesian column names, as the BKPSDM staff list is kept; the first is the key.
 COLUMNS = {
@@ -172,5 +173,5 @@ def import_people(content: bytes) -> ImportReport:
         writes.append(UpdateOne({"_id": record.nip}, {"$set": {**fields, "updated_at": now}}, upsert=True))
     # One bulk write instead of a save per person: a city's whole staff list is thousands of rows.
     if writes:
-        PersonDocument._get_collection().bulk_write(writes, ordered=False)
+        bulk_write(PersonDocument._get_collection(), writes)
     return report

@@ -39,7 +39,7 @@ from shared.events import (
 from shared.events.common import CompetencyTarget, DevelopmentForm
 from shared.http.errors import ApiError, Conflict
 from shared.messaging.outbox import ConcurrentUpdate, commit, insert_all, new_event, retrying
-from shared.persistence import get_or_404, levels_from_documents
+from shared.persistence import bulk_write, get_or_404, levels_from_documents
 
 log = logging.getLogger(__name__)
 
@@ -908,7 +908,5 @@ class Planning:
                     },
                 )
             )
-        collection = PlannedNeedDocument._get_collection()
-        for start in range(0, len(ops), 1000):
-            collection.bulk_write(ops[start : start + 1000], ordered=False)
+        bulk_write(PlannedNeedDocument._get_collection(), ops)
         return len(ops)
