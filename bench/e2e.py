@@ -365,7 +365,7 @@ def pipeline(kafka: str, mongo: str, namespace: str, n: int, concurrency: int) -
 
 
 def run(kafka: str, mongo: str) -> dict[str, Any]:
-    n = int(os.environ.get("BENCH_E2E_EVENTS", "100"))
+    n = int(os.environ.get("BENCH_E2E_EVENTS", "1000"))
     concurrency = int(os.environ.get("BENCH_E2E_CONCURRENCY", "8"))
     libs = kafka_libs()
     namespace = f"benche2e{uuid.uuid4().hex[:8]}"
