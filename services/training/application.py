@@ -654,29 +654,42 @@ class Planning:
                 {"fiscal_year": fiscal_year, "status": "resolved"}, {"_id": 1}
             )
         }
-        note = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has been met.")
-        count = 0
-        for seat in EnrolmentDocument.objects(
+        proposed = EnrolmentDocument.objects(
             fiscal_year=fiscal_year, status=domain.EnrolmentStatus.PROPOSED.value
-        ).only("id", "need_ids", "batch_code"):
-            if seat.need_ids and set(seat.need_ids) <= resolved:
-                batch = get_or_404(BatchDocument, seat.batch_code, "Angkatan", "Batch")
-                program = get_or_404(ProgramDocument, batch.program_code, "Program", "Programme")
-                count += retrying(partial(_withdraw, seat.id, batch, program, by, note))
-        if count:
-            self.notify()
-        return count
+        ).only("id", "need_ids", "batch_code")
+        note = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has been met.")
+        met = [seat for seat in proposed if seat.need_ids and set(seat.need_ids) <= resolved]
+        return self._withdraw_all(met, lambda _: note, by)
 
     def _withdraw_seats_of_cancelled(self, batches: Iterable[BatchDocument], by: str) -> int:
-        count = 0
-        for batch in batches:
-            program = get_or_404(ProgramDocument, batch.program_code, "Program", "Programme")
-            note = (
+        codes = [b.id for b in batches]
+        if not codes:
+            return 0
+        seats = EnrolmentDocument.objects(batch_code__in=codes, status__in=list(domain.OPEN)).only("id", "batch_code")
+
+        def note(batch: BatchDocument) -> tuple[str, str]:
+            return (
                 f"Angkatan {batch.id} dibatalkan: {batch.cancel_reason}",
                 f"Batch {batch.id} was cancelled: {batch.cancel_reason}",
             )
-            for seat in EnrolmentDocument.objects(batch_code=batch.id, status__in=list(domain.OPEN)).only("id"):
-                count += retrying(partial(_withdraw, seat.id, batch, program, by, note))
+
+        return self._withdraw_all(seats, note, by)
+
+    def _withdraw_all(
+        self, seats: Iterable[EnrolmentDocument], note: Callable[[BatchDocument], tuple[str, str]], by: str
+    ) -> int:
+        """Withdraw each seat (one atomic write with its EnrolmentChanged); batch and programme read once."""
+        count = 0
+        loaded: dict[str, tuple[BatchDocument, ProgramDocument]] = {}
+        for seat in seats:
+            if seat.batch_code not in loaded:
+                batch = get_or_404(BatchDocument, seat.batch_code, "Angkatan", "Batch")
+                loaded[seat.batch_code] = (
+                    batch,
+                    get_or_404(ProgramDocument, batch.program_code, "Program", "Programme"),
+                )
+            batch, program = loaded[seat.batch_code]
+            count += retrying(partial(_withdraw, seat.id, batch, program, by, note(batch)))
         if count:
             self.notify()
         return count

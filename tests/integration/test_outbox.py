@@ -38,6 +38,37 @@ def needs_relay(broker, namespace):
     )
 
 
+def relay_rounds(infra, namespace, rounds, *, after_publish=None):
+    """Run ``rounds`` relay rounds of a needs relay against the real broker; ``after_publish`` runs
+    after each publication (to change the database while the relay is mid-round)."""
+    ensure_topics(
+        infra.kafka_bootstrap_servers,
+        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
+        partitions=2,
+        replication_factor=1,
+        retention_ms=3_600_000,
+    )
+
+    async def run():
+        broker = KafkaBroker(infra.kafka_bootstrap_servers)
+        relay = needs_relay(broker, namespace)
+        if after_publish is not None:
+            publish = relay._publish
+
+            async def publish_then(entries):
+                await publish(entries)
+                after_publish()
+
+            relay._publish = publish_then
+        await broker.start()
+        try:
+            return [await relay.run_once() for _ in range(rounds)]
+        finally:
+            await broker.stop()
+
+    return asyncio.run(run())
+
+
 def new_need(**fields):
     now = datetime.now(UTC)
     base = {
@@ -112,23 +143,7 @@ def test_a_bulk_batch_larger_than_a_round_is_published_once_and_cleared(needs_db
     assert inserted == 25
     assert needs_db.count_documents({"outbox_pending": True}) == 25
 
-    async def relay_all():
-        broker = KafkaBroker(infra.kafka_bootstrap_servers)
-        relay = needs_relay(broker, namespace)
-        await broker.start()
-        try:
-            return await relay.run_once(), await relay.run_once()
-        finally:
-            await broker.stop()
-
-    ensure_topics(
-        infra.kafka_bootstrap_servers,
-        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
-        partitions=2,
-        replication_factor=1,
-        retention_ms=3_600_000,
-    )
-    first_round, second_round = asyncio.run(relay_all())
+    first_round, second_round = relay_rounds(infra, namespace, 2)
     assert (first_round, second_round) == (25, 0)
     assert needs_db.count_documents({"outbox_pending": True}) == 0
     published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
@@ -144,33 +159,11 @@ def test_documents_of_a_batch_flagged_while_the_relay_streams_it_are_not_cleared
     late = [f"need-{i:02d}" for i in range(10, 25)]
     needs_db.update_many({"_id": {"$in": late}}, {"$set": {"outbox_pending": False}})
 
-    async def relay_rounds():
-        broker = KafkaBroker(infra.kafka_bootstrap_servers)
-        relay = needs_relay(broker, namespace)
-        publish = relay._publish
+    def flag_the_rest():
+        # The rest of the batch is flagged while the first chunk is out (once: a real flagging).
+        needs_db.update_many({"_id": {"$in": late}, "outbox.0": {"$exists": True}}, {"$set": {"outbox_pending": True}})
 
-        async def publish_then_flag_the_rest(entries):
-            await publish(entries)
-            # The rest of the batch is flagged while the first chunk is out (once: a real flagging).
-            needs_db.update_many(
-                {"_id": {"$in": late}, "outbox.0": {"$exists": True}}, {"$set": {"outbox_pending": True}}
-            )
-
-        relay._publish = publish_then_flag_the_rest
-        await broker.start()
-        try:
-            return [await relay.run_once() for _ in range(3)]
-        finally:
-            await broker.stop()
-
-    ensure_topics(
-        infra.kafka_bootstrap_servers,
-        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
-        partitions=2,
-        replication_factor=1,
-        retention_ms=3_600_000,
-    )
-    rounds = asyncio.run(relay_rounds())
+    rounds = relay_rounds(infra, namespace, 3, after_publish=flag_the_rest)
     assert sum(rounds) == 25 and needs_db.count_documents({"outbox_pending": True}) == 0
     published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
     assert {r.headers["ce_id"] for r in published} == {r.event_id for r in records.values()}
