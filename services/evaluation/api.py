@@ -19,7 +19,7 @@ from shared.http.auth import CurrentPrincipal, Principal, Role
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.reports import report_formats
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -201,7 +201,7 @@ def build_router(service: EvaluationService) -> APIRouter:
 
     @router.get("/evaluations/{evaluation_id}")
     def get_evaluation(evaluation_id: str, who: Staff) -> EvaluationOut:
-        evaluation = get_or_404(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
+        evaluation = get_or_not_found(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
         if not _visible(evaluation, who):
             raise ApiError(
                 403, "forbidden", "Anda tidak berhak melihat evaluasi ini.", "You may not see this evaluation."

@@ -10,6 +10,7 @@ from typing import Any
 
 from services.evaluation import analytics, domain
 from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
+from shared.domain.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -25,9 +26,8 @@ from shared.events import (
     TransferBarrier,
 )
 from shared.http.auth import Principal, Role
-from shared.http.errors import ApiError, Conflict
-from shared.messaging.outbox import ConcurrentUpdate, commit, new_event, retrying
-from shared.persistence import get_or_404
+from shared.messaging.outbox import commit, new_event, retrying
+from shared.persistence import get_or_not_found
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class EvaluationService:
         who: Principal,
     ) -> EvaluationDocument:
         def attempt() -> EvaluationDocument:
-            evaluation = get_or_404(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
+            evaluation = get_or_not_found(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
             self._check_may_submit(evaluation, who)
             assessment = self._assess(evaluation, answers, indicators)
             events = self._record(evaluation, answers, indicators, assessment, who.nip)
@@ -145,8 +145,7 @@ class EvaluationService:
     def _check_may_submit(self, e: EvaluationDocument, who: Principal) -> None:
         if not may_submit(e, who):
             who_id, who_en = WHO_MAY_SUBMIT[EvaluatorRole(e.evaluator_role)]
-            raise ApiError(
-                403,
+            raise Forbidden(
                 "not_evaluator",
                 f"Evaluasi level {e.level} ini hanya dapat diisi oleh {who_id}.",
                 f"Only {who_en} may submit this level-{e.level} evaluation.",
@@ -165,19 +164,15 @@ class EvaluationService:
         self, e: EvaluationDocument, answers: Mapping[str, domain.Answer], indicators: Sequence[IndicatorEntry]
     ) -> domain.Assessment:
         if indicators and e.level != domain.Level.RESULTS:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "invalid_answers",
                 "Indikator unit hanya untuk evaluasi level 4.",
                 "Unit indicators belong to level-4 evaluations only.",
             )
         extra = [domain.Indicator(i.code, i.before, i.after, i.higher_is_better) for i in indicators]
-        try:
-            # The version the evaluation was opened with, so a newer questionnaire never rescores it.
-            questionnaire = domain.questionnaire(e.questionnaire, e.questionnaire_version)
-            return domain.assess(questionnaire, answers, self.thresholds, extra)
-        except domain.InvalidAnswers as exc:
-            raise ApiError(422, "invalid_answers", exc.message_id, exc.message_en) from None
+        # The version the evaluation was opened with, so a newer questionnaire never rescores it.
+        questionnaire = domain.questionnaire(e.questionnaire, e.questionnaire_version)
+        return domain.assess(questionnaire, answers, self.thresholds, extra)
 
     def _record(
         self,
@@ -224,7 +219,7 @@ class EvaluationService:
         today = today_in_medan()
 
         def attempt() -> EvaluationDocument:
-            e = get_or_404(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
+            e = get_or_not_found(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
             if e.evaluator_role != EvaluatorRole.SUPERVISOR.value or e.status != "open":
                 raise Conflict(
                     "not_reassignable",
@@ -232,8 +227,7 @@ class EvaluationService:
                     "Only an open level-3 evaluation by a supervisor can be given to another evaluator.",
                 )
             if evaluator_nip == e.nip:
-                raise ApiError(
-                    422,
+                raise Invalid(
                     "invalid_evaluator",
                     "Peserta tidak dapat menilai dirinya sendiri.",
                     "A participant cannot evaluate themselves.",
@@ -268,8 +262,7 @@ class EvaluationService:
         evaluations overdue-reminded before they are."""
         today = today_in_medan()
         if as_of is not None and as_of > today:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "as_of_in_future",
                 f"as_of tidak boleh melewati hari ini ({today:%d-%m-%Y}).",
                 f"as_of may not be later than today ({today:%Y-%m-%d}).",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 
+from shared.domain.errors import Invalid
 from shared.events import EvaluatorRole, ReminderKind, TransferBarrier
 
 
@@ -152,11 +153,9 @@ BUILT_IN_INDICATORS = (
 )
 
 
-class InvalidAnswers(ValueError):
+class InvalidAnswers(Invalid):
     def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
+        super().__init__("invalid_answers", message_id, message_en)
 
 
 def _refuse(problem_id: str, problem_en: str, codes: Sequence[str]) -> InvalidAnswers:

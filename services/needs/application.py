@@ -28,6 +28,7 @@ from services.needs.documents import (
     UnitRequestDocument,
 )
 from services.needs.imports import assessment_id
+from shared.domain.errors import ConcurrentUpdate, Invalid
 from shared.events import (
     NEED_IDENTIFIED,
     NEED_RESOLVED,
@@ -37,9 +38,8 @@ from shared.events import (
     NeedResolved,
     ProgramCompleted,
 )
-from shared.http.errors import ApiError, Conflict
-from shared.messaging.outbox import ConcurrentUpdate, commit, new_event, retrying
-from shared.persistence import get_or_404, levels_from_documents
+from shared.messaging.outbox import commit, new_event, retrying
+from shared.persistence import get_or_not_found, levels_from_documents
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +183,8 @@ class NeedsService:
     # --- competency gaps -------------------------------------------------------------------------
 
     def record_assessment(self, cmd: RecordAssessment) -> AssessmentOutcome:
-        employee = get_or_404(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
-        get_or_404(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
+        employee = get_or_not_found(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
+        get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
         # and the analysis below runs again, so the need and its event are never left half-done.
         assessment = AssessmentDocument(
@@ -203,7 +203,7 @@ class NeedsService:
 
     def record_performance(self, nip: str, fiscal_year: int, target: float, realisation: float) -> list[NeedDocument]:
         """SKP target vs realisation; the employee's competency needs of that year are re-scored."""
-        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        employee = get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
         PerformanceDocument(
             id=f"{fiscal_year}-{nip}",
             nip=nip,
@@ -217,8 +217,8 @@ class NeedsService:
 
     def analyse(self, employee: EmployeeDocument, competency_code: str, *, fiscal_year: int) -> NeedDocument | None:
         """Compare the position's standard with the effective assessment; open, update or resolve the need."""
-        competency_doc = get_or_404(CompetencyDocument, competency_code, "Kompetensi", "Competency")
-        position = get_or_404(PositionDocument, employee.position_code, "Jabatan", "Position")
+        competency_doc = get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
+        position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
         )
@@ -356,7 +356,7 @@ class NeedsService:
     def record_skm(
         self, unit_code: str, fiscal_year: int, nrr: dict[str, float], respondents: int
     ) -> tuple[SkmResultDocument, list[NeedDocument]]:
-        unit = get_or_404(UnitDocument, unit_code, "Unit kerja", "Work unit")
+        unit = get_or_not_found(UnitDocument, unit_code, "Unit kerja", "Work unit")
         score = domain.ikm(nrr)
         result = SkmResultDocument(
             id=f"{fiscal_year}-{unit_code}",
@@ -406,13 +406,12 @@ class UnitRequests:
         justification: str,
         created_by: str,
     ) -> UnitRequestDocument:
-        get_or_404(UnitDocument, unit_code, "Unit kerja", "Work unit")
-        get_or_404(CompetencyDocument, competency_code, "Kompetensi", "Competency")
+        get_or_not_found(UnitDocument, unit_code, "Unit kerja", "Work unit")
+        get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
         for nip in nips:
-            employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+            employee = get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
             if employee.unit_code != unit_code:
-                raise ApiError(
-                    422,
+                raise Invalid(
                     "employee_outside_unit",
                     f"Pegawai {nip} bukan pegawai unit {unit_code}.",
                     f"Employee {nip} does not work in unit {unit_code}.",
@@ -435,16 +434,13 @@ class UnitRequests:
         return request
 
     def act(self, request_id: str, action: str, by: str, note: str | None = None) -> UnitRequestDocument:
-        request = get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request")
+        request = get_or_not_found(UnitRequestDocument, request_id, "Permintaan", "Request")
         current = domain.RequestStatus(request.status)
         if action == "approve" and current == domain.RequestStatus.APPROVED:
             # Approving again completes an approval interrupted before its needs were all opened.
             self._open_needs(request)
             return request
-        try:
-            target = domain.next_request_status(action, current)
-        except domain.InvalidTransition as exc:
-            raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
+        target = domain.REQUEST_LIFECYCLE.next(action, current)
         now = datetime.now(UTC)
         decision = {"set__decided_by": by, "set__decision_note": note} if action != "submit" else {}
         # The status moves first, guarded by the status read: a concurrent reject and approve cannot
@@ -464,7 +460,7 @@ class UnitRequests:
 
     def _open_needs(self, request: UnitRequestDocument) -> None:
         """Idempotent: the needs' ids derive from the request."""
-        competency = get_or_404(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
+        competency = get_or_not_found(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
         for spec in domain.request_needs(
             request_id=request.id,
             unit_code=request.unit_code,

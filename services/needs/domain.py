@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from shared.domain.errors import Invalid
+from shared.domain.lifecycle import Lifecycle
+
 LEVEL_NAMES = {1: "Paham", 2: "Dasar", 3: "Menengah", 4: "Mumpuni", 5: "Ahli"}
 
 
@@ -77,14 +80,12 @@ STANDARD_COMPETENCIES = (
 )
 
 
-class InvalidNip(ValueError):
+class InvalidNip(Invalid):
     """A NIP that breaks the Perka BKN 22/2007 layout; says which part is wrong, in both languages."""
 
     def __init__(self, part: str, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
+        super().__init__(f"invalid_nip.{part}", message_id, message_en)
         self.part = part
-        self.message_id = message_id
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)
@@ -517,29 +518,16 @@ class RequestStatus(StrEnum):
 
 
 # Who moves a request where: the unit head drafts and submits, BKPSDM decides.
-REQUEST_TRANSITIONS = {
-    ("submit", RequestStatus.DRAFT): RequestStatus.SUBMITTED,
-    ("approve", RequestStatus.SUBMITTED): RequestStatus.APPROVED,
-    ("reject", RequestStatus.SUBMITTED): RequestStatus.REJECTED,
-}
-
-
-_PAST = {"submit": ("diajukan", "submitted"), "approve": ("disetujui", "approved"), "reject": ("ditolak", "rejected")}
-
-
-class InvalidTransition(ValueError):
-    def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"cannot {action} a request that is {status}")
-        done_id, done_en = _PAST[action]
-        self.message_id = f"Permintaan berstatus {status} tidak dapat {done_id}."
-        self.message_en = f"A request that is {status} cannot be {done_en}."
-
-
-def next_request_status(action: str, status: RequestStatus) -> RequestStatus:
-    try:
-        return REQUEST_TRANSITIONS[(action, status)]
-    except KeyError:
-        raise InvalidTransition(action, status.value) from None
+REQUEST_LIFECYCLE = Lifecycle(
+    "Permintaan",
+    "A request",
+    {
+        ("submit", RequestStatus.DRAFT): RequestStatus.SUBMITTED,
+        ("approve", RequestStatus.SUBMITTED): RequestStatus.APPROVED,
+        ("reject", RequestStatus.SUBMITTED): RequestStatus.REJECTED,
+    },
+    {"submit": ("diajukan", "submitted"), "approve": ("disetujui", "approved"), "reject": ("ditolak", "rejected")},
+)
 
 
 def request_needs(

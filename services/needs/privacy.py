@@ -26,6 +26,7 @@ from services.needs.documents import (
     UnitRequestDocument,
 )
 from shared.audit.subjects import DataKind, OnErasure
+from shared.domain.errors import Conflict
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
@@ -37,10 +38,9 @@ from shared.events import (
     Rectification,
 )
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.errors import Conflict
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.outbox import OutboxDocument, commit, new_event
-from shared.persistence import document_meta, get_or_404
+from shared.persistence import document_meta, get_or_not_found
 from shared.runtime import ServiceRuntime
 
 Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
@@ -286,7 +286,7 @@ class PrivacyRequests:
 
     @staticmethod
     def export(request_id: str) -> dict[str, Any]:
-        doc = get_or_404(PrivacyRequestDocument, request_id, "Permintaan", "Request")
+        doc = get_or_not_found(PrivacyRequestDocument, request_id, "Permintaan", "Request")
         if doc.kind != DataSubjectRequestKind.ACCESS:
             raise Conflict("not_an_access_request", "Permintaan ini bukan permintaan akses.", "Not an access request.")
         if PrivacyAnswerDocument.objects(request_id=request_id).count() < len(PRIVACY_SERVICES):
@@ -319,7 +319,7 @@ def requests_router(requests: PrivacyRequests) -> APIRouter:
 
     @router.get("/{request_id}", summary="A request and each service's answer")
     def show(request_id: str, _: Admin) -> dict[str, Any]:
-        return request_view(get_or_404(PrivacyRequestDocument, request_id, "Permintaan", "Request"))
+        return request_view(get_or_not_found(PrivacyRequestDocument, request_id, "Permintaan", "Request"))
 
     @router.get("/{request_id}/export", summary="Everything the four services hold about the person (access)")
     def export(request_id: str, _: Admin) -> dict[str, Any]:

@@ -22,12 +22,13 @@ from services.notifications.documents import (
     PersonDocument,
     WebhookSubscriptionDocument,
 )
+from shared.domain.errors import Conflict, Invalid, NotFound
 from shared.events import ALL_CONTRACTS
 from shared.http.access import Admin
 from shared.http.auth import CurrentPrincipal
-from shared.http.errors import ApiError, Conflict, NotFound, error_body
+from shared.http.errors import error_body
 from shared.http.pagination import Page, Pagination, page_of
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
 
 EVENT_TYPES = tuple(c.type for c in ALL_CONTRACTS)
 MAX_IMPORT_BYTES = 20_000_000
@@ -156,8 +157,7 @@ def _person(p: PersonDocument) -> PersonOut:
 def _save(record: domain.PersonRecord) -> PersonOut:
     problems = domain.check_person(record)
     if problems:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_person",
             " ".join(p.message_id for p in problems),
             " ".join(p.message_en for p in problems),
@@ -194,7 +194,7 @@ def directory_router() -> APIRouter:
 
     @router.get("/{nip}")
     def get_person(nip: str, _: Admin) -> PersonOut:
-        return _person(get_or_404(PersonDocument, nip, "Orang", "Person"))
+        return _person(get_or_not_found(PersonDocument, nip, "Orang", "Person"))
 
     @router.get("", summary="People in the directory, filtered by unit or role")
     def list_people(
@@ -217,10 +217,7 @@ def directory_router() -> APIRouter:
     )
     async def import_people(request: Request, _: Admin) -> ImportOut:
         content = await request.body()  # at most MAX_IMPORT_BYTES: the route's body limit answers 413 beyond
-        try:
-            report = await asyncio.to_thread(directory.import_people, content)
-        except directory.InvalidFile as exc:
-            raise ApiError(422, "invalid_file", exc.message_id, exc.message_en) from exc
+        report = await asyncio.to_thread(directory.import_people, content)
         if report.problems:
             problems = [
                 {"line": p.line, "column": p.column, "messages": {"id": p.message_id, "en": p.message_en}}
@@ -350,16 +347,14 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
         url = urlsplit(body.url)
         schemes = ("https",) if require_https else ("http", "https")
         if url.scheme not in schemes or not url.hostname:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "invalid_url",
                 f"URL webhook harus memakai {' atau '.join(schemes)}.",
                 f"A webhook URL must use {' or '.join(schemes)}.",
             )
         unknown = sorted(set(body.event_types) - set(EVENT_TYPES))
         if unknown:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "unknown_event_type",
                 f"Jenis event tidak dikenal: {', '.join(unknown)}. Yang dikenal: {', '.join(EVENT_TYPES)}.",
                 f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.",
@@ -382,7 +377,9 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
 
     @router.delete("/webhooks/{subscription_id}", summary="End a subscription; its pending deliveries are dropped")
     def delete_webhook(subscription_id: str, _: Admin) -> WebhookOut:
-        sub = get_or_404(WebhookSubscriptionDocument, subscription_id, "Langganan webhook", "Webhook subscription")
+        sub = get_or_not_found(
+            WebhookSubscriptionDocument, subscription_id, "Langganan webhook", "Webhook subscription"
+        )
         WebhookSubscriptionDocument.objects(id=sub.id).update_one(set__active=False)
         DeliveryDocument.objects(subscription_id=sub.id, status="pending").update(
             set__status="dead", set__dead_at=datetime.now(UTC)
@@ -412,11 +409,11 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
 
     @router.get("/deliveries/{delivery_id}", summary="One delivery with every attempt")
     def get_delivery(delivery_id: str, _: Admin) -> DeliveryOut:
-        return _delivery(get_or_404(DeliveryDocument, delivery_id, "Pengiriman", "Delivery"))
+        return _delivery(get_or_not_found(DeliveryDocument, delivery_id, "Pengiriman", "Delivery"))
 
     @router.post("/deliveries/{delivery_id}/replay", summary="Try a dead delivery again, with a fresh retry budget")
     def replay(delivery_id: str, _: Admin) -> DeliveryOut:
-        d = get_or_404(DeliveryDocument, delivery_id, "Pengiriman", "Delivery")
+        d = get_or_not_found(DeliveryDocument, delivery_id, "Pengiriman", "Delivery")
         if d.channel == domain.WEBHOOK and not WebhookSubscriptionDocument.objects(id=d.subscription_id, active=True):
             raise Conflict(
                 "subscription_inactive",

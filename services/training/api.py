@@ -20,6 +20,7 @@ from services.training.documents import (
     PlannedNeedDocument,
     ProgramDocument,
 )
+from shared.domain.errors import Invalid
 from shared.events.common import NIP, DevelopmentForm
 from shared.http.access import Admin, Staff, scope_of, visible
 from shared.http.auth import CurrentPrincipal, Principal, Role, require_roles
@@ -27,7 +28,7 @@ from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.query import FiscalYear
 from shared.http.reports import CSV_REPORT, ReportFormat, report_response
-from shared.persistence import get_or_404, levels_from_documents, levels_to_documents
+from shared.persistence import get_or_not_found, levels_from_documents, levels_to_documents
 
 Author = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.PARTNER))]
 Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -365,8 +366,7 @@ def _ready_codes() -> set[str]:
 
 def _placement_only(program: ProgramDocument) -> None:
     if not domain.is_placement(program.form):
-        raise ApiError(
-            422,
+        raise Invalid(
             "not_a_placement",
             "Hanya magang, pertukaran dan detasering yang memakai kesepakatan belajar dan laporan akhir.",
             "Only internships, exchanges and detasering have a learning agreement and a final report.",
@@ -397,15 +397,12 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.put("/programs/{code}", tags=["catalogue"], summary="Create or replace a programme")
     def put_program(code: Code, body: ProgramIn, _: Admin) -> ProgramOut:
-        try:
-            jp = domain.program_jp(body.form.value, jp=body.jp, days=body.days, international=body.international)
-        except domain.CatalogueError as exc:
-            raise ApiError(422, "jp_unknown", exc.message_id, exc.message_en) from None
+        jp = domain.program_jp(body.form.value, jp=body.jp, days=body.days, international=body.international)
         if body.curriculum_code:
-            get_or_404(CurriculumDocument, body.curriculum_code, "Kurikulum", "Curriculum")
+            get_or_not_found(CurriculumDocument, body.curriculum_code, "Kurikulum", "Curriculum")
         fields = body.model_dump(mode="json", exclude={"competencies", "jp"})
         ProgramDocument(code=code, competencies=levels_to_documents(body.competencies), jp=jp, **fields).save()
-        return _program(get_or_404(ProgramDocument, code, "Program", "Programme"), _ready_codes())
+        return _program(get_or_not_found(ProgramDocument, code, "Program", "Programme"), _ready_codes())
 
     @router.get("/programs", tags=["catalogue"])
     def list_programs(_: CurrentPrincipal, page: Pagination, competency_code: str | None = None) -> Page[ProgramOut]:
@@ -417,7 +414,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/programs/{code}", tags=["catalogue"])
     def get_program(code: Code, _: CurrentPrincipal) -> ProgramOut:
-        return _program(get_or_404(ProgramDocument, code, "Program", "Programme"), _ready_codes())
+        return _program(get_or_not_found(ProgramDocument, code, "Program", "Programme"), _ready_codes())
 
     @router.put("/curricula/{code}", tags=["curricula"], summary="Create or rename a partner curriculum")
     def put_curriculum(code: Code, body: CurriculumIn, _: Author) -> CurriculumOut:
@@ -425,7 +422,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/curricula/{code}", tags=["curricula"])
     def get_curriculum(code: Code, _: CurrentPrincipal) -> CurriculumOut:
-        return _curriculum(get_or_404(CurriculumDocument, code, "Kurikulum", "Curriculum"))
+        return _curriculum(get_or_not_found(CurriculumDocument, code, "Kurikulum", "Curriculum"))
 
     @router.post(
         "/curricula/{code}/versions",
@@ -467,7 +464,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     def _seat(enrolment_id: str, who: Principal) -> EnrolmentDocument:
         """The participant, their supervisor, the head of their unit, BKPSDM."""
-        return visible(scope_of(who), get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment"))
+        return visible(scope_of(who), get_or_not_found(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment"))
 
     @router.get("/enrolments/{enrolment_id}", tags=["enrolments"])
     def get_enrolment(enrolment_id: str, who: Staff) -> EnrolmentOut:
@@ -560,7 +557,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/batches/{code}", tags=["plan"])
     def get_batch(code: Code, _: CurrentPrincipal) -> BatchOut:
-        return _batch(get_or_404(BatchDocument, code, "Angkatan", "Batch"))
+        return _batch(get_or_not_found(BatchDocument, code, "Angkatan", "Batch"))
 
     @router.post(
         "/batches/{code}/cancel",

@@ -25,6 +25,7 @@ from services.training.documents import (
     PlannedNeedDocument,
     ProgramDocument,
 )
+from shared.domain.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
 from shared.events import (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
@@ -37,9 +38,8 @@ from shared.events import (
     ProgramCompleted,
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
-from shared.http.errors import ApiError, Conflict
-from shared.messaging.outbox import ConcurrentUpdate, commit, insert_all, new_event, retrying
-from shared.persistence import bulk_write, get_or_404, levels_from_documents
+from shared.messaging.outbox import commit, insert_all, new_event, retrying
+from shared.persistence import bulk_write, get_or_not_found, levels_from_documents
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Curricula:
 
     def add_version(self, code: str, modules: list[dict[str, object]], by: str) -> CurriculumDocument:
         def attempt() -> CurriculumDocument:
-            doc = get_or_404(CurriculumDocument, code, "Kurikulum", "Curriculum")
+            doc = get_or_not_found(CurriculumDocument, code, "Kurikulum", "Curriculum")
             doc.versions.append(
                 {
                     "version": len(doc.versions) + 1,
@@ -103,19 +103,11 @@ class Curricula:
 
     def act(self, code: str, version: int, action: str, by: str, note: str | None) -> CurriculumDocument:
         def attempt() -> CurriculumDocument:
-            doc = get_or_404(CurriculumDocument, code, "Kurikulum", "Curriculum")
+            doc = get_or_not_found(CurriculumDocument, code, "Kurikulum", "Curriculum")
             if not 1 <= version <= len(doc.versions):
-                raise ApiError(
-                    404,
-                    "not_found",
-                    f"Versi {version} kurikulum {code} tidak ditemukan.",
-                    f"Version {version} of curriculum {code} was not found.",
-                )
+                raise NotFound(f"Versi {version} kurikulum", f"Version {version} of curriculum", code)
             entry = doc.versions[version - 1]
-            try:
-                target = domain.next_curriculum_status(action, domain.CurriculumStatus(entry["status"]))
-            except domain.CatalogueError as exc:
-                raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
+            target = domain.CURRICULUM_LIFECYCLE.next(action, domain.CurriculumStatus(entry["status"]))
             now = datetime.now(UTC)
             if target == domain.CurriculumStatus.APPROVED:
                 # One approved version at a time: the one it replaces is retired.
@@ -212,13 +204,10 @@ class Enrolments:
 
     def act(self, enrolment_id: str, action: str, by: str, note: tuple[str, str] | None = None) -> EnrolmentDocument:
         def attempt() -> EnrolmentDocument:
-            e = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
-            try:
-                target = domain.next_enrolment_status(action, domain.EnrolmentStatus(e.status))
-            except domain.TransitionRefused as exc:
-                raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
-            batch = get_or_404(BatchDocument, e.batch_code, "Angkatan", "Batch")
-            program = get_or_404(ProgramDocument, e.program_code, "Program", "Programme")
+            e = get_or_not_found(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
+            target = domain.ENROLMENT_LIFECYCLE.next(action, domain.EnrolmentStatus(e.status))
+            batch = get_or_not_found(BatchDocument, e.batch_code, "Angkatan", "Batch")
+            program = get_or_not_found(ProgramDocument, e.program_code, "Program", "Programme")
             if target == domain.EnrolmentStatus.ATTENDING and domain.is_placement(program.form):
                 _require_learning_agreement(e)
             previous = _move(e, target, by, note)
@@ -237,14 +226,14 @@ class Enrolments:
         """Record data about an open seat (scores, learning agreement, final report); no status change."""
 
         def attempt() -> EnrolmentDocument:
-            e = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
+            e = get_or_not_found(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
             if e.status not in domain.OPEN:
                 raise Conflict(
                     "enrolment_closed",
                     f"Pendaftaran berstatus {e.status} tidak dapat diubah lagi.",
                     f"An enrolment that is {e.status} can no longer be changed.",
                 )
-            change(e, get_or_404(ProgramDocument, e.program_code, "Program", "Programme"))
+            change(e, get_or_not_found(ProgramDocument, e.program_code, "Program", "Programme"))
             e.updated_at = datetime.now(UTC)
             commit(e)
             return e
@@ -253,15 +242,14 @@ class Enrolments:
 
     def record_attendance(self, batch_code: str, session: int, present: set[str], by: str) -> dict[str, int]:
         """Who was at one session of a batch. A confirmed participant who attends starts attending."""
-        batch = get_or_404(BatchDocument, batch_code, "Angkatan", "Batch")
+        batch = get_or_not_found(BatchDocument, batch_code, "Angkatan", "Batch")
         if not 1 <= session <= batch.sessions:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "unknown_session",
                 f"Angkatan {batch_code} memiliki sesi 1 sampai {batch.sessions}.",
                 f"Batch {batch_code} has sessions 1 to {batch.sessions}.",
             )
-        program = get_or_404(ProgramDocument, batch.program_code, "Program", "Programme")
+        program = get_or_not_found(ProgramDocument, batch.program_code, "Program", "Programme")
         seats = {
             e.nip: e
             for e in EnrolmentDocument.objects(
@@ -271,8 +259,7 @@ class Enrolments:
         }
         # Checked before anything is written: a list with a stranger in it is refused whole.
         if strangers := sorted(present - set(seats)):
-            raise ApiError(
-                422,
+            raise Invalid(
                 "not_participants",
                 f"NIP berikut bukan peserta terkonfirmasi angkatan {batch_code}: {', '.join(strangers)}.",
                 f"These NIPs are not confirmed participants of batch {batch_code}: {', '.join(strangers)}.",
@@ -295,7 +282,7 @@ class Enrolments:
         enrolment_id: str, session: int, present: bool, batch: BatchDocument, program: ProgramDocument, by: str
     ) -> bool:
         def attempt() -> bool:
-            e = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
+            e = get_or_not_found(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
             attended = set(e.attended_sessions) - {session} | ({session} if present else set())
             e.attended_sessions = sorted(attended)
             e.attendance_pct = domain.attendance_pct(len(attended), batch.sessions)
@@ -316,7 +303,7 @@ class Enrolments:
         nothing new: the status guard below makes it so."""
 
         def attempt() -> EnrolmentDocument:
-            e = get_or_404(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
+            e = get_or_not_found(EnrolmentDocument, enrolment_id, "Pendaftaran", "Enrolment")
             if e.status in (domain.EnrolmentStatus.COMPLETED, domain.EnrolmentStatus.FAILED):
                 return e
             if e.status != domain.EnrolmentStatus.ATTENDING:
@@ -325,13 +312,12 @@ class Enrolments:
                     f"Pendaftaran berstatus {e.status}; hanya peserta yang sedang mengikuti dapat dinilai.",
                     f"The enrolment is {e.status}; only attending participants can be judged.",
                 )
-            batch = get_or_404(BatchDocument, e.batch_code, "Angkatan", "Batch")
-            program = get_or_404(ProgramDocument, e.program_code, "Program", "Programme")
+            batch = get_or_not_found(BatchDocument, e.batch_code, "Angkatan", "Batch")
+            program = get_or_not_found(ProgramDocument, e.program_code, "Program", "Programme")
             offer = _offer(program)
             finished = completed_on or batch.ends_on
             if finished < batch.starts_on:
-                raise ApiError(
-                    422,
+                raise Invalid(
                     "invalid_dates",
                     "Tanggal selesai tidak boleh sebelum angkatan dimulai.",
                     "The completion date cannot be before the batch starts.",
@@ -372,7 +358,7 @@ class Enrolments:
 def close_batch(enrolments: Enrolments, code: str, completed_on: date | None, by: str) -> dict[str, Any]:
     """Judge every attending participant of a batch, then close it. Each judgement is its own atomic
     write with its events, so a repeated call finishes what an interrupted one left and repeats nothing."""
-    batch = get_or_404(BatchDocument, code, "Angkatan", "Batch")
+    batch = get_or_not_found(BatchDocument, code, "Angkatan", "Batch")
     if batch.status == CANCELLED:
         raise Conflict("batch_cancelled", f"Angkatan {code} dibatalkan.", f"Batch {code} was cancelled.")
     for seat in EnrolmentDocument.objects(batch_code=code, status__in=list(domain.OPEN)).only("id", "status"):
@@ -389,7 +375,7 @@ def close_batch(enrolments: Enrolments, code: str, completed_on: date | None, by
             enrolments.act(seat.id, "no_show", by, ("Tidak pernah hadir.", "Never attended."))
 
     def attempt() -> None:
-        b = get_or_404(BatchDocument, code, "Angkatan", "Batch")
+        b = get_or_not_found(BatchDocument, code, "Angkatan", "Batch")
         if b.status == SCHEDULED:
             b.status = CLOSED
             commit(b)
@@ -402,7 +388,7 @@ def close_batch(enrolments: Enrolments, code: str, completed_on: date | None, by
 
 
 def _withdraw(seat_id: str, batch: BatchDocument, program: ProgramDocument, by: str, note: tuple[str, str]) -> bool:
-    e = get_or_404(EnrolmentDocument, seat_id, "Pendaftaran", "Enrolment")
+    e = get_or_not_found(EnrolmentDocument, seat_id, "Pendaftaran", "Enrolment")
     if e.status not in domain.OPEN:
         return False
     previous = _move(e, domain.EnrolmentStatus.WITHDRAWN, by, note)
@@ -539,10 +525,7 @@ class Planning:
     # Phases and batches.
 
     def save_phase(self, code: str, fields: dict[str, Any]) -> PhaseDocument:
-        try:
-            domain.check_window(fields["starts_on"], fields["ends_on"], fiscal_year=fields["fiscal_year"])
-        except domain.CatalogueError as exc:
-            raise ApiError(422, "invalid_window", exc.message_id, exc.message_en) from None
+        domain.check_window(fields["starts_on"], fields["ends_on"], fiscal_year=fields["fiscal_year"])
         existing = PhaseDocument.objects(code=code).first()
         if existing and existing.fiscal_year != fields["fiscal_year"]:
             raise Conflict(
@@ -563,15 +546,12 @@ class Planning:
             )
         PhaseDocument(code=code, **fields).save()
         self.request(fields["fiscal_year"])
-        return get_or_404(PhaseDocument, code, "Tahap", "Phase")
+        return get_or_not_found(PhaseDocument, code, "Tahap", "Phase")
 
     def save_batch(self, code: str, fields: dict[str, Any]) -> BatchDocument:
-        phase = get_or_404(PhaseDocument, fields["phase_code"], "Tahap", "Phase")
-        program = get_or_404(ProgramDocument, fields["program_code"], "Program", "Programme")
-        try:
-            domain.check_window(fields["starts_on"], fields["ends_on"], within=(phase.starts_on, phase.ends_on))
-        except domain.CatalogueError as exc:
-            raise ApiError(422, "invalid_window", exc.message_id, exc.message_en) from None
+        phase = get_or_not_found(PhaseDocument, fields["phase_code"], "Tahap", "Phase")
+        program = get_or_not_found(ProgramDocument, fields["program_code"], "Program", "Programme")
+        domain.check_window(fields["starts_on"], fields["ends_on"], within=(phase.starts_on, phase.ends_on))
 
         def attempt() -> BatchDocument:
             batch = BatchDocument.objects(id=code).first()
@@ -622,7 +602,7 @@ class Planning:
         go back to the planner, which places them elsewhere if it can."""
 
         def attempt() -> BatchDocument:
-            batch = get_or_404(BatchDocument, code, "Angkatan", "Batch")
+            batch = get_or_not_found(BatchDocument, code, "Angkatan", "Batch")
             if batch.status == CLOSED:
                 raise Conflict("batch_closed", f"Angkatan {code} sudah ditutup.", f"Batch {code} is already closed.")
             if EnrolmentDocument.objects(batch_code=code, status=domain.EnrolmentStatus.ATTENDING.value).count():
@@ -683,10 +663,10 @@ class Planning:
         loaded: dict[str, tuple[BatchDocument, ProgramDocument]] = {}
         for seat in seats:
             if seat.batch_code not in loaded:
-                batch = get_or_404(BatchDocument, seat.batch_code, "Angkatan", "Batch")
+                batch = get_or_not_found(BatchDocument, seat.batch_code, "Angkatan", "Batch")
                 loaded[seat.batch_code] = (
                     batch,
-                    get_or_404(ProgramDocument, batch.program_code, "Program", "Programme"),
+                    get_or_not_found(ProgramDocument, batch.program_code, "Program", "Programme"),
                 )
             batch, program = loaded[seat.batch_code]
             count += retrying(partial(_withdraw, seat.id, batch, program, by, note(batch)))
@@ -870,7 +850,7 @@ class Planning:
         for (batch_code, nip), need_ids in result.joined.items():
 
             def attempt(seat_id: str = domain.enrolment_id(batch_code, nip), add: list[str] = need_ids) -> None:
-                e = get_or_404(EnrolmentDocument, seat_id, "Pendaftaran", "Enrolment")
+                e = get_or_not_found(EnrolmentDocument, seat_id, "Pendaftaran", "Enrolment")
                 e.need_ids = list(dict.fromkeys([*e.need_ids, *add]))
                 e.updated_at = datetime.now(UTC)
                 commit(e)

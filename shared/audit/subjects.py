@@ -33,6 +33,7 @@ from mongoengine import DateTimeField, Document, ListField, StringField
 
 from shared.audit.settings import PrivacySettings
 from shared.audit.trail import NIP_PATTERN
+from shared.domain.errors import ConcurrentUpdate
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
@@ -44,7 +45,7 @@ from shared.events import (
     EventContext,
 )
 from shared.messaging.consumer import EventConsumer
-from shared.messaging.outbox import ConcurrentUpdate, OutboxDocument, commit, new_event
+from shared.messaging.outbox import OutboxDocument, commit, new_event
 from shared.messaging.topics import ensure_topics
 
 if TYPE_CHECKING:  # the runtime mounts this package's routers

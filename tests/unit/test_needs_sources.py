@@ -133,16 +133,17 @@ def test_a_small_priority_move_is_not_worth_announcing_again():
 
 
 def test_a_request_moves_draft_submitted_then_approved_or_rejected_only():
-    from services.needs.domain import InvalidTransition, RequestStatus, next_request_status
+    from services.needs.domain import REQUEST_LIFECYCLE, RequestStatus
+    from shared.domain.errors import InvalidTransition
 
-    assert next_request_status("submit", RequestStatus.DRAFT) == RequestStatus.SUBMITTED
-    assert next_request_status("approve", RequestStatus.SUBMITTED) == RequestStatus.APPROVED
-    assert next_request_status("reject", RequestStatus.SUBMITTED) == RequestStatus.REJECTED
+    assert REQUEST_LIFECYCLE.next("submit", RequestStatus.DRAFT) == RequestStatus.SUBMITTED
+    assert REQUEST_LIFECYCLE.next("approve", RequestStatus.SUBMITTED) == RequestStatus.APPROVED
+    assert REQUEST_LIFECYCLE.next("reject", RequestStatus.SUBMITTED) == RequestStatus.REJECTED
     with pytest.raises(InvalidTransition) as err:
-        next_request_status("approve", RequestStatus.DRAFT)
+        REQUEST_LIFECYCLE.next("approve", RequestStatus.DRAFT)
     assert err.value.message_en == "A request that is draft cannot be approved."
     with pytest.raises(InvalidTransition):
-        next_request_status("approve", RequestStatus.REJECTED)
+        REQUEST_LIFECYCLE.next("approve", RequestStatus.REJECTED)
 
 
 def test_an_approved_request_names_employees_or_the_whole_unit():

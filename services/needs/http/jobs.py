@@ -18,7 +18,7 @@ from services.needs.http.schemas import (
     job_out,
 )
 from shared.http.access import Admin
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
 
 
 def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
@@ -54,6 +54,6 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
 
     @router.get("/jobs/{job_id}", tags=["imports"], summary="Progress and report of an import or analysis")
     def get_job(job_id: str, _: Admin) -> JobOut:
-        return job_out(get_or_404(JobDocument, job_id, "Pekerjaan", "Job"))
+        return job_out(get_or_not_found(JobDocument, job_id, "Pekerjaan", "Job"))
 
     return router

@@ -34,14 +34,14 @@ from shared.http.access import Admin, forbidden_record, visible
 from shared.http.auth import Principal, Role
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.query import FiscalYear
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
 
 
 def _of_report(who: Principal, raw_nip: str) -> str:
     """A supervisor records assessments and performance of their direct reports only; BKPSDM anyone's."""
     nip = valid_nip(raw_nip)
     if not who.has_any(Role.BKPSDM_ADMIN):
-        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        employee = get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
         if employee.supervisor_nip != who.nip:
             raise forbidden_record()
     return nip
@@ -112,7 +112,7 @@ def build_router(service: NeedsService) -> APIRouter:
 
     @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
     def get_jp_ledger(nip: str, fiscal_year: FiscalYear, scope: CallerScope) -> JpLedgerOut:
-        employee = visible(scope, get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        employee = visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
         ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
         total = ledger.total_jp if ledger else 0
         rule = service.jp_rule(employee.employment_type)
@@ -143,6 +143,6 @@ def build_router(service: NeedsService) -> APIRouter:
 
     @router.get("/needs/{need_id}", tags=["needs"])
     def get_need(need_id: str, scope: CallerScope) -> NeedOut:
-        return need_out(visible(scope, get_or_404(NeedDocument, need_id, "Kebutuhan", "Need")))
+        return need_out(visible(scope, get_or_not_found(NeedDocument, need_id, "Kebutuhan", "Need")))
 
     return router

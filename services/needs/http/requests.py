@@ -18,7 +18,7 @@ from services.needs.http.schemas import (
 from services.needs.http.scopes import HeadScope
 from shared.http.access import Admin
 from shared.http.pagination import Page, Pagination, page_of
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
 
 
 def build_router(service: NeedsService) -> APIRouter:
@@ -46,7 +46,7 @@ def build_router(service: NeedsService) -> APIRouter:
 
     @router.post("/unit-requests/{request_id}/submission", tags=["unit requests"], summary="Submit to BKPSDM")
     def submit_request(request_id: str, scope: HeadScope) -> UnitRequestOut:
-        scope.check_unit(get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request").unit_code)
+        scope.check_unit(get_or_not_found(UnitRequestDocument, request_id, "Permintaan", "Request").unit_code)
         return request_out(requests.act(request_id, "submit", scope.nip))
 
     @router.post(

@@ -19,7 +19,6 @@ from services.needs.documents import (
     UnitRequestDocument,
 )
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.errors import ApiError
 from shared.persistence import levels_from_documents
 
 Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
@@ -266,10 +265,8 @@ def need_out(d: NeedDocument) -> NeedOut:
 
 
 def valid_nip(raw: str) -> str:
-    try:
-        return domain.Nip.parse(raw).value
-    except domain.InvalidNip as exc:
-        raise ApiError(422, f"invalid_nip.{exc.part}", exc.message_id, exc.message_en) from None
+    """The NIP without spaces, or a refusal naming the part that is wrong (``invalid_nip.<part>``)."""
+    return domain.Nip.parse(raw).value
 
 
 def job_out(job: JobDocument) -> JobOut:
