@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluation import domain, reports
 from services.evaluation.analytics import quarter_bounds
-from services.evaluation.application import EvaluationService, today_in_medan
+from services.evaluation.application import EvaluationService
 from services.evaluation.documents import EvaluationDocument, IndicatorEntry
+from shared.domain import clock
 from shared.http.access import Admin, Head, Staff
 from shared.http.auth import CurrentPrincipal, Principal, Role
 from shared.http.errors import ApiError
@@ -196,7 +197,7 @@ def build_router(service: EvaluationService) -> APIRouter:
                 # Standing in for a supervisor not on record (as application.may_submit allows).
                 mine |= Q(evaluator_role="supervisor", evaluator_nip=None, unit_code=who.unit_code)
             query = query.filter(mine)
-        today = today_in_medan()
+        today = clock.today()
         return page_of(query.order_by("due_on", "id"), page, lambda e: _evaluation(e, today))
 
     @router.get("/evaluations/{evaluation_id}")
@@ -206,12 +207,12 @@ def build_router(service: EvaluationService) -> APIRouter:
             raise ApiError(
                 403, "forbidden", "Anda tidak berhak melihat evaluasi ini.", "You may not see this evaluation."
             )
-        return _evaluation(evaluation, today_in_medan())
+        return _evaluation(evaluation, clock.today())
 
     @router.post("/evaluations/{evaluation_id}/submission", summary="Submit the answers (the evaluator only)")
     def submit(evaluation_id: str, body: SubmissionIn, who: Staff) -> EvaluationOut:
         indicators = [IndicatorEntry(**i.model_dump()) for i in body.indicators]
-        return _evaluation(service.submit(evaluation_id, body.answers, indicators, who), today_in_medan())
+        return _evaluation(service.submit(evaluation_id, body.answers, indicators, who), clock.today())
 
     @router.get("/monitoring/evaluations", summary="Due, overdue or upcoming evaluations per unit or evaluator")
     def monitoring(
@@ -223,7 +224,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         level: Annotated[int | None, Query(ge=1, le=4)] = None,
         as_of: AsOf = None,
     ) -> Page[EvaluationOut]:
-        today = as_of or today_in_medan()
+        today = as_of or clock.today()
         filters: dict[str, Any] = {"status": "open"}
         if who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD):
             filters |= _scope(who, unit_code)
@@ -248,7 +249,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         unit_code: str | None = None,
         as_of: AsOf = None,
     ) -> list[dict[str, Any]]:
-        return service.response_rates(by, as_of or today_in_medan(), _scope(who, unit_code))
+        return service.response_rates(by, as_of or clock.today(), _scope(who, unit_code))
 
     @router.post("/monitoring/reminders", summary="Send the reminders the periodic job would send now (BKPSDM)")
     def remind(_: Admin, body: RemindIn | None = None) -> dict[str, int]:
@@ -280,7 +281,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         quarter: Annotated[int, Query(ge=1, le=4)],
         format: Literal["json", "csv", "html"] = "json",
     ) -> dict[str, Any] | Response:
-        report = service.quarterly_report(year, quarter, today_in_medan())
+        report = service.quarterly_report(year, quarter, clock.today())
         if format == "csv":
             name = f"monitoring-evaluasi-{year}-Q{quarter}.csv"
             return Response(

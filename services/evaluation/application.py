@@ -10,6 +10,7 @@ from typing import Any
 
 from services.evaluation import analytics, domain
 from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
+from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid
 from shared.events import (
     EVALUATION_DUE,
@@ -32,13 +33,6 @@ from shared.persistence import get_or_not_found
 log = logging.getLogger(__name__)
 
 Notify = Callable[[], None]
-WIB = analytics.WIB
-
-
-def today_in_medan() -> date:
-    return datetime.now(WIB).date()
-
-
 WHO_MAY_SUBMIT = {
     EvaluatorRole.PARTICIPANT: ("peserta sendiri", "the participant"),
     EvaluatorRole.SUPERVISOR: ("atasan langsung peserta", "the participant's direct supervisor"),
@@ -153,7 +147,7 @@ class EvaluationService:
         if e.status == "submitted":
             raise Conflict("already_submitted", "Evaluasi ini sudah dikirim.", "This evaluation was already submitted.")
         # Levels 3 and 4 judge the job after training, so they wait for their window; 1 and 2 do not.
-        if e.opens_on > e.completed_on and today_in_medan() < e.opens_on:
+        if e.opens_on > e.completed_on and clock.today() < e.opens_on:
             raise Conflict(
                 "not_open_yet",
                 f"Evaluasi ini baru dapat diisi mulai {e.opens_on:%d-%m-%Y}.",
@@ -216,7 +210,7 @@ class EvaluationService:
         """BKPSDM names another supervisor (the named one moved or left): they answer, not BKPSDM on
         their behalf. The change is kept in the evaluation's history, and a window already open is
         announced to the new evaluator (EvaluationDue) in the same write."""
-        today = today_in_medan()
+        today = clock.today()
 
         def attempt() -> EvaluationDocument:
             e = get_or_not_found(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
@@ -260,7 +254,7 @@ class EvaluationService:
     def remind_as_of(self, as_of: date | None) -> dict[str, int]:
         """Reminders on demand: as of a past day to catch up, never a future one, which would mark
         evaluations overdue-reminded before they are."""
-        today = today_in_medan()
+        today = clock.today()
         if as_of is not None and as_of > today:
             raise Invalid(
                 "as_of_in_future",
@@ -300,7 +294,7 @@ class EvaluationService:
                 d.status,
                 d.opens_on,
                 d.due_on,
-                analytics.day_in_medan(d.submitted_at) if d.submitted_at else None,
+                clock.day_of(d.submitted_at) if d.submitted_at else None,
             )
             for d in docs
         )

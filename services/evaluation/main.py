@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.evaluation import analytics, domain
 from services.evaluation.api import build_router
-from services.evaluation.application import EvaluationService, today_in_medan
+from services.evaluation.application import EvaluationService
 from services.evaluation.assignments import assignments_router
 from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
 from services.evaluation.privacy import data_kinds
@@ -19,6 +19,7 @@ from services.evaluation.settings import EvaluationSettings
 from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import PersonalData
+from shared.domain import clock
 from shared.events import EVALUATION_DUE, EVALUATION_ESCALATED, EVALUATION_SUBMITTED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
@@ -32,7 +33,7 @@ def reminder_job(service: EvaluationService, interval_s: float) -> Callable[[], 
             # Waits first, so a starting process does not race its own start-up (or a test's data).
             await asyncio.sleep(interval_s)
             try:
-                await asyncio.to_thread(service.send_reminders, today_in_medan())
+                await asyncio.to_thread(service.send_reminders, clock.today())
             except Exception:
                 log.exception("reminder round failed; next round in %s s", interval_s)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
 
 from fastapi import FastAPI
 
@@ -18,6 +17,7 @@ from services.needs.settings import NeedsSettings
 from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import PersonalData
+from shared.domain import clock
 from shared.events import (
     DATA_SUBJECT_REQUESTED,
     EVALUATION_SUBMITTED,
@@ -56,7 +56,7 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     async def jp_check() -> None:
         """From the configured day on, raise JP needs periodically (idempotent, so repeats are cheap)."""
         while True:
-            today = date.today()
+            today = clock.today()
             if today >= settings.jp_check_starts(today.year):
                 try:
                     counts = await asyncio.to_thread(service.check_jp, today.year)

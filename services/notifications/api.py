@@ -15,13 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications import directory, domain
-from services.notifications.application import NotificationService, language_of, today_in_medan
+from services.notifications.application import NotificationService, language_of
 from services.notifications.documents import (
     DeliveryDocument,
     MessageDocument,
     PersonDocument,
     WebhookSubscriptionDocument,
 )
+from shared.domain import clock
 from shared.domain.errors import Conflict, Invalid, NotFound
 from shared.events import ALL_CONTRACTS
 from shared.http.access import Admin
@@ -436,7 +437,7 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
 
     @router.post("/digests/run", tags=["digest"], summary="Gather the daily digests now (the job runs daily)")
     def run_digests(_: Admin, day: date | None = None) -> DigestRunOut:
-        done = service.run_digests(day or today_in_medan())
+        done = service.run_digests(day or clock.today())
         return DigestRunOut(day=done.day, digests=done.digests, items=done.items)
 
     return router

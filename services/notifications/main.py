@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from services.notifications import domain, templates
 from services.notifications.api import delivery_router, directory_router, inbox_router
-from services.notifications.application import WIB, NotificationService
+from services.notifications.application import NotificationService
 from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
 from services.notifications.documents import ALL_DOCUMENTS
 from services.notifications.privacy import data_kinds
@@ -22,6 +22,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import PersonalData
+from shared.domain import clock
 from shared.events import (
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
@@ -61,21 +62,12 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
     return run
 
 
-def seconds_until(hour: int, now: datetime) -> float:
-    """Until the next ``hour``:00 in Medan."""
-    local = now.astimezone(WIB)
-    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
-    if target <= local:
-        target += timedelta(days=1)
-    return (target - local).total_seconds()
-
-
 def digest_job(service: NotificationService, hour: int) -> Callable[[], Coroutine[Any, Any, None]]:
     async def run() -> None:
         while True:
-            await asyncio.sleep(seconds_until(hour, datetime.now(WIB)))
+            await asyncio.sleep(clock.seconds_until(hour, clock.now()))
             try:
-                await asyncio.to_thread(service.run_digests, datetime.now(WIB).date())
+                await asyncio.to_thread(service.run_digests, clock.today())
             except Exception:
                 log.exception("digest round failed; the next one gathers what this one left")
 

@@ -25,6 +25,7 @@ from services.training.documents import (
     PlannedNeedDocument,
     ProgramDocument,
 )
+from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
 from shared.events import (
     ENROLMENT_CHANGED,
@@ -414,7 +415,7 @@ class Planning:
         *,
         notify: Notify,
         policy: planner.Policy,
-        as_of: Callable[[], date] = date.today,
+        as_of: Callable[[], date] = clock.today,
         lease_s: float = 300.0,
     ) -> None:
         self.notify = notify

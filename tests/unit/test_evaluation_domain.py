@@ -4,6 +4,7 @@ import pytest
 
 from services.evaluation import analytics, domain
 from services.evaluation.domain import REACTION_V1, Indicator, InvalidAnswers, Thresholds
+from shared.domain import clock
 from shared.events import EvaluatorRole, ReminderKind
 
 BARS = Thresholds()
@@ -180,7 +181,7 @@ def test_a_quarter_begins_at_midnight_in_medan_not_in_greenwich():
     begins, ends = analytics.quarter_instants(2027, 2)
     assert begins == datetime(2027, 3, 31, 17, tzinfo=UTC) and ends == datetime(2027, 6, 30, 17, tzinfo=UTC)
     # Answered at 06:30 WIB on 1 July: the third quarter's, and a day of Medan's 1 July.
-    assert analytics.day_in_medan(datetime(2027, 6, 30, 23, 30)) == date(2027, 7, 1)
+    assert clock.day_of(datetime(2027, 6, 30, 23, 30)) == date(2027, 7, 1)
 
 
 V2 = domain.Questionnaire(
