@@ -12,6 +12,7 @@ from services.evaluation import analytics, domain
 from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
 from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid
+from shared.domain.identity import Principal, Role
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -26,7 +27,6 @@ from shared.events import (
     ReminderKind,
     TransferBarrier,
 )
-from shared.http.auth import Principal, Role
 from shared.messaging.outbox import commit, new_event, retrying
 from shared.persistence import get_or_not_found
 

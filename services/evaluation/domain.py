@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 
 from shared.domain.errors import Invalid
-from shared.events import EvaluatorRole, ReminderKind, TransferBarrier
+from shared.domain.vocabulary import EvaluatorRole, ReminderKind, TransferBarrier
 
 
 class Level(IntEnum):

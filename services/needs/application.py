@@ -36,6 +36,7 @@ from shared.events import (
     EventContext,
     NeedIdentified,
     NeedResolved,
+    NeedSource,
     ProgramCompleted,
 )
 from shared.messaging.outbox import commit, new_event, retrying
@@ -88,7 +89,7 @@ def spec_of(need: NeedDocument) -> domain.NeedSpec:
         unit_code=need.unit_code,
         competency_code=need.competency_code,
         competency_name=need.competency_name,
-        source=need.source,
+        source=NeedSource(need.source),
         fiscal_year=need.fiscal_year,
         priority=need.priority,
         priority_parts=dict(need.priority_parts),
@@ -287,7 +288,7 @@ class NeedsService:
         ledger = retrying(attempt)
         rule = self.jp_rule(employee.employment_type if employee else "PNS")
         if rule.shortfall(ledger.total_jp) == 0:
-            self.resolve_need(f"{year}-{event.nip}-{domain.JP_COMPETENCY_CODE}")
+            self.resolve_need(domain.jp_need_id(year, event.nip))
 
     def check_jp(self, fiscal_year: int, unit_code: str | None = None) -> dict[str, int]:
         """Raise a need for every civil servant below the year's minimum; resolve those who met it.
@@ -312,7 +313,7 @@ class NeedsService:
                 policy=self.rules.priority,
             )
             if spec is None:
-                self.resolve_need(f"{fiscal_year}-{employee.nip}-{domain.JP_COMPETENCY_CODE}")
+                self.resolve_need(domain.jp_need_id(fiscal_year, employee.nip))
             else:
                 counts["below_minimum"] += 1
                 self.open_need(spec, employee)
@@ -324,7 +325,7 @@ class NeedsService:
                 ledger["total_jp"] > earned.get(ledger["nip"], 0)
                 and self.jp_rule(employee_type).shortfall(ledger["total_jp"]) == 0
             ):
-                self.resolve_need(f"{fiscal_year}-{ledger['nip']}-{domain.JP_COMPETENCY_CODE}")
+                self.resolve_need(domain.jp_need_id(fiscal_year, ledger["nip"]))
         return counts
 
     # --- follow-ups when training does not transfer ----------------------------------------------
@@ -383,7 +384,7 @@ class NeedsService:
         # A corrected or repeated survey that no longer shows a weakness resolves what it raised before.
         kept = {s.need_id for s in specs}
         for need in NeedDocument.objects(
-            unit_code=unit_code, fiscal_year=fiscal_year, source="public_satisfaction", status="open"
+            unit_code=unit_code, fiscal_year=fiscal_year, source=NeedSource.PUBLIC_SATISFACTION, status="open"
         ):
             if need.id not in kept:
                 self.resolve_need(need.id)

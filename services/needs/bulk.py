@@ -31,7 +31,7 @@ from services.needs.documents import (
     PositionDocument,
     UnitDocument,
 )
-from shared.events import NEED_IDENTIFIED
+from shared.events import NEED_IDENTIFIED, NeedSource
 from shared.messaging.outbox import insert_all, new_event
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
     existing = {
         n["_id"]: n
         for n in NeedDocument._get_collection().find(
-            {"fiscal_year": fiscal_year, "source": "competency_gap"}, {"outbox": 0}
+            {"fiscal_year": fiscal_year, "source": NeedSource.COMPETENCY_GAP.value}, {"outbox": 0}
         )
     }
     employees = list(EmployeeDocument._get_collection().find({}))

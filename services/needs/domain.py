@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from shared.domain.errors import Invalid
 from shared.domain.lifecycle import Lifecycle
+from shared.domain.vocabulary import JP_COMPETENCY_CODE, NeedSource
 
 LEVEL_NAMES = {1: "Paham", 2: "Dasar", 3: "Menengah", 4: "Mumpuni", 5: "Ahli"}
 
@@ -242,7 +243,7 @@ class GapFinding:
             unit_code=unit_code,
             competency_code=self.competency_code,
             competency_name=competency_name,
-            source="competency_gap",
+            source=NeedSource.COMPETENCY_GAP,
             fiscal_year=fiscal_year,
             priority=self.priority,
             priority_parts=self.priority_parts,
@@ -298,7 +299,7 @@ class NeedSpec:
     unit_code: str
     competency_code: str
     competency_name: str
-    source: str
+    source: NeedSource
     fiscal_year: int
     priority: float
     priority_parts: dict[str, float]
@@ -322,7 +323,6 @@ class NeedSpec:
 
 # --- The yearly minimum of development hours (JP) ----------------------------------------------------
 
-JP_COMPETENCY_CODE = "JP"
 JP_COMPETENCY_NAME = "Pengembangan kompetensi minimal per tahun (JP)"
 
 
@@ -340,6 +340,11 @@ class JpRule:
         return max(0, self.minimum - self.counted(earned))
 
 
+def jp_need_id(fiscal_year: int, nip: str) -> str:
+    """One JP need per employee and year (a competency need's id, for the JP code)."""
+    return need_id(fiscal_year, nip, JP_COMPETENCY_CODE)
+
+
 def jp_need(
     rule: JpRule, *, nip: str, unit_code: str, fiscal_year: int, earned: int, front_line: bool, policy: PriorityPolicy
 ) -> NeedSpec | None:
@@ -348,12 +353,12 @@ def jp_need(
         return None
     priority, parts = policy.jp_score(shortfall, rule.minimum, front_line)
     return NeedSpec(
-        need_id=f"{fiscal_year}-{nip}-{JP_COMPETENCY_CODE}",
+        need_id=jp_need_id(fiscal_year, nip),
         nip=nip,
         unit_code=unit_code,
         competency_code=JP_COMPETENCY_CODE,
         competency_name=JP_COMPETENCY_NAME,
-        source="jp_shortfall",
+        source=NeedSource.JP_SHORTFALL,
         fiscal_year=fiscal_year,
         priority=priority,
         priority_parts=parts | {"jp_earned": float(rule.counted(earned))},
@@ -409,7 +414,7 @@ def follow_up_need(
         unit_code=unit_code,
         competency_code=competency_code,
         competency_name=competency_name,
-        source="evaluation_follow_up",
+        source=NeedSource.EVALUATION_FOLLOW_UP,
         fiscal_year=fiscal_year,
         priority=priority,
         priority_parts=parts,
@@ -497,7 +502,7 @@ def skm_needs(
                 unit_code=unit_code,
                 competency_code=code,
                 competency_name=competency_names.get(code, code),
-                source="public_satisfaction",
+                source=NeedSource.PUBLIC_SATISFACTION,
                 fiscal_year=fiscal_year,
                 priority=priority,
                 priority_parts=parts,
@@ -551,7 +556,7 @@ def request_needs(
             unit_code=unit_code,
             competency_code=competency_code,
             competency_name=competency_name,
-            source="unit_request",
+            source=NeedSource.UNIT_REQUEST,
             fiscal_year=fiscal_year,
             priority=priority,
             priority_parts=parts,

@@ -68,7 +68,7 @@ class NotificationService:
     def __init__(self, wake_dispatcher: Callable[[], None]) -> None:
         self.wake_dispatcher = wake_dispatcher
 
-    def handler(self, render: Callable[[P], list[templates.Notice]]) -> Callable[[P, EventContext], None]:
+    def handler(self, render: Callable[[P], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
         """A consumer handler: the event's notices to each person on their channels, and the event to
         every webhook subscribed to its type."""
         return self._handler(lambda event, _: render(event))
@@ -77,7 +77,7 @@ class NotificationService:
         """NeedIdentified: told as new, as an update, or not at all (see need_notices)."""
         return self._handler(self.need_notices)
 
-    def need_notices(self, e: NeedIdentified, ctx: EventContext) -> list[templates.Notice]:
+    def need_notices(self, e: NeedIdentified, ctx: EventContext) -> list[domain.Notice]:
         """A need announced again (a later NeedIdentified with the same id) is not news: when only its
         priority moved nobody is told again; when what its messages say changed, they are told it as an
         update. Idempotent: the decision is stored with the event that made it."""
@@ -107,9 +107,7 @@ class NotificationService:
             return templates.need_identified(e)
         return templates.need_updated(e, told.previous) if told.kind == "update" else []
 
-    def _handler(
-        self, render: Callable[[P, EventContext], list[templates.Notice]]
-    ) -> Callable[[P, EventContext], None]:
+    def _handler(self, render: Callable[[P, EventContext], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
         def handle(event: P, ctx: EventContext) -> None:
             # Resolved once per event: several notices may name the same unit's heads.
             heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
@@ -135,7 +133,7 @@ class NotificationService:
         if plan.digest:
             _insert_once(
                 DigestEntryDocument(
-                    id=templates.message_id(ctx.id, notice.nip, "digest"),
+                    id=domain.message_id(ctx.id, notice.nip, "digest"),
                     recipient_nip=notice.nip,
                     event_id=ctx.id,
                     event_type=ctx.type,
@@ -161,7 +159,7 @@ class NotificationService:
         for sub in subscriptions:
             _insert_once(
                 DeliveryDocument(
-                    id=templates.message_id(ctx.id, sub.id, domain.WEBHOOK),
+                    id=domain.message_id(ctx.id, sub.id, domain.WEBHOOK),
                     channel=domain.WEBHOOK,
                     event_id=ctx.id,
                     event_type=ctx.type,
@@ -243,7 +241,7 @@ class NotificationService:
         DigestEntryDocument.objects(id__in=d.entry_ids, included=False).update(set__included=True)
 
 
-def _texts(id_: templates.Text, en: templates.Text) -> dict[str, str]:
+def _texts(id_: domain.Text, en: domain.Text) -> dict[str, str]:
     return {"title_id": id_.title, "body_id": id_.body, "title_en": en.title, "body_en": en.body}
 
 
@@ -251,7 +249,7 @@ def _inbox(
     key: str, event_type: str, subject: str, nip: str, role: str, texts: dict[str, str], now: datetime
 ) -> MessageDocument:
     return MessageDocument(
-        id=templates.message_id(key, nip, domain.INBOX),
+        id=domain.message_id(key, nip, domain.INBOX),
         recipient_nip=nip,
         channel=domain.INBOX,
         role=role,
@@ -263,17 +261,17 @@ def _inbox(
     )
 
 
-def _text(doc: Any, language: str) -> templates.Text:
+def _text(doc: Any, language: str) -> domain.Text:
     if language == "en":
-        return templates.Text(doc.title_en, doc.body_en)
-    return templates.Text(doc.title_id, doc.body_id)
+        return domain.Text(doc.title_en, doc.body_en)
+    return domain.Text(doc.title_id, doc.body_id)
 
 
 def _email(
-    key: str, event_type: str, nip: str, address: str, language: str, text: templates.Text, now: datetime
+    key: str, event_type: str, nip: str, address: str, language: str, text: domain.Text, now: datetime
 ) -> DeliveryDocument:
     return DeliveryDocument(
-        id=templates.message_id(key, nip, domain.EMAIL),
+        id=domain.message_id(key, nip, domain.EMAIL),
         channel=domain.EMAIL,
         event_id=key,
         event_type=event_type,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
+from services.notifications.domain import Audience, BkpsdmAdmins, Notice, Person, Text, UnitHeads
 from shared.events import (
     EnrolmentChanged,
     EvaluationDue,
@@ -15,51 +14,10 @@ from shared.events import (
     EvaluatorRole,
     NeedIdentified,
     NeedResolved,
+    NeedSource,
     ProgramCompleted,
     ReminderKind,
 )
-
-_NAMESPACE = uuid.UUID("6f1d1a8e-3c0b-4a59-9a53-5b3c1f0e7d21")
-
-
-@dataclass(frozen=True)
-class Text:
-    title: str
-    body: str
-
-
-@dataclass(frozen=True)
-class Person:
-    nip: str
-
-
-@dataclass(frozen=True)
-class UnitHeads:
-    """Whoever the directory names head of the unit: events carry unit codes, not people."""
-
-    unit_code: str
-
-
-@dataclass(frozen=True)
-class BkpsdmAdmins:
-    """The BKPSDM administrators named in the directory."""
-
-
-Audience = Person | UnitHeads | BkpsdmAdmins
-
-
-@dataclass(frozen=True)
-class Notice:
-    to: Audience
-    role: str  # why they hear about it: employee, supervisor, unit_head, bkpsdm
-    id: Text
-    en: Text
-
-
-def message_id(event_id: str, recipient_nip: str, channel: str) -> str:
-    """Exactly one message per (event, recipient, channel), however often the event is delivered."""
-    return str(uuid.uuid5(_NAMESPACE, f"{event_id}|{recipient_nip}|{channel}"))
-
 
 FORM_NAMES = {
     "coaching": ("coaching", "coaching"),
@@ -74,15 +32,15 @@ FORM_NAMES = {
 def _need_subject(e: NeedIdentified) -> tuple[str, str]:
     """What the need is about, in words a civil servant reads at a glance, for each source."""
     competency = f"{e.competency_code} {e.competency_name}"
-    if e.source == "jp_shortfall":
+    if e.source == NeedSource.JP_SHORTFALL:
         shortfall, minimum = int(e.priority_parts.get("jp_shortfall", 0)), int(e.priority_parts.get("jp_minimum", 20))
         return (
             f"pemenuhan minimal {minimum} JP pengembangan kompetensi (kurang {shortfall} JP)",
             f"the yearly minimum of {minimum} JP of development ({shortfall} JP short)",
         )
-    if e.source == "evaluation_follow_up":
+    if e.source == NeedSource.EVALUATION_FOLLOW_UP:
         return f"tindak lanjut pelatihan {competency}", f"a follow-up to your training in {competency}"
-    if e.source == "unit_request":
+    if e.source == NeedSource.UNIT_REQUEST:
         return f"kompetensi {competency} atas permintaan unit Anda", f"{competency}, requested by your unit"
     return (
         f"kompetensi {competency} (level {e.assessed_level} -> {e.required_level})",
@@ -91,11 +49,11 @@ def _need_subject(e: NeedIdentified) -> tuple[str, str]:
 
 
 _BASIS_EN = {
-    "public_satisfaction": "the unit's public satisfaction survey (SKM)",
-    "unit_request": "a request from the unit",
-    "evaluation_follow_up": "a training evaluation",
-    "jp_shortfall": "the yearly JP minimum",
-    "competency_gap": "a competency assessment",
+    NeedSource.PUBLIC_SATISFACTION: "the unit's public satisfaction survey (SKM)",
+    NeedSource.UNIT_REQUEST: "a request from the unit",
+    NeedSource.EVALUATION_FOLLOW_UP: "a training evaluation",
+    NeedSource.JP_SHORTFALL: "the yearly JP minimum",
+    NeedSource.COMPETENCY_GAP: "a competency assessment",
 }
 
 
@@ -202,7 +160,7 @@ def need_facts(e: NeedIdentified) -> dict[str, object]:
         "recommended_form": e.recommended_form.value if e.recommended_form else None,
         "reason": e.reason,
     }
-    if e.source == "jp_shortfall":
+    if e.source == NeedSource.JP_SHORTFALL:
         facts["jp_shortfall"] = int(e.priority_parts.get("jp_shortfall", 0))
         facts["jp_minimum"] = int(e.priority_parts.get("jp_minimum", 20))
     return facts

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from shared.domain.errors import Invalid
 from shared.domain.lifecycle import Lifecycle
-from shared.events.training import EnrolmentState
+from shared.domain.vocabulary import EnrolmentState
 
 # The lifecycle of a seat is part of the published contract, so its states are defined there once.
 EnrolmentStatus = EnrolmentState

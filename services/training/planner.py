@@ -17,9 +17,7 @@ from enum import StrEnum
 from math import floor
 
 from services.training.domain import ProgramOffer
-
-# Competency code of the needs that ask for the yearly minimum of JP rather than a competency.
-JP_COMPETENCY = "JP"
+from shared.domain.vocabulary import JP_COMPETENCY_CODE
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,7 @@ def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanat
             "Unit {u} already has its fair share of batch {b}.",
         ),
     }[blocker]
-    if blocker == Blocker.NO_PROGRAMME and need.competency_code == JP_COMPETENCY:
+    if blocker == Blocker.NO_PROGRAMME and need.competency_code == JP_COMPETENCY_CODE:
         # Programmes are not combined: a shortfall larger than any one programme's JP waits for one.
         text_id = "Belum ada program siap yang memberi sedikitnya {jp} JP."
         text_en = "No ready programme earns at least {jp} JP."
@@ -243,7 +241,7 @@ class _Candidates:
 
 def _fit(program: ProgramOffer, need: Need) -> int | None:
     """How far the programme overshoots the need (0 = exact), or None if it does not cover it."""
-    if need.competency_code == JP_COMPETENCY:
+    if need.competency_code == JP_COMPETENCY_CODE:
         wanted = need.jp_shortfall or 1
         return program.jp - wanted if program.jp >= wanted else None
     level = program.competencies.get(need.competency_code, 0)
@@ -365,7 +363,7 @@ def plan(
 
 def _placed_text(need: Need, batch: Batch, rank: int, joined: bool, note: Explanation | None) -> Explanation:
     program = batch.program
-    if need.competency_code == JP_COMPETENCY:
+    if need.competency_code == JP_COMPETENCY_CODE:
         what_id = f"memberi {program.jp} JP (kurang {need.jp_shortfall or 0} JP)"
         what_en = f"earns {program.jp} JP ({need.jp_shortfall or 0} JP short)"
     else:

@@ -32,8 +32,8 @@ from bson import ObjectId
 from mongoengine import DateTimeField, Document, ListField, StringField
 
 from shared.audit.settings import PrivacySettings
-from shared.audit.trail import NIP_PATTERN
 from shared.domain.errors import ConcurrentUpdate
+from shared.domain.identity import NIP_PATTERN
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
