@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -43,6 +44,14 @@ log = logging.getLogger(__name__)
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_s: Callable[[], float]
+    run: Callable[[], object]
+    at_start: bool
+
+
 class ServiceRuntime:
     def __init__(
         self,
@@ -55,6 +64,7 @@ class ServiceRuntime:
         self.settings = settings
         self.produces = list(produces)
         self.consumes: list[EventContract[Any]] = []
+        self.jobs: list[PeriodicJob] = []
         self.registry = CollectorRegistry()
         self.broker = build_broker(settings, self.registry)
         self.naming = Naming(settings.kafka_namespace)
@@ -105,6 +115,31 @@ class ServiceRuntime:
     def subscribe(self, consumer: EventConsumer[Any]) -> None:
         self.consumers.subscribe(consumer)
         self.consumes.append(consumer.contract)
+
+    def every(
+        self,
+        interval_s: float | Callable[[], float],
+        job: Callable[[], object],
+        *,
+        name: str,
+        at_start: bool = False,
+    ) -> None:
+        """Run ``job`` (blocking, in a worker thread) every ``interval_s`` seconds for the life of the
+        process, first after one interval unless ``at_start``; a callable interval is asked before each
+        wait (a job at an hour of the day). A failed round is logged and the next runs as planned: the
+        jobs are idempotent, so a later round catches up with what a failed one left."""
+        interval = interval_s if callable(interval_s) else lambda: float(interval_s)
+        self.jobs.append(PeriodicJob(name, interval, job, at_start))
+
+    async def _run_periodically(self, job: PeriodicJob) -> None:
+        if not job.at_start:
+            await asyncio.sleep(job.interval_s())
+        while True:
+            try:
+                await asyncio.to_thread(job.run)
+            except Exception:
+                log.exception("periodic job failed; the next round catches up", extra={"fields": {"job": job.name}})
+            await asyncio.sleep(job.interval_s())
 
     def observe_once(self, admin: KafkaAdminClient) -> None:
         """Measure what /metrics reports about the broker and the outbox (blocking; run in a thread)."""
@@ -162,7 +197,7 @@ class ServiceRuntime:
         background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> FastAPI:
         """``on_startup`` runs (in a worker thread) once the database is connected; ``background``
-        coroutines run for the life of the process."""
+        coroutines run for the life of the process, beside the jobs registered with ``every``."""
         settings = self.settings
 
         @asynccontextmanager
@@ -183,7 +218,8 @@ class ServiceRuntime:
                 client_options=settings.kafka_client_options(),
             )
             await self.broker.start()
-            tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in [*background, self._observe]]
+            tasks = [asyncio.create_task(job()) for job in [*background, self._observe]]
+            tasks += [asyncio.create_task(self._run_periodically(job)) for job in self.jobs]
             relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
             log.info("service started", extra={"fields": {"port": settings.http_port}})
             try:

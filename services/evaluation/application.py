@@ -4,7 +4,7 @@ person, remind, and read figures back."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,12 +27,11 @@ from shared.events import (
     ReminderKind,
     TransferBarrier,
 )
-from shared.messaging.outbox import commit, new_event, retrying
+from shared.messaging.outbox import Notify, commit, new_event, retrying
 from shared.persistence import get_or_not_found
 
 log = logging.getLogger(__name__)
 
-Notify = Callable[[], None]
 WHO_MAY_SUBMIT = {
     EvaluatorRole.PARTICIPANT: ("peserta sendiri", "the participant"),
     EvaluatorRole.SUPERVISOR: ("atasan langsung peserta", "the participant's direct supervisor"),

@@ -4,15 +4,12 @@ evaluation's answering routes stay as they are."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluation.application import EvaluationService
-from shared.http.auth import Principal, Role, require_roles
-
-Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
+from shared.http.access import Admin
 
 
 class EvaluatorIn(BaseModel):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -25,19 +22,6 @@ from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
-
-
-def reminder_job(service: EvaluationService, interval_s: float) -> Callable[[], Coroutine[Any, Any, None]]:
-    async def run() -> None:
-        while True:
-            # Waits first, so a starting process does not race its own start-up (or a test's data).
-            await asyncio.sleep(interval_s)
-            try:
-                await asyncio.to_thread(service.send_reminders, clock.today())
-            except Exception:
-                log.exception("reminder round failed; next round in %s s", interval_s)
-
-    return run
 
 
 def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
@@ -74,13 +58,12 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         notify=runtime.relay.notify,
     )
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "open-evaluations", service.on_program_completed))
+    if s.reminders_enabled:
+        # After a first interval, so a starting process does not race its own start-up (or a test's data).
+        runtime.every(s.reminders_interval_s, lambda: service.send_reminders(clock.today()), name="reminders")
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
         routers=[build_router(service), assignments_router(service), privacy_router(privacy)],
         on_startup=privacy.on_startup,
-        background=[
-            *([reminder_job(service, s.reminders_interval_s)] if s.reminders_enabled else []),
-            *privacy.background(),
-        ],
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -39,12 +38,10 @@ from shared.events import (
     NeedSource,
     ProgramCompleted,
 )
-from shared.messaging.outbox import commit, new_event, retrying
+from shared.messaging.outbox import Notify, commit, new_event, retrying
 from shared.persistence import get_or_not_found, levels_from_documents
 
 log = logging.getLogger(__name__)
-
-Notify = Callable[[], None]
 
 
 def seed_standard_competencies() -> None:

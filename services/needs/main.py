@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from fastapi import FastAPI
@@ -53,17 +52,15 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
 
-    async def jp_check() -> None:
+    def jp_check() -> None:
         """From the configured day on, raise JP needs periodically (idempotent, so repeats are cheap)."""
-        while True:
-            today = clock.today()
-            if today >= settings.jp_check_starts(today.year):
-                try:
-                    counts = await asyncio.to_thread(service.check_jp, today.year)
-                    log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
-                except Exception:
-                    log.exception("JP check failed; retrying at the next interval")
-            await asyncio.sleep(settings.jp_check_interval_s)
+        today = clock.today()
+        if today >= settings.jp_check_starts(today.year):
+            counts = service.check_jp(today.year)
+            log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
+
+    if settings.jp_check_enabled:
+        runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
 
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
@@ -74,5 +71,4 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
             requests_router(requests),
         ],
         on_startup=[seed_standard_competencies, Jobs.mark_interrupted, *privacy.on_startup],
-        background=[*([jp_check] if settings.jp_check_enabled else []), *privacy.background()],
     )

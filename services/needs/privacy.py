@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from mongoengine import DateTimeField, DictField, Document, ListField, StringField
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,13 +37,11 @@ from shared.events import (
     EventContext,
     Rectification,
 )
-from shared.http.auth import Principal, Role, require_roles
+from shared.http.access import Admin
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.outbox import OutboxDocument, commit, new_event
 from shared.persistence import document_meta, get_or_not_found
 from shared.runtime import ServiceRuntime
-
-Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 
 YEAR = 365
 CODES = {"unit_code": "unit_code", "supervisor_nip": "supervisor_nip"}

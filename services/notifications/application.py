@@ -28,6 +28,7 @@ from services.notifications.documents import (
     WebhookSubscriptionDocument,
 )
 from shared.events import EventContext, EventPayload, NeedIdentified
+from shared.messaging.outbox import Notify
 
 P = TypeVar("P", bound=EventPayload)
 DIGEST = "Digest"
@@ -65,7 +66,7 @@ class DigestRun:
 
 
 class NotificationService:
-    def __init__(self, wake_dispatcher: Callable[[], None]) -> None:
+    def __init__(self, wake_dispatcher: Notify) -> None:
         self.wake_dispatcher = wake_dispatcher
 
     def handler(self, render: Callable[[P], list[domain.Notice]]) -> Callable[[P, EventContext], None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -62,18 +61,6 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
     return run
 
 
-def digest_job(service: NotificationService, hour: int) -> Callable[[], Coroutine[Any, Any, None]]:
-    async def run() -> None:
-        while True:
-            await asyncio.sleep(clock.seconds_until(hour, clock.now()))
-            try:
-                await asyncio.to_thread(service.run_digests, clock.today())
-            except Exception:
-                log.exception("digest round failed; the next one gathers what this one left")
-
-    return run
-
-
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     s = settings or NotificationsSettings()
     privacy = PersonalData("notifications", data_kinds(), PrivacySettings())
@@ -104,9 +91,13 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
-    background = [*([dispatcher_job(dispatcher, s)] if s.dispatch_enabled else []), *privacy.background()]
     if s.digest_enabled:
-        background.append(digest_job(service, s.digest_hour))
+        # Daily at the hour in Medan; a failed round leaves its entries for the next day's digest.
+        runtime.every(
+            lambda: clock.seconds_until(s.digest_hour, clock.now()),
+            lambda: service.run_digests(clock.today()),
+            name="digest",
+        )
     return runtime.create_app(
         title="BKPSDM Medan — Notifications",
         description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
@@ -119,5 +110,5 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             privacy_router(privacy),
         ],
         on_startup=privacy.on_startup,
-        background=background,
+        background=[dispatcher_job(dispatcher, s)] if s.dispatch_enabled else [],
     )

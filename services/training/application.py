@@ -39,12 +39,11 @@ from shared.events import (
     ProgramCompleted,
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
-from shared.messaging.outbox import commit, insert_all, new_event, retrying
+from shared.messaging.outbox import Notify, commit, insert_all, new_event, retrying
 from shared.persistence import bulk_write, get_or_not_found, levels_from_documents
 
 log = logging.getLogger(__name__)
 
-Notify = Callable[[], None]
 
 SCHEDULED, CANCELLED, CLOSED = "scheduled", "cancelled", "closed"
 

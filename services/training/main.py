@@ -46,5 +46,5 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
         "placement of needs), seats, attendance and completion.",
         routers=[build_router(planning, enrolments), privacy_router(privacy)],
         on_startup=privacy.on_startup,
-        background=[*([plan_requested] if settings.planner_enabled else []), *privacy.background()],
+        background=[plan_requested] if settings.planner_enabled else [],
     )

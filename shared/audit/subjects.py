@@ -18,11 +18,10 @@ and never 18 digits, so a pseudonymised record can never be taken for a person's
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -45,7 +44,7 @@ from shared.events import (
     EventContext,
 )
 from shared.messaging.consumer import EventConsumer
-from shared.messaging.outbox import OutboxDocument, commit, new_event
+from shared.messaging.outbox import Notify, OutboxDocument, commit, new_event
 from shared.messaging.topics import ensure_topics
 
 if TYPE_CHECKING:  # the runtime mounts this package's routers
@@ -177,7 +176,7 @@ class PersonalData:
             ),
         ]
         self._key = settings.privacy_pseudonym_key.get_secret_value()
-        self._notify: Callable[[], None] = lambda: None
+        self._notify: Notify = lambda: None
         self.on_startup: list[Callable[[], None]] = []
 
     def attach(self, runtime: ServiceRuntime) -> None:
@@ -209,6 +208,8 @@ class PersonalData:
             )
 
         self.on_startup = [create_answer_topic]
+        if self.settings.retention_enabled:
+            runtime.every(self.settings.retention_interval_s, self.retention_round, name="retention")
 
     def retention_days(self, kind: DataKind) -> int | None:
         return self.settings.retention_days.get(kind.name, kind.retention_days)
@@ -349,15 +350,7 @@ class PersonalData:
                 done[kind.name] = sum(self._pseudonymise(kind, d, self._replace_all) for d in coll.find(query))
         return done
 
-    def background(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-        """The periodic retention job, unless switched off (RETENTION_ENABLED=false)."""
-        return [self._retention_job] if self.settings.retention_enabled else []
-
-    async def _retention_job(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.retention_interval_s)
-            try:
-                counts = await asyncio.to_thread(self.enforce_retention)
-                log.info("retention enforced", extra={"fields": {"changed": counts}})
-            except Exception:
-                log.exception("retention round failed; the next round catches up")
+    def retention_round(self) -> None:
+        """One round of the periodic retention job."""
+        counts = self.enforce_retention()
+        log.info("retention enforced", extra={"fields": {"changed": counts}})

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 _BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
 
+# Wakes a worker (the relay after a commit, the notifications dispatcher after a recorded delivery) so it
+# does not wait for its next poll. Safe to call from any thread.
+Notify = Callable[[], None]
+
 
 class OutboxDocument(Document):
     """Base of every aggregate document that announces its changes."""
