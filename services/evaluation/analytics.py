@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from services.evaluation.domain import Level, state
+from services.evaluation.domain import EvaluationStatus, Level, state
 from shared.domain import clock
 
 
@@ -107,7 +107,7 @@ def response_rates(asked: Iterable[Asked], today: date) -> list[dict[str, Any]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"asked": 0, "submitted": 0, "overdue": 0, "due": 0})
     for a in asked:
         answered_later = a.submitted_on is not None and a.submitted_on > today
-        now = state("open" if answered_later else a.status, a.opens_on, a.due_on, today)
+        now = state(EvaluationStatus.OPEN if answered_later else a.status, a.opens_on, a.due_on, today)
         if now == "upcoming":
             continue
         c = counts[a.group]

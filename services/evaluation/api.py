@@ -225,7 +225,7 @@ def build_router(service: EvaluationService) -> APIRouter:
         as_of: AsOf = None,
     ) -> Page[EvaluationOut]:
         today = as_of or clock.today()
-        filters: dict[str, Any] = {"status": "open"}
+        filters: dict[str, Any] = {"status": domain.EvaluationStatus.OPEN}
         if who.has_any(Role.BKPSDM_ADMIN, Role.UNIT_HEAD):
             filters |= _scope(who, unit_code)
             if evaluator_nip:

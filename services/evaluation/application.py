@@ -96,7 +96,7 @@ class EvaluationService:
                 questionnaire_version=p.questionnaire.version,
                 evaluator_role=p.evaluator_role.value,
                 evaluator_nip=p.evaluator_nip,
-                status="open",
+                status=domain.EvaluationStatus.OPEN,
                 opens_on=p.opens_on,
                 due_on=p.due_on,
                 opened_at=now,
@@ -143,7 +143,7 @@ class EvaluationService:
                 f"Evaluasi level {e.level} ini hanya dapat diisi oleh {who_id}.",
                 f"Only {who_en} may submit this level-{e.level} evaluation.",
             )
-        if e.status == "submitted":
+        if e.status == domain.EvaluationStatus.SUBMITTED:
             raise Conflict("already_submitted", "Evaluasi ini sudah dikirim.", "This evaluation was already submitted.")
         # Levels 3 and 4 judge the job after training, so they wait for their window; 1 and 2 do not.
         if e.opens_on > e.completed_on and clock.today() < e.opens_on:
@@ -183,7 +183,7 @@ class EvaluationService:
         e.measures = dict(assessment.measures)
         e.struggling_to_apply = assessment.struggling
         e.barriers = [b.value for b in assessment.barriers]
-        e.status = "submitted"
+        e.status = domain.EvaluationStatus.SUBMITTED
         e.submitted_by = by
         e.submitted_at = datetime.now(UTC)
         events = [new_event(EVALUATION_SUBMITTED, evaluation_submitted(e), subject=e.nip)]
@@ -213,7 +213,7 @@ class EvaluationService:
 
         def attempt() -> EvaluationDocument:
             e = get_or_not_found(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")
-            if e.evaluator_role != EvaluatorRole.SUPERVISOR.value or e.status != "open":
+            if e.evaluator_role != EvaluatorRole.SUPERVISOR.value or e.status != domain.EvaluationStatus.OPEN:
                 raise Conflict(
                     "not_reassignable",
                     "Hanya evaluasi level 3 oleh atasan yang masih terbuka yang dapat dialihkan penilainya.",
@@ -266,7 +266,7 @@ class EvaluationService:
         """Publish EvaluationDue once per evaluation and kind (due, overdue). The kinds sent are written
         with their event in one document write, so running this again, or twice at once, reminds once."""
         counts = {kind.value: 0 for kind in ReminderKind}
-        for e in EvaluationDocument.objects(status="open", opens_on__lte=today):
+        for e in EvaluationDocument.objects(status=domain.EvaluationStatus.OPEN, opens_on__lte=today):
             kind = domain.reminder_due(e.status, e.opens_on, e.due_on, e.reminders_sent, today)
             if kind is None:
                 continue
@@ -300,7 +300,7 @@ class EvaluationService:
         return analytics.response_rates(asked, today)
 
     def effectiveness(self, by: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        docs = EvaluationDocument.objects(status="submitted", **filters).only(
+        docs = EvaluationDocument.objects(status=domain.EvaluationStatus.SUBMITTED, **filters).only(
             "level", "score", "outcome", "measures", "program_code", "form", "unit_code", "completed_on"
         )
         results = (analytics.Result(_group_of(d, by), d.level, d.score, d.outcome, d.measures) for d in docs)

@@ -13,6 +13,11 @@ from shared.domain.errors import Invalid
 from shared.domain.vocabulary import EvaluatorRole, ReminderKind, TransferBarrier
 
 
+class EvaluationStatus(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
 class Level(IntEnum):
     REACTION = 1
     LEARNING = 2
@@ -426,8 +431,8 @@ def evaluation_id(enrolment_id: str, level: Level) -> str:
 
 def state(status: str, opens_on: date, due_on: date, today: date) -> str:
     """submitted, upcoming (not open yet), due (open for answers) or overdue (deadline passed)."""
-    if status == "submitted":
-        return "submitted"
+    if status == EvaluationStatus.SUBMITTED:
+        return EvaluationStatus.SUBMITTED.value
     if today < opens_on:
         return "upcoming"
     return "overdue" if today > due_on else "due"

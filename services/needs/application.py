@@ -117,7 +117,7 @@ def fill_need(
     need.fiscal_year = spec.fiscal_year
     need.recommended_form = spec.recommended_form
     need.reason = spec.reason
-    need.status = "open"
+    need.status = domain.NeedStatus.OPEN
     need.updated_at = now
     return need
 
@@ -136,7 +136,7 @@ class NeedsService:
             need = NeedDocument.objects(id=spec.need_id).first()
             if (
                 need is not None
-                and need.status == "open"
+                and need.status == domain.NeedStatus.OPEN
                 and not spec_of(need).differs_materially(spec, self.rules.priority_announce_delta)
             ):
                 return need  # re-running an analysis on unchanged data announces nothing new
@@ -157,8 +157,8 @@ class NeedsService:
     def resolve_need(self, need_id: str) -> NeedDocument | None:
         def attempt() -> NeedDocument | None:
             need = NeedDocument.objects(id=need_id).first()
-            if need is not None and need.status == "open":
-                need.status = "resolved"
+            if need is not None and need.status == domain.NeedStatus.OPEN:
+                need.status = domain.NeedStatus.RESOLVED
                 need.updated_at = datetime.now(UTC)
                 resolved = NeedResolved(
                     need_id=need.id,
@@ -381,7 +381,10 @@ class NeedsService:
         # A corrected or repeated survey that no longer shows a weakness resolves what it raised before.
         kept = {s.need_id for s in specs}
         for need in NeedDocument.objects(
-            unit_code=unit_code, fiscal_year=fiscal_year, source=NeedSource.PUBLIC_SATISFACTION, status="open"
+            unit_code=unit_code,
+            fiscal_year=fiscal_year,
+            source=NeedSource.PUBLIC_SATISFACTION,
+            status=domain.NeedStatus.OPEN,
         ):
             if need.id not in kept:
                 self.resolve_need(need.id)

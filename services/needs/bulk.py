@@ -296,15 +296,15 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
     updated = 0
     for spec, employee in changed:
         before = existing[spec.need_id]
-        if before["status"] == "open" and not spec_of(NeedDocument._from_son(before)).differs_materially(
-            spec, rules.priority_announce_delta
-        ):
+        if before["status"] == domain.NeedStatus.OPEN and not spec_of(
+            NeedDocument._from_son(before)
+        ).differs_materially(spec, rules.priority_announce_delta):
             continue
         _analyse_fresh(service, employee["_id"], spec.competency_code, fiscal_year)
         updated += 1
     resolved = 0
     for need_id, before in existing.items():
-        if need_id not in found and before["status"] == "open":
+        if need_id not in found and before["status"] == domain.NeedStatus.OPEN:
             _analyse_fresh(service, before["nip"], before["competency_code"], fiscal_year)
             resolved += 1
     return {

@@ -15,6 +15,7 @@ from mongoengine import (
     StringField,
 )
 
+from services.needs.domain import NeedStatus
 from shared.messaging.outbox import OutboxDocument
 from shared.persistence import CompetencyLevel, document_meta
 
@@ -100,7 +101,7 @@ class NeedDocument(OutboxDocument):
     fiscal_year = IntField(required=True)
     recommended_form = StringField()
     reason = StringField()
-    status = StringField(required=True, choices=("open", "resolved"))
+    status = StringField(required=True, choices=[s.value for s in NeedStatus])
     identified_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 

@@ -290,6 +290,11 @@ def need_id(fiscal_year: int, nip: str, competency_code: str) -> str:
 # --- Needs from every source, in one shape --------------------------------------------------------
 
 
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 @dataclass(frozen=True)
 class NeedSpec:
     """What a source says is needed; the application opens, updates or leaves the need accordingly."""

@@ -22,6 +22,7 @@ from services.notifications.documents import (
     PersonDocument,
     WebhookSubscriptionDocument,
 )
+from services.notifications.domain import DeliveryStatus
 from shared.domain import clock
 from shared.domain.errors import Conflict, Invalid, NotFound
 from shared.events import ALL_CONTRACTS
@@ -326,7 +327,7 @@ def _delivery(d: DeliveryDocument) -> DeliveryOut:
         url=d.url,
         status=d.status,
         attempts=d.attempts,
-        next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+        next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.PENDING else None,
         delivered_at=d.delivered_at,
         dead_at=d.dead_at,
         replays=d.replays,
@@ -382,8 +383,8 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
             WebhookSubscriptionDocument, subscription_id, "Langganan webhook", "Webhook subscription"
         )
         WebhookSubscriptionDocument.objects(id=sub.id).update_one(set__active=False)
-        DeliveryDocument.objects(subscription_id=sub.id, status="pending").update(
-            set__status="dead", set__dead_at=datetime.now(UTC)
+        DeliveryDocument.objects(subscription_id=sub.id, status=DeliveryStatus.PENDING).update(
+            set__status=DeliveryStatus.DEAD, set__dead_at=datetime.now(UTC)
         )
         sub.reload()
         return _webhook(sub)
@@ -422,8 +423,11 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
                 "This webhook subscription was ended.",
             )
         # Conditional on the dead state, so two replays at once revive it once.
-        revived = DeliveryDocument.objects(id=d.id, status="dead").update_one(
-            set__status="pending", set__attempts=0, set__next_attempt_at=datetime.now(UTC), inc__replays=1
+        revived = DeliveryDocument.objects(id=d.id, status=DeliveryStatus.DEAD).update_one(
+            set__status=DeliveryStatus.PENDING,
+            set__attempts=0,
+            set__next_attempt_at=datetime.now(UTC),
+            inc__replays=1,
         )
         if not revived:
             raise Conflict(

@@ -27,6 +27,7 @@ from services.notifications.documents import (
     PersonDocument,
     WebhookSubscriptionDocument,
 )
+from services.notifications.domain import DeliveryStatus
 from shared.events import EventContext, EventPayload, NeedIdentified
 from shared.messaging.outbox import Notify
 
@@ -168,7 +169,7 @@ class NotificationService:
                     url=sub.url,
                     headers=headers,
                     body=body,
-                    status="pending",
+                    status=DeliveryStatus.PENDING,
                     next_attempt_at=now,
                     created_at=now,
                 )
@@ -281,7 +282,7 @@ def _email(
         language=language,
         subject=text.title,
         body=text.body,
-        status="pending",
+        status=DeliveryStatus.PENDING,
         next_attempt_at=now,
         created_at=now,
     )

@@ -22,6 +22,7 @@ from mongoengine import (
     StringField,
 )
 
+from services.notifications.domain import DeliveryStatus
 from shared.persistence import document_meta
 
 ALIAS = "notifications"
@@ -102,7 +103,7 @@ class DeliveryDocument(Document):
     subscription_id = StringField()  # webhook
     url = StringField()  # webhook
     headers = DictField()  # webhook: the CloudEvents attributes (ce-*)
-    status = StringField(required=True, choices=("pending", "delivered", "dead"))
+    status = StringField(required=True, choices=[s.value for s in DeliveryStatus])
     attempts = IntField(default=0)
     # Due time of the next attempt; pushed ahead while an attempt is in flight (a lease), so a crashed
     # dispatcher's claim expires and the delivery is tried again.

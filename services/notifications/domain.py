@@ -9,8 +9,17 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"
+    DEAD = "dead"  # out of attempts, or its subscription ended; replayable
+
+
 PERSONAL_CHANNELS = (INBOX, EMAIL)
 LANGUAGES = ("id", "en")
 _NAMESPACE = uuid.UUID("6f1d1a8e-3c0b-4a59-9a53-5b3c1f0e7d21")
