@@ -48,7 +48,7 @@ def assignments_router(service: EvaluationService) -> APIRouter:
             evaluation_id=e.id,
             evaluator_role=e.evaluator_role,
             evaluator_nip=e.evaluator_nip,
-            history=[HistoryOut(**h.to_mongo().to_dict()) for h in e.history],
+            history=[HistoryOut.model_validate(h, from_attributes=True) for h in e.history],
         )
 
     return router
