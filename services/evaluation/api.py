@@ -20,6 +20,7 @@ from shared.http.auth import CurrentPrincipal, Principal, Role
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.reports import report_formats
+from shared.http.schemas import DocumentView
 from shared.persistence import get_or_not_found
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -70,8 +71,8 @@ class QuestionnaireOut(BaseModel):
     items: list[ItemOut]
 
 
-class EvaluationOut(BaseModel):
-    evaluation_id: str
+class EvaluationOut(DocumentView):
+    evaluation_id: str = Field(validation_alias="id")
     enrolment_id: str
     program_code: str
     program_title: str | None
@@ -113,29 +114,11 @@ def _items(q: domain.Questionnaire) -> list[ItemOut]:
 
 def _evaluation(e: EvaluationDocument, today: date) -> EvaluationOut:
     questionnaire = domain.questionnaire(e.questionnaire, e.questionnaire_version)
-    return EvaluationOut(
-        evaluation_id=e.id,
-        enrolment_id=e.enrolment_id,
-        program_code=e.program_code,
-        program_title=e.program_title,
-        nip=e.nip,
-        unit_code=e.unit_code,
-        level=e.level,
-        evaluator_role=e.evaluator_role,
-        evaluator_nip=e.evaluator_nip,
-        status=e.status,
+    return EvaluationOut.of(
+        e,
         state=domain.state(e.status, e.opens_on, e.due_on, today),
-        opens_on=e.opens_on,
-        due_on=e.due_on,
         questionnaire=questionnaire.key,
         items=_items(questionnaire),
-        score=e.score,
-        outcome=e.outcome,
-        measures=dict(e.measures),
-        struggling_to_apply=e.struggling_to_apply,
-        barriers=list(e.barriers),
-        escalated=e.escalated,
-        submitted_at=e.submitted_at,
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluation.application import EvaluationService
 from shared.http.access import Admin
+from shared.http.schemas import DocumentView
 
 
 class EvaluatorIn(BaseModel):
@@ -19,7 +20,7 @@ class EvaluatorIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500, description="Why, kept in the evaluation's history")
 
 
-class HistoryOut(BaseModel):
+class HistoryOut(DocumentView):
     at: datetime
     by: str
     action: str
@@ -28,8 +29,8 @@ class HistoryOut(BaseModel):
     reason: str
 
 
-class ReassignedOut(BaseModel):
-    evaluation_id: str
+class ReassignedOut(DocumentView):
+    evaluation_id: str = Field(validation_alias="id")
     evaluator_role: str
     evaluator_nip: str | None
     history: list[HistoryOut]
@@ -43,12 +44,6 @@ def assignments_router(service: EvaluationService) -> APIRouter:
         summary="Give an open level-3 evaluation to another supervisor (BKPSDM); recorded in its history",
     )
     def reassign(evaluation_id: str, body: EvaluatorIn, who: Admin) -> ReassignedOut:
-        e = service.reassign(evaluation_id, body.evaluator_nip, body.reason, who)
-        return ReassignedOut(
-            evaluation_id=e.id,
-            evaluator_role=e.evaluator_role,
-            evaluator_nip=e.evaluator_nip,
-            history=[HistoryOut.model_validate(h, from_attributes=True) for h in e.history],
-        )
+        return ReassignedOut.of(service.reassign(evaluation_id, body.evaluator_nip, body.reason, who))
 
     return router

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 
 from services.needs import domain
@@ -79,22 +79,14 @@ class NeedsRules:
     priority_announce_delta: float = 0.5
 
 
+# What a source states about a need, as the document keeps it (the same names on both sides).
+SPEC_FIELDS = tuple(f.name for f in fields(domain.NeedSpec) if f.name != "need_id")
+
+
 def spec_of(need: NeedDocument) -> domain.NeedSpec:
+    stated = {name: getattr(need, name) for name in SPEC_FIELDS}
     return domain.NeedSpec(
-        need_id=need.id,
-        nip=need.nip,
-        unit_code=need.unit_code,
-        competency_code=need.competency_code,
-        competency_name=need.competency_name,
-        source=NeedSource(need.source),
-        fiscal_year=need.fiscal_year,
-        priority=need.priority,
-        priority_parts=dict(need.priority_parts),
-        gap=need.gap,
-        required_level=need.required_level,
-        assessed_level=need.assessed_level,
-        recommended_form=need.recommended_form,
-        reason=need.reason,
+        need_id=need.id, **stated | {"source": NeedSource(need.source), "priority_parts": dict(need.priority_parts)}
     )
 
 
@@ -102,24 +94,23 @@ def fill_need(
     need: NeedDocument, spec: domain.NeedSpec, *, supervisor_nip: str | None, position_code: str | None, now: datetime
 ) -> NeedDocument:
     """The need as the source now states it, open."""
-    need.nip = spec.nip
-    need.unit_code = spec.unit_code
+    for name in SPEC_FIELDS:
+        setattr(need, name, getattr(spec, name))
     need.supervisor_nip = supervisor_nip
     need.position_code = position_code
-    need.competency_code = spec.competency_code
-    need.competency_name = spec.competency_name
-    need.required_level = spec.required_level
-    need.assessed_level = spec.assessed_level
-    need.gap = spec.gap
-    need.priority = spec.priority
-    need.priority_parts = spec.priority_parts
-    need.source = spec.source
-    need.fiscal_year = spec.fiscal_year
-    need.recommended_form = spec.recommended_form
-    need.reason = spec.reason
     need.status = domain.NeedStatus.OPEN
     need.updated_at = now
     return need
+
+
+def need_identified(need: NeedDocument) -> NeedIdentified:
+    """The announcement of a need: what its source states, who supervises the person, since when."""
+    return NeedIdentified(
+        **asdict(spec_of(need)),
+        supervisor_nip=need.supervisor_nip,
+        position_code=need.position_code,
+        identified_at=need.updated_at,
+    )
 
 
 class NeedsService:
@@ -474,25 +465,3 @@ class UnitRequests:
             policy=self.needs.rules.priority,
         ):
             self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
-
-
-def need_identified(need: NeedDocument) -> NeedIdentified:
-    return NeedIdentified(
-        need_id=need.id,
-        nip=need.nip,
-        unit_code=need.unit_code,
-        supervisor_nip=need.supervisor_nip,
-        position_code=need.position_code,
-        competency_code=need.competency_code,
-        competency_name=need.competency_name,
-        required_level=need.required_level,
-        assessed_level=need.assessed_level,
-        gap=need.gap,
-        priority=need.priority,
-        priority_parts=need.priority_parts,
-        source=need.source,
-        fiscal_year=need.fiscal_year,
-        recommended_form=need.recommended_form,
-        reason=need.reason,
-        identified_at=need.updated_at,
-    )

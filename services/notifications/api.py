@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.notifications import directory, domain
 from services.notifications.application import NotificationService, language_of
@@ -30,6 +30,7 @@ from shared.http.access import Admin
 from shared.http.auth import CurrentPrincipal
 from shared.http.errors import error_body
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.schemas import DocumentView
 from shared.persistence import get_or_not_found
 
 EVENT_TYPES = tuple(c.type for c in ALL_CONTRACTS)
@@ -136,24 +137,14 @@ class PreferencesIn(BaseModel):
     digest: bool | None = None
 
 
-class PersonOut(PersonFields):
-    nip: str
+class PersonOut(PersonFields, DocumentView):
+    nip: str = Field(validation_alias="id")
     updated_at: datetime
 
-
-def _person(p: PersonDocument) -> PersonOut:
-    return PersonOut(
-        nip=p.id,
-        name=p.name,
-        email=p.email,
-        language=p.language,
-        channels=list(p.channels),
-        digest=bool(p.digest),
-        unit_code=p.unit_code,
-        head_of_units=list(p.head_of_units),
-        bkpsdm_admin=bool(p.bkpsdm_admin),
-        updated_at=p.updated_at,
-    )
+    @field_validator("digest", "bkpsdm_admin", mode="before")
+    @classmethod
+    def _unset_is_no(cls, value: object) -> bool:
+        return bool(value)
 
 
 def _save(record: domain.PersonRecord) -> PersonOut:
@@ -164,7 +155,7 @@ def _save(record: domain.PersonRecord) -> PersonOut:
             " ".join(p.message_id for p in problems),
             " ".join(p.message_en for p in problems),
         )
-    return _person(directory.save_person(record))
+    return PersonOut.of(directory.save_person(record))
 
 
 class ImportOut(BaseModel):
@@ -182,7 +173,7 @@ def directory_router() -> APIRouter:
         person = PersonDocument.objects(id=who.nip).first()
         if person is None:
             return PersonOut(nip=who.nip, unit_code=who.unit_code, updated_at=datetime.now(UTC))
-        return _person(person)
+        return PersonOut.of(person)
 
     @router.patch("/me", summary="The caller chooses their language, channels and digest")
     def patch_me(body: PreferencesIn, who: CurrentPrincipal) -> PersonOut:
@@ -196,7 +187,7 @@ def directory_router() -> APIRouter:
 
     @router.get("/{nip}")
     def get_person(nip: str, _: Admin) -> PersonOut:
-        return _person(get_or_not_found(PersonDocument, nip, "Orang", "Person"))
+        return PersonOut.of(get_or_not_found(PersonDocument, nip, "Orang", "Person"))
 
     @router.get("", summary="People in the directory, filtered by unit or role")
     def list_people(
@@ -208,7 +199,7 @@ def directory_router() -> APIRouter:
     ) -> Page[PersonOut]:
         filters: dict[str, object] = {"unit_code": unit_code, "head_of_units": head_of, "bkpsdm_admin": bkpsdm_admin}
         qs = PersonDocument.objects(**{k: v for k, v in filters.items() if v is not None})
-        return page_of(qs.order_by("id"), page, _person)
+        return page_of(qs.order_by("id"), page, PersonOut.of)
 
     @router.post(
         "/import",
@@ -265,8 +256,8 @@ class WebhookIn(BaseModel):
     )
 
 
-class WebhookOut(BaseModel):
-    subscription_id: str
+class WebhookOut(DocumentView):
+    subscription_id: str = Field(validation_alias="id")
     url: str
     event_types: list[str]
     description: str | None
@@ -278,18 +269,7 @@ class WebhookCreated(WebhookOut):
     secret: str = Field(description="Shown once: the receiver checks X-Bkpsdm-Signature with it")
 
 
-def _webhook(s: WebhookSubscriptionDocument) -> WebhookOut:
-    return WebhookOut(
-        subscription_id=s.id,
-        url=s.url,
-        event_types=list(s.event_types),
-        description=s.description,
-        active=s.active,
-        created_at=s.created_at,
-    )
-
-
-class AttemptOut(BaseModel):
+class AttemptOut(DocumentView):
     at: datetime
     accepted: bool
     status_code: int | None = None
@@ -297,8 +277,8 @@ class AttemptOut(BaseModel):
     duration_ms: int
 
 
-class DeliveryOut(BaseModel):
-    delivery_id: str
+class DeliveryOut(DocumentView):
+    delivery_id: str = Field(validation_alias="id")
     channel: str
     event_id: str
     event_type: str
@@ -316,23 +296,8 @@ class DeliveryOut(BaseModel):
 
 
 def _delivery(d: DeliveryDocument) -> DeliveryOut:
-    return DeliveryOut(
-        delivery_id=d.id,
-        channel=d.channel,
-        event_id=d.event_id,
-        event_type=d.event_type,
-        recipient_nip=d.recipient_nip,
-        address=d.address,
-        subscription_id=d.subscription_id,
-        url=d.url,
-        status=d.status,
-        attempts=d.attempts,
-        next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.PENDING else None,
-        delivered_at=d.delivered_at,
-        dead_at=d.dead_at,
-        replays=d.replays,
-        log=[AttemptOut(**a.to_mongo().to_dict()) for a in d.log],
-    )
+    # When the next attempt is due means something only while the delivery waits for one.
+    return DeliveryOut.of(d, next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.PENDING else None)
 
 
 class DigestRunOut(BaseModel):
@@ -371,11 +336,11 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
             created_at=datetime.now(UTC),
         )
         sub.save(force_insert=True)
-        return WebhookCreated(**_webhook(sub).model_dump(), secret=sub.secret)
+        return WebhookCreated.of(sub)
 
     @router.get("/webhooks")
     def list_webhooks(_: Admin, page: Pagination) -> Page[WebhookOut]:
-        return page_of(WebhookSubscriptionDocument.objects.order_by("created_at"), page, _webhook)
+        return page_of(WebhookSubscriptionDocument.objects.order_by("created_at"), page, WebhookOut.of)
 
     @router.delete("/webhooks/{subscription_id}", summary="End a subscription; its pending deliveries are dropped")
     def delete_webhook(subscription_id: str, _: Admin) -> WebhookOut:
@@ -387,7 +352,7 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
             set__status=DeliveryStatus.DEAD, set__dead_at=datetime.now(UTC)
         )
         sub.reload()
-        return _webhook(sub)
+        return WebhookOut.of(sub)
 
     @router.get("/deliveries", summary="The delivery log of e-mails and webhook calls")
     def list_deliveries(

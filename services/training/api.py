@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.training import domain, reports
 from services.training.application import Curricula, Enrolments, Planning, close_batch, ready_offers
@@ -28,6 +28,7 @@ from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.query import FiscalYear
 from shared.http.reports import CSV_REPORT, ReportFormat, report_response
+from shared.http.schemas import DocumentView
 from shared.persistence import get_or_not_found, levels_from_documents, levels_to_documents
 
 Author = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.PARTNER))]
@@ -67,11 +68,16 @@ class ProgramIn(BaseModel):
     active: bool = True
 
 
-class ProgramOut(ProgramIn):
+class ProgramOut(ProgramIn, DocumentView):
     code: str
     jp: int
     classical: bool
     ready: bool = Field(description="Active, and its curriculum (if any) has an approved version")
+
+    @field_validator("competencies", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        return levels_from_documents(value) if isinstance(value, list) else value
 
 
 class ModuleIn(BaseModel):
@@ -103,8 +109,8 @@ class ReviewIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class CurriculumOut(BaseModel):
-    code: str
+class CurriculumOut(DocumentView):
+    code: str = Field(validation_alias="id")
     title: str
     partner: str
     versions: list[dict[str, object]]
@@ -121,7 +127,7 @@ class PhaseIn(BaseModel):
     capacity: int | None = Field(default=None, ge=1, description="Participants in the whole phase (optional)")
 
 
-class PhaseOut(PhaseIn):
+class PhaseOut(PhaseIn, DocumentView):
     code: str
 
 
@@ -138,8 +144,8 @@ class BatchIn(BaseModel):
     host_agency: str | None = Field(default=None, max_length=200, description="For internships and exchanges")
 
 
-class BatchOut(BaseModel):
-    code: str
+class BatchOut(DocumentView):
+    code: str = Field(validation_alias="id")
     fiscal_year: int
     phase_code: str
     program_code: str
@@ -201,8 +207,8 @@ class CompletionIn(BaseModel):
     completed_on: date | None = Field(default=None, description="Default: the last day of the batch")
 
 
-class EnrolmentOut(BaseModel):
-    enrolment_id: str
+class EnrolmentOut(DocumentView):
+    enrolment_id: str = Field(validation_alias="id")
     batch_code: str
     phase_code: str
     program_code: str
@@ -227,9 +233,14 @@ class EnrolmentOut(BaseModel):
     completed_on: date | None
     certificate_number: str | None
 
+    @field_validator("learning_agreement", "final_report", mode="before")
+    @classmethod
+    def _none_until_recorded(cls, value: object) -> object:
+        return value or None
 
-class NeedOut(BaseModel):
-    need_id: str
+
+class NeedOut(DocumentView):
+    need_id: str = Field(validation_alias="id")
     fiscal_year: int
     nip: str | None
     unit_code: str
@@ -245,61 +256,7 @@ class NeedOut(BaseModel):
 
 
 def _program(p: ProgramDocument, ready: set[str]) -> ProgramOut:
-    return ProgramOut(
-        code=p.code,
-        title=p.title,
-        form=p.form,
-        competencies=levels_from_documents(p.competencies),
-        jp=p.jp,
-        days=p.days,
-        international=p.international,
-        provider=p.provider,
-        provider_kind=p.provider_kind,
-        delivery_mode=p.delivery_mode,
-        location=p.location,
-        host_region=p.host_region,
-        cost_per_participant=p.cost_per_participant,
-        capacity_per_batch=p.capacity_per_batch,
-        min_attendance_pct=p.min_attendance_pct,
-        passing_score=p.passing_score,
-        curriculum_code=p.curriculum_code,
-        active=p.active,
-        classical=domain.is_classical(p.form),
-        ready=p.code in ready,
-    )
-
-
-def _curriculum(c: CurriculumDocument) -> CurriculumOut:
-    return CurriculumOut(code=c.id, title=c.title, partner=c.partner, versions=list(c.versions))
-
-
-def _enrolment(e: EnrolmentDocument) -> EnrolmentOut:
-    return EnrolmentOut(
-        enrolment_id=e.id,
-        batch_code=e.batch_code,
-        phase_code=e.phase_code,
-        program_code=e.program_code,
-        fiscal_year=e.fiscal_year,
-        nip=e.nip,
-        unit_code=e.unit_code,
-        supervisor_nip=e.supervisor_nip,
-        need_ids=list(e.need_ids),
-        status=e.status,
-        explanation=e.explanation,
-        explanation_en=e.explanation_en,
-        reason=e.reason,
-        reason_en=e.reason_en,
-        history=list(e.history),
-        attended_sessions=list(e.attended_sessions),
-        attendance_pct=e.attendance_pct,
-        pre_score=e.pre_score,
-        post_score=e.post_score,
-        host_agency=e.host_agency,
-        learning_agreement=dict(e.learning_agreement) or None,
-        final_report=dict(e.final_report) or None,
-        completed_on=e.completed_on,
-        certificate_number=e.certificate_number,
-    )
+    return ProgramOut.of(p, classical=domain.is_classical(p.form), ready=p.code in ready)
 
 
 def _seats_held(**filters: object) -> Counter[str]:
@@ -312,39 +269,7 @@ def _seats_held(**filters: object) -> Counter[str]:
 
 def _batch(b: BatchDocument, held: Counter[str] | None = None) -> BatchOut:
     held = held if held is not None else _seats_held(batch_code=b.id)
-    return BatchOut(
-        code=b.id,
-        fiscal_year=b.fiscal_year,
-        phase_code=b.phase_code,
-        program_code=b.program_code,
-        starts_on=b.starts_on,
-        ends_on=b.ends_on,
-        capacity=b.capacity,
-        sessions=b.sessions,
-        location=b.location,
-        host_agency=b.host_agency,
-        status=b.status,
-        cancel_reason=b.cancel_reason,
-        seats_held=held[b.id],
-    )
-
-
-def _need(n: PlannedNeedDocument) -> NeedOut:
-    return NeedOut(
-        need_id=n.id,
-        fiscal_year=n.fiscal_year,
-        nip=n.nip,
-        unit_code=n.unit_code,
-        competency_code=n.competency_code,
-        required_level=n.required_level,
-        priority=n.priority,
-        source=n.source,
-        status=n.status,
-        batch_code=n.batch_code,
-        reason_code=n.reason_code,
-        explanation=n.explanation,
-        explanation_en=n.explanation_en,
-    )
+    return BatchOut.of(b, seats_held=held[b.id])
 
 
 def _may_decide(e: EnrolmentDocument, who: Principal) -> bool:
@@ -418,11 +343,11 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.put("/curricula/{code}", tags=["curricula"], summary="Create or rename a partner curriculum")
     def put_curriculum(code: Code, body: CurriculumIn, _: Author) -> CurriculumOut:
-        return _curriculum(curricula.save(code, body.title, body.partner))
+        return CurriculumOut.of(curricula.save(code, body.title, body.partner))
 
     @router.get("/curricula/{code}", tags=["curricula"])
     def get_curriculum(code: Code, _: CurrentPrincipal) -> CurriculumOut:
-        return _curriculum(get_or_not_found(CurriculumDocument, code, "Kurikulum", "Curriculum"))
+        return CurriculumOut.of(get_or_not_found(CurriculumDocument, code, "Kurikulum", "Curriculum"))
 
     @router.post(
         "/curricula/{code}/versions",
@@ -431,7 +356,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         summary="Draft a new version (modules with JP, competency and learning outcome)",
     )
     def post_version(code: Code, body: VersionIn, who: Author) -> CurriculumOut:
-        return _curriculum(curricula.add_version(code, [m.model_dump() for m in body.modules], who.nip))
+        return CurriculumOut.of(curricula.add_version(code, [m.model_dump() for m in body.modules], who.nip))
 
     @router.post(
         "/curricula/{code}/versions/{version}/review",
@@ -448,7 +373,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
                 "Hanya BKPSDM yang memutuskan versi kurikulum.",
                 "Only BKPSDM decides on curriculum versions.",
             )
-        return _curriculum(curricula.act(code, version, body.action, who.nip, body.note))
+        return CurriculumOut.of(curricula.act(code, version, body.action, who.nip, body.note))
 
     @router.get("/enrolments", tags=["enrolments"])
     def list_enrolments(
@@ -460,7 +385,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
     ) -> Page[EnrolmentOut]:
         filters: dict[str, object] = {"nip": nip, "batch_code": batch_code, "status": status}
         query = EnrolmentDocument.objects(**{k: v for k, v in filters.items() if v is not None})
-        return page_of(query.filter(scope_of(who).query()).order_by("-updated_at", "id"), page, _enrolment)
+        return page_of(query.filter(scope_of(who).query()).order_by("-updated_at", "id"), page, EnrolmentOut.of)
 
     def _seat(enrolment_id: str, who: Principal) -> EnrolmentDocument:
         """The participant, their supervisor, the head of their unit, BKPSDM."""
@@ -468,13 +393,13 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
 
     @router.get("/enrolments/{enrolment_id}", tags=["enrolments"])
     def get_enrolment(enrolment_id: str, who: Staff) -> EnrolmentOut:
-        return _enrolment(_seat(enrolment_id, who))
+        return EnrolmentOut.of(_seat(enrolment_id, who))
 
     @router.post("/enrolments/{enrolment_id}/confirm", tags=["enrolments"], summary="Accept a proposed seat")
     def confirm(enrolment_id: str, who: Staff) -> EnrolmentOut:
         if not _may_decide(_seat(enrolment_id, who), who):
             raise _forbidden()
-        return _enrolment(enrolments.act(enrolment_id, "confirm", who.nip))
+        return EnrolmentOut.of(enrolments.act(enrolment_id, "confirm", who.nip))
 
     @router.post(
         "/enrolments/{enrolment_id}/withdraw",
@@ -484,14 +409,14 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
     def withdraw(enrolment_id: str, body: WithdrawIn, who: Staff) -> EnrolmentOut:
         if not _may_decide(_seat(enrolment_id, who), who):
             raise _forbidden()
-        return _enrolment(enrolments.act(enrolment_id, "withdraw", who.nip, (body.reason, body.reason)))
+        return EnrolmentOut.of(enrolments.act(enrolment_id, "withdraw", who.nip, (body.reason, body.reason)))
 
     @router.put("/enrolments/{enrolment_id}/scores", tags=["enrolments"], summary="Pre-test and post-test scores")
     def put_scores(enrolment_id: str, body: ScoresIn, _: Admin) -> EnrolmentOut:
         def change(e: EnrolmentDocument, _: ProgramDocument) -> None:
             e.pre_score, e.post_score = body.pre_score, body.post_score
 
-        return _enrolment(enrolments.update(enrolment_id, change))
+        return EnrolmentOut.of(enrolments.update(enrolment_id, change))
 
     @router.put(
         "/enrolments/{enrolment_id}/learning-agreement",
@@ -504,7 +429,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
             e.host_agency = body.host_agency
             e.learning_agreement = body.model_dump(mode="json", exclude={"host_agency"})
 
-        return _enrolment(enrolments.update(enrolment_id, change))
+        return EnrolmentOut.of(enrolments.update(enrolment_id, change))
 
     @router.put(
         "/enrolments/{enrolment_id}/final-report",
@@ -519,7 +444,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
             _placement_only(program)
             e.final_report = body.model_dump(mode="json")
 
-        return _enrolment(enrolments.update(enrolment_id, change))
+        return EnrolmentOut.of(enrolments.update(enrolment_id, change))
 
     @router.post(
         "/enrolments/{enrolment_id}/completion",
@@ -527,21 +452,17 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         summary="Judge a participant against the programme's criteria: completed (ProgramCompleted) or failed",
     )
     def complete(enrolment_id: str, who: Admin, body: CompletionIn | None = None) -> EnrolmentOut:
-        return _enrolment(enrolments.complete(enrolment_id, body.completed_on if body else None, who.nip))
+        return EnrolmentOut.of(enrolments.complete(enrolment_id, body.completed_on if body else None, who.nip))
 
     # The plan: phases, batches, runs, needs.
 
     @router.put("/phases/{code}", tags=["plan"], summary="Create or change a phase (tahap) of a fiscal year")
     def put_phase(code: Code, body: PhaseIn, _: Admin) -> PhaseOut:
-        p = planning.save_phase(code, body.model_dump())
-        return PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
+        return PhaseOut.of(planning.save_phase(code, body.model_dump()))
 
     @router.get("/phases", tags=["plan"])
     def list_phases(_: CurrentPrincipal, fiscal_year: FiscalYear) -> list[PhaseOut]:
-        return [
-            PhaseOut(code=p.code, **{k: getattr(p, k) for k in PhaseIn.model_fields})
-            for p in PhaseDocument.objects(fiscal_year=fiscal_year).order_by("starts_on", "code")
-        ]
+        return [PhaseOut.of(p) for p in PhaseDocument.objects(fiscal_year=fiscal_year).order_by("starts_on", "code")]
 
     @router.put("/batches/{code}", tags=["plan"], summary="Schedule or change a batch (angkatan) in a phase")
     def put_batch(code: Code, body: BatchIn, _: Admin) -> BatchOut:
@@ -605,7 +526,7 @@ def build_router(planning: Planning, enrolments: Enrolments) -> APIRouter:
         filters = {"fiscal_year": fiscal_year, "status": status, "unit_code": unit_code, "nip": nip}
         query = PlannedNeedDocument.objects(**{k: v for k, v in filters.items() if v is not None})
         ordered = query.filter(scope_of(who).query()).order_by("-priority", "identified_at", "id")
-        return page_of(ordered, page, _need)
+        return page_of(ordered, page, NeedOut.of)
 
     # Reports.
 

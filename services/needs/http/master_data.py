@@ -21,10 +21,7 @@ from services.needs.http.schemas import (
     PositionOut,
     UnitIn,
     UnitOut,
-    competency_out,
-    employee_out,
     position_out,
-    unit_out,
     valid_nip,
 )
 from services.needs.http.scopes import CallerScope
@@ -43,23 +40,23 @@ def build_router() -> APIRouter:
         if body.parent_code:
             get_or_not_found(UnitDocument, body.parent_code, "Unit induk", "Parent unit")
         UnitDocument(code=code, **body.model_dump()).save()
-        return unit_out(get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit"))
+        return UnitOut.of(get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit"))
 
     @router.get("/units", tags=["master data"])
     def list_units(_: CurrentPrincipal, page: Pagination, parent_code: str | None = None) -> Page[UnitOut]:
         qs = UnitDocument.objects(parent_code=parent_code) if parent_code else UnitDocument.objects
-        return page_of(qs.order_by("code"), page, unit_out)
+        return page_of(qs.order_by("code"), page, UnitOut.of)
 
     @router.get("/units/{code}", tags=["master data"])
     def get_unit(code: Code, _: CurrentPrincipal) -> UnitOut:
-        return unit_out(get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit"))
+        return UnitOut.of(get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit"))
 
     @router.get("/competencies", tags=["master data"])
     def list_competencies(_: CurrentPrincipal, page: Pagination) -> Page[CompetencyOut]:
         return page_of(
             CompetencyDocument.objects.order_by("code"),
             page,
-            competency_out,
+            CompetencyOut.of,
         )
 
     @router.put("/competencies/{code}", tags=["master data"], summary="Create or replace a technical competency")
@@ -73,7 +70,7 @@ def build_router() -> APIRouter:
         if body.unit_code:
             get_or_not_found(UnitDocument, body.unit_code, "Unit kerja", "Work unit")
         CompetencyDocument(code=code, **body.model_dump(mode="json")).save()
-        return competency_out(get_or_not_found(CompetencyDocument, code, "Kompetensi", "Competency"))
+        return CompetencyOut.of(get_or_not_found(CompetencyDocument, code, "Kompetensi", "Competency"))
 
     @router.put("/positions/{code}", tags=["master data"], summary="Create or replace a position and its standard")
     def put_position(code: Code, body: PositionIn, _: Admin) -> PositionOut:
@@ -107,16 +104,16 @@ def build_router() -> APIRouter:
         if body.supervisor_nip:
             valid_nip(body.supervisor_nip)
         EmployeeDocument(nip=nip, **body.model_dump()).save()
-        return employee_out(get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        return EmployeeOut.of(get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
 
     @router.get("/employees", tags=["master data"])
     def list_employees(scope: CallerScope, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
         qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
-        return page_of(qs.filter(scope.query()).order_by("nip"), page, employee_out)
+        return page_of(qs.filter(scope.query()).order_by("nip"), page, EmployeeOut.of)
 
     @router.get("/employees/{nip}", tags=["master data"])
     def get_employee(nip: str, scope: CallerScope) -> EmployeeOut:
-        return employee_out(
+        return EmployeeOut.of(
             visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
         )
 
