@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.training.domain import ProgramOffer
-from services.training.planner import Batch, Need, Phase, Plan, Policy, Seat, plan, priority_order
+from services.training.plan.planner import Batch, Need, Phase, Plan, Policy, Seat, plan, priority_order
 from shared.domain.vocabulary import JP_COMPETENCY_CODE
 
 SCALES = {"medan": (15_000, 40, 300), "sumut": (200_000, 400, 3_000)}  # needs, batches, units

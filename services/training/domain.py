@@ -204,6 +204,22 @@ def ready_to_run(requires_curriculum: bool, curriculum_statuses: list[str]) -> b
 # --- The implementation plan: phases (tahap) and batches (angkatan) ---------------------------------
 
 
+class BatchStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"  # before it started; its seats were withdrawn
+    CLOSED = "closed"  # every participant judged
+
+
+class PlannedNeedStatus(StrEnum):
+    """A need as the planner sees it."""
+
+    OPEN = "open"  # not decided yet
+    PLACED = "placed"
+    WAITLISTED = "waitlisted"
+    RESOLVED = "resolved"  # met meanwhile: the planner leaves it
+    UNIT_LEVEL = "unit_level"  # a need of a whole unit: BKPSDM plans it
+
+
 def check_window(
     starts_on: date, ends_on: date, *, within: tuple[date, date] | None = None, fiscal_year: int | None = None
 ) -> None:

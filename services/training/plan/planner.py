@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from math import floor
 
-from services.training.domain import ProgramOffer
+from services.training.domain import OPEN, EnrolmentStatus, ProgramOffer
 from shared.domain.vocabulary import JP_COMPETENCY_CODE
 
 
@@ -63,11 +63,11 @@ class Seat:
     cost: float
     # Open seats can take another need of the same person; a completed seat has served its needs; a
     # failed one still used its place and money, but its needs are planned again.
-    status: str = "proposed"
+    status: EnrolmentStatus = EnrolmentStatus.PROPOSED
 
     @property
     def open(self) -> bool:
-        return self.status in ("proposed", "confirmed", "attending")
+        return self.status in OPEN
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ class _State:
         self.placed: set[str] = set()
         for seat in seats:
             batch = self.batches.get(seat.batch_code)
-            if seat.status != "failed":
+            if seat.status != EnrolmentStatus.FAILED:
                 self.placed.update(seat.need_ids)
             if batch is None:
                 continue  # a seat in a batch outside this plan (closed, or another year) holds nothing here
