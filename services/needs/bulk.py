@@ -20,7 +20,7 @@ from typing import Any
 from mongoengine import Document
 
 from services.needs import domain, imports
-from services.needs.application import NeedsService, fill_need, need_identified, spec_of
+from services.needs.application.needs import NeedsService, fill_need, need_identified, spec_of
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,

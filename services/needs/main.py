@@ -6,18 +6,20 @@ import logging
 
 from fastapi import FastAPI
 
-from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
+from services.needs.application.master_data import seed_standard_competencies
+from services.needs.application.needs import NeedsRules, NeedsService
+from services.needs.application.privacy import PrivacyRequests
 from services.needs.bulk import Jobs
-from services.needs.documents import ALL_DOCUMENTS, NeedDocument
+from services.needs.documents import ALL_DOCUMENTS, NeedDocument, PrivacyRequestDocument
 from services.needs.http import build_router
-from services.needs.privacy import DOCUMENTS as PRIVACY_DOCUMENTS
-from services.needs.privacy import PrivacyRequestDocument, PrivacyRequests, data_kinds, requests_router
+from services.needs.privacy import data_kinds
 from services.needs.settings import NeedsSettings
 from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import PersonalData
 from shared.domain import clock
 from shared.events import (
+    DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
     EVALUATION_SUBMITTED,
     NEED_IDENTIFIED,
@@ -36,11 +38,11 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         settings,
         produces=[NEED_IDENTIFIED, NEED_RESOLVED, DATA_SUBJECT_REQUESTED, privacy.contract],
-        documents=[*ALL_DOCUMENTS, *PRIVACY_DOCUMENTS, privacy.receipts],
+        documents=[*ALL_DOCUMENTS, privacy.receipts],
         outbox_documents=[NeedDocument, PrivacyRequestDocument, privacy.receipts],
     )
     privacy.attach(runtime)
-    requests = PrivacyRequests(runtime)
+    requests = PrivacyRequests(notify=runtime.relay.notify)
     rules = NeedsRules(
         priority=settings.rules(),
         jp_rules=settings.jp_rules(),
@@ -51,6 +53,8 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     jobs = Jobs()
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
+    for answering, contract in DATA_SUBJECT_REQUEST_HANDLED.items():
+        runtime.subscribe(EventConsumer(contract, f"privacy-answers-{answering}", requests.on_handled))
 
     def jp_check() -> None:
         """From the configured day on, raise JP needs periodically (idempotent, so repeats are cheap)."""
@@ -66,9 +70,8 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[
-            build_router(service, jobs, max_import_bytes=settings.max_import_mb * 1_000_000),
+            build_router(service, jobs, requests, max_import_bytes=settings.max_import_mb * 1_000_000),
             privacy_router(privacy),
-            requests_router(requests),
         ],
         on_startup=[seed_standard_competencies, Jobs.mark_interrupted, *privacy.on_startup],
     )

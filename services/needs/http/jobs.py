@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
-from services.needs.application import NeedsService
+from services.needs.application.needs import NeedsService
 from services.needs.bulk import Jobs, analyse_all, import_file
 from services.needs.documents import (
     JobDocument,

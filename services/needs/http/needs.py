@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from services.needs.application import NeedsService, RecordAssessment
+from services.needs.application.needs import NeedsService, RecordAssessment
 from services.needs.documents import (
     EmployeeDocument,
     JpLedgerDocument,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.needs.application import NeedsService, UnitRequests
+from services.needs.application.needs import NeedsService
+from services.needs.application.requests import UnitRequests
 from services.needs.documents import (
     UnitRequestDocument,
 )

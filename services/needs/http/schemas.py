@@ -6,10 +6,11 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.needs import domain
+from services.needs import domain, sources
 from services.needs.documents import PositionDocument
+from shared.events import DataSubjectRequestKind, Rectification
 from shared.http.auth import Principal, Role, require_roles
 from shared.http.schemas import DocumentView
 from shared.persistence import levels_from_documents
@@ -127,8 +128,8 @@ class SkmIn(Strict):
     @field_validator("nrr")
     @classmethod
     def _elements(cls, v: dict[str, float]) -> dict[str, float]:
-        if set(v) != set(domain.SKM_ELEMENTS):
-            raise ValueError(f"give exactly the nine elements {', '.join(domain.SKM_ELEMENTS)}")
+        if set(v) != set(sources.SKM_ELEMENTS):
+            raise ValueError(f"give exactly the nine elements {', '.join(sources.SKM_ELEMENTS)}")
         if any(not 1 <= x <= 4 for x in v.values()):
             raise ValueError("each mean answer (NRR) is between 1 and 4")
         return v
@@ -215,3 +216,19 @@ def position_out(d: PositionDocument) -> PositionOut:
 def valid_nip(raw: str) -> str:
     """The NIP without spaces, or a refusal naming the part that is wrong (``invalid_nip.<part>``)."""
     return domain.Nip.parse(raw).value
+
+
+class RequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nip: str = Field(pattern=r"^\d{18}$")
+    kind: DataSubjectRequestKind
+    rectification: Rectification | None = None
+    note: str | None = Field(default=None, max_length=500, description="The request letter, the legal basis")
+
+    @model_validator(mode="after")
+    def _rectification_when_needed(self) -> RequestIn:
+        correcting = bool(self.rectification and self.rectification.changes())
+        if (self.kind is DataSubjectRequestKind.RECTIFICATION) != correcting:
+            raise ValueError("rectification (with at least one value) is given exactly for kind=rectification")
+        return self

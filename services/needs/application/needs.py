@@ -1,19 +1,18 @@
-"""Use cases of the needs service: assessments, performance, the JP ledger, survey results and
-evaluation follow-ups, and the needs they reveal.
+"""The needs and their sources: assessments and performance (competency gaps), the JP ledger and the
+yearly minimum, evaluation follow-ups and survey results.
 
-Each use case loads what it needs, asks the pure rules in ``domain`` for the decision, and writes the
-result together with the events announcing it (``shared.messaging.outbox.commit``). Every source ends
-in ``_open`` or ``_resolve``, so a need is announced the same way whatever raised it.
+Each use case loads what it needs, asks the pure rules (``domain``, ``sources``) for the decision, and
+writes the result together with the events announcing it (``shared.messaging.outbox.commit``). Every
+source ends in ``open_need`` or ``resolve_need``, so a need is announced the same way whatever raised it.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 
-from services.needs import domain
+from services.needs import domain, sources
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -24,10 +23,8 @@ from services.needs.documents import (
     PositionDocument,
     SkmResultDocument,
     UnitDocument,
-    UnitRequestDocument,
 )
 from services.needs.imports import assessment_id
-from shared.domain.errors import ConcurrentUpdate, Invalid
 from shared.events import (
     NEED_IDENTIFIED,
     NEED_RESOLVED,
@@ -42,14 +39,6 @@ from shared.messaging.outbox import Notify, commit, new_event, retrying
 from shared.persistence import get_or_not_found, levels_from_documents
 
 log = logging.getLogger(__name__)
-
-
-def seed_standard_competencies() -> None:
-    """The managerial and socio-cultural dictionary exists in every deployment."""
-    for c in domain.STANDARD_COMPETENCIES:
-        CompetencyDocument.objects(code=c.code).update_one(
-            upsert=True, set_on_insert__name=c.name, set_on_insert__kind=c.kind.value, set_on_insert__weight=c.weight
-        )
 
 
 @dataclass(frozen=True)
@@ -74,7 +63,7 @@ class NeedsRules:
 
     priority: domain.PriorityPolicy
     jp_rules: dict[str, domain.JpRule]
-    skm: domain.SkmPolicy
+    skm: sources.SkmPolicy
     # A need already announced is announced again only if its priority moves at least this much.
     priority_announce_delta: float = 0.5
 
@@ -327,7 +316,7 @@ class NeedsService:
             log.warning("evaluation %s reports a struggle but names no competency", event.evaluation_id)
             return
         for code in event.competency_codes:
-            spec = domain.follow_up_need(
+            spec = sources.follow_up_need(
                 evaluation_id=event.evaluation_id,
                 nip=event.nip,
                 unit_code=event.unit_code,
@@ -346,7 +335,7 @@ class NeedsService:
         self, unit_code: str, fiscal_year: int, nrr: dict[str, float], respondents: int
     ) -> tuple[SkmResultDocument, list[NeedDocument]]:
         unit = get_or_not_found(UnitDocument, unit_code, "Unit kerja", "Work unit")
-        score = domain.ikm(nrr)
+        score = sources.ikm(nrr)
         result = SkmResultDocument(
             id=f"{fiscal_year}-{unit_code}",
             unit_code=unit_code,
@@ -354,12 +343,12 @@ class NeedsService:
             nrr=nrr,
             respondents=respondents,
             ikm=score,
-            band=domain.skm_band(score),
+            band=sources.skm_band(score),
             recorded_at=datetime.now(UTC),
         )
         result.save()
         names = {c.code: c.name for c in CompetencyDocument.objects}
-        specs = domain.skm_needs(
+        specs = sources.skm_needs(
             nrr,
             unit_code=unit_code,
             fiscal_year=fiscal_year,
@@ -380,88 +369,3 @@ class NeedsService:
             if need.id not in kept:
                 self.resolve_need(need.id)
         return result, raised
-
-
-class UnitRequests:
-    """Requests from unit heads: draft -> submitted -> approved (becomes needs) or rejected."""
-
-    def __init__(self, needs: NeedsService) -> None:
-        self.needs = needs
-
-    def create(
-        self,
-        *,
-        unit_code: str,
-        competency_code: str,
-        nips: list[str],
-        fiscal_year: int,
-        justification: str,
-        created_by: str,
-    ) -> UnitRequestDocument:
-        get_or_not_found(UnitDocument, unit_code, "Unit kerja", "Work unit")
-        get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
-        for nip in nips:
-            employee = get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
-            if employee.unit_code != unit_code:
-                raise Invalid(
-                    "employee_outside_unit",
-                    f"Pegawai {nip} bukan pegawai unit {unit_code}.",
-                    f"Employee {nip} does not work in unit {unit_code}.",
-                )
-        now = datetime.now(UTC)
-        request = UnitRequestDocument(
-            id=uuid.uuid4().hex[:12],
-            unit_code=unit_code,
-            competency_code=competency_code,
-            nips=sorted(set(nips)),
-            fiscal_year=fiscal_year,
-            justification=justification,
-            status=domain.RequestStatus.DRAFT.value,
-            created_by=created_by,
-            history=[{"status": "draft", "by": created_by, "at": now}],
-            created_at=now,
-            updated_at=now,
-        )
-        request.save(force_insert=True)
-        return request
-
-    def act(self, request_id: str, action: str, by: str, note: str | None = None) -> UnitRequestDocument:
-        request = get_or_not_found(UnitRequestDocument, request_id, "Permintaan", "Request")
-        current = domain.RequestStatus(request.status)
-        if action == "approve" and current == domain.RequestStatus.APPROVED:
-            # Approving again completes an approval interrupted before its needs were all opened.
-            self._open_needs(request)
-            return request
-        target = domain.REQUEST_LIFECYCLE.next(action, current)
-        now = datetime.now(UTC)
-        decision = {"set__decided_by": by, "set__decision_note": note} if action != "submit" else {}
-        # The status moves first, guarded by the status read: a concurrent reject and approve cannot
-        # both win, so a rejected request never gets needs.
-        moved = UnitRequestDocument.objects(id=request_id, status=current.value).update_one(
-            set__status=target.value,
-            set__updated_at=now,
-            push__history={"status": target.value, "by": by, "at": now, "note": note},
-            **decision,
-        )
-        if not moved:
-            raise ConcurrentUpdate(f"Request {request_id}")
-        request.reload()
-        if target == domain.RequestStatus.APPROVED:
-            self._open_needs(request)
-        return request
-
-    def _open_needs(self, request: UnitRequestDocument) -> None:
-        """Idempotent: the needs' ids derive from the request."""
-        competency = get_or_not_found(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
-        for spec in domain.request_needs(
-            request_id=request.id,
-            unit_code=request.unit_code,
-            competency_code=competency.code,
-            competency_name=competency.name,
-            nips=list(request.nips),
-            fiscal_year=request.fiscal_year,
-            justification=request.justification,
-            front_line=self.needs.front_line(request.unit_code),
-            policy=self.needs.rules.priority,
-        ):
-            self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
