@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from services.evaluation.domain import EvaluationStatus, Level, state
+from services.evaluation.domain import EvaluationStatus, Level
+from services.evaluation.schedule import state
 from shared.domain import clock
 
 

@@ -6,11 +6,11 @@ import logging
 
 from fastapi import FastAPI
 
-from services.evaluation import analytics, domain
-from services.evaluation.api import build_router
-from services.evaluation.application import EvaluationService
-from services.evaluation.assignments import assignments_router
+from services.evaluation.application.evaluations import Evaluations
+from services.evaluation.application.figures import Figures
+from services.evaluation.application.reminders import Reminders
 from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
+from services.evaluation.http import build_router
 from services.evaluation.privacy import data_kinds
 from services.evaluation.settings import EvaluationSettings
 from shared.audit.api import privacy_router
@@ -34,36 +34,16 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
         outbox_documents=[EvaluationDocument, privacy.receipts],
     )
     privacy.attach(runtime)
-    service = EvaluationService(
-        thresholds=domain.Thresholds(
-            satisfied=s.reaction_satisfied_threshold,
-            applied=s.behaviour_applied_threshold,
-            high_gain=s.learning_high_gain,
-            medium_gain=s.learning_medium_gain,
-        ),
-        schedule=domain.Schedule(
-            reaction_due_days=s.reaction_due_days,
-            behaviour_opens_days=s.behaviour_opens_days,
-            behaviour_due_days=s.behaviour_due_days,
-            results_opens_days=s.results_opens_days,
-            results_due_days=s.results_due_days,
-        ),
-        bars=analytics.Bars(
-            satisfaction=s.bar_satisfaction,
-            normalised_gain=s.bar_normalised_gain,
-            transfer_rate=s.bar_transfer_rate,
-            change_pct=s.bar_change_pct,
-            min_responses=s.bar_min_responses,
-        ),
-        notify=runtime.relay.notify,
-    )
-    runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "open-evaluations", service.on_program_completed))
+    notify = runtime.relay.notify
+    evaluations = Evaluations(thresholds=s.thresholds(), schedule=s.schedule(), notify=notify)
+    reminders = Reminders(notify=notify)
+    runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "open-evaluations", evaluations.on_program_completed))
     if s.reminders_enabled:
         # After a first interval, so a starting process does not race its own start-up (or a test's data).
-        runtime.every(s.reminders_interval_s, lambda: service.send_reminders(clock.today()), name="reminders")
+        runtime.every(s.reminders_interval_s, lambda: reminders.send_reminders(clock.today()), name="reminders")
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
-        routers=[build_router(service), assignments_router(service), privacy_router(privacy)],
+        routers=[build_router(evaluations, Figures(bars=s.bars()), reminders), privacy_router(privacy)],
         on_startup=privacy.on_startup,
     )

@@ -1,15 +1,17 @@
-"""Use cases of the evaluation service: open the plan on completion, accept submissions from the right
-person, remind, and read figures back."""
+"""Evaluations: the four opened for each completion, answers accepted from the right person only and once,
+and another evaluator named when the supervisor moved. Each change is one ``commit`` of the evaluation
+with the events announcing it (the embedded outbox)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-from services.evaluation import analytics, domain
+from services.evaluation import domain
+from services.evaluation.application.events import evaluation_due, evaluation_escalated, evaluation_submitted
 from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
+from services.evaluation.schedule import Schedule, evaluation_id, plan, reminder_due
 from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid
 from shared.domain.identity import Principal, Role
@@ -17,15 +19,11 @@ from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
     EVALUATION_SUBMITTED,
-    EvaluationDue,
-    EvaluationEscalated,
-    EvaluationSubmitted,
     EvaluatorRole,
     EventContext,
     EventRecord,
     ProgramCompleted,
     ReminderKind,
-    TransferBarrier,
 )
 from shared.messaging.outbox import Notify, commit, new_event, retrying
 from shared.persistence import get_or_not_found
@@ -52,25 +50,17 @@ def may_submit(e: EvaluationDocument, who: Principal) -> bool:
     return who.nip == e.evaluator_nip
 
 
-class EvaluationService:
-    def __init__(
-        self,
-        *,
-        thresholds: domain.Thresholds,
-        schedule: domain.Schedule,
-        bars: analytics.Bars,
-        notify: Notify,
-    ) -> None:
+class Evaluations:
+    def __init__(self, *, thresholds: domain.Thresholds, schedule: Schedule, notify: Notify) -> None:
         self.thresholds = thresholds
         self.schedule = schedule
-        self.bars = bars
         self.notify = notify
 
     # --- the plan ----------------------------------------------------------------------------------
 
     def on_program_completed(self, event: ProgramCompleted, ctx: EventContext) -> None:
-        planned = domain.plan(event.completed_on, event.nip, event.supervisor_nip, self.schedule)
-        keys = [domain.evaluation_id(event.enrolment_id, p.level) for p in planned]
+        planned = plan(event.completed_on, event.nip, event.supervisor_nip, self.schedule)
+        keys = [evaluation_id(event.enrolment_id, p.level) for p in planned]
         # Keyed on enrolment and level: a redelivered completion finds its evaluations and adds only
         # what a crash in the middle left missing.
         existing = set(EvaluationDocument.objects(id__in=keys).scalar("id"))
@@ -238,7 +228,7 @@ class EvaluationService:
             ]
             e.evaluator_nip = evaluator_nip
             # The reminders so far went to someone else: the new evaluator hears of an open window now.
-            kind = domain.reminder_due(e.status, e.opens_on, e.due_on, [], today)
+            kind = reminder_due(e.status, e.opens_on, e.due_on, [], today)
             e.reminders_sent = [] if kind is None else [ReminderKind.DUE.value, kind.value]
             events = [] if kind is None else [new_event(EVALUATION_DUE, evaluation_due(e, kind), subject=e.nip)]
             commit(e, events)  # the new evaluator, its history entry and the reminder in one write
@@ -247,159 +237,3 @@ class EvaluationService:
         evaluation = retrying(attempt)
         self.notify()
         return evaluation
-
-    # --- reminders ---------------------------------------------------------------------------------
-
-    def remind_as_of(self, as_of: date | None) -> dict[str, int]:
-        """Reminders on demand: as of a past day to catch up, never a future one, which would mark
-        evaluations overdue-reminded before they are."""
-        today = clock.today()
-        if as_of is not None and as_of > today:
-            raise Invalid(
-                "as_of_in_future",
-                f"as_of tidak boleh melewati hari ini ({today:%d-%m-%Y}).",
-                f"as_of may not be later than today ({today:%Y-%m-%d}).",
-            )
-        return self.send_reminders(as_of or today)
-
-    def send_reminders(self, today: date) -> dict[str, int]:
-        """Publish EvaluationDue once per evaluation and kind (due, overdue). The kinds sent are written
-        with their event in one document write, so running this again, or twice at once, reminds once."""
-        counts = {kind.value: 0 for kind in ReminderKind}
-        for e in EvaluationDocument.objects(status=domain.EvaluationStatus.OPEN, opens_on__lte=today):
-            kind = domain.reminder_due(e.status, e.opens_on, e.due_on, e.reminders_sent, today)
-            if kind is None:
-                continue
-            e.reminders_sent = [*e.reminders_sent, kind.value]
-            try:
-                commit(e, [new_event(EVALUATION_DUE, evaluation_due(e, kind), subject=e.nip)])
-            except ConcurrentUpdate:
-                continue  # submitted or reminded meanwhile; if still open, the next round decides
-            counts[kind.value] += 1
-        if any(counts.values()):
-            self.notify()
-        return counts
-
-    # --- reading figures back ----------------------------------------------------------------------
-
-    def response_rates(self, by: str, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        # Level 2 asks no one when the completion carried its scores; only evaluations people answer count.
-        docs = EvaluationDocument.objects(level__ne=int(domain.Level.LEARNING), **filters).only(
-            "level", "unit_code", "evaluator_nip", "evaluator_role", "status", "opens_on", "due_on", "submitted_at"
-        )
-        asked = (
-            analytics.Asked(
-                _group_of(d, by),
-                d.status,
-                d.opens_on,
-                d.due_on,
-                clock.day_of(d.submitted_at) if d.submitted_at else None,
-            )
-            for d in docs
-        )
-        return analytics.response_rates(asked, today)
-
-    def effectiveness(self, by: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        docs = EvaluationDocument.objects(status=domain.EvaluationStatus.SUBMITTED, **filters).only(
-            "level", "score", "outcome", "measures", "program_code", "form", "unit_code", "completed_on"
-        )
-        results = (analytics.Result(_group_of(d, by), d.level, d.score, d.outcome, d.measures) for d in docs)
-        return analytics.effectiveness(results, self.bars)
-
-    def quarterly_report(self, year: int, quarter: int, today: date) -> dict[str, Any]:
-        """What BKPSDM takes to the mayor's office: for the quarter, how many evaluations fell due and
-        came back (per level and per unit), how well the programmes evaluated in it did, who struggles
-        to apply their training and why."""
-        start, end = analytics.quarter_bounds(year, quarter)
-        as_of = min(today, end - timedelta(days=1))
-        due_in_quarter = {"due_on__gte": start, "due_on__lt": end}
-        begins, ends = analytics.quarter_instants(year, quarter)
-        submitted_in_quarter = {"submitted_at__gte": begins, "submitted_at__lt": ends}
-        programmes = self.effectiveness("program", submitted_in_quarter)
-        struggles = list(
-            EvaluationDocument.objects(
-                level=int(domain.Level.BEHAVIOUR), struggling_to_apply=True, **submitted_in_quarter
-            ).only("barriers", "escalated")
-        )
-        barrier_counts = dict.fromkeys((b.value for b in TransferBarrier), 0)
-        escalated = 0
-        for s in struggles:
-            escalated += int(bool(s.escalated))
-            for b in s.barriers:
-                barrier_counts[b] += 1
-        return {
-            "period": f"{year}-Q{quarter}",
-            "from": start.isoformat(),
-            "to": (end - timedelta(days=1)).isoformat(),
-            "as_of": as_of.isoformat(),
-            "response_by_level": self.response_rates("level", as_of, due_in_quarter),
-            "response_by_unit": self.response_rates("unit", as_of, due_in_quarter),
-            "effectiveness_by_program": programmes,
-            "flagged_programs": [p["group"] for p in programmes if p["flags"]],
-            "transfer": {
-                "struggling": len(struggles),
-                "escalated": escalated,
-                "barriers": barrier_counts,
-            },
-        }
-
-
-def _group_of(e: EvaluationDocument, by: str) -> str:
-    if by == "period":
-        return analytics.quarter_of(e.completed_on)
-    if by == "evaluator":
-        return e.evaluator_nip or f"{e.evaluator_role}:{e.unit_code}"
-    if by == "level":
-        return f"L{e.level}"
-    return str(getattr(e, {"program": "program_code", "unit": "unit_code"}.get(by, by)))
-
-
-def _identity(e: EvaluationDocument) -> dict[str, Any]:
-    """What every event about an evaluation names: the evaluation, the programme and the participant."""
-    return {
-        "evaluation_id": e.id,
-        "enrolment_id": e.enrolment_id,
-        "program_code": e.program_code,
-        "nip": e.nip,
-        "unit_code": e.unit_code,
-    }
-
-
-def evaluation_submitted(e: EvaluationDocument) -> EvaluationSubmitted:
-    return EvaluationSubmitted(
-        **_identity(e),
-        level=e.level,
-        evaluator_nip=e.submitted_by,  # None when the figures came with the completion
-        score=e.score,
-        outcome=e.outcome,
-        struggling_to_apply=e.struggling_to_apply,
-        barriers=[TransferBarrier(b) for b in e.barriers],
-        competency_codes=list(e.competency_codes),
-        submitted_at=e.submitted_at,
-        measures=dict(e.measures),
-    )
-
-
-def evaluation_due(e: EvaluationDocument, kind: ReminderKind) -> EvaluationDue:
-    return EvaluationDue(
-        **_identity(e),
-        program_title=e.program_title,
-        level=e.level,
-        evaluator_role=EvaluatorRole(e.evaluator_role),
-        evaluator_nip=e.evaluator_nip,
-        kind=kind,
-        opens_on=e.opens_on,
-        due_on=e.due_on,
-        reminded_at=datetime.now(UTC),
-    )
-
-
-def evaluation_escalated(e: EvaluationDocument, earlier: list[str]) -> EvaluationEscalated:
-    return EvaluationEscalated(
-        **_identity(e),
-        supervisor_nip=e.supervisor_nip,
-        competency_codes=list(e.competency_codes),
-        barriers=[TransferBarrier(b) for b in e.barriers],
-        earlier_evaluation_ids=earlier,
-        escalated_at=datetime.now(UTC),
-    )
