@@ -12,10 +12,12 @@ import httpx
 from fastapi import FastAPI
 
 from services.notifications import domain, templates
-from services.notifications.api import delivery_router, directory_router, inbox_router
-from services.notifications.application import NotificationService
+from services.notifications.application.digests import Digests
+from services.notifications.application.notices import Notices
+from services.notifications.application.webhooks import Webhooks
 from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
 from services.notifications.documents import ALL_DOCUMENTS
+from services.notifications.http import build_router
 from services.notifications.privacy import data_kinds
 from services.notifications.settings import NotificationsSettings
 from shared.audit.api import privacy_router
@@ -79,7 +81,9 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         lease=timedelta(seconds=s.delivery_lease_s),
         metrics=DispatchMetrics(runtime.registry),
     )
-    service = NotificationService(wake_dispatcher=dispatcher.notify)
+    service = Notices(wake_dispatcher=dispatcher.notify)
+    digests = Digests(wake_dispatcher=dispatcher.notify)
+    webhooks = Webhooks(wake_dispatcher=dispatcher.notify, require_https=s.environment == "production")
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", service.need_handler()))
     # These and inbox-needs keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (
@@ -95,7 +99,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         # Daily at the hour in Medan; a failed round leaves its entries for the next day's digest.
         runtime.every(
             lambda: clock.seconds_until(s.digest_hour, clock.now()),
-            lambda: service.run_digests(clock.today()),
+            lambda: digests.run_digests(clock.today()),
             name="digest",
         )
     return runtime.create_app(
@@ -104,9 +108,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
         "as signed webhooks.",
         routers=[
-            inbox_router(),
-            directory_router(),
-            delivery_router(service, s.environment == "production"),
+            build_router(webhooks, digests),
             privacy_router(privacy),
         ],
         on_startup=privacy.on_startup,

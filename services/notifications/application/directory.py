@@ -145,7 +145,14 @@ def _stored(person: PersonDocument) -> dict[str, Any]:
 
 
 def save_person(record: domain.PersonRecord) -> PersonDocument:
-    """Create or replace one person's entry."""
+    """Create or replace one person's entry; refused whole, naming every problem, if any field is wrong."""
+    problems = domain.check_person(record)
+    if problems:
+        raise Invalid(
+            "invalid_person",
+            " ".join(p.message_id for p in problems),
+            " ".join(p.message_en for p in problems),
+        )
     person = PersonDocument(id=record.nip, updated_at=datetime.now(UTC), **_fields(record))
     person.save()
     return person
