@@ -205,6 +205,7 @@ class PersonalData:
                 partitions=runtime.settings.kafka_topic_partitions,
                 replication_factor=runtime.settings.kafka_topic_replication_factor,
                 retention_ms=self.settings.privacy_topic_retention_ms,
+                client_options=runtime.settings.kafka_client_options(),
             )
 
         self.on_startup = [create_answer_topic]
