@@ -24,7 +24,9 @@ from kafka.admin import KafkaAdminClient
 from mongoengine import Document
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from shared.audit.api import audit_router
+from shared.audit.api import audit_router, privacy_router
+from shared.audit.settings import PrivacySettings
+from shared.audit.subjects import DataKind, PersonalData
 from shared.audit.trail import AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
@@ -60,7 +62,12 @@ class ServiceRuntime:
         produces: Sequence[EventContract[Any]],
         documents: Sequence[type[Document]],
         outbox_documents: Sequence[type[OutboxDocument]],
+        personal_data: Sequence[DataKind] | None = None,
+        privacy: PrivacySettings | None = None,
     ) -> None:
+        """``personal_data``: the kinds of personal records the service keeps; with them the runtime answers
+        data-subject requests on them (and on its audit trail), enforces their retention and serves the
+        /privacy routes (``privacy``: their settings, from the environment when not given)."""
         self.settings = settings
         self.produces = list(produces)
         self.consumes: list[EventContract[Any]] = []
@@ -72,6 +79,22 @@ class ServiceRuntime:
         self.audit = AuditTrail.for_service(settings.service_name)
         self.documents = [*documents, self.inbox.document, self.audit.document]
         self.outbox_documents = list(outbox_documents)
+        self._personal_data: PersonalData | None = None
+        if personal_data is not None:
+            privacy = privacy or PrivacySettings()
+            self._personal_data = PersonalData(
+                settings.service_name,
+                list(personal_data),
+                privacy,
+                audit_document=self.audit.document,
+                notify=lambda: self.relay.notify(),
+            )
+            self.produces.append(self._personal_data.contract)
+            self.documents.append(self._personal_data.receipts)
+            # The answer to a request is written with its receipt, and relayed like every other event.
+            self.outbox_documents.append(self._personal_data.receipts)
+            if privacy.retention_enabled:
+                self.every(privacy.retention_interval_s, self._personal_data.retention_round, name="retention")
         self.broker_gauges = BrokerGauges(self.registry)
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
@@ -87,7 +110,7 @@ class ServiceRuntime:
         )
         self.relay = OutboxRelay(
             self.broker,
-            outbox_documents,
+            self.outbox_documents,
             service=settings.service_name,
             naming=self.naming,
             registry=self.registry,
@@ -111,6 +134,13 @@ class ServiceRuntime:
                 description=contract.summary,
                 schema=contract.model,
             )
+
+    @property
+    def personal_data(self) -> PersonalData:
+        """What this service holds about people; its ``on_requested`` answers DataSubjectRequested."""
+        if self._personal_data is None:
+            raise RuntimeError(f"{self.settings.service_name} was built without personal_data")
+        return self._personal_data
 
     def subscribe(self, consumer: EventConsumer[Any]) -> None:
         self.consumers.subscribe(consumer)
@@ -140,6 +170,19 @@ class ServiceRuntime:
             except Exception:
                 log.exception("periodic job failed; the next round catches up", extra={"fields": {"job": job.name}})
             await asyncio.sleep(job.interval_s())
+
+    def create_privacy_topic(self) -> None:
+        """Before the other topics (creating those skips existing ones): the topic of this service's answers
+        to data-subject requests, which may carry the person's data, keeps them only briefly."""
+        data, settings = self.personal_data, self.settings
+        ensure_topics(
+            settings.kafka_bootstrap_servers,
+            [self.naming(data.contract.topic)],
+            partitions=settings.kafka_topic_partitions,
+            replication_factor=settings.kafka_topic_replication_factor,
+            retention_ms=data.settings.privacy_topic_retention_ms,
+            client_options=settings.kafka_client_options(),
+        )
 
     def observe_once(self, admin: KafkaAdminClient) -> None:
         """Measure what /metrics reports about the broker and the outbox (blocking; run in a thread)."""
@@ -207,6 +250,8 @@ class ServiceRuntime:
             await asyncio.to_thread(ensure_indexes, self.documents)
             for step in on_startup:
                 await asyncio.to_thread(step)
+            if self._personal_data is not None:
+                await asyncio.to_thread(self.create_privacy_topic)
             contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
             await asyncio.to_thread(
                 ensure_topics,
@@ -275,6 +320,8 @@ class ServiceRuntime:
         self._install_http_metrics(app)
         app.include_router(self._health_router())
         app.include_router(audit_router(self.audit))
+        if self._personal_data is not None:
+            app.include_router(privacy_router(self._personal_data))
         for router in routers:
             app.include_router(router)
         return app

@@ -13,27 +13,34 @@ from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
 from services.evaluation.http import build_router
 from services.evaluation.privacy import data_kinds
 from services.evaluation.settings import EvaluationSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
 from shared.domain import clock
-from shared.events import EVALUATION_DUE, EVALUATION_ESCALATED, EVALUATION_SUBMITTED, PROGRAM_COMPLETED
+from shared.events import (
+    DATA_SUBJECT_REQUESTED,
+    EVALUATION_DUE,
+    EVALUATION_ESCALATED,
+    EVALUATION_SUBMITTED,
+    PROGRAM_COMPLETED,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
+def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     s = settings or EvaluationSettings()
-    privacy = PersonalData("evaluation", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         s,
-        produces=[EVALUATION_SUBMITTED, EVALUATION_DUE, EVALUATION_ESCALATED, privacy.contract],
-        documents=[*ALL_DOCUMENTS, privacy.receipts],
-        outbox_documents=[EvaluationDocument, privacy.receipts],
+        produces=[EVALUATION_SUBMITTED, EVALUATION_DUE, EVALUATION_ESCALATED],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[EvaluationDocument],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     notify = runtime.relay.notify
     evaluations = Evaluations(thresholds=s.thresholds(), schedule=s.schedule(), notify=notify)
     reminders = Reminders(notify=notify)
@@ -44,6 +51,5 @@ def create_app(settings: EvaluationSettings | None = None) -> FastAPI:
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
-        routers=[build_router(evaluations, Figures(bars=s.bars()), reminders), privacy_router(privacy)],
-        on_startup=privacy.on_startup,
+        routers=[build_router(evaluations, Figures(bars=s.bars()), reminders)],
     )

@@ -14,9 +14,7 @@ from services.needs.documents import ALL_DOCUMENTS, NeedDocument, PrivacyRequest
 from services.needs.http import build_router
 from services.needs.privacy import data_kinds
 from services.needs.settings import NeedsSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
 from shared.domain import clock
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
@@ -32,16 +30,19 @@ from shared.runtime import ServiceRuntime
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: NeedsSettings | None = None) -> FastAPI:
+def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     settings = settings or NeedsSettings()
-    privacy = PersonalData("needs", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         settings,
-        produces=[NEED_IDENTIFIED, NEED_RESOLVED, DATA_SUBJECT_REQUESTED, privacy.contract],
-        documents=[*ALL_DOCUMENTS, privacy.receipts],
-        outbox_documents=[NeedDocument, PrivacyRequestDocument, privacy.receipts],
+        produces=[NEED_IDENTIFIED, NEED_RESOLVED, DATA_SUBJECT_REQUESTED],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[NeedDocument, PrivacyRequestDocument],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     requests = PrivacyRequests(notify=runtime.relay.notify)
     rules = NeedsRules(
         priority=settings.rules(),
@@ -71,7 +72,6 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[
             build_router(service, jobs, requests, max_import_bytes=settings.max_import_mb * 1_000_000),
-            privacy_router(privacy),
         ],
-        on_startup=[seed_standard_competencies, Jobs.mark_interrupted, *privacy.on_startup],
+        on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
     )

@@ -20,11 +20,10 @@ from services.notifications.documents import ALL_DOCUMENTS
 from services.notifications.http import build_router
 from services.notifications.privacy import data_kinds
 from services.notifications.settings import NotificationsSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
 from shared.domain import clock
 from shared.events import (
+    DATA_SUBJECT_REQUESTED,
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -63,16 +62,19 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
     return run
 
 
-def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
+def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     s = settings or NotificationsSettings()
-    privacy = PersonalData("notifications", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         s,
-        produces=[privacy.contract],
-        documents=[*ALL_DOCUMENTS, privacy.receipts],
-        outbox_documents=[privacy.receipts],
+        produces=[],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     dispatcher = Dispatcher(
         policy=domain.RetryPolicy(s.delivery_max_attempts, s.delivery_backoff_s, s.delivery_backoff_max_s),
         interval_s=s.dispatch_interval_s,
@@ -109,8 +111,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         "as signed webhooks.",
         routers=[
             build_router(webhooks, digests),
-            privacy_router(privacy),
         ],
-        on_startup=privacy.on_startup,
         background=[dispatcher_job(dispatcher, s)] if s.dispatch_enabled else [],
     )

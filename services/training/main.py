@@ -18,24 +18,25 @@ from services.training.privacy import data_kinds
 from services.training.seats.attendance import Attendance
 from services.training.seats.enrolments import Enrolments
 from services.training.settings import TrainingSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
-from shared.events import ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
+from shared.events import DATA_SUBJECT_REQUESTED, ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
 
-def create_app(settings: TrainingSettings | None = None) -> FastAPI:
+def create_app(settings: TrainingSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     settings = settings or TrainingSettings()
-    privacy = PersonalData("training", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         settings,
-        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED, privacy.contract],
-        documents=[*ALL_DOCUMENTS, privacy.receipts],
-        outbox_documents=[EnrolmentDocument, privacy.receipts],
+        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[EnrolmentDocument],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     notify = runtime.relay.notify
     scheduler = PlanScheduler(debounce_s=settings.planner_debounce_s, retry_s=settings.planner_retry_s)
     enrolments = Enrolments(notify=notify, replan=scheduler.request)
@@ -55,7 +56,6 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
         "placement of needs), seats, attendance and completion.",
-        routers=[build_router(plan, enrolments, Attendance(notify=notify)), privacy_router(privacy)],
-        on_startup=privacy.on_startup,
+        routers=[build_router(plan, enrolments, Attendance(notify=notify))],
         background=[plan_requested] if settings.planner_enabled else [],
     )
