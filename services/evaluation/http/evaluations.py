@@ -49,7 +49,7 @@ def build_router(service: Evaluations) -> APIRouter:
             mine = Q(evaluator_nip=who.nip)
             if who.has_any(Role.UNIT_HEAD) and who.unit_code:
                 mine |= Q(evaluator_role="unit", unit_code=who.unit_code)
-                # Standing in for a supervisor not on record (as application.may_submit allows).
+                # Standing in for a supervisor not on record (as application.evaluations.may_submit allows).
                 mine |= Q(evaluator_role="supervisor", evaluator_nip=None, unit_code=who.unit_code)
             query = query.filter(mine)
         today = clock.today()
