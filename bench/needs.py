@@ -17,7 +17,8 @@ from typing import Any
 from bench.common import clean_up
 from bench.outbox import needs_relay
 from services.needs import bulk, domain
-from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
+from services.needs.application.master_data import seed_standard_competencies
+from services.needs.application.needs import NeedsRules, NeedsService
 from services.needs.documents import AssessmentDocument, CompetencyDocument, EmployeeDocument
 from services.needs.imports import assessment_id
 from services.needs.settings import NeedsSettings

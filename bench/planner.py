@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.training.domain import ProgramOffer
-from services.training.planner import JP_COMPETENCY, Batch, Need, Phase, Plan, Policy, Seat, plan, priority_order
+from services.training.plan.planner import Batch, Need, Phase, Plan, Policy, Seat, plan, priority_order
+from shared.domain.vocabulary import JP_COMPETENCY_CODE
 
 SCALES = {"medan": (15_000, 40, 300), "sumut": (200_000, 400, 3_000)}  # needs, batches, units
 COMPETENCIES = [f"M.0{i}" for i in range(1, 9)] + [f"S.0{i}" for i in range(1, 4)] + [f"T.{i:02d}" for i in range(30)]
@@ -62,7 +63,7 @@ def _world(n_needs: int, n_batches: int, n_units: int, seed: int = 20_27) -> dic
                 f"N{n:07d}",
                 nip,
                 unit_of[nip],
-                JP_COMPETENCY if jp else rnd.choice(COMPETENCIES),
+                JP_COMPETENCY_CODE if jp else rnd.choice(COMPETENCIES),
                 None if jp else rnd.randint(2, 4),
                 round(rnd.uniform(0.5, 6.0), 2),
                 t0 + timedelta(minutes=n),

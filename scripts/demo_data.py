@@ -12,12 +12,12 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from shared.domain import clock
 from shared.http.auth import Role, mint_token
 from shared.settings import ServiceSettings
 
@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument(
         "--year",
         type=int,
-        default=date.today().year + 1,
+        default=clock.today().year + 1,
         help="fiscal year of the plan and of the assessments' needs (default: next year, the plan being drafted)",
     )
     args = parser.parse_args()

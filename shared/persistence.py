@@ -9,7 +9,7 @@ import mongoengine
 from mongoengine import Document, EmbeddedDocument, IntField, StringField
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 
-from shared.http.errors import NotFound
+from shared.domain.errors import NotFound
 from shared.settings import ServiceSettings
 
 # Failures that mean "the database is not reachable right now", as opposed to a bad request.
@@ -51,8 +51,8 @@ def document_meta(alias: str, collection: str, *indexes: object) -> dict[str, ob
 D = TypeVar("D", bound=Document)
 
 
-def get_or_404(doc_type: type[D], key: str, what_id: str, what_en: str) -> D:
-    """Load a document by primary key or answer 404 naming what was missing, in both languages."""
+def get_or_not_found(doc_type: type[D], key: str, what_id: str, what_en: str) -> D:
+    """Load a document by primary key, or refuse naming what was missing, in both languages."""
     doc = doc_type.objects(pk=key).first()
     if doc is None:
         raise NotFound(what_id, what_en, key)

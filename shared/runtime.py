@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -23,7 +24,9 @@ from kafka.admin import KafkaAdminClient
 from mongoengine import Document
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from shared.audit.api import audit_router
+from shared.audit.api import audit_router, privacy_router
+from shared.audit.settings import PrivacySettings
+from shared.audit.subjects import DataKind, PersonalData
 from shared.audit.trail import AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
@@ -43,6 +46,14 @@ log = logging.getLogger(__name__)
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_s: Callable[[], float]
+    run: Callable[[], object]
+    at_start: bool
+
+
 class ServiceRuntime:
     def __init__(
         self,
@@ -51,10 +62,16 @@ class ServiceRuntime:
         produces: Sequence[EventContract[Any]],
         documents: Sequence[type[Document]],
         outbox_documents: Sequence[type[OutboxDocument]],
+        personal_data: Sequence[DataKind] | None = None,
+        privacy: PrivacySettings | None = None,
     ) -> None:
+        """``personal_data``: the kinds of personal records the service keeps; with them the runtime answers
+        data-subject requests on them (and on its audit trail), enforces their retention and serves the
+        /privacy routes (``privacy``: their settings, from the environment when not given)."""
         self.settings = settings
         self.produces = list(produces)
         self.consumes: list[EventContract[Any]] = []
+        self.jobs: list[PeriodicJob] = []
         self.registry = CollectorRegistry()
         self.broker = build_broker(settings, self.registry)
         self.naming = Naming(settings.kafka_namespace)
@@ -62,6 +79,22 @@ class ServiceRuntime:
         self.audit = AuditTrail.for_service(settings.service_name)
         self.documents = [*documents, self.inbox.document, self.audit.document]
         self.outbox_documents = list(outbox_documents)
+        self._personal_data: PersonalData | None = None
+        if personal_data is not None:
+            privacy = privacy or PrivacySettings()
+            self._personal_data = PersonalData(
+                settings.service_name,
+                list(personal_data),
+                privacy,
+                audit_document=self.audit.document,
+                notify=lambda: self.relay.notify(),
+            )
+            self.produces.append(self._personal_data.contract)
+            self.documents.append(self._personal_data.receipts)
+            # The answer to a request is written with its receipt, and relayed like every other event.
+            self.outbox_documents.append(self._personal_data.receipts)
+            if privacy.retention_enabled:
+                self.every(privacy.retention_interval_s, self._personal_data.retention_round, name="retention")
         self.broker_gauges = BrokerGauges(self.registry)
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
@@ -77,7 +110,7 @@ class ServiceRuntime:
         )
         self.relay = OutboxRelay(
             self.broker,
-            outbox_documents,
+            self.outbox_documents,
             service=settings.service_name,
             naming=self.naming,
             registry=self.registry,
@@ -102,9 +135,54 @@ class ServiceRuntime:
                 schema=contract.model,
             )
 
+    @property
+    def personal_data(self) -> PersonalData:
+        """What this service holds about people; its ``on_requested`` answers DataSubjectRequested."""
+        if self._personal_data is None:
+            raise RuntimeError(f"{self.settings.service_name} was built without personal_data")
+        return self._personal_data
+
     def subscribe(self, consumer: EventConsumer[Any]) -> None:
         self.consumers.subscribe(consumer)
         self.consumes.append(consumer.contract)
+
+    def every(
+        self,
+        interval_s: float | Callable[[], float],
+        job: Callable[[], object],
+        *,
+        name: str,
+        at_start: bool = False,
+    ) -> None:
+        """Run ``job`` (blocking, in a worker thread) every ``interval_s`` seconds for the life of the
+        process, first after one interval unless ``at_start``; a callable interval is asked before each
+        wait (a job at an hour of the day). A failed round is logged and the next runs as planned: the
+        jobs are idempotent, so a later round catches up with what a failed one left."""
+        interval = interval_s if callable(interval_s) else lambda: float(interval_s)
+        self.jobs.append(PeriodicJob(name, interval, job, at_start))
+
+    async def _run_periodically(self, job: PeriodicJob) -> None:
+        if not job.at_start:
+            await asyncio.sleep(job.interval_s())
+        while True:
+            try:
+                await asyncio.to_thread(job.run)
+            except Exception:
+                log.exception("periodic job failed; the next round catches up", extra={"fields": {"job": job.name}})
+            await asyncio.sleep(job.interval_s())
+
+    def create_privacy_topic(self) -> None:
+        """Before the other topics (creating those skips existing ones): the topic of this service's answers
+        to data-subject requests, which may carry the person's data, keeps them only briefly."""
+        data, settings = self.personal_data, self.settings
+        ensure_topics(
+            settings.kafka_bootstrap_servers,
+            [self.naming(data.contract.topic)],
+            partitions=settings.kafka_topic_partitions,
+            replication_factor=settings.kafka_topic_replication_factor,
+            retention_ms=data.settings.privacy_topic_retention_ms,
+            client_options=settings.kafka_client_options(),
+        )
 
     def observe_once(self, admin: KafkaAdminClient) -> None:
         """Measure what /metrics reports about the broker and the outbox (blocking; run in a thread)."""
@@ -162,7 +240,7 @@ class ServiceRuntime:
         background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> FastAPI:
         """``on_startup`` runs (in a worker thread) once the database is connected; ``background``
-        coroutines run for the life of the process."""
+        coroutines run for the life of the process, beside the jobs registered with ``every``."""
         settings = self.settings
 
         @asynccontextmanager
@@ -172,6 +250,8 @@ class ServiceRuntime:
             await asyncio.to_thread(ensure_indexes, self.documents)
             for step in on_startup:
                 await asyncio.to_thread(step)
+            if self._personal_data is not None:
+                await asyncio.to_thread(self.create_privacy_topic)
             contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
             await asyncio.to_thread(
                 ensure_topics,
@@ -183,7 +263,8 @@ class ServiceRuntime:
                 client_options=settings.kafka_client_options(),
             )
             await self.broker.start()
-            tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in [*background, self._observe]]
+            tasks = [asyncio.create_task(job()) for job in [*background, self._observe]]
+            tasks += [asyncio.create_task(self._run_periodically(job)) for job in self.jobs]
             relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
             log.info("service started", extra={"fields": {"port": settings.http_port}})
             try:
@@ -239,6 +320,8 @@ class ServiceRuntime:
         self._install_http_metrics(app)
         app.include_router(self._health_router())
         app.include_router(audit_router(self.audit))
+        if self._personal_data is not None:
+            app.include_router(privacy_router(self._personal_data))
         for router in routers:
             app.include_router(router)
         return app

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
-from services.evaluation.domain import Level, state
-
-# Medan's days and quarters begin at midnight WIB, seven hours before midnight UTC.
-WIB = timezone(timedelta(hours=7), "WIB")
+from services.evaluation.domain import EvaluationStatus, Level
+from services.evaluation.schedule import state
+from shared.domain import clock
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def response_rates(asked: Iterable[Asked], today: date) -> list[dict[str, Any]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"asked": 0, "submitted": 0, "overdue": 0, "due": 0})
     for a in asked:
         answered_later = a.submitted_on is not None and a.submitted_on > today
-        now = state("open" if answered_later else a.status, a.opens_on, a.due_on, today)
+        now = state(EvaluationStatus.OPEN if answered_later else a.status, a.opens_on, a.due_on, today)
         if now == "upcoming":
             continue
         c = counts[a.group]
@@ -134,10 +133,4 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 def quarter_instants(year: int, quarter: int) -> tuple[datetime, datetime]:
     """The quarter as instants: from midnight WIB of its first day to midnight WIB of the next quarter's."""
     start, end = quarter_bounds(year, quarter)
-    return datetime.combine(start, time.min, WIB), datetime.combine(end, time.min, WIB)
-
-
-def day_in_medan(instant: datetime) -> date:
-    """The day in Medan of a stored instant (stored naive in UTC)."""
-    aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-    return aware.astimezone(WIB).date()
+    return clock.midnight(start), clock.midnight(end)

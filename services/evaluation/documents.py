@@ -16,6 +16,8 @@ from mongoengine import (
     StringField,
 )
 
+from services.evaluation.domain import EvaluationStatus
+from shared.domain.vocabulary import EvaluatorRole
 from shared.messaging.outbox import OutboxDocument
 from shared.persistence import document_meta
 
@@ -70,9 +72,9 @@ class EvaluationDocument(OutboxDocument):
     level = IntField(required=True, min_value=1, max_value=4)
     questionnaire = StringField(required=True)
     questionnaire_version = IntField(required=True)
-    evaluator_role = StringField(required=True, choices=("participant", "supervisor", "unit", "bkpsdm"))
+    evaluator_role = StringField(required=True, choices=[r.value for r in EvaluatorRole])
     evaluator_nip = StringField()
-    status = StringField(required=True, choices=("open", "submitted"))
+    status = StringField(required=True, choices=[s.value for s in EvaluationStatus])
     opens_on = DateField(required=True)
     due_on = DateField(required=True)
     answers = DictField()

@@ -6,10 +6,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import IntEnum, StrEnum
 
-from shared.events import EvaluatorRole, ReminderKind, TransferBarrier
+from shared.domain.errors import Invalid
+from shared.domain.vocabulary import TransferBarrier
+
+
+class EvaluationStatus(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
 
 
 class Level(IntEnum):
@@ -152,11 +158,9 @@ BUILT_IN_INDICATORS = (
 )
 
 
-class InvalidAnswers(ValueError):
+class InvalidAnswers(Invalid):
     def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
+        super().__init__("invalid_answers", message_id, message_en)
 
 
 def _refuse(problem_id: str, problem_en: str, codes: Sequence[str]) -> InvalidAnswers:
@@ -358,91 +362,6 @@ def assess(
     if questionnaire.level is Level.BEHAVIOUR:
         return assess_behaviour(answers, thresholds, questionnaire)
     return assess_results(answers, extra, questionnaire)
-
-
-# --- The plan opened for a completion ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When each level may be answered (opens) and by when (due), in days after completion."""
-
-    reaction_due_days: int = 7
-    behaviour_opens_days: int = 90
-    behaviour_due_days: int = 180
-    results_opens_days: int = 180
-    results_due_days: int = 365
-
-
-@dataclass(frozen=True)
-class PlannedEvaluation:
-    level: Level
-    questionnaire: Questionnaire
-    evaluator_role: EvaluatorRole
-    evaluator_nip: str | None
-    opens_on: date
-    due_on: date
-
-
-def plan(completed_on: date, participant: str, supervisor: str | None, schedule: Schedule) -> list[PlannedEvaluation]:
-    """The four levels for one participant's completion: L1 from the participant at once; L2 from the
-    test scores (BKPSDM enters them when the completion carried none); L3 from the supervisor in the
-    3-6 month window; L4 from the unit (its head) or BKPSDM once the unit has figures after training."""
-
-    def day(n: int) -> date:
-        return completed_on + timedelta(days=n)
-
-    s, q = schedule, CURRENT
-    return [
-        PlannedEvaluation(
-            Level.REACTION, q[Level.REACTION], EvaluatorRole.PARTICIPANT, participant, day(0), day(s.reaction_due_days)
-        ),
-        PlannedEvaluation(Level.LEARNING, q[Level.LEARNING], EvaluatorRole.BKPSDM, None, day(0), day(0)),
-        PlannedEvaluation(
-            Level.BEHAVIOUR,
-            q[Level.BEHAVIOUR],
-            EvaluatorRole.SUPERVISOR,
-            supervisor,
-            day(s.behaviour_opens_days),
-            day(s.behaviour_due_days),
-        ),
-        PlannedEvaluation(
-            Level.RESULTS,
-            q[Level.RESULTS],
-            EvaluatorRole.UNIT,
-            None,
-            day(s.results_opens_days),
-            day(s.results_due_days),
-        ),
-    ]
-
-
-def evaluation_id(enrolment_id: str, level: Level) -> str:
-    """One evaluation per participant, programme enrolment and level."""
-    return f"{enrolment_id}-L{int(level)}"
-
-
-# --- Monitoring ---------------------------------------------------------------------------------------
-
-
-def state(status: str, opens_on: date, due_on: date, today: date) -> str:
-    """submitted, upcoming (not open yet), due (open for answers) or overdue (deadline passed)."""
-    if status == "submitted":
-        return "submitted"
-    if today < opens_on:
-        return "upcoming"
-    return "overdue" if today > due_on else "due"
-
-
-def reminder_due(status: str, opens_on: date, due_on: date, sent: Sequence[str], today: date) -> ReminderKind | None:
-    """Each evaluation is reminded at most once as due and once as overdue; an overdue one that was
-    never reminded as due gets only the overdue reminder."""
-    now = state(status, opens_on, due_on, today)
-    if now == "overdue" and ReminderKind.OVERDUE not in sent:
-        return ReminderKind.OVERDUE
-    if now == "due" and ReminderKind.DUE not in sent:
-        return ReminderKind.DUE
-    return None
 
 
 def repeated_struggle(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.evaluation.documents import EvaluationDocument
+from services.evaluation.domain import EvaluationStatus
 from shared.audit.subjects import DataKind, OnErasure
 
 YEAR = 365
@@ -17,7 +18,7 @@ def data_kinds() -> list[DataKind]:
             OnErasure.PSEUDONYMISE,
             "Programme effectiveness figures and the quarterly reports rest on the answers: kept without anything "
             "that points to the person; free-text comments go.",
-            only={"status": "submitted"},
+            only={"status": EvaluationStatus.SUBMITTED.value},
             rectifies={"unit_code": "unit_code", "supervisor_nip": "supervisor_nip"},
             drop_on_pseudonymise=("answers.comments",),
             retention_field="submitted_at",
@@ -31,7 +32,7 @@ def data_kinds() -> list[DataKind]:
             OnErasure.DELETE,
             "An evaluation nobody answered yet has no purpose once the person's data is erased; deleting it also "
             "stops its reminders.",
-            only={"status": "open"},
+            only={"status": EvaluationStatus.OPEN.value},
             rectifies={"unit_code": "unit_code", "supervisor_nip": "supervisor_nip"},
             retention_field="opened_at",
             retention_days=2 * YEAR,

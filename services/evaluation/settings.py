@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from services.evaluation import analytics, domain
+from services.evaluation.schedule import Schedule
 from shared.settings import ServiceSettings
 
 
@@ -29,6 +31,32 @@ class EvaluationSettings(ServiceSettings):
     bar_transfer_rate: float = Field(default=0.5, ge=0, le=1)
     bar_change_pct: float = 0.0
     bar_min_responses: int = Field(default=3, ge=1)
+
+    def thresholds(self) -> domain.Thresholds:
+        return domain.Thresholds(
+            satisfied=self.reaction_satisfied_threshold,
+            applied=self.behaviour_applied_threshold,
+            high_gain=self.learning_high_gain,
+            medium_gain=self.learning_medium_gain,
+        )
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            reaction_due_days=self.reaction_due_days,
+            behaviour_opens_days=self.behaviour_opens_days,
+            behaviour_due_days=self.behaviour_due_days,
+            results_opens_days=self.results_opens_days,
+            results_due_days=self.results_due_days,
+        )
+
+    def bars(self) -> analytics.Bars:
+        return analytics.Bars(
+            satisfaction=self.bar_satisfaction,
+            normalised_gain=self.bar_normalised_gain,
+            transfer_rate=self.bar_transfer_rate,
+            change_pct=self.bar_change_pct,
+            min_responses=self.bar_min_responses,
+        )
 
     @model_validator(mode="after")
     def _windows_open_before_they_close(self) -> EvaluationSettings:

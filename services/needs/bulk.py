@@ -20,7 +20,7 @@ from typing import Any
 from mongoengine import Document
 
 from services.needs import domain, imports
-from services.needs.application import NeedsService, fill_need, need_identified, spec_of
+from services.needs.application.needs import NeedsService, fill_need, need_identified, spec_of
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -31,7 +31,7 @@ from services.needs.documents import (
     PositionDocument,
     UnitDocument,
 )
-from shared.events import NEED_IDENTIFIED
+from shared.events import NEED_IDENTIFIED, NeedSource
 from shared.messaging.outbox import insert_all, new_event
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
     existing = {
         n["_id"]: n
         for n in NeedDocument._get_collection().find(
-            {"fiscal_year": fiscal_year, "source": "competency_gap"}, {"outbox": 0}
+            {"fiscal_year": fiscal_year, "source": NeedSource.COMPETENCY_GAP.value}, {"outbox": 0}
         )
     }
     employees = list(EmployeeDocument._get_collection().find({}))
@@ -296,15 +296,15 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
     updated = 0
     for spec, employee in changed:
         before = existing[spec.need_id]
-        if before["status"] == "open" and not spec_of(NeedDocument._from_son(before)).differs_materially(
-            spec, rules.priority_announce_delta
-        ):
+        if before["status"] == domain.NeedStatus.OPEN and not spec_of(
+            NeedDocument._from_son(before)
+        ).differs_materially(spec, rules.priority_announce_delta):
             continue
         _analyse_fresh(service, employee["_id"], spec.competency_code, fiscal_year)
         updated += 1
     resolved = 0
     for need_id, before in existing.items():
-        if need_id not in found and before["status"] == "open":
+        if need_id not in found and before["status"] == domain.NeedStatus.OPEN:
             _analyse_fresh(service, before["nip"], before["competency_code"], fiscal_year)
             resolved += 1
     return {

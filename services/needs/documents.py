@@ -15,6 +15,8 @@ from mongoengine import (
     StringField,
 )
 
+from services.needs.domain import NeedStatus
+from shared.events import DataSubjectRequestKind
 from shared.messaging.outbox import OutboxDocument
 from shared.persistence import CompetencyLevel, document_meta
 
@@ -100,7 +102,7 @@ class NeedDocument(OutboxDocument):
     fiscal_year = IntField(required=True)
     recommended_form = StringField()
     reason = StringField()
-    status = StringField(required=True, choices=("open", "resolved"))
+    status = StringField(required=True, choices=[s.value for s in NeedStatus])
     identified_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 
@@ -185,6 +187,47 @@ class JobDocument(Document):
     updated_at = DateTimeField(required=True)
 
 
+class PrivacyRequestDocument(OutboxDocument):
+    """A data subject's request (UU 27/2022 Art. 14: requests are recorded). Written once; the services'
+    answers are documents of their own, so four answers arriving together never contend for one record."""
+
+    meta = _meta("privacy_requests", "nip", "outbox_pending")
+
+    id = StringField(primary_key=True)
+    nip = StringField(required=True)
+    kind = StringField(required=True, choices=[k.value for k in DataSubjectRequestKind])
+    rectification = DictField()
+    note = StringField()
+    requested_by = StringField(required=True)
+    requested_at = DateTimeField(required=True)
+
+
+class PrivacyAnswerDocument(Document):
+    """What one service did for a request (``_id`` = ``<request>:<service>``)."""
+
+    meta = _meta("privacy_answers", "request_id", "nip")
+
+    id = StringField(primary_key=True)
+    request_id = StringField(required=True)
+    nip = StringField(required=True)
+    service = StringField(required=True)
+    outcomes = ListField(DictField())
+    handled_at = DateTimeField(required=True)
+
+
+class PrivacyExportDocument(Document):
+    """One service's part of an access request's export (``_id`` = ``<request>:<service>``)."""
+
+    meta = _meta("privacy_exports", "request_id", "nip")
+
+    id = StringField(primary_key=True)
+    request_id = StringField(required=True)
+    nip = StringField(required=True)
+    service = StringField(required=True)
+    records = DictField()
+    received_at = DateTimeField(required=True)
+
+
 ALL_DOCUMENTS = (
     JobDocument,
     UnitRequestDocument,
@@ -197,4 +240,7 @@ ALL_DOCUMENTS = (
     PerformanceDocument,
     JpLedgerDocument,
     SkmResultDocument,
+    PrivacyRequestDocument,
+    PrivacyAnswerDocument,
+    PrivacyExportDocument,
 )

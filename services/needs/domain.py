@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from shared.domain.errors import Invalid
+from shared.domain.vocabulary import JP_COMPETENCY_CODE, NeedSource
+
 LEVEL_NAMES = {1: "Paham", 2: "Dasar", 3: "Menengah", 4: "Mumpuni", 5: "Ahli"}
 
 
@@ -77,14 +80,12 @@ STANDARD_COMPETENCIES = (
 )
 
 
-class InvalidNip(ValueError):
+class InvalidNip(Invalid):
     """A NIP that breaks the Perka BKN 22/2007 layout; says which part is wrong, in both languages."""
 
     def __init__(self, part: str, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
+        super().__init__(f"invalid_nip.{part}", message_id, message_en)
         self.part = part
-        self.message_id = message_id
-        self.message_en = message_en
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class GapFinding:
             unit_code=unit_code,
             competency_code=self.competency_code,
             competency_name=competency_name,
-            source="competency_gap",
+            source=NeedSource.COMPETENCY_GAP,
             fiscal_year=fiscal_year,
             priority=self.priority,
             priority_parts=self.priority_parts,
@@ -288,6 +289,11 @@ def need_id(fiscal_year: int, nip: str, competency_code: str) -> str:
 # --- Needs from every source, in one shape --------------------------------------------------------
 
 
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 @dataclass(frozen=True)
 class NeedSpec:
     """What a source says is needed; the application opens, updates or leaves the need accordingly."""
@@ -297,7 +303,7 @@ class NeedSpec:
     unit_code: str
     competency_code: str
     competency_name: str
-    source: str
+    source: NeedSource
     fiscal_year: int
     priority: float
     priority_parts: dict[str, float]
@@ -321,7 +327,6 @@ class NeedSpec:
 
 # --- The yearly minimum of development hours (JP) ----------------------------------------------------
 
-JP_COMPETENCY_CODE = "JP"
 JP_COMPETENCY_NAME = "Pengembangan kompetensi minimal per tahun (JP)"
 
 
@@ -339,6 +344,11 @@ class JpRule:
         return max(0, self.minimum - self.counted(earned))
 
 
+def jp_need_id(fiscal_year: int, nip: str) -> str:
+    """One JP need per employee and year (a competency need's id, for the JP code)."""
+    return need_id(fiscal_year, nip, JP_COMPETENCY_CODE)
+
+
 def jp_need(
     rule: JpRule, *, nip: str, unit_code: str, fiscal_year: int, earned: int, front_line: bool, policy: PriorityPolicy
 ) -> NeedSpec | None:
@@ -347,227 +357,14 @@ def jp_need(
         return None
     priority, parts = policy.jp_score(shortfall, rule.minimum, front_line)
     return NeedSpec(
-        need_id=f"{fiscal_year}-{nip}-{JP_COMPETENCY_CODE}",
+        need_id=jp_need_id(fiscal_year, nip),
         nip=nip,
         unit_code=unit_code,
         competency_code=JP_COMPETENCY_CODE,
         competency_name=JP_COMPETENCY_NAME,
-        source="jp_shortfall",
+        source=NeedSource.JP_SHORTFALL,
         fiscal_year=fiscal_year,
         priority=priority,
         priority_parts=parts | {"jp_earned": float(rule.counted(earned))},
         reason=f"{rule.counted(earned)} dari minimal {rule.minimum} JP tahun {fiscal_year}; kurang {shortfall} JP.",
     )
-
-
-# --- When training does not transfer: follow-ups from evaluations ------------------------------------
-
-# The remedy a barrier calls for, in order of precedence. Lack of resources is not solved by training:
-# it is recorded on the need so BKPSDM and the unit head see it, with no form recommended.
-FOLLOW_UP_FORMS = (
-    ("own_ability", "coaching"),
-    ("content_mismatch", "refresher"),
-    ("lack_of_support", "mentoring"),
-    ("no_opportunity_to_apply", "internship"),
-    ("transfer_or_promotion", "refresher"),
-)
-BARRIER_NAMES = {
-    "lack_of_resources": "sarana/sumber daya kurang",
-    "no_opportunity_to_apply": "tidak ada kesempatan menerapkan",
-    "lack_of_support": "kurang dukungan tim/atasan",
-    "transfer_or_promotion": "mutasi/promosi",
-    "content_mismatch": "materi tidak sesuai pekerjaan",
-    "own_ability": "kemampuan diri",
-}
-
-
-def follow_up_form(barriers: list[str]) -> str | None:
-    for barrier, form in FOLLOW_UP_FORMS:
-        if barrier in barriers:
-            return form
-    return None
-
-
-def follow_up_need(
-    *,
-    evaluation_id: str,
-    nip: str,
-    unit_code: str,
-    competency_code: str,
-    competency_name: str,
-    fiscal_year: int,
-    barriers: list[str],
-    front_line: bool,
-    policy: PriorityPolicy,
-) -> NeedSpec:
-    priority, parts = policy.follow_up_score(front_line)
-    named = ", ".join(BARRIER_NAMES.get(b, b) for b in barriers) or "tidak disebutkan"
-    return NeedSpec(
-        need_id=f"{fiscal_year}-{nip}-{competency_code}-FU-{evaluation_id}",
-        nip=nip,
-        unit_code=unit_code,
-        competency_code=competency_code,
-        competency_name=competency_name,
-        source="evaluation_follow_up",
-        fiscal_year=fiscal_year,
-        priority=priority,
-        priority_parts=parts,
-        recommended_form=follow_up_form(barriers),
-        reason=f"Kesulitan menerapkan hasil pelatihan; hambatan: {named}.",
-    )
-
-
-# --- Public satisfaction (SKM, PermenPANRB 14/2017) ---------------------------------------------------
-
-SKM_ELEMENTS = {
-    "U1": "Persyaratan",
-    "U2": "Sistem, Mekanisme, dan Prosedur",
-    "U3": "Waktu Penyelesaian",
-    "U4": "Biaya/Tarif",
-    "U5": "Produk Spesifikasi Jenis Pelayanan",
-    "U6": "Kompetensi Pelaksana",
-    "U7": "Perilaku Pelaksana",
-    "U8": "Sarana dan Prasarana",
-    "U9": "Penanganan Pengaduan, Saran dan Masukan",
-}
-# Band floors on the IKM scale (25-100); a mean answer (NRR, 1-4) converts by x 25.
-SKM_BANDS = (("A", 88.31), ("B", 76.61), ("C", 65.00), ("D", 25.00))
-
-
-def ikm(nrr: dict[str, float]) -> float:
-    """IKM = sum(NRR_i x 1/9) x 25 over the nine elements (each weighs 0.111)."""
-    missing = sorted(set(SKM_ELEMENTS) - set(nrr))
-    if missing:
-        raise ValueError(f"SKM elements missing: {', '.join(missing)}")
-    return round(sum(nrr[e] for e in SKM_ELEMENTS) / len(SKM_ELEMENTS) * 25, 2)
-
-
-def skm_band(score: float) -> str:
-    for band, floor in SKM_BANDS:
-        if score >= floor:
-            return band
-    return "D"
-
-
-@dataclass(frozen=True)
-class SkmPolicy:
-    """Which survey results raise unit needs, and for which competencies. A local policy, not law."""
-
-    # Elements (and the index) in these bands raise needs.
-    weak_bands: frozenset[str] = frozenset({"C", "D"})
-    # Staff-related elements -> the competencies that serve them; the index as a whole -> M.05.
-    element_competencies: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("U6", ("M.05",)),
-        ("U7", ("M.03", "M.01")),
-        ("U9", ("M.05",)),
-        ("IKM", ("M.05",)),
-    )
-
-
-def skm_needs(
-    nrr: dict[str, float],
-    *,
-    unit_code: str,
-    fiscal_year: int,
-    competency_names: dict[str, str],
-    front_line: bool,
-    policy: PriorityPolicy,
-    skm: SkmPolicy,
-) -> list[NeedSpec]:
-    """Unit-level needs raised by weak survey results, one per competency (its weakest signal wins)."""
-    scores = {e: round(nrr[e] * 25, 2) for e in SKM_ELEMENTS} | {"IKM": ikm(nrr)}
-    worst: dict[str, tuple[float, str]] = {}
-    for element, competencies in skm.element_competencies:
-        score = scores[element]
-        if skm_band(score) not in skm.weak_bands:
-            continue
-        for code in competencies:
-            if code not in worst or score < worst[code][0]:
-                worst[code] = (score, element)
-    specs = []
-    for code, (score, element) in sorted(worst.items()):
-        band = skm_band(score)
-        priority, parts = policy.skm_score(score, front_line)
-        label = "IKM" if element == "IKM" else f"{element} {SKM_ELEMENTS[element]}"
-        specs.append(
-            NeedSpec(
-                need_id=f"{fiscal_year}-{unit_code}-{code}-SKM",
-                nip=None,
-                unit_code=unit_code,
-                competency_code=code,
-                competency_name=competency_names.get(code, code),
-                source="public_satisfaction",
-                fiscal_year=fiscal_year,
-                priority=priority,
-                priority_parts=parts,
-                reason=f"SKM {fiscal_year}: {label} bernilai {score:g} (mutu {band}).",
-            )
-        )
-    return specs
-
-
-# --- Requests from unit heads -------------------------------------------------------------------------
-
-
-class RequestStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-# Who moves a request where: the unit head drafts and submits, BKPSDM decides.
-REQUEST_TRANSITIONS = {
-    ("submit", RequestStatus.DRAFT): RequestStatus.SUBMITTED,
-    ("approve", RequestStatus.SUBMITTED): RequestStatus.APPROVED,
-    ("reject", RequestStatus.SUBMITTED): RequestStatus.REJECTED,
-}
-
-
-_PAST = {"submit": ("diajukan", "submitted"), "approve": ("disetujui", "approved"), "reject": ("ditolak", "rejected")}
-
-
-class InvalidTransition(ValueError):
-    def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"cannot {action} a request that is {status}")
-        done_id, done_en = _PAST[action]
-        self.message_id = f"Permintaan berstatus {status} tidak dapat {done_id}."
-        self.message_en = f"A request that is {status} cannot be {done_en}."
-
-
-def next_request_status(action: str, status: RequestStatus) -> RequestStatus:
-    try:
-        return REQUEST_TRANSITIONS[(action, status)]
-    except KeyError:
-        raise InvalidTransition(action, status.value) from None
-
-
-def request_needs(
-    *,
-    request_id: str,
-    unit_code: str,
-    competency_code: str,
-    competency_name: str,
-    nips: list[str | None],
-    fiscal_year: int,
-    justification: str,
-    front_line: bool,
-    policy: PriorityPolicy,
-) -> list[NeedSpec]:
-    """An approved request becomes one need per named employee, or one need of the whole unit."""
-    priority, parts = policy.request_score(front_line)
-    return [
-        NeedSpec(
-            need_id=f"{fiscal_year}-{nip or unit_code}-{competency_code}-REQ-{request_id}",
-            nip=nip,
-            unit_code=unit_code,
-            competency_code=competency_code,
-            competency_name=competency_name,
-            source="unit_request",
-            fiscal_year=fiscal_year,
-            priority=priority,
-            priority_parts=parts,
-            reason=f"Permintaan unit: {justification}",
-        )
-        for nip in ([*nips] if nips else [None])
-    ]

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import date
 
 from fastapi import FastAPI
 
-from services.needs.application import NeedsRules, NeedsService, seed_standard_competencies
+from services.needs.application.master_data import seed_standard_competencies
+from services.needs.application.needs import NeedsRules, NeedsService
+from services.needs.application.privacy import PrivacyRequests
 from services.needs.bulk import Jobs
-from services.needs.documents import ALL_DOCUMENTS, NeedDocument
+from services.needs.documents import ALL_DOCUMENTS, NeedDocument, PrivacyRequestDocument
 from services.needs.http import build_router
-from services.needs.privacy import DOCUMENTS as PRIVACY_DOCUMENTS
-from services.needs.privacy import PrivacyRequestDocument, PrivacyRequests, data_kinds, requests_router
+from services.needs.privacy import data_kinds
 from services.needs.settings import NeedsSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
+from shared.domain import clock
 from shared.events import (
+    DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
     EVALUATION_SUBMITTED,
     NEED_IDENTIFIED,
@@ -31,17 +30,20 @@ from shared.runtime import ServiceRuntime
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: NeedsSettings | None = None) -> FastAPI:
+def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     settings = settings or NeedsSettings()
-    privacy = PersonalData("needs", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         settings,
-        produces=[NEED_IDENTIFIED, NEED_RESOLVED, DATA_SUBJECT_REQUESTED, privacy.contract],
-        documents=[*ALL_DOCUMENTS, *PRIVACY_DOCUMENTS, privacy.receipts],
-        outbox_documents=[NeedDocument, PrivacyRequestDocument, privacy.receipts],
+        produces=[NEED_IDENTIFIED, NEED_RESOLVED, DATA_SUBJECT_REQUESTED],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[NeedDocument, PrivacyRequestDocument],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
-    requests = PrivacyRequests(runtime)
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
+    requests = PrivacyRequests(notify=runtime.relay.notify)
     rules = NeedsRules(
         priority=settings.rules(),
         jp_rules=settings.jp_rules(),
@@ -52,27 +54,24 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
     jobs = Jobs()
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
+    for answering, contract in DATA_SUBJECT_REQUEST_HANDLED.items():
+        runtime.subscribe(EventConsumer(contract, f"privacy-answers-{answering}", requests.on_handled))
 
-    async def jp_check() -> None:
+    def jp_check() -> None:
         """From the configured day on, raise JP needs periodically (idempotent, so repeats are cheap)."""
-        while True:
-            today = date.today()
-            if today >= settings.jp_check_starts(today.year):
-                try:
-                    counts = await asyncio.to_thread(service.check_jp, today.year)
-                    log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
-                except Exception:
-                    log.exception("JP check failed; retrying at the next interval")
-            await asyncio.sleep(settings.jp_check_interval_s)
+        today = clock.today()
+        if today >= settings.jp_check_starts(today.year):
+            counts = service.check_jp(today.year)
+            log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
+
+    if settings.jp_check_enabled:
+        runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
 
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[
-            build_router(service, jobs, max_import_bytes=settings.max_import_mb * 1_000_000),
-            privacy_router(privacy),
-            requests_router(requests),
+            build_router(service, jobs, requests, max_import_bytes=settings.max_import_mb * 1_000_000),
         ],
-        on_startup=[seed_standard_competencies, Jobs.mark_interrupted, *privacy.on_startup],
-        background=[*([jp_check] if settings.jp_check_enabled else []), *privacy.background()],
+        on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
     )

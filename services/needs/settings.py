@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from services.needs import domain
+from services.needs import domain, sources
 from shared.settings import ServiceSettings
 
 
@@ -55,8 +55,8 @@ class NeedsSettings(ServiceSettings):
             "PPPK": domain.JpRule(self.jp_minimum_pppk, self.jp_cap_pppk),
         }
 
-    def skm_policy(self) -> domain.SkmPolicy:
-        return domain.SkmPolicy(weak_bands=frozenset(b.strip().upper() for b in self.skm_weak_bands.split(",")))
+    def skm_policy(self) -> sources.SkmPolicy:
+        return sources.SkmPolicy(weak_bands=frozenset(b.strip().upper() for b in self.skm_weak_bands.split(",")))
 
     def jp_check_starts(self, year: int) -> date:
         month, day = (int(p) for p in self.jp_check_from.split("-"))

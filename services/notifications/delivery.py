@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from services.notifications import domain
 from services.notifications.documents import DeliveryAttempt, DeliveryDocument, WebhookSubscriptionDocument
+from services.notifications.domain import DeliveryStatus
 from services.notifications.settings import NotificationsSettings
 
 log = logging.getLogger(__name__)
@@ -106,16 +107,16 @@ def webhook_sender(client: httpx.AsyncClient, pool: Executor) -> Sender:
 
 def claim_due(channel: str, limit: int, lease: timedelta) -> list[DeliveryDocument]:
     now = datetime.now(UTC)
-    due = DeliveryDocument.objects(status="pending", channel=channel, next_attempt_at__lte=now)
+    due = DeliveryDocument.objects(status=DeliveryStatus.PENDING, channel=channel, next_attempt_at__lte=now)
     claimed = []
     for d in due.order_by("next_attempt_at").limit(limit):
         # Conditional on the due time we read: whoever moves it first holds the lease. Milliseconds, as
         # the database stores them, so record_attempt can match the lease it holds.
         until = now + lease
         until = until.replace(microsecond=until.microsecond // 1000 * 1000)
-        if DeliveryDocument.objects(id=d.id, status="pending", next_attempt_at=d.next_attempt_at).update_one(
-            set__next_attempt_at=until
-        ):
+        if DeliveryDocument.objects(
+            id=d.id, status=DeliveryStatus.PENDING, next_attempt_at=d.next_attempt_at
+        ).update_one(set__next_attempt_at=until):
             d.next_attempt_at = until  # the lease we hold, which record_attempt checks
             claimed.append(d)
     return claimed
@@ -140,17 +141,19 @@ def record_attempt(
     attempts = d.attempts + 1
     changes: dict[str, object] = {"push__log": entry, "inc__attempts": 1}
     if failure is None:
-        outcome, changes = "delivered", changes | {"set__status": "delivered", "set__delivered_at": now}
+        outcome, changes = "delivered", changes | {"set__status": DeliveryStatus.DELIVERED, "set__delivered_at": now}
     elif (delay := policy.delay_after(attempts)) is None:
-        outcome, changes = "dead", changes | {"set__status": "dead", "set__dead_at": now}
+        outcome, changes = "dead", changes | {"set__status": DeliveryStatus.DEAD, "set__dead_at": now}
     else:
         outcome, changes = "failed", changes | {"set__next_attempt_at": now + delay}
-    if DeliveryDocument.objects(id=d.id, status="pending", next_attempt_at=d.next_attempt_at).update_one(**changes):
+    if DeliveryDocument.objects(id=d.id, status=DeliveryStatus.PENDING, next_attempt_at=d.next_attempt_at).update_one(
+        **changes
+    ):
         return outcome
     late: dict[str, object] = {"push__log": entry, "inc__attempts": 1}
     if failure is None:
         # Got through after all: the newer attempt's own record then finds it delivered and only logs.
-        late |= {"set__status": "delivered", "set__delivered_at": now}
+        late |= {"set__status": DeliveryStatus.DELIVERED, "set__delivered_at": now}
     DeliveryDocument.objects(id=d.id).update_one(**late)
     return "lease_lost"
 

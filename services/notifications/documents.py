@@ -1,7 +1,7 @@
 """MongoDB documents of the notifications service (database alias ``notifications``).
 
 Exactly one notification per (event, recipient, channel) comes from the ids: every message, delivery and
-digest entry has ``_id = templates.message_id(event, recipient, channel)`` (a webhook's recipient is its
+digest entry has ``_id = domain.message_id(event, recipient, channel)`` (a webhook's recipient is its
 subscription), inserted with ``force_insert``, so a redelivered event meets a duplicate key and adds
 nothing. What reaches the outside (an e-mail, a webhook call) is then sent from the delivery record by
 the dispatcher, at least once; the delivery id travels with it (Message-ID, X-Bkpsdm-Delivery-Id) so a
@@ -22,6 +22,7 @@ from mongoengine import (
     StringField,
 )
 
+from services.notifications.domain import DeliveryStatus
 from shared.persistence import document_meta
 
 ALIAS = "notifications"
@@ -30,7 +31,7 @@ ALIAS = "notifications"
 class MessageDocument(Document):
     meta = document_meta(ALIAS, "messages", ("recipient_nip", "-created_at"), ("recipient_nip", "read_at"))
 
-    id = StringField(primary_key=True)  # templates.message_id(event, recipient, channel)
+    id = StringField(primary_key=True)  # domain.message_id(event, recipient, channel)
     recipient_nip = StringField(required=True)
     channel = StringField(required=True)
     role = StringField(required=True)
@@ -90,7 +91,7 @@ class DeliveryDocument(Document):
         ALIAS, "deliveries", ("status", "channel", "next_attempt_at"), "event_id", "subscription_id", "recipient_nip"
     )
 
-    id = StringField(primary_key=True)  # templates.message_id(event or digest, recipient or subscription, channel)
+    id = StringField(primary_key=True)  # domain.message_id(event or digest, recipient or subscription, channel)
     channel = StringField(required=True, choices=("email", "webhook"))
     event_id = StringField(required=True)
     event_type = StringField(required=True)
@@ -102,7 +103,7 @@ class DeliveryDocument(Document):
     subscription_id = StringField()  # webhook
     url = StringField()  # webhook
     headers = DictField()  # webhook: the CloudEvents attributes (ce-*)
-    status = StringField(required=True, choices=("pending", "delivered", "dead"))
+    status = StringField(required=True, choices=[s.value for s in DeliveryStatus])
     attempts = IntField(default=0)
     # Due time of the next attempt; pushed ahead while an attempt is in flight (a lease), so a crashed
     # dispatcher's claim expires and the delivery is tried again.
@@ -119,7 +120,7 @@ class DigestEntryDocument(Document):
 
     meta = document_meta(ALIAS, "digest_entries", ("recipient_nip", "included"))
 
-    id = StringField(primary_key=True)  # templates.message_id(event, recipient, "digest")
+    id = StringField(primary_key=True)  # domain.message_id(event, recipient, "digest")
     recipient_nip = StringField(required=True)
     event_id = StringField(required=True)
     event_type = StringField(required=True)

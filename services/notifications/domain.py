@@ -5,15 +5,63 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from services.notifications.templates import Audience, BkpsdmAdmins, Notice, Person, Text, UnitHeads
+from enum import StrEnum
 
 INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"
+    DEAD = "dead"  # out of attempts, or its subscription ended; replayable
+
+
 PERSONAL_CHANNELS = (INBOX, EMAIL)
 LANGUAGES = ("id", "en")
+_NAMESPACE = uuid.UUID("6f1d1a8e-3c0b-4a59-9a53-5b3c1f0e7d21")
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Person:
+    nip: str
+
+
+@dataclass(frozen=True)
+class UnitHeads:
+    """Whoever the directory names head of the unit: events carry unit codes, not people."""
+
+    unit_code: str
+
+
+@dataclass(frozen=True)
+class BkpsdmAdmins:
+    """The BKPSDM administrators named in the directory."""
+
+
+Audience = Person | UnitHeads | BkpsdmAdmins
+
+
+@dataclass(frozen=True)
+class Notice:
+    to: Audience
+    role: str  # why they hear about it: employee, supervisor, unit_head, bkpsdm
+    id: Text
+    en: Text
+
+
+def message_id(event_id: str, recipient_nip: str, channel: str) -> str:
+    """Exactly one message per (event, recipient, channel), however often the event is delivered."""
+    return str(uuid.uuid5(_NAMESPACE, f"{event_id}|{recipient_nip}|{channel}"))
 
 
 @dataclass(frozen=True)

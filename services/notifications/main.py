@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from services.notifications import domain, templates
-from services.notifications.api import delivery_router, directory_router, inbox_router
-from services.notifications.application import WIB, NotificationService
+from services.notifications.application.digests import Digests
+from services.notifications.application.notices import Notices
+from services.notifications.application.webhooks import Webhooks
 from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
 from services.notifications.documents import ALL_DOCUMENTS
+from services.notifications.http import build_router
 from services.notifications.privacy import data_kinds
 from services.notifications.settings import NotificationsSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
+from shared.domain import clock
 from shared.events import (
+    DATA_SUBJECT_REQUESTED,
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -61,37 +62,19 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
     return run
 
 
-def seconds_until(hour: int, now: datetime) -> float:
-    """Until the next ``hour``:00 in Medan."""
-    local = now.astimezone(WIB)
-    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
-    if target <= local:
-        target += timedelta(days=1)
-    return (target - local).total_seconds()
-
-
-def digest_job(service: NotificationService, hour: int) -> Callable[[], Coroutine[Any, Any, None]]:
-    async def run() -> None:
-        while True:
-            await asyncio.sleep(seconds_until(hour, datetime.now(WIB)))
-            try:
-                await asyncio.to_thread(service.run_digests, datetime.now(WIB).date())
-            except Exception:
-                log.exception("digest round failed; the next one gathers what this one left")
-
-    return run
-
-
-def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
+def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     s = settings or NotificationsSettings()
-    privacy = PersonalData("notifications", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         s,
-        produces=[privacy.contract],
-        documents=[*ALL_DOCUMENTS, privacy.receipts],
-        outbox_documents=[privacy.receipts],
+        produces=[],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     dispatcher = Dispatcher(
         policy=domain.RetryPolicy(s.delivery_max_attempts, s.delivery_backoff_s, s.delivery_backoff_max_s),
         interval_s=s.dispatch_interval_s,
@@ -100,7 +83,9 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         lease=timedelta(seconds=s.delivery_lease_s),
         metrics=DispatchMetrics(runtime.registry),
     )
-    service = NotificationService(wake_dispatcher=dispatcher.notify)
+    service = Notices(wake_dispatcher=dispatcher.notify)
+    digests = Digests(wake_dispatcher=dispatcher.notify)
+    webhooks = Webhooks(wake_dispatcher=dispatcher.notify, require_https=s.environment == "production")
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", service.need_handler()))
     # These and inbox-needs keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (
@@ -112,20 +97,20 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
-    background = [*([dispatcher_job(dispatcher, s)] if s.dispatch_enabled else []), *privacy.background()]
     if s.digest_enabled:
-        background.append(digest_job(service, s.digest_hour))
+        # Daily at the hour in Medan; a failed round leaves its entries for the next day's digest.
+        runtime.every(
+            lambda: clock.seconds_until(s.digest_hour, clock.now()),
+            lambda: digests.run_digests(clock.today()),
+            name="digest",
+        )
     return runtime.create_app(
         title="BKPSDM Medan — Notifications",
         description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
         "as signed webhooks.",
         routers=[
-            inbox_router(),
-            directory_router(),
-            delivery_router(service, s.environment == "production"),
-            privacy_router(privacy),
+            build_router(webhooks, digests),
         ],
-        on_startup=privacy.on_startup,
-        background=background,
+        background=[dispatcher_job(dispatcher, s)] if s.dispatch_enabled else [],
     )

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from shared.events.training import EnrolmentState
+from shared.domain.errors import Invalid
+from shared.domain.lifecycle import Lifecycle
+from shared.domain.vocabulary import EnrolmentState
 
 # The lifecycle of a seat is part of the published contract, so its states are defined there once.
 EnrolmentStatus = EnrolmentState
@@ -25,7 +27,7 @@ HOLDS_SEAT = frozenset(
 )
 OPEN = frozenset({EnrolmentStatus.PROPOSED, EnrolmentStatus.CONFIRMED, EnrolmentStatus.ATTENDING})
 
-ENROLMENT_TRANSITIONS = {
+ENROLMENT_MOVES = {
     ("confirm", EnrolmentStatus.PROPOSED): EnrolmentStatus.CONFIRMED,
     ("start", EnrolmentStatus.CONFIRMED): EnrolmentStatus.ATTENDING,
     ("withdraw", EnrolmentStatus.PROPOSED): EnrolmentStatus.WITHDRAWN,
@@ -38,33 +40,20 @@ ENROLMENT_TRANSITIONS = {
     ("no_show", EnrolmentStatus.CONFIRMED): EnrolmentStatus.FAILED,
 }
 
-_ENROLMENT_ACTIONS = {
-    "confirm": ("dikonfirmasi", "confirmed"),
-    "start": ("dimulai", "started"),
-    "withdraw": ("ditarik", "withdrawn"),
-    "complete": ("diselesaikan", "completed"),
-    "fail": ("dinyatakan tidak lulus", "failed"),
-    "lapse": ("dianggap batal", "lapsed"),
-    "no_show": ("dinyatakan tidak hadir", "marked absent"),
-}
-
-
-class TransitionRefused(ValueError):
-    def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
-
-
-def next_enrolment_status(action: str, status: EnrolmentStatus) -> EnrolmentStatus:
-    try:
-        return ENROLMENT_TRANSITIONS[(action, status)]
-    except KeyError:
-        done_id, done_en = _ENROLMENT_ACTIONS[action]
-        raise TransitionRefused(
-            f"Pendaftaran berstatus {status.value} tidak dapat {done_id}.",
-            f"An enrolment that is {status.value} cannot be {done_en}.",
-        ) from None
+ENROLMENT_LIFECYCLE = Lifecycle(
+    "Pendaftaran",
+    "An enrolment",
+    ENROLMENT_MOVES,
+    {
+        "confirm": ("dikonfirmasi", "confirmed"),
+        "start": ("dimulai", "started"),
+        "withdraw": ("ditarik", "withdrawn"),
+        "complete": ("diselesaikan", "completed"),
+        "fail": ("dinyatakan tidak lulus", "failed"),
+        "lapse": ("dianggap batal", "lapsed"),
+        "no_show": ("dinyatakan tidak hadir", "marked absent"),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -154,13 +143,6 @@ JP_PER_DAY = {"seminar": (4, 6), "workshop": (5, 7)}
 INTERNATIONAL_TRAINING_BONUS = 0.20
 
 
-class CatalogueError(ValueError):
-    def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
-
-
 def is_classical(form: str) -> bool:
     return form in CLASSICAL_FORMS
 
@@ -171,7 +153,8 @@ def program_jp(form: str, *, jp: int | None, days: int | None, international: bo
     if form in JP_PER_DAY:
         if days is None:
             if jp is None:
-                raise CatalogueError(
+                raise Invalid(
+                    "jp_unknown",
                     f"Isi jumlah hari {form} agar JP dapat dihitung.",
                     f"Give the number of days of the {form} so its JP can be converted.",
                 )
@@ -179,7 +162,7 @@ def program_jp(form: str, *, jp: int | None, days: int | None, international: bo
         national, abroad = JP_PER_DAY[form]
         return days * (abroad if international else national)
     if jp is None:
-        raise CatalogueError("Isi JP program ini.", "Give the JP of this programme.")
+        raise Invalid("jp_unknown", "Isi JP program ini.", "Give the JP of this programme.")
     if international and form in ("training", "course"):
         return round(jp * (1 + INTERNATIONAL_TRAINING_BONUS))
     return jp
@@ -195,31 +178,22 @@ class CurriculumStatus(StrEnum):
     RETIRED = "retired"
 
 
-CURRICULUM_TRANSITIONS = {
-    ("submit", CurriculumStatus.DRAFT): CurriculumStatus.IN_REVIEW,
-    ("approve", CurriculumStatus.IN_REVIEW): CurriculumStatus.APPROVED,
-    ("return", CurriculumStatus.IN_REVIEW): CurriculumStatus.DRAFT,
-    ("retire", CurriculumStatus.APPROVED): CurriculumStatus.RETIRED,
-}
-
-
-_DONE = {
-    "submit": ("diajukan untuk ditinjau", "submitted for review"),
-    "approve": ("disetujui", "approved"),
-    "return": ("dikembalikan", "returned"),
-    "retire": ("dipensiunkan", "retired"),
-}
-
-
-def next_curriculum_status(action: str, status: CurriculumStatus) -> CurriculumStatus:
-    try:
-        return CURRICULUM_TRANSITIONS[(action, status)]
-    except KeyError:
-        done_id, done_en = _DONE[action]
-        raise CatalogueError(
-            f"Versi kurikulum berstatus {status.value} tidak dapat {done_id}.",
-            f"A curriculum version that is {status.value} cannot be {done_en}.",
-        ) from None
+CURRICULUM_LIFECYCLE = Lifecycle(
+    "Versi kurikulum",
+    "A curriculum version",
+    {
+        ("submit", CurriculumStatus.DRAFT): CurriculumStatus.IN_REVIEW,
+        ("approve", CurriculumStatus.IN_REVIEW): CurriculumStatus.APPROVED,
+        ("return", CurriculumStatus.IN_REVIEW): CurriculumStatus.DRAFT,
+        ("retire", CurriculumStatus.APPROVED): CurriculumStatus.RETIRED,
+    },
+    {
+        "submit": ("diajukan untuk ditinjau", "submitted for review"),
+        "approve": ("disetujui", "approved"),
+        "return": ("dikembalikan", "returned"),
+        "retire": ("dipensiunkan", "retired"),
+    },
+)
 
 
 def ready_to_run(requires_curriculum: bool, curriculum_statuses: list[str]) -> bool:
@@ -230,21 +204,41 @@ def ready_to_run(requires_curriculum: bool, curriculum_statuses: list[str]) -> b
 # --- The implementation plan: phases (tahap) and batches (angkatan) ---------------------------------
 
 
+class BatchStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"  # before it started; its seats were withdrawn
+    CLOSED = "closed"  # every participant judged
+
+
+class PlannedNeedStatus(StrEnum):
+    """A need as the planner sees it."""
+
+    OPEN = "open"  # not decided yet
+    PLACED = "placed"
+    WAITLISTED = "waitlisted"
+    RESOLVED = "resolved"  # met meanwhile: the planner leaves it
+    UNIT_LEVEL = "unit_level"  # a need of a whole unit: BKPSDM plans it
+
+
 def check_window(
     starts_on: date, ends_on: date, *, within: tuple[date, date] | None = None, fiscal_year: int | None = None
 ) -> None:
     """A phase lies inside its fiscal year; a batch inside its phase."""
     if ends_on < starts_on:
-        raise CatalogueError(
-            "Tanggal selesai tidak boleh sebelum tanggal mulai.", "The end date cannot be before the start date."
+        raise Invalid(
+            "invalid_window",
+            "Tanggal selesai tidak boleh sebelum tanggal mulai.",
+            "The end date cannot be before the start date.",
         )
     if fiscal_year is not None and not (starts_on.year == ends_on.year == fiscal_year):
-        raise CatalogueError(
+        raise Invalid(
+            "invalid_window",
             f"Tahap harus berada di dalam tahun anggaran {fiscal_year}.",
             f"A phase must lie within fiscal year {fiscal_year}.",
         )
     if within is not None and not (within[0] <= starts_on and ends_on <= within[1]):
-        raise CatalogueError(
+        raise Invalid(
+            "invalid_window",
             f"Angkatan harus berada di dalam jadwal tahapnya ({within[0]:%d-%m-%Y} s.d. {within[1]:%d-%m-%Y}).",
             f"A batch must lie within its phase ({within[0]} to {within[1]}).",
         )

@@ -2,49 +2,60 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
-from services.training import planner
-from services.training.api import build_router
-from services.training.application import Enrolments, Planning
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
+from services.training.http import build_router
+from services.training.plan import planner
+from services.training.plan.commands import PlanCommands
+from services.training.plan.consumer import PlannedNeeds
+from services.training.plan.lease import PlanLease
+from services.training.plan.run import PlanRunner
+from services.training.plan.scheduler import PlanScheduler
 from services.training.privacy import data_kinds
+from services.training.seats.attendance import Attendance
+from services.training.seats.enrolments import Enrolments
 from services.training.settings import TrainingSettings
-from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
-from shared.audit.subjects import PersonalData
-from shared.events import ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
+from shared.events import DATA_SUBJECT_REQUESTED, ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
 
-def create_app(settings: TrainingSettings | None = None) -> FastAPI:
+def create_app(settings: TrainingSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+    """Settings are read from the environment unless given (tests, operator scripts)."""
     settings = settings or TrainingSettings()
-    privacy = PersonalData("training", data_kinds(), PrivacySettings())
     runtime = ServiceRuntime(
         settings,
-        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED, privacy.contract],
-        documents=[*ALL_DOCUMENTS, privacy.receipts],
-        outbox_documents=[EnrolmentDocument, privacy.receipts],
+        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED],
+        documents=ALL_DOCUMENTS,
+        outbox_documents=[EnrolmentDocument],
+        personal_data=data_kinds(),
+        privacy=privacy,
     )
-    privacy.attach(runtime)
-    planning = Planning(
-        notify=runtime.relay.notify,
+    # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
+    notify = runtime.relay.notify
+    scheduler = PlanScheduler(debounce_s=settings.planner_debounce_s, retry_s=settings.planner_retry_s)
+    enrolments = Enrolments(notify=notify, replan=scheduler.request)
+    runner = PlanRunner(
         policy=planner.Policy(unit_share=settings.planner_unit_share),
+        enrolments=enrolments,
+        notify=notify,
+        lease=PlanLease(),
         as_of=settings.plan_date,
     )
-    enrolments = Enrolments(notify=runtime.relay.notify, replan=planning.request)
-    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", planning.on_need_identified))
-    runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", planning.on_need_resolved))
-
-    async def plan_requested() -> None:
-        await planning.run_requested(settings.planner_debounce_s, settings.planner_retry_s)
-
+    plan = PlanCommands(runner=runner, request=scheduler.request, enrolments=enrolments)
+    needs = PlannedNeeds(request=scheduler.request)
+    runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", needs.on_need_identified))
+    runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", needs.on_need_resolved))
+    plan_requested = partial(scheduler.run, lambda year: runner.run(year, "planner"))
     return runtime.create_app(
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
         "placement of needs), seats, attendance and completion.",
-        routers=[build_router(planning, enrolments), privacy_router(privacy)],
-        on_startup=privacy.on_startup,
-        background=[*([plan_requested] if settings.planner_enabled else []), *privacy.background()],
+        routers=[build_router(plan, enrolments, Attendance(notify=notify))],
+        background=[plan_requested] if settings.planner_enabled else [],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.training.documents import EnrolmentDocument, PlannedNeedDocument
+from services.training.domain import EnrolmentStatus
 from shared.audit.subjects import DataKind, OnErasure
 
 YEAR = 365
@@ -19,7 +20,7 @@ def data_kinds() -> list[DataKind]:
             "A completion is an official record (certificate number, JP delivered, realisation and JP-per-unit "
             "reports): kept without anything that points to the person; the final report and learning "
             "agreement (free text about them) go.",
-            only={"status": "completed"},
+            only={"status": EnrolmentStatus.COMPLETED.value},
             rectifies=CODES,
             drop_on_pseudonymise=("final_report", "learning_agreement", "explanation", "explanation_en"),
             retention_field="updated_at",
@@ -33,7 +34,7 @@ def data_kinds() -> list[DataKind]:
             OnErasure.DELETE,
             "A seat that led to no certificate (proposed, confirmed, attending, withdrawn, failed) has no lasting "
             "purpose; deleting it also frees its place.",
-            only={"status": {"$ne": "completed"}},
+            only={"status": {"$ne": EnrolmentStatus.COMPLETED.value}},
             rectifies=CODES,
             retention_field="updated_at",
             retention_days=2 * YEAR,

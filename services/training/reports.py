@@ -28,11 +28,11 @@ def plan_per_phase(
             committed[s["phase_code"]] += s["cost"]
     waitlist: dict[str, Counter[str]] = defaultdict(Counter)
     for n in needs:
-        if n.get("status") == "waitlisted":
+        if n.get("status") == domain.PlannedNeedStatus.WAITLISTED:
             waitlist[n["unit_code"]][n.get("reason_code") or "unknown"] += 1
     rows = []
     for p in sorted(phase_list, key=lambda p: (p["starts_on"], p["_id"])):
-        live = [b for b in by_phase[p["_id"]] if b["status"] != "cancelled"]
+        live = [b for b in by_phase[p["_id"]] if b["status"] != domain.BatchStatus.CANCELLED]
         places = sum(b["capacity"] for b in live)
         taken = sum(held[b["_id"]] for b in live)
         rows.append(

@@ -4,6 +4,7 @@ from datetime import date
 
 from pydantic import Field
 
+from shared.domain import clock
 from shared.settings import ServiceSettings
 
 
@@ -22,4 +23,4 @@ class TrainingSettings(ServiceSettings):
     planner_as_of: date | None = None
 
     def plan_date(self) -> date:
-        return self.planner_as_of or date.today()
+        return self.planner_as_of or clock.today()

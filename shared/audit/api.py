@@ -8,20 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from shared.audit.subjects import PersonalData
 from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
-from shared.http.auth import Principal, Role, require_roles
+from shared.http.access import Admin
 from shared.http.pagination import Pagination
 from shared.http.reports import CSV_REPORT
 
 MAX_CSV_ROWS = 100_000
 NipQuery = Query(pattern=r"^\d{18}$")
-
-
-Admin = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN))]
 
 
 def audit_router(trail: AuditTrail) -> APIRouter:

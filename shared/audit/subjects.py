@@ -18,24 +18,23 @@ and never 18 digits, so a pseudonymised record can never be taken for a person's
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bson import ObjectId
 from mongoengine import DateTimeField, Document, ListField, StringField
 
 from shared.audit.settings import PrivacySettings
-from shared.audit.trail import NIP_PATTERN
+from shared.domain.errors import ConcurrentUpdate
+from shared.domain.identity import NIP_PATTERN
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
-    DATA_SUBJECT_REQUESTED,
     DataKindOutcome,
     DataSubjectRequested,
     DataSubjectRequestHandled,
@@ -43,12 +42,7 @@ from shared.events import (
     ErasureAction,
     EventContext,
 )
-from shared.messaging.consumer import EventConsumer
-from shared.messaging.outbox import ConcurrentUpdate, OutboxDocument, commit, new_event
-from shared.messaging.topics import ensure_topics
-
-if TYPE_CHECKING:  # the runtime mounts this package's routers
-    from shared.runtime import ServiceRuntime
+from shared.messaging.outbox import Notify, OutboxDocument, commit, new_event
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +152,18 @@ def receipt_document(alias: str) -> type[PrivacyReceipt]:
 
 
 class PersonalData:
-    def __init__(self, service: str, kinds: list[DataKind], settings: PrivacySettings) -> None:
+    """A service's personal records (its kinds, its audit trail and its receipts): requests answered on
+    them, retention enforced. ``ServiceRuntime`` builds it; main.py subscribes ``on_requested``."""
+
+    def __init__(
+        self,
+        service: str,
+        kinds: list[DataKind],
+        settings: PrivacySettings,
+        *,
+        audit_document: type[Document],
+        notify: Notify,
+    ) -> None:
         self.service = service
         self.settings = settings
         self.receipts = receipt_document(service)
@@ -174,40 +179,19 @@ class PersonalData:
                 retention_field="handled_at",
                 retention_days=5 * 365,
             ),
-        ]
-        self._key = settings.privacy_pseudonym_key.get_secret_value()
-        self._notify: Callable[[], None] = lambda: None
-        self.on_startup: list[Callable[[], None]] = []
-
-    def attach(self, runtime: ServiceRuntime) -> None:
-        """Answer requests in this service, and account for its audit trail like any other record."""
-        self.kinds.append(
             DataKind(
                 "audit_trail",
-                runtime.audit.document,
+                audit_document,
                 ("subject_nips", "actor_nip"),
                 OnErasure.KEEP,
                 "UU 27/2022: the controller must account for every processing; who read or changed the "
                 "person's data stays on record until the period ends.",
                 retention_field="at",
                 retention_days=5 * 365,
-            )
-        )
-        self._notify = runtime.relay.notify
-        runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", self.on_requested))
-
-        def create_answer_topic() -> None:
-            # Before the runtime creates its topics (it skips existing ones): this one keeps the answers,
-            # which may carry the person's data, only briefly.
-            ensure_topics(
-                runtime.settings.kafka_bootstrap_servers,
-                [runtime.naming(self.contract.topic)],
-                partitions=runtime.settings.kafka_topic_partitions,
-                replication_factor=runtime.settings.kafka_topic_replication_factor,
-                retention_ms=self.settings.privacy_topic_retention_ms,
-            )
-
-        self.on_startup = [create_answer_topic]
+            ),
+        ]
+        self._key = settings.privacy_pseudonym_key.get_secret_value()
+        self._notify = notify
 
     def retention_days(self, kind: DataKind) -> int | None:
         return self.settings.retention_days.get(kind.name, kind.retention_days)
@@ -348,15 +332,7 @@ class PersonalData:
                 done[kind.name] = sum(self._pseudonymise(kind, d, self._replace_all) for d in coll.find(query))
         return done
 
-    def background(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:
-        """The periodic retention job, unless switched off (RETENTION_ENABLED=false)."""
-        return [self._retention_job] if self.settings.retention_enabled else []
-
-    async def _retention_job(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.retention_interval_s)
-            try:
-                counts = await asyncio.to_thread(self.enforce_retention)
-                log.info("retention enforced", extra={"fields": {"changed": counts}})
-            except Exception:
-                log.exception("retention round failed; the next round catches up")
+    def retention_round(self) -> None:
+        """One round of the periodic retention job."""
+        counts = self.enforce_retention()
+        log.info("retention enforced", extra={"fields": {"changed": counts}})

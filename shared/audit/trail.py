@@ -28,13 +28,13 @@ from fastapi.responses import JSONResponse
 from mongoengine import DateTimeField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
 
+from shared.domain.identity import NIP_PATTERN
 from shared.http.errors import error_body
 from shared.logging import correlation_id_var
 
 log = logging.getLogger(__name__)
 
 PURPOSE_HEADER = "X-Purpose"
-NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
 MAX_SUBJECTS = 500  # per entry; ``subject_count`` keeps the true number
 MAX_SCANNED_BYTES = 20_000_000
 UNAUDITED_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")

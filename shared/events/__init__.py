@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from shared.domain.vocabulary import EnrolmentState, EvaluatorRole, ReminderKind, TransferBarrier
 from shared.events.contracts import (
     EventContext,
     EventContract,
@@ -19,11 +20,15 @@ from shared.events.evaluation import (
     EvaluationDue,
     EvaluationEscalated,
     EvaluationSubmitted,
-    EvaluatorRole,
-    ReminderKind,
-    TransferBarrier,
 )
-from shared.events.needs import NEED_IDENTIFIED, NEED_RESOLVED, NeedIdentified, NeedResolved, NeedSource
+from shared.events.needs import (
+    JP_COMPETENCY_CODE,
+    NEED_IDENTIFIED,
+    NEED_RESOLVED,
+    NeedIdentified,
+    NeedResolved,
+    NeedSource,
+)
 from shared.events.privacy import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
@@ -39,7 +44,6 @@ from shared.events.training import (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
     EnrolmentChanged,
-    EnrolmentState,
     ProgramCompleted,
 )
 
@@ -63,6 +67,7 @@ __all__ = [
     "EVALUATION_DUE",
     "EVALUATION_ESCALATED",
     "EVALUATION_SUBMITTED",
+    "JP_COMPETENCY_CODE",
     "NEED_IDENTIFIED",
     "NEED_RESOLVED",
     "PRIVACY_SERVICES",

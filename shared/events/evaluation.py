@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from pydantic import Field
 
+from shared.domain.vocabulary import EvaluatorRole, ReminderKind, TransferBarrier
 from shared.events.common import NIP, CompetencyCode, DevelopmentForm, UnitCode
 from shared.events.contracts import EventContract, EventPayload
-
-
-class TransferBarrier(StrEnum):
-    """Why trained staff struggle to apply what they learned (post-training evaluation practice)."""
-
-    LACK_OF_RESOURCES = "lack_of_resources"
-    NO_OPPORTUNITY = "no_opportunity_to_apply"
-    LACK_OF_SUPPORT = "lack_of_support"
-    TRANSFER_OR_PROMOTION = "transfer_or_promotion"
-    CONTENT_MISMATCH = "content_mismatch"
-    OWN_ABILITY = "own_ability"
 
 
 class EvaluationSubmitted(EventPayload):
@@ -51,20 +40,6 @@ EVALUATION_SUBMITTED = EventContract(
     model=EvaluationSubmitted,
     summary="An evaluation of a participant's training (Kirkpatrick level 1-4) was submitted.",
 )
-
-
-class ReminderKind(StrEnum):
-    DUE = "due"
-    OVERDUE = "overdue"
-
-
-class EvaluatorRole(StrEnum):
-    """Who answers an evaluation: a named person, or whoever holds a role for the participant's unit."""
-
-    PARTICIPANT = "participant"
-    SUPERVISOR = "supervisor"
-    UNIT = "unit"
-    BKPSDM = "bkpsdm"
 
 
 class EvaluationDue(EventPayload):

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import Field
 
+from shared.domain.vocabulary import JP_COMPETENCY_CODE, NeedSource
 from shared.events.common import NIP, CompetencyCode, DevelopmentForm, UnitCode
 from shared.events.contracts import EventContract, EventPayload
 
-
-class NeedSource(StrEnum):
-    COMPETENCY_GAP = "competency_gap"
-    JP_SHORTFALL = "jp_shortfall"
-    UNIT_REQUEST = "unit_request"
-    PUBLIC_SATISFACTION = "public_satisfaction"
-    EVALUATION_FOLLOW_UP = "evaluation_follow_up"
+# A NeedIdentified of source jp_shortfall names JP_COMPETENCY_CODE as its competency and carries the JP
+# missing in priority_parts["jp_shortfall"].
+__all__ = ["JP_COMPETENCY_CODE", "NEED_IDENTIFIED", "NEED_RESOLVED", "NeedIdentified", "NeedResolved", "NeedSource"]
 
 
 class NeedIdentified(EventPayload):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from pydantic import Field
 
+from shared.domain.vocabulary import EnrolmentState
 from shared.events.common import NIP, CompetencyTarget, DevelopmentForm, UnitCode
 from shared.events.contracts import EventContract, EventPayload
 
@@ -38,15 +38,6 @@ PROGRAM_COMPLETED = EventContract(
     model=ProgramCompleted,
     summary="A participant met the completion criteria of a development programme.",
 )
-
-
-class EnrolmentState(StrEnum):
-    PROPOSED = "proposed"
-    CONFIRMED = "confirmed"
-    ATTENDING = "attending"
-    COMPLETED = "completed"
-    WITHDRAWN = "withdrawn"
-    FAILED = "failed"
 
 
 class EnrolmentChanged(EventPayload):

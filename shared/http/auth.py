@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 
+from shared.domain.identity import Principal, Role
 from shared.http.errors import ApiError
 from shared.settings import ServiceSettings
 
-
-class Role(StrEnum):
-    EMPLOYEE = "employee"
-    SUPERVISOR = "supervisor"
-    UNIT_HEAD = "unit_head"
-    BKPSDM_ADMIN = "bkpsdm_admin"
-    PARTNER = "partner"
-
-
-@dataclass(frozen=True)
-class Principal:
-    nip: str
-    roles: frozenset[Role]
-    unit_code: str | None
-
-    def has_any(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
+__all__ = ["CurrentPrincipal", "Principal", "Role", "TokenVerifier", "current_principal", "mint_token", "require_roles"]
 
 
 def _unauthorized(code: str, message_id: str, message_en: str) -> ApiError:

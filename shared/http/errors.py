@@ -1,4 +1,7 @@
-"""API errors shown to staff: Bahasa Indonesia by default, English when the client asks for it."""
+"""API errors shown to staff: Bahasa Indonesia by default, English when the client asks for it.
+
+The use cases refuse with ``shared.domain.errors``, which know no HTTP; this module gives each kind its
+status, once. ``ApiError`` is for what only the HTTP edge decides (tokens, roles, malformed requests)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+
+from shared.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +30,12 @@ class ApiError(Exception):
         self.headers = headers
 
 
-class NotFound(ApiError):
-    def __init__(self, what_id: str, what_en: str, key: str) -> None:
-        super().__init__(404, "not_found", f"{what_id} {key} tidak ditemukan.", f"{what_en} {key} was not found.")
+# Every refusal of a use case as the HTTP status that says it (subclasses inherit their kind's status).
+DOMAIN_STATUS: dict[type[DomainError], int] = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}
 
 
-class Conflict(ApiError):
-    def __init__(self, code: str, message_id: str, message_en: str) -> None:
-        super().__init__(409, code, message_id, message_en)
+def status_of(error: DomainError) -> int:
+    return next((DOMAIN_STATUS[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUS), 400)
 
 
 def wants_english(request: Request) -> bool:
@@ -49,6 +52,11 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         error_body(request, exc.code, exc.message_id, exc.message_en), status_code=exc.status, headers=exc.headers
     )
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return JSONResponse(error_body(request, exc.code, exc.message_id, exc.message_en), status_code=status_of(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -95,6 +103,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, unexpected_error)

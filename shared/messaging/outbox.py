@@ -30,8 +30,8 @@ from mongoengine import BooleanField, DictField, Document, IntField, ListField, 
 from prometheus_client import CollectorRegistry, Counter
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared.domain.errors import ConcurrentUpdate
 from shared.events import EventContract, EventPayload, EventRecord, build_record
-from shared.http.errors import ApiError
 from shared.logging import correlation_id_var
 from shared.messaging.topics import Naming
 
@@ -39,17 +39,9 @@ log = logging.getLogger(__name__)
 
 _BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
 
-
-class ConcurrentUpdate(ApiError):
-    """The document changed since it was read; reload and apply the change again (HTTP 409)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            409,
-            "concurrent_update",
-            "Data sedang diubah oleh permintaan lain; coba lagi.",
-            f"{what} was changed by another request at the same time; try again.",
-        )
+# Wakes a worker (the relay after a commit, the notifications dispatcher after a recorded delivery) so it
+# does not wait for its next poll. Safe to call from any thread.
+Notify = Callable[[], None]
 
 
 class OutboxDocument(Document):

@@ -5,7 +5,7 @@ reminders, analytics and the quarterly report."""
 import json
 from datetime import date, timedelta
 
-from services.evaluation.application import today_in_medan
+from shared.domain.clock import today as today_in_medan
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -320,3 +320,16 @@ def test_the_unit_head_sees_what_they_stand_in_for_and_bkpsdm_gives_an_evaluatio
     wait_for_records(infra.kafka_bootstrap_servers, f"{namespace}.{EVALUATION_DUE.topic}", lambda r: r.key == NURSE_2)
     (due,) = [b for b in published(infra, namespace, EVALUATION_DUE) if b["nip"] == NURSE_2]
     assert (due["evaluator_nip"], due["kind"], due["level"]) == (successor, "due", 3)
+
+
+def test_bkpsdm_names_a_supervisor_for_an_evaluation_that_had_none_on_record(run_service, admin, infra, namespace):
+    named = "198502022010012002"
+    with run_service("evaluation") as evaluation:
+        send(infra, namespace, completion("enr-none", today_in_medan() - timedelta(days=100), supervisor=None))
+        plan_of(evaluation, admin)
+        change = {"evaluator_nip": named, "reason": "Atasan belum tercatat di SIASN"}
+        given = evaluation.put("/evaluations/enr-none-L3/evaluator", json=change, headers=admin)
+        assert given.status_code == 200, given.text
+        (entry,) = given.json()["history"]
+        assert (entry["from_nip"], entry["to_nip"]) == (None, named)
+        assert given.json()["evaluator_nip"] == named

@@ -9,8 +9,9 @@ from prometheus_client import CollectorRegistry
 
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
+from shared.domain.errors import ConcurrentUpdate
 from shared.events import NEED_IDENTIFIED
-from shared.messaging.outbox import ConcurrentUpdate, OutboxRelay, commit, insert_all, new_event
+from shared.messaging.outbox import OutboxRelay, commit, insert_all, new_event
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_payload

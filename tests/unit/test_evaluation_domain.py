@@ -2,8 +2,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.evaluation import analytics, domain
+from services.evaluation import analytics, domain, schedule
 from services.evaluation.domain import REACTION_V1, Indicator, InvalidAnswers, Thresholds
+from shared.domain import clock
 from shared.events import EvaluatorRole, ReminderKind
 
 BARS = Thresholds()
@@ -91,7 +92,7 @@ def test_results_compare_unit_indicators_in_their_good_direction():
 
 
 def test_the_plan_asks_each_level_of_the_right_person_in_its_window():
-    plan = domain.plan(date(2027, 3, 4), "p", "s", domain.Schedule())
+    plan = schedule.plan(date(2027, 3, 4), "p", "s", schedule.Schedule())
     got = [(int(p.level), p.evaluator_role, p.evaluator_nip, p.opens_on, p.due_on) for p in plan]
     assert got == [
         (1, EvaluatorRole.PARTICIPANT, "p", date(2027, 3, 4), date(2027, 3, 11)),
@@ -103,12 +104,12 @@ def test_the_plan_asks_each_level_of_the_right_person_in_its_window():
 
 def test_reminders_go_once_as_due_and_once_as_overdue():
     opens, due = date(2027, 6, 2), date(2027, 8, 31)
-    assert domain.reminder_due("open", opens, due, [], date(2027, 6, 1)) is None
-    assert domain.reminder_due("open", opens, due, [], date(2027, 6, 2)) is ReminderKind.DUE
-    assert domain.reminder_due("open", opens, due, ["due"], date(2027, 7, 1)) is None
-    assert domain.reminder_due("open", opens, due, ["due"], date(2027, 9, 1)) is ReminderKind.OVERDUE
-    assert domain.reminder_due("open", opens, due, ["due", "overdue"], date(2027, 9, 2)) is None
-    assert domain.reminder_due("submitted", opens, due, [], date(2027, 9, 1)) is None
+    assert schedule.reminder_due("open", opens, due, [], date(2027, 6, 1)) is None
+    assert schedule.reminder_due("open", opens, due, [], date(2027, 6, 2)) is ReminderKind.DUE
+    assert schedule.reminder_due("open", opens, due, ["due"], date(2027, 7, 1)) is None
+    assert schedule.reminder_due("open", opens, due, ["due"], date(2027, 9, 1)) is ReminderKind.OVERDUE
+    assert schedule.reminder_due("open", opens, due, ["due", "overdue"], date(2027, 9, 2)) is None
+    assert schedule.reminder_due("submitted", opens, due, [], date(2027, 9, 1)) is None
 
 
 def test_a_struggle_after_a_follow_up_on_the_same_competency_is_repeated():
@@ -180,7 +181,7 @@ def test_a_quarter_begins_at_midnight_in_medan_not_in_greenwich():
     begins, ends = analytics.quarter_instants(2027, 2)
     assert begins == datetime(2027, 3, 31, 17, tzinfo=UTC) and ends == datetime(2027, 6, 30, 17, tzinfo=UTC)
     # Answered at 06:30 WIB on 1 July: the third quarter's, and a day of Medan's 1 July.
-    assert analytics.day_in_medan(datetime(2027, 6, 30, 23, 30)) == date(2027, 7, 1)
+    assert clock.day_of(datetime(2027, 6, 30, 23, 30)) == date(2027, 7, 1)
 
 
 V2 = domain.Questionnaire(
@@ -194,7 +195,7 @@ V2 = domain.Questionnaire(
 def test_new_evaluations_take_the_current_questionnaire_and_open_ones_keep_theirs(monkeypatch):
     monkeypatch.setitem(domain.QUESTIONNAIRES, V2.key, V2)
     monkeypatch.setitem(domain.CURRENT, domain.Level.REACTION, V2)
-    planned = domain.plan(date(2027, 3, 4), "p", "s", domain.Schedule())
+    planned = schedule.plan(date(2027, 3, 4), "p", "s", schedule.Schedule())
     assert planned[0].questionnaire.key == "L1-REACTION.v2"
     # One opened with v1 is still scored on v1's items; v1 answers do not fit v2, and v2's fit only v2.
     v1 = domain.questionnaire("L1-REACTION", 1)

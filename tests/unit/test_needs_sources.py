@@ -2,8 +2,9 @@
 
 import pytest
 
-from services.needs import domain
-from services.needs.domain import JpRule, PriorityPolicy, SkmPolicy
+from services.needs import domain, sources
+from services.needs.domain import JpRule, PriorityPolicy
+from services.needs.sources import SkmPolicy
 
 POLICY = PriorityPolicy()
 
@@ -59,11 +60,11 @@ def test_a_performance_gap_raises_the_priority_of_a_competency_need():
     ],
 )
 def test_a_struggle_to_apply_recommends_a_form_after_its_barriers(barriers, form):
-    assert domain.follow_up_form(barriers) == form
+    assert sources.follow_up_form(barriers) == form
 
 
 def test_a_follow_up_need_names_the_barriers():
-    need = domain.follow_up_need(
+    need = sources.follow_up_need(
         evaluation_id="enr-1-L3",
         nip="199002202015032001",
         unit_code="PKM-PADANGBULAN",
@@ -80,19 +81,19 @@ def test_a_follow_up_need_names_the_barriers():
 
 
 def test_ikm_and_bands_follow_permenpanrb_14_2017():
-    assert domain.ikm(dict.fromkeys(domain.SKM_ELEMENTS, 3.5)) == 87.5
-    assert domain.skm_band(87.5) == "B"
-    assert domain.skm_band(90.0) == "A"
-    assert domain.skm_band(76.60) == "C"
-    assert domain.skm_band(64.99) == "D"
+    assert sources.ikm(dict.fromkeys(sources.SKM_ELEMENTS, 3.5)) == 87.5
+    assert sources.skm_band(87.5) == "B"
+    assert sources.skm_band(90.0) == "A"
+    assert sources.skm_band(76.60) == "C"
+    assert sources.skm_band(64.99) == "D"
     with pytest.raises(ValueError, match="U9"):
-        domain.ikm({e: 3.0 for e in domain.SKM_ELEMENTS if e != "U9"})
+        sources.ikm({e: 3.0 for e in sources.SKM_ELEMENTS if e != "U9"})
 
 
 def test_weak_staff_elements_raise_unit_needs_for_the_competencies_behind_them():
-    nrr = dict.fromkeys(domain.SKM_ELEMENTS, 3.2) | {"U6": 2.5, "U7": 2.9}
+    nrr = dict.fromkeys(sources.SKM_ELEMENTS, 3.2) | {"U6": 2.5, "U7": 2.9}
     # U6 = 62.5 (band D), U7 = 72.5 (band C), IKM = (3.2 x 7 + 2.5 + 2.9) / 9 x 25 = 77.22 (band B)
-    needs = domain.skm_needs(
+    needs = sources.skm_needs(
         nrr,
         unit_code="DISDUKCAPIL",
         fiscal_year=2027,
@@ -113,9 +114,9 @@ def test_weak_staff_elements_raise_unit_needs_for_the_competencies_behind_them()
 
 
 def test_a_good_survey_raises_nothing():
-    nrr = dict.fromkeys(domain.SKM_ELEMENTS, 3.4)  # 85 everywhere: band B
+    nrr = dict.fromkeys(sources.SKM_ELEMENTS, 3.4)  # 85 everywhere: band B
     assert (
-        domain.skm_needs(
+        sources.skm_needs(
             nrr, unit_code="U", fiscal_year=2027, competency_names={}, front_line=True, policy=POLICY, skm=SkmPolicy()
         )
         == []
@@ -133,16 +134,17 @@ def test_a_small_priority_move_is_not_worth_announcing_again():
 
 
 def test_a_request_moves_draft_submitted_then_approved_or_rejected_only():
-    from services.needs.domain import InvalidTransition, RequestStatus, next_request_status
+    from services.needs.sources import REQUEST_LIFECYCLE, RequestStatus
+    from shared.domain.errors import InvalidTransition
 
-    assert next_request_status("submit", RequestStatus.DRAFT) == RequestStatus.SUBMITTED
-    assert next_request_status("approve", RequestStatus.SUBMITTED) == RequestStatus.APPROVED
-    assert next_request_status("reject", RequestStatus.SUBMITTED) == RequestStatus.REJECTED
+    assert REQUEST_LIFECYCLE.next("submit", RequestStatus.DRAFT) == RequestStatus.SUBMITTED
+    assert REQUEST_LIFECYCLE.next("approve", RequestStatus.SUBMITTED) == RequestStatus.APPROVED
+    assert REQUEST_LIFECYCLE.next("reject", RequestStatus.SUBMITTED) == RequestStatus.REJECTED
     with pytest.raises(InvalidTransition) as err:
-        next_request_status("approve", RequestStatus.DRAFT)
+        REQUEST_LIFECYCLE.next("approve", RequestStatus.DRAFT)
     assert err.value.message_en == "A request that is draft cannot be approved."
     with pytest.raises(InvalidTransition):
-        next_request_status("approve", RequestStatus.REJECTED)
+        REQUEST_LIFECYCLE.next("approve", RequestStatus.REJECTED)
 
 
 def test_an_approved_request_names_employees_or_the_whole_unit():
@@ -156,11 +158,11 @@ def test_an_approved_request_names_employees_or_the_whole_unit():
         "front_line": True,
         "policy": POLICY,
     }
-    two = domain.request_needs(nips=["199301012018011001", "199405052019032006"], **common)
+    two = sources.request_needs(nips=["199301012018011001", "199405052019032006"], **common)
     assert [n.need_id for n in two] == [
         "2027-199301012018011001-T.DIG.01-REQ-r1",
         "2027-199405052019032006-T.DIG.01-REQ-r1",
     ]
-    (unit,) = domain.request_needs(nips=[], **common)
+    (unit,) = sources.request_needs(nips=[], **common)
     assert unit.nip is None and unit.need_id == "2027-DISDUKCAPIL-T.DIG.01-REQ-r1"
     assert unit.priority == 1.5 and unit.reason == "Permintaan unit: Layanan adminduk daring mulai 2027"

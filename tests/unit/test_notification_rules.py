@@ -5,7 +5,7 @@ import hmac
 from datetime import UTC, date, datetime, timedelta
 
 from services.notifications import domain, templates
-from services.notifications.templates import BkpsdmAdmins, Person, UnitHeads
+from services.notifications.domain import BkpsdmAdmins, Person, UnitHeads
 from shared.events import EvaluationDue, EvaluationEscalated
 
 NURSE, HEAD, ADMIN = "199002202015032001", "197911232006041003", "197805122003121002"
@@ -70,9 +70,9 @@ def test_an_escalation_asks_bkpsdm_to_decide_by_a_date_and_informs_supervisor_an
 
 def test_a_person_reached_for_two_reasons_hears_once_for_the_most_direct_one():
     notices = [
-        templates.Notice(Person(HEAD), "supervisor", templates.Text("a", "b"), templates.Text("c", "d")),
-        templates.Notice(UnitHeads("PKM"), "unit_head", templates.Text("e", "f"), templates.Text("g", "h")),
-        templates.Notice(BkpsdmAdmins(), "bkpsdm", templates.Text("i", "j"), templates.Text("k", "l")),
+        domain.Notice(Person(HEAD), "supervisor", domain.Text("a", "b"), domain.Text("c", "d")),
+        domain.Notice(UnitHeads("PKM"), "unit_head", domain.Text("e", "f"), domain.Text("g", "h")),
+        domain.Notice(BkpsdmAdmins(), "bkpsdm", domain.Text("i", "j"), domain.Text("k", "l")),
     ]
     addressed = domain.resolve(notices, lambda unit: [HEAD] if unit == "PKM" else [], lambda: [ADMIN])
     assert [(a.nip, a.role) for a in addressed] == [(HEAD, "supervisor"), (ADMIN, "bkpsdm")]
@@ -121,9 +121,9 @@ def test_directory_entries_are_checked_field_by_field():
 def test_a_digest_lists_each_item_with_its_own_deadline():
     items = [
         domain.DigestItem(
-            "t", templates.Text("Satu", "Isi paling lambat 01-03-2027."), templates.Text("One", "By 2027-03-01.")
+            "t", domain.Text("Satu", "Isi paling lambat 01-03-2027."), domain.Text("One", "By 2027-03-01.")
         ),
-        domain.DigestItem("t", templates.Text("Dua", "Tidak ada tindakan."), templates.Text("Two", "Nothing to do.")),
+        domain.DigestItem("t", domain.Text("Dua", "Tidak ada tindakan."), domain.Text("Two", "Nothing to do.")),
     ]
     made = domain.digest(date(2027, 2, 20), items)
     assert made.id.title == "Ringkasan harian 20-02-2027: 2 pemberitahuan"

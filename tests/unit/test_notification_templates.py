@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime
 
 from services.notifications import domain, templates
-from services.notifications.templates import Person, UnitHeads
+from services.notifications.domain import Person, UnitHeads
 from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource, ProgramCompleted
 from tests.support.events import need_payload
 
@@ -116,11 +116,11 @@ def test_an_evaluation_receipt_goes_to_whoever_submitted_it():
 
 
 def test_one_message_id_per_event_recipient_and_channel():
-    a = templates.message_id("evt-1", "199002202015032001", "inbox")
-    assert a == templates.message_id("evt-1", "199002202015032001", "inbox")
-    assert a != templates.message_id("evt-1", "197911232006041003", "inbox")
-    assert a != templates.message_id("evt-2", "199002202015032001", "inbox")
-    assert a != templates.message_id("evt-1", "199002202015032001", "email")
+    a = domain.message_id("evt-1", "199002202015032001", "inbox")
+    assert a == domain.message_id("evt-1", "199002202015032001", "inbox")
+    assert a != domain.message_id("evt-1", "197911232006041003", "inbox")
+    assert a != domain.message_id("evt-2", "199002202015032001", "inbox")
+    assert a != domain.message_id("evt-1", "199002202015032001", "email")
 
 
 def test_a_jp_shortfall_and_a_follow_up_read_as_what_they_are():

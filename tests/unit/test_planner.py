@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from services.training.domain import ProgramOffer
-from services.training.planner import Batch, Blocker, Need, Phase, Policy, Seat, plan
+from services.training.plan.planner import Batch, Blocker, Need, Phase, Policy, Seat, plan
 
 PHASE = Phase("T1", date(2027, 3, 1), date(2027, 6, 30), budget=100_000_000)
 T0 = datetime(2027, 2, 1, tzinfo=UTC)

@@ -4,6 +4,7 @@ import pytest
 
 from services.training import domain
 from services.training.domain import CompletionReport, ProgramOffer
+from shared.domain.errors import Invalid, InvalidTransition
 
 
 def offer(code, competencies, *, cost=1_000_000.0, min_attendance=80.0, passing=None, jp=24):
@@ -49,21 +50,21 @@ def test_a_training_abroad_earns_a_fifth_more_and_other_forms_state_their_jp():
     assert domain.program_jp("training", jp=40, days=5, international=True) == 48
     assert domain.program_jp("training", jp=40, days=5, international=False) == 40
     assert domain.program_jp("internship", jp=40, days=None, international=True) == 40
-    with pytest.raises(domain.CatalogueError, match="days"):
+    with pytest.raises(Invalid, match="days"):
         domain.program_jp("seminar", jp=None, days=None, international=False)
-    with pytest.raises(domain.CatalogueError, match="JP"):
+    with pytest.raises(Invalid, match="JP"):
         domain.program_jp("coaching", jp=None, days=None, international=False)
     assert domain.is_classical("workshop") and not domain.is_classical("benchmarking_visit")
 
 
 def test_a_curriculum_version_is_reviewed_before_it_is_approved():
     status = domain.CurriculumStatus
-    assert domain.next_curriculum_status("submit", status.DRAFT) == status.IN_REVIEW
-    assert domain.next_curriculum_status("return", status.IN_REVIEW) == status.DRAFT
-    assert domain.next_curriculum_status("approve", status.IN_REVIEW) == status.APPROVED
-    assert domain.next_curriculum_status("retire", status.APPROVED) == status.RETIRED
-    with pytest.raises(domain.CatalogueError) as err:
-        domain.next_curriculum_status("approve", status.DRAFT)
+    assert domain.CURRICULUM_LIFECYCLE.next("submit", status.DRAFT) == status.IN_REVIEW
+    assert domain.CURRICULUM_LIFECYCLE.next("return", status.IN_REVIEW) == status.DRAFT
+    assert domain.CURRICULUM_LIFECYCLE.next("approve", status.IN_REVIEW) == status.APPROVED
+    assert domain.CURRICULUM_LIFECYCLE.next("retire", status.APPROVED) == status.RETIRED
+    with pytest.raises(InvalidTransition) as err:
+        domain.CURRICULUM_LIFECYCLE.next("approve", status.DRAFT)
     assert err.value.message_en == "A curriculum version that is draft cannot be approved."
 
 
@@ -84,10 +85,10 @@ def test_an_internship_completes_only_with_a_learning_agreement_and_a_final_repo
 
 def test_a_seat_moves_only_along_its_lifecycle():
     status = domain.EnrolmentStatus
-    assert domain.next_enrolment_status("confirm", status.PROPOSED) == status.CONFIRMED
-    assert domain.next_enrolment_status("withdraw", status.ATTENDING) == status.WITHDRAWN
-    with pytest.raises(domain.TransitionRefused) as refused:
-        domain.next_enrolment_status("confirm", status.COMPLETED)
+    assert domain.ENROLMENT_LIFECYCLE.next("confirm", status.PROPOSED) == status.CONFIRMED
+    assert domain.ENROLMENT_LIFECYCLE.next("withdraw", status.ATTENDING) == status.WITHDRAWN
+    with pytest.raises(InvalidTransition) as refused:
+        domain.ENROLMENT_LIFECYCLE.next("confirm", status.COMPLETED)
     assert refused.value.message_en == "An enrolment that is completed cannot be confirmed."
     assert "tidak dapat dikonfirmasi" in refused.value.message_id
 
@@ -98,7 +99,7 @@ def test_attendance_is_the_share_of_sessions_attended():
 
 
 def test_a_batch_must_lie_inside_its_phase():
-    with pytest.raises(domain.CatalogueError, match="within its phase"):
+    with pytest.raises(Invalid, match="within its phase"):
         domain.check_window(date(2027, 3, 1), date(2027, 3, 5), within=(date(2027, 3, 2), date(2027, 6, 30)))
-    with pytest.raises(domain.CatalogueError, match="fiscal year 2027"):
+    with pytest.raises(Invalid, match="fiscal year 2027"):
         domain.check_window(date(2027, 12, 1), date(2028, 1, 5), fiscal_year=2027)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
-from services.needs.application import NeedsService
+from services.needs.application.needs import NeedsService
 from services.needs.bulk import Jobs, analyse_all, import_file
 from services.needs.documents import (
     JobDocument,
@@ -15,10 +15,13 @@ from services.needs.documents import (
 from services.needs.http.schemas import (
     AnalysisIn,
     JobOut,
-    job_out,
 )
 from shared.http.access import Admin
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
+
+
+def _job(job: JobDocument) -> JobOut:
+    return JobOut.of(job, status_url=f"/jobs/{job.id}")
 
 
 def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
@@ -39,7 +42,7 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
         job = await asyncio.to_thread(
             jobs.start, f"import:{kind}", who.nip, lambda progress: import_file(kind, content, content_type, progress)
         )
-        return job_out(job)
+        return JobOut.of(job, status_url=f"/jobs/{job.id}")
 
     @router.post(
         "/analysis/competency-gaps",
@@ -48,12 +51,10 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
         summary="Analyse every employee's competency gaps for a year (a background job)",
     )
     def post_analysis(body: AnalysisIn, who: Admin) -> JobOut:
-        return job_out(
-            jobs.start("analysis", who.nip, lambda progress: analyse_all(service, body.fiscal_year, progress))
-        )
+        return _job(jobs.start("analysis", who.nip, lambda progress: analyse_all(service, body.fiscal_year, progress)))
 
     @router.get("/jobs/{job_id}", tags=["imports"], summary="Progress and report of an import or analysis")
     def get_job(job_id: str, _: Admin) -> JobOut:
-        return job_out(get_or_404(JobDocument, job_id, "Pekerjaan", "Job"))
+        return _job(get_or_not_found(JobDocument, job_id, "Pekerjaan", "Job"))
 
     return router

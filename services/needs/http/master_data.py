@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.needs import domain
+from services.needs.application import master_data
 from services.needs.documents import (
     CompetencyDocument,
     EmployeeDocument,
@@ -21,18 +22,13 @@ from services.needs.http.schemas import (
     PositionOut,
     UnitIn,
     UnitOut,
-    competency_out,
-    employee_out,
     position_out,
-    unit_out,
-    valid_nip,
 )
 from services.needs.http.scopes import CallerScope
 from shared.http.access import Admin, visible
 from shared.http.auth import CurrentPrincipal
-from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
-from shared.persistence import get_or_404, levels_to_documents
+from shared.persistence import get_or_not_found
 
 
 def build_router() -> APIRouter:
@@ -40,55 +36,32 @@ def build_router() -> APIRouter:
 
     @router.put("/units/{code}", tags=["master data"], summary="Create or replace a work unit")
     def put_unit(code: Code, body: UnitIn, _: Admin) -> UnitOut:
-        if body.parent_code:
-            get_or_404(UnitDocument, body.parent_code, "Unit induk", "Parent unit")
-        UnitDocument(code=code, **body.model_dump()).save()
-        return unit_out(get_or_404(UnitDocument, code, "Unit kerja", "Work unit"))
+        return UnitOut.of(master_data.save_unit(code, body.model_dump()))
 
     @router.get("/units", tags=["master data"])
     def list_units(_: CurrentPrincipal, page: Pagination, parent_code: str | None = None) -> Page[UnitOut]:
         qs = UnitDocument.objects(parent_code=parent_code) if parent_code else UnitDocument.objects
-        return page_of(qs.order_by("code"), page, unit_out)
+        return page_of(qs.order_by("code"), page, UnitOut.of)
 
     @router.get("/units/{code}", tags=["master data"])
     def get_unit(code: Code, _: CurrentPrincipal) -> UnitOut:
-        return unit_out(get_or_404(UnitDocument, code, "Unit kerja", "Work unit"))
+        return UnitOut.of(get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit"))
 
     @router.get("/competencies", tags=["master data"])
     def list_competencies(_: CurrentPrincipal, page: Pagination) -> Page[CompetencyOut]:
         return page_of(
             CompetencyDocument.objects.order_by("code"),
             page,
-            competency_out,
+            CompetencyOut.of,
         )
 
     @router.put("/competencies/{code}", tags=["master data"], summary="Create or replace a technical competency")
     def put_competency(code: Code, body: CompetencyIn, _: Admin) -> CompetencyOut:
-        if body.kind != domain.CompetencyKind.TECHNICAL or code in {c.code for c in domain.STANDARD_COMPETENCIES}:
-            raise ApiError(
-                422,
-                "standard_competency",
-                "Kompetensi manajerial dan sosial-kultural sudah baku; hanya kompetensi teknis yang dapat diubah.",
-                "Managerial and socio-cultural competencies are fixed; only technical ones can be authored.",
-            )
-        if body.unit_code:
-            get_or_404(UnitDocument, body.unit_code, "Unit kerja", "Work unit")
-        CompetencyDocument(code=code, **body.model_dump(mode="json")).save()
-        return competency_out(get_or_404(CompetencyDocument, code, "Kompetensi", "Competency"))
+        return CompetencyOut.of(master_data.save_competency(code, body.model_dump(mode="json")))
 
     @router.put("/positions/{code}", tags=["master data"], summary="Create or replace a position and its standard")
     def put_position(code: Code, body: PositionIn, _: Admin) -> PositionOut:
-        unknown = [c for c in body.standard if CompetencyDocument.objects(code=c).count() == 0]
-        if unknown:
-            raise ApiError(
-                422,
-                "unknown_competency",
-                f"Kompetensi tidak dikenal: {', '.join(unknown)}.",
-                f"Unknown competencies: {', '.join(unknown)}.",
-            )
-        fields = body.model_dump(mode="json", exclude={"standard"})
-        PositionDocument(code=code, standard=levels_to_documents(body.standard), **fields).save()
-        return position_out(get_or_404(PositionDocument, code, "Jabatan", "Position"))
+        return position_out(master_data.save_position(code, body.model_dump(mode="json")))
 
     @router.get("/positions", tags=["master data"])
     def list_positions(
@@ -99,27 +72,21 @@ def build_router() -> APIRouter:
 
     @router.get("/positions/{code}", tags=["master data"])
     def get_position(code: Code, _: CurrentPrincipal) -> PositionOut:
-        return position_out(get_or_404(PositionDocument, code, "Jabatan", "Position"))
+        return position_out(get_or_not_found(PositionDocument, code, "Jabatan", "Position"))
 
     @router.put("/employees/{nip}", tags=["master data"], summary="Create or replace an employee")
     def put_employee(nip: str, body: EmployeeIn, _: Admin) -> EmployeeOut:
-        nip = valid_nip(nip)
-        get_or_404(UnitDocument, body.unit_code, "Unit kerja", "Work unit")
-        get_or_404(PositionDocument, body.position_code, "Jabatan", "Position")
-        if body.supervisor_nip:
-            valid_nip(body.supervisor_nip)
-        EmployeeDocument(nip=nip, **body.model_dump()).save()
-        return employee_out(get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        return EmployeeOut.of(master_data.save_employee(nip, body.model_dump()))
 
     @router.get("/employees", tags=["master data"])
     def list_employees(scope: CallerScope, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
         qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
-        return page_of(qs.filter(scope.query()).order_by("nip"), page, employee_out)
+        return page_of(qs.filter(scope.query()).order_by("nip"), page, EmployeeOut.of)
 
     @router.get("/employees/{nip}", tags=["master data"])
     def get_employee(nip: str, scope: CallerScope) -> EmployeeOut:
-        return employee_out(
-            visible(scope, get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        return EmployeeOut.of(
+            visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
         )
 
     return router

@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from services.needs.application import NeedsService, RecordAssessment
+from services.needs.application.needs import NeedsService, RecordAssessment
 from services.needs.documents import (
-    AssessmentDocument,
     EmployeeDocument,
     JpLedgerDocument,
     NeedDocument,
@@ -25,7 +24,6 @@ from services.needs.http.schemas import (
     PerformanceIn,
     SkmIn,
     SkmOut,
-    need_out,
     valid_nip,
 )
 from services.needs.http.scopes import CallerScope
@@ -34,14 +32,14 @@ from shared.http.access import Admin, forbidden_record, visible
 from shared.http.auth import Principal, Role
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.query import FiscalYear
-from shared.persistence import get_or_404
+from shared.persistence import get_or_not_found
 
 
 def _of_report(who: Principal, raw_nip: str) -> str:
     """A supervisor records assessments and performance of their direct reports only; BKPSDM anyone's."""
     nip = valid_nip(raw_nip)
     if not who.has_any(Role.BKPSDM_ADMIN):
-        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        employee = get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
         if employee.supervisor_nip != who.nip:
             raise forbidden_record()
     return nip
@@ -67,12 +65,9 @@ def build_router(service: NeedsService) -> APIRouter:
                 recorded_by=who.nip,
             )
         )
-        a: AssessmentDocument = outcome.assessment
         return AssessmentResult(
-            assessment=AssessmentOut(
-                nip=a.nip, competency_code=a.competency_code, level=a.level, source=a.source, assessed_on=a.assessed_on
-            ),
-            need=need_out(outcome.need) if outcome.need else None,
+            assessment=AssessmentOut.of(outcome.assessment),
+            need=NeedOut.of(outcome.need) if outcome.need else None,
         )
 
     @router.post(
@@ -83,7 +78,7 @@ def build_router(service: NeedsService) -> APIRouter:
     )
     def post_performance(body: PerformanceIn, who: Assessor) -> list[NeedOut]:
         needs = service.record_performance(_of_report(who, body.nip), body.fiscal_year, body.target, body.realisation)
-        return [need_out(n) for n in needs]
+        return [NeedOut.of(n) for n in needs]
 
     @router.post(
         "/units/{code}/skm",
@@ -99,7 +94,7 @@ def build_router(service: NeedsService) -> APIRouter:
             ikm=result.ikm,
             band=result.band,
             element_scores={e: round(v * 25, 2) for e, v in sorted(result.nrr.items())},
-            needs=[need_out(n) for n in needs],
+            needs=[NeedOut.of(n) for n in needs],
         )
 
     @router.post(
@@ -112,7 +107,7 @@ def build_router(service: NeedsService) -> APIRouter:
 
     @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
     def get_jp_ledger(nip: str, fiscal_year: FiscalYear, scope: CallerScope) -> JpLedgerOut:
-        employee = visible(scope, get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        employee = visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
         ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
         total = ledger.total_jp if ledger else 0
         rule = service.jp_rule(employee.employment_type)
@@ -139,10 +134,10 @@ def build_router(service: NeedsService) -> APIRouter:
         given = {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status, "source": source}
         filters = {k: v for k, v in given.items() if v is not None}
         query = NeedDocument.objects(**filters).filter(scope.query())
-        return page_of(query.order_by("-priority", "id"), page, need_out)
+        return page_of(query.order_by("-priority", "id"), page, NeedOut.of)
 
     @router.get("/needs/{need_id}", tags=["needs"])
     def get_need(need_id: str, scope: CallerScope) -> NeedOut:
-        return need_out(visible(scope, get_or_404(NeedDocument, need_id, "Kebutuhan", "Need")))
+        return NeedOut.of(visible(scope, get_or_not_found(NeedDocument, need_id, "Kebutuhan", "Need")))
 
     return router

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 
 from services.needs import reports
-from services.needs.application import NeedsService
+from services.needs.application.needs import NeedsService
 from services.needs.documents import (
     CompetencyDocument,
     EmployeeDocument,

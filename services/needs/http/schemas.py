@@ -1,4 +1,4 @@
-"""Request and response models of the needs API, and their conversion from documents."""
+"""Request and response models of the needs API; responses read from their documents (DocumentView)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.needs import domain
-from services.needs.documents import (
-    CompetencyDocument,
-    EmployeeDocument,
-    JobDocument,
-    NeedDocument,
-    PositionDocument,
-    UnitDocument,
-    UnitRequestDocument,
-)
+from services.needs import domain, sources
+from services.needs.documents import PositionDocument
+from shared.events import DataSubjectRequestKind, Rectification
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.errors import ApiError
+from shared.http.schemas import DocumentView
 from shared.persistence import levels_from_documents
 
 Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
@@ -37,7 +30,7 @@ class UnitIn(Strict):
     front_line: bool = Field(default=False, description="Serves the public directly (front-line service)")
 
 
-class UnitOut(UnitIn):
+class UnitOut(UnitIn, DocumentView):
     code: str
 
 
@@ -58,7 +51,7 @@ class PositionIn(Strict):
         return v
 
 
-class PositionOut(PositionIn):
+class PositionOut(PositionIn, DocumentView):
     code: str
     required_levels: dict[str, int]
 
@@ -71,7 +64,7 @@ class EmployeeIn(Strict):
     employment_type: Literal["PNS", "PPPK"] = "PNS"
 
 
-class EmployeeOut(EmployeeIn):
+class EmployeeOut(EmployeeIn, DocumentView):
     nip: str
 
 
@@ -82,7 +75,7 @@ class CompetencyIn(Strict):
     unit_code: str | None = Field(default=None, description="The unit that authored a technical competency")
 
 
-class CompetencyOut(CompetencyIn):
+class CompetencyOut(CompetencyIn, DocumentView):
     code: str
 
 
@@ -94,7 +87,7 @@ class AssessmentIn(Strict):
     assessed_on: date
 
 
-class AssessmentOut(BaseModel):
+class AssessmentOut(DocumentView):
     nip: str
     competency_code: str
     level: int
@@ -102,8 +95,8 @@ class AssessmentOut(BaseModel):
     assessed_on: date
 
 
-class NeedOut(BaseModel):
-    need_id: str
+class NeedOut(DocumentView):
+    need_id: str = Field(validation_alias="id")
     recommended_form: str | None = None
     reason: str | None = None
     nip: str | None
@@ -135,8 +128,8 @@ class SkmIn(Strict):
     @field_validator("nrr")
     @classmethod
     def _elements(cls, v: dict[str, float]) -> dict[str, float]:
-        if set(v) != set(domain.SKM_ELEMENTS):
-            raise ValueError(f"give exactly the nine elements {', '.join(domain.SKM_ELEMENTS)}")
+        if set(v) != set(sources.SKM_ELEMENTS):
+            raise ValueError(f"give exactly the nine elements {', '.join(sources.SKM_ELEMENTS)}")
         if any(not 1 <= x <= 4 for x in v.values()):
             raise ValueError("each mean answer (NRR) is between 1 and 4")
         return v
@@ -166,8 +159,8 @@ class JpLedgerOut(BaseModel):
     entries: list[dict[str, object]]
 
 
-class JobOut(BaseModel):
-    job_id: str
+class JobOut(DocumentView):
+    job_id: str = Field(validation_alias="id")
     kind: str
     status: str = Field(description="running, done, rejected (nothing written; see report) or failed")
     phase: str | None
@@ -191,8 +184,8 @@ class DecisionIn(Strict):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class UnitRequestOut(BaseModel):
-    request_id: str
+class UnitRequestOut(DocumentView):
+    request_id: str = Field(validation_alias="id")
     unit_code: str
     competency_code: str
     fiscal_year: int
@@ -213,89 +206,29 @@ class AssessmentResult(BaseModel):
     need: NeedOut | None = Field(description="The need this assessment opened, updated or resolved, if any")
 
 
-def unit_out(d: UnitDocument) -> UnitOut:
-    return UnitOut(code=d.code, name=d.name, kind=d.kind, parent_code=d.parent_code, front_line=d.front_line)
-
-
-def competency_out(d: CompetencyDocument) -> CompetencyOut:
-    return CompetencyOut(code=d.code, name=d.name, kind=d.kind, weight=d.weight, unit_code=d.unit_code)
-
-
 def position_out(d: PositionDocument) -> PositionOut:
     standard = levels_from_documents(d.standard)
-    levels = domain.required_levels(domain.PositionType(d.type), standard)
-    return PositionOut(
-        code=d.code,
-        title=d.title,
-        type=d.type,
-        unit_code=d.unit_code,
-        standard=standard,
-        required_levels=levels,
-    )
-
-
-def employee_out(d: EmployeeDocument) -> EmployeeOut:
-    return EmployeeOut(
-        nip=d.nip,
-        name=d.name,
-        unit_code=d.unit_code,
-        position_code=d.position_code,
-        supervisor_nip=d.supervisor_nip,
-        employment_type=d.employment_type,
-    )
-
-
-def need_out(d: NeedDocument) -> NeedOut:
-    return NeedOut(
-        need_id=d.id,
-        nip=d.nip,
-        unit_code=d.unit_code,
-        competency_code=d.competency_code,
-        competency_name=d.competency_name,
-        required_level=d.required_level,
-        assessed_level=d.assessed_level,
-        gap=d.gap,
-        priority=d.priority,
-        priority_parts=d.priority_parts,
-        source=d.source,
-        fiscal_year=d.fiscal_year,
-        status=d.status,
-        recommended_form=d.recommended_form,
-        reason=d.reason,
+    return PositionOut.of(
+        d, standard=standard, required_levels=domain.required_levels(domain.PositionType(d.type), standard)
     )
 
 
 def valid_nip(raw: str) -> str:
-    try:
-        return domain.Nip.parse(raw).value
-    except domain.InvalidNip as exc:
-        raise ApiError(422, f"invalid_nip.{exc.part}", exc.message_id, exc.message_en) from None
+    """The NIP without spaces, or a refusal naming the part that is wrong (``invalid_nip.<part>``)."""
+    return domain.Nip.parse(raw).value
 
 
-def job_out(job: JobDocument) -> JobOut:
-    return JobOut(
-        job_id=job.id,
-        kind=job.kind,
-        status=job.status,
-        phase=job.phase,
-        processed=job.processed,
-        total=job.total,
-        report=dict(job.report),
-        error=job.error,
-        status_url=f"/jobs/{job.id}",
-    )
+class RequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
+    nip: str = Field(pattern=r"^\d{18}$")
+    kind: DataSubjectRequestKind
+    rectification: Rectification | None = None
+    note: str | None = Field(default=None, max_length=500, description="The request letter, the legal basis")
 
-def request_out(r: UnitRequestDocument) -> UnitRequestOut:
-    return UnitRequestOut(
-        request_id=r.id,
-        unit_code=r.unit_code,
-        competency_code=r.competency_code,
-        fiscal_year=r.fiscal_year,
-        nips=list(r.nips),
-        justification=r.justification,
-        status=r.status,
-        created_by=r.created_by,
-        decided_by=r.decided_by,
-        decision_note=r.decision_note,
-    )
+    @model_validator(mode="after")
+    def _rectification_when_needed(self) -> RequestIn:
+        correcting = bool(self.rectification and self.rectification.changes())
+        if (self.kind is DataSubjectRequestKind.RECTIFICATION) != correcting:
+            raise ValueError("rectification (with at least one value) is given exactly for kind=rectification")
+        return self

@@ -1,20 +1,18 @@
-"""Use cases of the needs service: assessments, performance, the JP ledger, survey results and
-evaluation follow-ups, and the needs they reveal.
+"""The needs and their sources: assessments and performance (competency gaps), the JP ledger and the
+yearly minimum, evaluation follow-ups and survey results.
 
-Each use case loads what it needs, asks the pure rules in ``domain`` for the decision, and writes the
-result together with the events announcing it (``shared.messaging.outbox.commit``). Every source ends
-in ``_open`` or ``_resolve``, so a need is announced the same way whatever raised it.
+Each use case loads what it needs, asks the pure rules (``domain``, ``sources``) for the decision, and
+writes the result together with the events announcing it (``shared.messaging.outbox.commit``). Every
+source ends in ``open_need`` or ``resolve_need``, so a need is announced the same way whatever raised it.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 
-from services.needs import domain
+from services.needs import domain, sources
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -25,7 +23,6 @@ from services.needs.documents import (
     PositionDocument,
     SkmResultDocument,
     UnitDocument,
-    UnitRequestDocument,
 )
 from services.needs.imports import assessment_id
 from shared.events import (
@@ -35,23 +32,13 @@ from shared.events import (
     EventContext,
     NeedIdentified,
     NeedResolved,
+    NeedSource,
     ProgramCompleted,
 )
-from shared.http.errors import ApiError, Conflict
-from shared.messaging.outbox import ConcurrentUpdate, commit, new_event, retrying
-from shared.persistence import get_or_404, levels_from_documents
+from shared.messaging.outbox import Notify, commit, new_event, retrying
+from shared.persistence import get_or_not_found, levels_from_documents
 
 log = logging.getLogger(__name__)
-
-Notify = Callable[[], None]
-
-
-def seed_standard_competencies() -> None:
-    """The managerial and socio-cultural dictionary exists in every deployment."""
-    for c in domain.STANDARD_COMPETENCIES:
-        CompetencyDocument.objects(code=c.code).update_one(
-            upsert=True, set_on_insert__name=c.name, set_on_insert__kind=c.kind.value, set_on_insert__weight=c.weight
-        )
 
 
 @dataclass(frozen=True)
@@ -76,27 +63,19 @@ class NeedsRules:
 
     priority: domain.PriorityPolicy
     jp_rules: dict[str, domain.JpRule]
-    skm: domain.SkmPolicy
+    skm: sources.SkmPolicy
     # A need already announced is announced again only if its priority moves at least this much.
     priority_announce_delta: float = 0.5
 
 
+# What a source states about a need, as the document keeps it (the same names on both sides).
+SPEC_FIELDS = tuple(f.name for f in fields(domain.NeedSpec) if f.name != "need_id")
+
+
 def spec_of(need: NeedDocument) -> domain.NeedSpec:
+    stated = {name: getattr(need, name) for name in SPEC_FIELDS}
     return domain.NeedSpec(
-        need_id=need.id,
-        nip=need.nip,
-        unit_code=need.unit_code,
-        competency_code=need.competency_code,
-        competency_name=need.competency_name,
-        source=need.source,
-        fiscal_year=need.fiscal_year,
-        priority=need.priority,
-        priority_parts=dict(need.priority_parts),
-        gap=need.gap,
-        required_level=need.required_level,
-        assessed_level=need.assessed_level,
-        recommended_form=need.recommended_form,
-        reason=need.reason,
+        need_id=need.id, **stated | {"source": NeedSource(need.source), "priority_parts": dict(need.priority_parts)}
     )
 
 
@@ -104,24 +83,23 @@ def fill_need(
     need: NeedDocument, spec: domain.NeedSpec, *, supervisor_nip: str | None, position_code: str | None, now: datetime
 ) -> NeedDocument:
     """The need as the source now states it, open."""
-    need.nip = spec.nip
-    need.unit_code = spec.unit_code
+    for name in SPEC_FIELDS:
+        setattr(need, name, getattr(spec, name))
     need.supervisor_nip = supervisor_nip
     need.position_code = position_code
-    need.competency_code = spec.competency_code
-    need.competency_name = spec.competency_name
-    need.required_level = spec.required_level
-    need.assessed_level = spec.assessed_level
-    need.gap = spec.gap
-    need.priority = spec.priority
-    need.priority_parts = spec.priority_parts
-    need.source = spec.source
-    need.fiscal_year = spec.fiscal_year
-    need.recommended_form = spec.recommended_form
-    need.reason = spec.reason
-    need.status = "open"
+    need.status = domain.NeedStatus.OPEN
     need.updated_at = now
     return need
+
+
+def need_identified(need: NeedDocument) -> NeedIdentified:
+    """The announcement of a need: what its source states, who supervises the person, since when."""
+    return NeedIdentified(
+        **asdict(spec_of(need)),
+        supervisor_nip=need.supervisor_nip,
+        position_code=need.position_code,
+        identified_at=need.updated_at,
+    )
 
 
 class NeedsService:
@@ -138,7 +116,7 @@ class NeedsService:
             need = NeedDocument.objects(id=spec.need_id).first()
             if (
                 need is not None
-                and need.status == "open"
+                and need.status == domain.NeedStatus.OPEN
                 and not spec_of(need).differs_materially(spec, self.rules.priority_announce_delta)
             ):
                 return need  # re-running an analysis on unchanged data announces nothing new
@@ -159,8 +137,8 @@ class NeedsService:
     def resolve_need(self, need_id: str) -> NeedDocument | None:
         def attempt() -> NeedDocument | None:
             need = NeedDocument.objects(id=need_id).first()
-            if need is not None and need.status == "open":
-                need.status = "resolved"
+            if need is not None and need.status == domain.NeedStatus.OPEN:
+                need.status = domain.NeedStatus.RESOLVED
                 need.updated_at = datetime.now(UTC)
                 resolved = NeedResolved(
                     need_id=need.id,
@@ -183,8 +161,8 @@ class NeedsService:
     # --- competency gaps -------------------------------------------------------------------------
 
     def record_assessment(self, cmd: RecordAssessment) -> AssessmentOutcome:
-        employee = get_or_404(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
-        get_or_404(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
+        employee = get_or_not_found(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
+        get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
         # and the analysis below runs again, so the need and its event are never left half-done.
         assessment = AssessmentDocument(
@@ -203,7 +181,7 @@ class NeedsService:
 
     def record_performance(self, nip: str, fiscal_year: int, target: float, realisation: float) -> list[NeedDocument]:
         """SKP target vs realisation; the employee's competency needs of that year are re-scored."""
-        employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        employee = get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
         PerformanceDocument(
             id=f"{fiscal_year}-{nip}",
             nip=nip,
@@ -217,8 +195,8 @@ class NeedsService:
 
     def analyse(self, employee: EmployeeDocument, competency_code: str, *, fiscal_year: int) -> NeedDocument | None:
         """Compare the position's standard with the effective assessment; open, update or resolve the need."""
-        competency_doc = get_or_404(CompetencyDocument, competency_code, "Kompetensi", "Competency")
-        position = get_or_404(PositionDocument, employee.position_code, "Jabatan", "Position")
+        competency_doc = get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
+        position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
         )
@@ -287,7 +265,7 @@ class NeedsService:
         ledger = retrying(attempt)
         rule = self.jp_rule(employee.employment_type if employee else "PNS")
         if rule.shortfall(ledger.total_jp) == 0:
-            self.resolve_need(f"{year}-{event.nip}-{domain.JP_COMPETENCY_CODE}")
+            self.resolve_need(domain.jp_need_id(year, event.nip))
 
     def check_jp(self, fiscal_year: int, unit_code: str | None = None) -> dict[str, int]:
         """Raise a need for every civil servant below the year's minimum; resolve those who met it.
@@ -312,7 +290,7 @@ class NeedsService:
                 policy=self.rules.priority,
             )
             if spec is None:
-                self.resolve_need(f"{fiscal_year}-{employee.nip}-{domain.JP_COMPETENCY_CODE}")
+                self.resolve_need(domain.jp_need_id(fiscal_year, employee.nip))
             else:
                 counts["below_minimum"] += 1
                 self.open_need(spec, employee)
@@ -324,7 +302,7 @@ class NeedsService:
                 ledger["total_jp"] > earned.get(ledger["nip"], 0)
                 and self.jp_rule(employee_type).shortfall(ledger["total_jp"]) == 0
             ):
-                self.resolve_need(f"{fiscal_year}-{ledger['nip']}-{domain.JP_COMPETENCY_CODE}")
+                self.resolve_need(domain.jp_need_id(fiscal_year, ledger["nip"]))
         return counts
 
     # --- follow-ups when training does not transfer ----------------------------------------------
@@ -338,7 +316,7 @@ class NeedsService:
             log.warning("evaluation %s reports a struggle but names no competency", event.evaluation_id)
             return
         for code in event.competency_codes:
-            spec = domain.follow_up_need(
+            spec = sources.follow_up_need(
                 evaluation_id=event.evaluation_id,
                 nip=event.nip,
                 unit_code=event.unit_code,
@@ -356,8 +334,8 @@ class NeedsService:
     def record_skm(
         self, unit_code: str, fiscal_year: int, nrr: dict[str, float], respondents: int
     ) -> tuple[SkmResultDocument, list[NeedDocument]]:
-        unit = get_or_404(UnitDocument, unit_code, "Unit kerja", "Work unit")
-        score = domain.ikm(nrr)
+        unit = get_or_not_found(UnitDocument, unit_code, "Unit kerja", "Work unit")
+        score = sources.ikm(nrr)
         result = SkmResultDocument(
             id=f"{fiscal_year}-{unit_code}",
             unit_code=unit_code,
@@ -365,12 +343,12 @@ class NeedsService:
             nrr=nrr,
             respondents=respondents,
             ikm=score,
-            band=domain.skm_band(score),
+            band=sources.skm_band(score),
             recorded_at=datetime.now(UTC),
         )
         result.save()
         names = {c.code: c.name for c in CompetencyDocument.objects}
-        specs = domain.skm_needs(
+        specs = sources.skm_needs(
             nrr,
             unit_code=unit_code,
             fiscal_year=fiscal_year,
@@ -383,119 +361,11 @@ class NeedsService:
         # A corrected or repeated survey that no longer shows a weakness resolves what it raised before.
         kept = {s.need_id for s in specs}
         for need in NeedDocument.objects(
-            unit_code=unit_code, fiscal_year=fiscal_year, source="public_satisfaction", status="open"
+            unit_code=unit_code,
+            fiscal_year=fiscal_year,
+            source=NeedSource.PUBLIC_SATISFACTION,
+            status=domain.NeedStatus.OPEN,
         ):
             if need.id not in kept:
                 self.resolve_need(need.id)
         return result, raised
-
-
-class UnitRequests:
-    """Requests from unit heads: draft -> submitted -> approved (becomes needs) or rejected."""
-
-    def __init__(self, needs: NeedsService) -> None:
-        self.needs = needs
-
-    def create(
-        self,
-        *,
-        unit_code: str,
-        competency_code: str,
-        nips: list[str],
-        fiscal_year: int,
-        justification: str,
-        created_by: str,
-    ) -> UnitRequestDocument:
-        get_or_404(UnitDocument, unit_code, "Unit kerja", "Work unit")
-        get_or_404(CompetencyDocument, competency_code, "Kompetensi", "Competency")
-        for nip in nips:
-            employee = get_or_404(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
-            if employee.unit_code != unit_code:
-                raise ApiError(
-                    422,
-                    "employee_outside_unit",
-                    f"Pegawai {nip} bukan pegawai unit {unit_code}.",
-                    f"Employee {nip} does not work in unit {unit_code}.",
-                )
-        now = datetime.now(UTC)
-        request = UnitRequestDocument(
-            id=uuid.uuid4().hex[:12],
-            unit_code=unit_code,
-            competency_code=competency_code,
-            nips=sorted(set(nips)),
-            fiscal_year=fiscal_year,
-            justification=justification,
-            status=domain.RequestStatus.DRAFT.value,
-            created_by=created_by,
-            history=[{"status": "draft", "by": created_by, "at": now}],
-            created_at=now,
-            updated_at=now,
-        )
-        request.save(force_insert=True)
-        return request
-
-    def act(self, request_id: str, action: str, by: str, note: str | None = None) -> UnitRequestDocument:
-        request = get_or_404(UnitRequestDocument, request_id, "Permintaan", "Request")
-        current = domain.RequestStatus(request.status)
-        if action == "approve" and current == domain.RequestStatus.APPROVED:
-            # Approving again completes an approval interrupted before its needs were all opened.
-            self._open_needs(request)
-            return request
-        try:
-            target = domain.next_request_status(action, current)
-        except domain.InvalidTransition as exc:
-            raise Conflict("invalid_transition", exc.message_id, exc.message_en) from None
-        now = datetime.now(UTC)
-        decision = {"set__decided_by": by, "set__decision_note": note} if action != "submit" else {}
-        # The status moves first, guarded by the status read: a concurrent reject and approve cannot
-        # both win, so a rejected request never gets needs.
-        moved = UnitRequestDocument.objects(id=request_id, status=current.value).update_one(
-            set__status=target.value,
-            set__updated_at=now,
-            push__history={"status": target.value, "by": by, "at": now, "note": note},
-            **decision,
-        )
-        if not moved:
-            raise ConcurrentUpdate(f"Request {request_id}")
-        request.reload()
-        if target == domain.RequestStatus.APPROVED:
-            self._open_needs(request)
-        return request
-
-    def _open_needs(self, request: UnitRequestDocument) -> None:
-        """Idempotent: the needs' ids derive from the request."""
-        competency = get_or_404(CompetencyDocument, request.competency_code, "Kompetensi", "Competency")
-        for spec in domain.request_needs(
-            request_id=request.id,
-            unit_code=request.unit_code,
-            competency_code=competency.code,
-            competency_name=competency.name,
-            nips=list(request.nips),
-            fiscal_year=request.fiscal_year,
-            justification=request.justification,
-            front_line=self.needs.front_line(request.unit_code),
-            policy=self.needs.rules.priority,
-        ):
-            self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
-
-
-def need_identified(need: NeedDocument) -> NeedIdentified:
-    return NeedIdentified(
-        need_id=need.id,
-        nip=need.nip,
-        unit_code=need.unit_code,
-        supervisor_nip=need.supervisor_nip,
-        position_code=need.position_code,
-        competency_code=need.competency_code,
-        competency_name=need.competency_name,
-        required_level=need.required_level,
-        assessed_level=need.assessed_level,
-        gap=need.gap,
-        priority=need.priority,
-        priority_parts=need.priority_parts,
-        source=need.source,
-        fiscal_year=need.fiscal_year,
-        recommended_form=need.recommended_form,
-        reason=need.reason,
-        identified_at=need.updated_at,
-    )

@@ -16,10 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from math import floor
 
-from services.training.domain import ProgramOffer
-
-# Competency code of the needs that ask for the yearly minimum of JP rather than a competency.
-JP_COMPETENCY = "JP"
+from services.training.domain import OPEN, EnrolmentStatus, ProgramOffer
+from shared.domain.vocabulary import JP_COMPETENCY_CODE
 
 
 @dataclass(frozen=True)
@@ -65,11 +63,11 @@ class Seat:
     cost: float
     # Open seats can take another need of the same person; a completed seat has served its needs; a
     # failed one still used its place and money, but its needs are planned again.
-    status: str = "proposed"
+    status: EnrolmentStatus = EnrolmentStatus.PROPOSED
 
     @property
     def open(self) -> bool:
-        return self.status in ("proposed", "confirmed", "attending")
+        return self.status in OPEN
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,7 @@ def _blocker_text(blocker: Blocker, batch: Batch | None, need: Need) -> Explanat
             "Unit {u} already has its fair share of batch {b}.",
         ),
     }[blocker]
-    if blocker == Blocker.NO_PROGRAMME and need.competency_code == JP_COMPETENCY:
+    if blocker == Blocker.NO_PROGRAMME and need.competency_code == JP_COMPETENCY_CODE:
         # Programmes are not combined: a shortfall larger than any one programme's JP waits for one.
         text_id = "Belum ada program siap yang memberi sedikitnya {jp} JP."
         text_en = "No ready programme earns at least {jp} JP."
@@ -184,7 +182,7 @@ class _State:
         self.placed: set[str] = set()
         for seat in seats:
             batch = self.batches.get(seat.batch_code)
-            if seat.status != "failed":
+            if seat.status != EnrolmentStatus.FAILED:
                 self.placed.update(seat.need_ids)
             if batch is None:
                 continue  # a seat in a batch outside this plan (closed, or another year) holds nothing here
@@ -243,7 +241,7 @@ class _Candidates:
 
 def _fit(program: ProgramOffer, need: Need) -> int | None:
     """How far the programme overshoots the need (0 = exact), or None if it does not cover it."""
-    if need.competency_code == JP_COMPETENCY:
+    if need.competency_code == JP_COMPETENCY_CODE:
         wanted = need.jp_shortfall or 1
         return program.jp - wanted if program.jp >= wanted else None
     level = program.competencies.get(need.competency_code, 0)
@@ -365,7 +363,7 @@ def plan(
 
 def _placed_text(need: Need, batch: Batch, rank: int, joined: bool, note: Explanation | None) -> Explanation:
     program = batch.program
-    if need.competency_code == JP_COMPETENCY:
+    if need.competency_code == JP_COMPETENCY_CODE:
         what_id = f"memberi {program.jp} JP (kurang {need.jp_shortfall or 0} JP)"
         what_en = f"earns {program.jp} JP ({need.jp_shortfall or 0} JP short)"
     else:

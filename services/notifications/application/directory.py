@@ -17,6 +17,7 @@ from pymongo import UpdateOne
 
 from services.notifications import domain
 from services.notifications.documents import PersonDocument
+from shared.domain.errors import Invalid
 from shared.persistence import bulk_write
 
 # Indonesian column names, as the BKPSDM staff list is kept; the first is the key.
@@ -35,11 +36,9 @@ FIELD_COLUMN = {f: c for c, f in COLUMNS.items()}
 TRUE_WORDS, FALSE_WORDS = {"ya", "y", "yes", "true", "1"}, {"tidak", "t", "no", "false", "0", ""}
 
 
-class InvalidFile(ValueError):
+class InvalidFile(Invalid):
     def __init__(self, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
+        super().__init__("invalid_file", message_id, message_en)
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,14 @@ def _stored(person: PersonDocument) -> dict[str, Any]:
 
 
 def save_person(record: domain.PersonRecord) -> PersonDocument:
-    """Create or replace one person's entry."""
+    """Create or replace one person's entry; refused whole, naming every problem, if any field is wrong."""
+    problems = domain.check_person(record)
+    if problems:
+        raise Invalid(
+            "invalid_person",
+            " ".join(p.message_id for p in problems),
+            " ".join(p.message_en for p in problems),
+        )
     person = PersonDocument(id=record.nip, updated_at=datetime.now(UTC), **_fields(record))
     person.save()
     return person

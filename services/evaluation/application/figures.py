@@ -1,0 +1,88 @@
+"""Figures read back from the evaluations: response rates, effectiveness per group, the quarterly report.
+The arithmetic is pure (``analytics``); this module reads the evaluations it needs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from services.evaluation import analytics, domain
+from services.evaluation.documents import EvaluationDocument
+from shared.domain import clock
+from shared.events import TransferBarrier
+
+
+class Figures:
+    def __init__(self, *, bars: analytics.Bars) -> None:
+        self.bars = bars
+
+    def response_rates(self, by: str, today: date, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        # Level 2 asks no one when the completion carried its scores; only evaluations people answer count.
+        docs = EvaluationDocument.objects(level__ne=int(domain.Level.LEARNING), **filters).only(
+            "level", "unit_code", "evaluator_nip", "evaluator_role", "status", "opens_on", "due_on", "submitted_at"
+        )
+        asked = (
+            analytics.Asked(
+                _group_of(d, by),
+                d.status,
+                d.opens_on,
+                d.due_on,
+                clock.day_of(d.submitted_at) if d.submitted_at else None,
+            )
+            for d in docs
+        )
+        return analytics.response_rates(asked, today)
+
+    def effectiveness(self, by: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        docs = EvaluationDocument.objects(status=domain.EvaluationStatus.SUBMITTED, **filters).only(
+            "level", "score", "outcome", "measures", "program_code", "form", "unit_code", "completed_on"
+        )
+        results = (analytics.Result(_group_of(d, by), d.level, d.score, d.outcome, d.measures) for d in docs)
+        return analytics.effectiveness(results, self.bars)
+
+    def quarterly_report(self, year: int, quarter: int, today: date) -> dict[str, Any]:
+        """What BKPSDM takes to the mayor's office: for the quarter, how many evaluations fell due and
+        came back (per level and per unit), how well the programmes evaluated in it did, who struggles
+        to apply their training and why."""
+        start, end = analytics.quarter_bounds(year, quarter)
+        as_of = min(today, end - timedelta(days=1))
+        due_in_quarter = {"due_on__gte": start, "due_on__lt": end}
+        begins, ends = analytics.quarter_instants(year, quarter)
+        submitted_in_quarter = {"submitted_at__gte": begins, "submitted_at__lt": ends}
+        programmes = self.effectiveness("program", submitted_in_quarter)
+        struggles = list(
+            EvaluationDocument.objects(
+                level=int(domain.Level.BEHAVIOUR), struggling_to_apply=True, **submitted_in_quarter
+            ).only("barriers", "escalated")
+        )
+        barrier_counts = dict.fromkeys((b.value for b in TransferBarrier), 0)
+        escalated = 0
+        for s in struggles:
+            escalated += int(bool(s.escalated))
+            for b in s.barriers:
+                barrier_counts[b] += 1
+        return {
+            "period": f"{year}-Q{quarter}",
+            "from": start.isoformat(),
+            "to": (end - timedelta(days=1)).isoformat(),
+            "as_of": as_of.isoformat(),
+            "response_by_level": self.response_rates("level", as_of, due_in_quarter),
+            "response_by_unit": self.response_rates("unit", as_of, due_in_quarter),
+            "effectiveness_by_program": programmes,
+            "flagged_programs": [p["group"] for p in programmes if p["flags"]],
+            "transfer": {
+                "struggling": len(struggles),
+                "escalated": escalated,
+                "barriers": barrier_counts,
+            },
+        }
+
+
+def _group_of(e: EvaluationDocument, by: str) -> str:
+    if by == "period":
+        return analytics.quarter_of(e.completed_on)
+    if by == "evaluator":
+        return e.evaluator_nip or f"{e.evaluator_role}:{e.unit_code}"
+    if by == "level":
+        return f"L{e.level}"
+    return str(getattr(e, {"program": "program_code", "unit": "unit_code"}.get(by, by)))

@@ -1,0 +1,16 @@
+"""HTTP API of the evaluation service: translate requests into use cases, documents into responses."""
+
+from fastapi import APIRouter
+
+from services.evaluation.application.evaluations import Evaluations
+from services.evaluation.application.figures import Figures
+from services.evaluation.application.reminders import Reminders
+from services.evaluation.http import evaluations, monitoring, reports
+
+
+def build_router(service: Evaluations, figures: Figures, reminders: Reminders) -> APIRouter:
+    router = APIRouter()
+    router.include_router(evaluations.build_router(service))
+    router.include_router(monitoring.build_router(figures, reminders))
+    router.include_router(reports.build_router(figures))
+    return router

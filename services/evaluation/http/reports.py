@@ -1,0 +1,71 @@
+"""Analytics and the quarterly report (JSON, CSV or a printable HTML page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from services.evaluation import reports
+from services.evaluation.analytics import quarter_bounds
+from services.evaluation.application.figures import Figures
+from services.evaluation.http.schemas import Quarter, Year
+from services.evaluation.http.scopes import unit_scope
+from shared.domain import clock
+from shared.http.access import Admin, Head
+from shared.http.reports import report_formats
+
+
+def _completed_between(year: int | None, quarter: int | None) -> dict[str, Any]:
+    if year is None:
+        return {}
+    if quarter is None:
+        return {"completed_on__gte": date(year, 1, 1), "completed_on__lt": date(year + 1, 1, 1)}
+    start, end = quarter_bounds(year, quarter)
+    return {"completed_on__gte": start, "completed_on__lt": end}
+
+
+def build_router(figures: Figures) -> APIRouter:
+    router = APIRouter(tags=["evaluations"])
+
+    @router.get("/analytics/effectiveness", summary="L1-L4 figures per programme, form, unit or period")
+    def effectiveness(
+        who: Head,
+        by: Literal["program", "form", "unit", "period"] = "program",
+        year: Year = None,
+        quarter: Quarter = None,
+        unit_code: str | None = None,
+        program_code: str | None = None,
+    ) -> list[dict[str, Any]]:
+        filters = unit_scope(who, unit_code) | _completed_between(year, quarter)
+        if program_code:
+            filters["program_code"] = program_code
+        return figures.effectiveness(by, filters)
+
+    @router.get(
+        "/reports/quarterly",
+        summary="The quarterly monitoring report (JSON, CSV or a printable HTML page)",
+        response_model=None,
+        responses=report_formats("text/csv", "text/html"),
+    )
+    def quarterly(
+        _: Admin,
+        year: Annotated[int, Query(ge=2000, le=2100)],
+        quarter: Annotated[int, Query(ge=1, le=4)],
+        format: Literal["json", "csv", "html"] = "json",
+    ) -> dict[str, Any] | Response:
+        report = figures.quarterly_report(year, quarter, clock.today())
+        if format == "csv":
+            name = f"monitoring-evaluasi-{year}-Q{quarter}.csv"
+            return Response(
+                reports.to_csv(report),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
+        if format == "html":
+            return HTMLResponse(reports.to_html(report))
+        return report
+
+    return router

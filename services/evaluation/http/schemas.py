@@ -1,0 +1,139 @@
+"""Request and response models of the evaluation API; responses read from their documents (DocumentView)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.evaluation import domain, schedule
+from services.evaluation.documents import EvaluationDocument
+from shared.http.schemas import DocumentView
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class IndicatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$", description="The unit's own indicator, e.g. antrian_harian")
+    label: str | None = Field(default=None, max_length=200)
+    before: FiniteFloat
+    after: FiniteFloat
+    higher_is_better: bool = True
+
+
+class SubmissionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Item codes are plain identifiers: no operator ("$...") or dotted key can reach a stored document.
+    answers: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], int | float | str | list[str]] = Field(
+        description="Item code -> answer: Likert 1-5, a number, free text, or a list of barriers", max_length=100
+    )
+    indicators: list[IndicatorIn] = Field(
+        default_factory=list, max_length=20, description="Level 4 only: the unit's own indicators"
+    )
+
+
+class RemindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(default=None, description="Judge due/overdue as of this day (default: today)")
+
+
+class ItemOut(BaseModel):
+    code: str
+    text: str
+    text_en: str
+    required: bool
+    kind: str
+    minimum: float | None
+    maximum: float | None
+
+
+class QuestionnaireOut(BaseModel):
+    questionnaire: str
+    level: int
+    current: bool
+    items: list[ItemOut]
+
+
+class EvaluationOut(DocumentView):
+    evaluation_id: str = Field(validation_alias="id")
+    enrolment_id: str
+    program_code: str
+    program_title: str | None
+    nip: str
+    unit_code: str
+    level: int
+    evaluator_role: str
+    evaluator_nip: str | None
+    status: str
+    state: str = Field(description="upcoming, due, overdue or submitted (today in Medan)")
+    opens_on: date
+    due_on: date
+    questionnaire: str
+    items: list[ItemOut]
+    score: float | None
+    outcome: str | None
+    measures: dict[str, float]
+    struggling_to_apply: bool
+    barriers: list[str]
+    escalated: bool
+    submitted_at: datetime | None
+
+
+class EvaluatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    evaluator_nip: str = Field(pattern=r"^\d{18}$", description="NIP of the new evaluator (the new supervisor)")
+    reason: str = Field(min_length=3, max_length=500, description="Why, kept in the evaluation's history")
+
+
+class HistoryOut(DocumentView):
+    at: datetime
+    by: str
+    action: str
+    from_nip: str | None
+    to_nip: str | None
+    reason: str
+
+
+class ReassignedOut(DocumentView):
+    evaluation_id: str = Field(validation_alias="id")
+    evaluator_role: str
+    evaluator_nip: str | None
+    history: list[HistoryOut]
+
+
+AsOf = Annotated[date | None, Query(description="Judge due/overdue as of this day (default: today in Medan)")]
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
+Quarter = Annotated[int | None, Query(ge=1, le=4)]
+
+
+def items_of(q: domain.Questionnaire) -> list[ItemOut]:
+    ranged = (domain.Kind.LIKERT, domain.Kind.NUMBER)
+    return [
+        ItemOut(
+            code=i.code,
+            text=i.text_id,
+            text_en=i.text_en,
+            required=i.required,
+            kind=i.kind.value,
+            minimum=i.minimum if i.kind in ranged else None,
+            maximum=i.maximum if i.kind in ranged else None,
+        )
+        for i in q.items
+    ]
+
+
+def evaluation_out(e: EvaluationDocument, today: date) -> EvaluationOut:
+    questionnaire = domain.questionnaire(e.questionnaire, e.questionnaire_version)
+    return EvaluationOut.of(
+        e,
+        state=schedule.state(e.status, e.opens_on, e.due_on, today),
+        questionnaire=questionnaire.key,
+        items=items_of(questionnaire),
+    )

@@ -1,0 +1,142 @@
+"""Events become notices: for each event, who must know or act, on which channels, in which language
+(``templates`` words them, ``domain`` addresses them); and the event itself for every webhook subscribed
+to its type. A consumer only records (see ``records``); sending is the dispatcher's job, so a slow or
+failing channel never holds up the consumer or the other channels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from typing import TypeVar
+
+from services.notifications import domain, templates
+from services.notifications.application.records import (
+    email_delivery,
+    inbox_message,
+    insert_once,
+    preferences,
+    texts,
+)
+from services.notifications.documents import (
+    DeliveryDocument,
+    DigestEntryDocument,
+    NeedToldDocument,
+    PersonDocument,
+    WebhookSubscriptionDocument,
+)
+from services.notifications.domain import DeliveryStatus
+from shared.events import EventContext, EventPayload, NeedIdentified
+from shared.messaging.outbox import Notify
+
+P = TypeVar("P", bound=EventPayload)
+
+
+class Notices:
+    def __init__(self, wake_dispatcher: Notify) -> None:
+        self.wake_dispatcher = wake_dispatcher
+
+    def handler(self, render: Callable[[P], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
+        """A consumer handler: the event's notices to each person on their channels, and the event to
+        every webhook subscribed to its type."""
+        return self._handler(lambda event, _: render(event))
+
+    def need_handler(self) -> Callable[[NeedIdentified, EventContext], None]:
+        """NeedIdentified: told as new, as an update, or not at all (see need_notices)."""
+        return self._handler(self.need_notices)
+
+    def need_notices(self, e: NeedIdentified, ctx: EventContext) -> list[domain.Notice]:
+        """A need announced again (a later NeedIdentified with the same id) is not news: when only its
+        priority moved nobody is told again; when what its messages say changed, they are told it as an
+        update. Idempotent: the decision is stored with the event that made it."""
+        facts = templates.need_facts(e)
+        told = NeedToldDocument.objects(id=e.need_id).first()
+        first = NeedToldDocument(
+            id=e.need_id, facts=facts, event_id=ctx.id, identified_at=e.identified_at, kind="new", previous={}
+        )
+        if told is None and insert_once(first):
+            return templates.need_identified(e)
+        told = told or NeedToldDocument.objects(id=e.need_id).get()
+        if told.event_id != ctx.id:
+            if e.identified_at < told.identified_at:
+                return []  # superseded by a later announcement already told
+            kind, previous = domain.announcement(told.facts, facts), told.facts
+            # Conditional on the decision we compared with; a concurrent one makes the consumer retry.
+            if not NeedToldDocument.objects(id=e.need_id, event_id=told.event_id).update_one(
+                set__facts=facts,
+                set__event_id=ctx.id,
+                set__identified_at=e.identified_at,
+                set__kind=kind,
+                set__previous=previous,
+            ):
+                raise RuntimeError(f"need {e.need_id} was told about concurrently; retrying")
+            told.kind, told.previous = kind, previous
+        if told.kind == "new":
+            return templates.need_identified(e)
+        return templates.need_updated(e, told.previous) if told.kind == "update" else []
+
+    def _handler(self, render: Callable[[P, EventContext], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
+        def handle(event: P, ctx: EventContext) -> None:
+            # Resolved once per event: several notices may name the same unit's heads.
+            heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
+            admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
+            addressed = domain.resolve(render(event, ctx), heads_of, admins)
+            people = {p.id: p for p in PersonDocument.objects(id__in=[a.nip for a in addressed])}
+            now = datetime.now(UTC)
+            for notice in addressed:
+                self._record(notice, preferences(people.get(notice.nip)), ctx, now)
+            self._record_webhooks(event, ctx, now)
+            self.wake_dispatcher()
+
+        return handle
+
+    def _record(self, notice: domain.Addressed, prefs: domain.Preferences, ctx: EventContext, now: datetime) -> None:
+        plan = domain.plan(prefs)
+        both = texts(notice.id, notice.en)
+        if plan.inbox:
+            insert_once(inbox_message(ctx.id, ctx.type, ctx.subject, notice.nip, notice.role, both, now))
+        if plan.email:
+            text = notice.text(prefs.language)
+            insert_once(email_delivery(ctx.id, ctx.type, notice.nip, plan.email, prefs.language, text, now))
+        if plan.digest:
+            insert_once(
+                DigestEntryDocument(
+                    id=domain.message_id(ctx.id, notice.nip, "digest"),
+                    recipient_nip=notice.nip,
+                    event_id=ctx.id,
+                    event_type=ctx.type,
+                    created_at=now,
+                    **both,
+                )
+            )
+
+    def _record_webhooks(self, event: EventPayload, ctx: EventContext, now: datetime) -> None:
+        subscriptions = WebhookSubscriptionDocument.objects(event_types=ctx.type, active=True)
+        if not subscriptions:
+            return
+        # CloudEvents HTTP binary mode: the attributes as ce-* headers, the payload as the body.
+        headers = {
+            "ce-specversion": "1.0",
+            "ce-id": ctx.id,
+            "ce-source": ctx.source,
+            "ce-type": ctx.type,
+            "ce-time": ctx.time.isoformat(),
+            "ce-subject": ctx.subject,
+        }
+        body = event.model_dump_json()
+        for sub in subscriptions:
+            insert_once(
+                DeliveryDocument(
+                    id=domain.message_id(ctx.id, sub.id, domain.WEBHOOK),
+                    channel=domain.WEBHOOK,
+                    event_id=ctx.id,
+                    event_type=ctx.type,
+                    subscription_id=sub.id,
+                    url=sub.url,
+                    headers=headers,
+                    body=body,
+                    status=DeliveryStatus.PENDING,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )

@@ -1,0 +1,43 @@
+"""The caller's own inbox, in the language the request asks for or the one they chose."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from services.notifications import domain
+from services.notifications.application import inbox
+from services.notifications.application.records import language_of
+from services.notifications.documents import MessageDocument
+from services.notifications.http.schemas import MessageOut, UnreadCount, message_out
+from shared.http.auth import CurrentPrincipal
+from shared.http.pagination import Page, Pagination, page_of
+
+
+def _language(request: Request, nip: str) -> str:
+    """The language the request asks for, else the one the person chose in the directory."""
+    asked = request.headers.get("accept-language", "").strip().lower()[:2]
+    return asked if asked in domain.LANGUAGES else language_of(nip)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/inbox", tags=["inbox"])
+
+    @router.get("", summary="The caller's own messages, newest first")
+    def list_messages(
+        request: Request, who: CurrentPrincipal, page: Pagination, unread: bool = False
+    ) -> Page[MessageOut]:
+        qs = MessageDocument.objects(recipient_nip=who.nip)
+        if unread:
+            qs = qs(read_at=None)
+        language = _language(request, who.nip)
+        return page_of(qs.order_by("-created_at", "id"), page, lambda m: message_out(m, language))
+
+    @router.get("/unread-count")
+    def unread_count(who: CurrentPrincipal) -> UnreadCount:
+        return UnreadCount(unread=MessageDocument.objects(recipient_nip=who.nip, read_at=None).count())
+
+    @router.post("/{message_id}/read", summary="Mark one of the caller's messages as read")
+    def mark_read(message_id: str, request: Request, who: CurrentPrincipal) -> MessageOut:
+        return message_out(inbox.mark_read(message_id, who.nip), _language(request, who.nip))
+
+    return router

@@ -1,0 +1,1 @@
+"""The catalogue: programmes of competency development and the curricula partners build them on."""

@@ -1,0 +1,1 @@
+"""Seats: enrolments in batches, attendance, scores, placement papers and completion."""

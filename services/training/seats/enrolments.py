@@ -1,0 +1,196 @@
+"""What happens to a seat after the planner proposed it: confirmed or given up, scores and placement
+papers recorded, judged at completion, withdrawn when its batch is cancelled or its needs are met.
+
+Every change is one ``commit`` of the seat with the events announcing it (``seats.changes``), retried
+on a concurrent write; the relay is woken afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+
+from services.training import domain
+from services.training.catalogue.programmes import offer_of
+from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
+from services.training.seats.changes import (
+    Note,
+    batch_of,
+    enrolment_changed,
+    move,
+    program_completed,
+    program_of,
+    require_learning_agreement,
+    seat,
+    withdraw,
+)
+from shared.domain.errors import Conflict, Invalid
+from shared.events import PROGRAM_COMPLETED
+from shared.messaging.outbox import Notify, commit, new_event, retrying
+
+MET = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has been met.")
+
+
+class Enrolments:
+    def __init__(self, *, notify: Notify, replan: Callable[[int], None]) -> None:
+        self.notify = notify
+        self.replan = replan  # asks for a planning run of a fiscal year
+
+    def act(self, enrolment_id: str, action: str, by: str, note: Note | None = None) -> EnrolmentDocument:
+        """Move a seat along its lifecycle (confirm, withdraw, lapse, no_show...)."""
+
+        def attempt() -> EnrolmentDocument:
+            e = seat(enrolment_id)
+            target = domain.ENROLMENT_LIFECYCLE.next(action, domain.EnrolmentStatus(e.status))
+            batch, program = batch_of(e.batch_code), program_of(e.program_code)
+            if target == domain.EnrolmentStatus.ATTENDING and domain.is_placement(program.form):
+                require_learning_agreement(e)
+            previous = move(e, target, by, note)
+            commit(e, [enrolment_changed(e, batch, program, previous)])
+            return e
+
+        e = retrying(attempt)
+        self.notify()
+        if e.status == domain.EnrolmentStatus.WITHDRAWN:
+            self.replan(e.fiscal_year)  # the seat and its money go back to the plan; the needs wait again
+        return e
+
+    def record_scores(self, enrolment_id: str, pre_score: float | None, post_score: float | None) -> EnrolmentDocument:
+        def change(e: EnrolmentDocument, _: ProgramDocument) -> None:
+            e.pre_score, e.post_score = pre_score, post_score
+
+        return self._record(enrolment_id, change)
+
+    def record_learning_agreement(
+        self, enrolment_id: str, host_agency: str, agreement: dict[str, Any]
+    ) -> EnrolmentDocument:
+        def change(e: EnrolmentDocument, program: ProgramDocument) -> None:
+            _placement_only(program)
+            e.host_agency = host_agency
+            e.learning_agreement = agreement
+
+        return self._record(enrolment_id, change)
+
+    def record_final_report(self, enrolment_id: str, report: dict[str, Any]) -> EnrolmentDocument:
+        def change(e: EnrolmentDocument, program: ProgramDocument) -> None:
+            _placement_only(program)
+            e.final_report = report
+
+        return self._record(enrolment_id, change)
+
+    @staticmethod
+    def _record(enrolment_id: str, change: Callable[[EnrolmentDocument, ProgramDocument], None]) -> EnrolmentDocument:
+        """Data about an open seat; no change of status, so nothing to announce."""
+
+        def attempt() -> EnrolmentDocument:
+            e = seat(enrolment_id)
+            if e.status not in domain.OPEN:
+                raise Conflict(
+                    "enrolment_closed",
+                    f"Pendaftaran berstatus {e.status} tidak dapat diubah lagi.",
+                    f"An enrolment that is {e.status} can no longer be changed.",
+                )
+            change(e, program_of(e.program_code))
+            e.updated_at = datetime.now(UTC)
+            commit(e)
+            return e
+
+        return retrying(attempt)
+
+    def complete(self, enrolment_id: str, completed_on: date | None, by: str) -> EnrolmentDocument:
+        """Judge an attending participant against the programme's criteria: completed (with one
+        ProgramCompleted) or failed, with the reasons. Asking again answers the same and announces
+        nothing new: the status guard below makes it so."""
+
+        def attempt() -> EnrolmentDocument:
+            e = seat(enrolment_id)
+            if e.status in (domain.EnrolmentStatus.COMPLETED, domain.EnrolmentStatus.FAILED):
+                return e
+            if e.status != domain.EnrolmentStatus.ATTENDING:
+                raise Conflict(
+                    "not_attending",
+                    f"Pendaftaran berstatus {e.status}; hanya peserta yang sedang mengikuti dapat dinilai.",
+                    f"The enrolment is {e.status}; only attending participants can be judged.",
+                )
+            batch, program = batch_of(e.batch_code), program_of(e.program_code)
+            offer = offer_of(program)
+            finished = completed_on or batch.ends_on
+            if finished < batch.starts_on:
+                raise Invalid(
+                    "invalid_dates",
+                    "Tanggal selesai tidak boleh sebelum angkatan dimulai.",
+                    "The completion date cannot be before the batch starts.",
+                )
+            report = domain.CompletionReport(
+                attendance_pct=domain.attendance_pct(len(e.attended_sessions), batch.sessions),
+                pre_score=e.pre_score,
+                post_score=e.post_score,
+                has_learning_agreement=bool(e.learning_agreement),
+                has_final_report=bool(e.final_report),
+            )
+            verdict = domain.judge_completion(offer, report)
+            e.attendance_pct = report.attendance_pct
+            e.completed_on = finished
+            if not verdict.completed:
+                why = (" ".join(verdict.reasons_id), " ".join(verdict.reasons_en))
+                previous = move(e, domain.EnrolmentStatus.FAILED, by, why)
+                commit(e, [enrolment_changed(e, batch, program, previous)])
+                return e
+            e.certificate_number = domain.certificate_number(e.id, finished)
+            previous = move(e, domain.EnrolmentStatus.COMPLETED, by)
+            e.reason = e.reason_en = None
+            completed = new_event(PROGRAM_COMPLETED, program_completed(e, batch, offer), subject=e.nip)
+            commit(e, [enrolment_changed(e, batch, program, previous), completed])
+            return e
+
+        e = retrying(attempt)
+        self.notify()
+        return e
+
+    # Withdrawals the plan decides on: seats of cancelled batches, seats whose needs were all met.
+
+    def withdraw_from_cancelled(self, batches: Iterable[BatchDocument], by: str) -> int:
+        codes = [b.id for b in batches]
+        if not codes:
+            return 0
+        seats = EnrolmentDocument.objects(batch_code__in=codes, status__in=list(domain.OPEN)).only("id", "batch_code")
+
+        def note(batch: BatchDocument) -> Note:
+            return (
+                f"Angkatan {batch.id} dibatalkan: {batch.cancel_reason}",
+                f"Batch {batch.id} was cancelled: {batch.cancel_reason}",
+            )
+
+        return self._withdraw_all(seats, note, by)
+
+    def withdraw_met(self, fiscal_year: int, met_needs: set[str], by: str) -> int:
+        """Seats only proposed (not yet agreed to) whose needs have all been met meanwhile."""
+        proposed = EnrolmentDocument.objects(
+            fiscal_year=fiscal_year, status=domain.EnrolmentStatus.PROPOSED.value
+        ).only("id", "need_ids", "batch_code")
+        met = [s for s in proposed if s.need_ids and set(s.need_ids) <= met_needs]
+        return self._withdraw_all(met, lambda _: MET, by)
+
+    def _withdraw_all(self, seats: Iterable[EnrolmentDocument], note: Callable[[BatchDocument], Note], by: str) -> int:
+        """Withdraw each seat (one atomic write with its EnrolmentChanged); batch and programme read once."""
+        count = 0
+        loaded: dict[str, tuple[BatchDocument, ProgramDocument]] = {}
+        for s in seats:
+            if s.batch_code not in loaded:
+                batch = batch_of(s.batch_code)
+                loaded[s.batch_code] = (batch, program_of(batch.program_code))
+            batch, program = loaded[s.batch_code]
+            count += retrying(partial(withdraw, s.id, batch, program, by, note(batch)))
+        if count:
+            self.notify()
+        return count
+
+
+def _placement_only(program: ProgramDocument) -> None:
+    if not domain.is_placement(program.form):
+        raise Invalid(
+            "not_a_placement",
+            "Hanya magang, pertukaran dan detasering yang memakai kesepakatan belajar dan laporan akhir.",
+            "Only internships, exchanges and detasering have a learning agreement and a final report.",
+        )

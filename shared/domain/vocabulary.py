@@ -1,0 +1,72 @@
+"""Words the event contracts and the pure domains share: forms of development, the states of a seat, who
+answers an evaluation and why training does not transfer. Plain enums, so a domain can speak them without
+loading pydantic; ``shared.events`` builds the contracts on them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# The competency code of a need for the yearly minimum of JP rather than for a competency (PP 11/2017:
+# 20 JP a year); the needs service announces such needs and the training planner fills them with JP.
+JP_COMPETENCY_CODE = "JP"
+
+
+class DevelopmentForm(StrEnum):
+    """Forms of competency development after PerLAN 10/2018 (classical and non-classical)."""
+
+    TRAINING = "training"
+    COURSE = "course"
+    SEMINAR = "seminar"
+    WORKSHOP = "workshop"
+    E_LEARNING = "e_learning"
+    COACHING = "coaching"
+    MENTORING = "mentoring"
+    INTERNSHIP = "internship"
+    EXCHANGE = "exchange"
+    BENCHMARKING_VISIT = "benchmarking_visit"
+    DETASERING = "detasering"
+    SELF_STUDY = "self_study"
+    COMMUNITY_OF_PRACTICE = "community_of_practice"
+    REFRESHER = "refresher"
+
+
+class NeedSource(StrEnum):
+    COMPETENCY_GAP = "competency_gap"
+    JP_SHORTFALL = "jp_shortfall"
+    UNIT_REQUEST = "unit_request"
+    PUBLIC_SATISFACTION = "public_satisfaction"
+    EVALUATION_FOLLOW_UP = "evaluation_follow_up"
+
+
+class EnrolmentState(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    ATTENDING = "attending"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    FAILED = "failed"
+
+
+class TransferBarrier(StrEnum):
+    """Why trained staff struggle to apply what they learned (post-training evaluation practice)."""
+
+    LACK_OF_RESOURCES = "lack_of_resources"
+    NO_OPPORTUNITY = "no_opportunity_to_apply"
+    LACK_OF_SUPPORT = "lack_of_support"
+    TRANSFER_OR_PROMOTION = "transfer_or_promotion"
+    CONTENT_MISMATCH = "content_mismatch"
+    OWN_ABILITY = "own_ability"
+
+
+class ReminderKind(StrEnum):
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+class EvaluatorRole(StrEnum):
+    """Who answers an evaluation: a named person, or whoever holds a role for the participant's unit."""
+
+    PARTICIPANT = "participant"
+    SUPERVISOR = "supervisor"
+    UNIT = "unit"
+    BKPSDM = "bkpsdm"
