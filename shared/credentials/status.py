@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from shared.credentials.linked_data import VC_V2
@@ -51,16 +52,25 @@ def new_list_key() -> str:
     return secrets.token_hex(16)
 
 
-def _round(key: bytes, number: int, half: int) -> int:
-    digest = hmac.new(key, bytes([number]) + half.to_bytes(2, "big"), hashlib.sha256).digest()
-    return int.from_bytes(digest[:2], "big") & ((1 << _HALF_BITS) - 1)
+@lru_cache(maxsize=64)
+def _round_tables(list_key: str) -> tuple[tuple[int, ...], ...]:
+    """The Feistel round functions of a list, tabulated: HMAC-SHA256(key, round || half) cut to 9 bits."""
+    key = bytes.fromhex(list_key)
+    half_mask = (1 << _HALF_BITS) - 1
+    return tuple(
+        tuple(
+            int.from_bytes(hmac.new(key, bytes([number]) + half.to_bytes(2, "big"), hashlib.sha256).digest()[:2])
+            & half_mask
+            for half in range(1 << _HALF_BITS)
+        )
+        for number in range(_ROUNDS)
+    )
 
 
-def _feistel(key: bytes, value: int) -> int:
-    mask = (1 << _HALF_BITS) - 1
-    left, right = value >> _HALF_BITS, value & mask
-    for number in range(_ROUNDS):
-        left, right = right, left ^ _round(key, number, right)
+def _feistel(tables: tuple[tuple[int, ...], ...], value: int) -> int:
+    left, right = value >> _HALF_BITS, value & ((1 << _HALF_BITS) - 1)
+    for table in tables:
+        left, right = right, left ^ table[right]
     return (left << _HALF_BITS) | right
 
 
@@ -68,11 +78,11 @@ def permuted_index(sequence: int, list_key: str) -> int:
     """The status list index of the ``sequence``-th credential (0-based) of a list with this key."""
     if not 0 <= sequence < LIST_LENGTH:
         raise ListFull(f"a status list holds {LIST_LENGTH} credentials; sequence {sequence} is outside it")
-    key = bytes.fromhex(list_key)
+    tables = _round_tables(list_key)
     # Cycle-walking: the 18-bit permutation restricted to values below 2**17 stays a permutation.
-    value = _feistel(key, sequence)
+    value = _feistel(tables, sequence)
     while value >= LIST_LENGTH:
-        value = _feistel(key, value)
+        value = _feistel(tables, value)
     return value
 
 
