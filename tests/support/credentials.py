@@ -12,7 +12,6 @@ import dataclasses
 import json
 import shutil
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 
 from shared.credentials import Award, Competency, CredentialService, CredentialSettings, Programme, Recipient
 from shared.credentials.badge import WIB
+from tests.support.receivers import serving
 
 VERIFIER_DIR = Path(__file__).with_name("verifier")
 
@@ -78,7 +78,6 @@ class DocumentHost:
 
     port: int
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -97,12 +96,10 @@ class DocumentHost:
 
 @contextmanager
 def document_host() -> Iterator[DocumentHost]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    host = DocumentHost(port=server.server_address[1])
+    host: DocumentHost
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            host.requests.append(self.path)
             document = host.documents.get(urlsplit(self.path).path)
             body = json.dumps(document).encode() if document is not None else b'{"error": "not found"}'
             self.send_response(200 if document is not None else 404)
@@ -114,14 +111,10 @@ def document_host() -> Iterator[DocumentHost]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server.RequestHandlerClass = Handler
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host = DocumentHost(port=server.server_address[1])
+    with serving(server):
         yield host
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def service_for(host: DocumentHost, **settings: Any) -> CredentialService:
