@@ -8,6 +8,9 @@ not be obtained or is not genuine (the credential may be fine, but nobody can sa
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,6 +135,27 @@ def _shape(credential: Any, issuer: TrustedIssuer) -> Finding | None:
     return None
 
 
+# Lists whose proof checked out, by content and keys: one list serves thousands of credentials, and its
+# two canonicalizations are most of a verification's cost. Any change to the list is another key.
+_GENUINE_LISTS: OrderedDict[str, bool] = OrderedDict()
+_GENUINE_LISTS_MAX = 64
+
+
+def _genuine_list(status_list: dict[str, Any], issuer: TrustedIssuer) -> bool:
+    fingerprint = hashlib.sha256(
+        json.dumps([status_list, issuer.id, sorted((k, v.hex()) for k, v in issuer.keys.items())], sort_keys=True)
+        .encode("utf-8")
+    ).hexdigest()
+    if fingerprint in _GENUINE_LISTS:
+        _GENUINE_LISTS.move_to_end(fingerprint)
+        return _GENUINE_LISTS[fingerprint]
+    genuine = check_proof(status_list, issuer.key).valid
+    _GENUINE_LISTS[fingerprint] = genuine
+    if len(_GENUINE_LISTS) > _GENUINE_LISTS_MAX:
+        _GENUINE_LISTS.popitem(last=False)
+    return genuine
+
+
 def _status(credential: dict[str, Any], issuer: TrustedIssuer, load: StatusListLoader, now: datetime) -> Finding:
     try:
         entry = read_entry(credential)
@@ -150,10 +174,9 @@ def _status(credential: dict[str, Any], issuer: TrustedIssuer, load: StatusListL
     status_list = load(entry.list_url)
     if not isinstance(status_list, dict):
         return unavailable
-    proof = check_proof(status_list, issuer.key)
     subject = status_list.get("credentialSubject")
     if (
-        not proof.valid
+        not _genuine_list(status_list, issuer)
         or status_list.get("id") != entry.list_url
         or _issuer_id(status_list) != issuer.id
         or "BitstringStatusListCredential" not in _types(status_list)
