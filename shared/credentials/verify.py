@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -139,20 +140,25 @@ def _shape(credential: Any, issuer: TrustedIssuer) -> Finding | None:
 # two canonicalizations are most of a verification's cost. Any change to the list is another key.
 _GENUINE_LISTS: OrderedDict[str, bool] = OrderedDict()
 _GENUINE_LISTS_MAX = 64
+_GENUINE_LISTS_LOCK = threading.Lock()  # routes run on a thread pool
 
 
 def _genuine_list(status_list: dict[str, Any], issuer: TrustedIssuer) -> bool:
     fingerprint = hashlib.sha256(
-        json.dumps([status_list, issuer.id, sorted((k, v.hex()) for k, v in issuer.keys.items())], sort_keys=True)
-        .encode("utf-8")
+        json.dumps(
+            [status_list, issuer.id, sorted((k, v.hex()) for k, v in issuer.keys.items())], sort_keys=True
+        ).encode("utf-8")
     ).hexdigest()
-    if fingerprint in _GENUINE_LISTS:
-        _GENUINE_LISTS.move_to_end(fingerprint)
-        return _GENUINE_LISTS[fingerprint]
+    with _GENUINE_LISTS_LOCK:
+        known = _GENUINE_LISTS.get(fingerprint)
+        if known is not None:
+            _GENUINE_LISTS.move_to_end(fingerprint)
+            return known
     genuine = check_proof(status_list, issuer.key).valid
-    _GENUINE_LISTS[fingerprint] = genuine
-    if len(_GENUINE_LISTS) > _GENUINE_LISTS_MAX:
-        _GENUINE_LISTS.popitem(last=False)
+    with _GENUINE_LISTS_LOCK:
+        _GENUINE_LISTS[fingerprint] = genuine
+        while len(_GENUINE_LISTS) > _GENUINE_LISTS_MAX:
+            _GENUINE_LISTS.popitem(last=False)
     return genuine
 
 
