@@ -1,6 +1,6 @@
-// An independent verifier for the tests: Digital Bazaar's VC libraries (the implementation behind the
-// W3C VC and Data Integrity test suites), not our Python code, check a credential's eddsa-rdfc-2022
-// proof, its validity dates and its Bitstring Status List entry.
+// An independent verifier for the tests: Digital Bazaar's VC libraries (by editors of the VC Data
+// Integrity EdDSA and Bitstring Status List specifications), not our Python code, check a credential's
+// eddsa-rdfc-2022 proof, its validity dates and its Bitstring Status List entry.
 //
 //   node verify.mjs --origin http://127.0.0.1:PORT [--now ISO-DATE] < credential.json
 //   node verify.mjs --print-contexts
