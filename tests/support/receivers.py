@@ -115,12 +115,19 @@ def webhook_receiver(behaviours: dict[str, Behaviour]) -> Iterator[WebhookReceiv
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
     receiver = WebhookReceiver(f"http://127.0.0.1:{server.server_address[1]}", behaviours)
+    with serving(server):
+        yield receiver
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """Serve on background threads until the block ends."""
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield receiver
+        yield server
     finally:
         server.shutdown()
         server.server_close()
