@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from typing import Any
 import httpx
 
 from tests.support.infra import REPO
-from tests.support.processes import free_port
+from tests.support.processes import free_port, kill, stop
 
 REQUIREMENTS = Path(__file__).with_name("ralph-requirements.txt")
 # Ralph's app with its fs backend appending (see that module for why).
@@ -149,18 +148,10 @@ class Ralph:
         raise RalphUnavailable(f"Ralph did not answer within {timeout_s}s:\n{self.tail()}")
 
     def kill(self) -> None:
-        """SIGKILL, like a crashed container: nothing gets flushed or closed."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        kill(self.proc)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.proc, timeout_s=15)
 
     def tail(self, lines: int = 30) -> str:
         path = self.data_dir / "ralph.log"
