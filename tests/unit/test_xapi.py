@@ -5,6 +5,7 @@ import json
 import pytest
 
 from shared.events.training import EnrolmentState
+from shared.interop.settings import XapiSettings
 from shared.interop.xapi import (
     InvalidProfile,
     Verb,
@@ -158,3 +159,15 @@ def test_a_profile_refuses_what_is_not_an_absolute_http_iri(bad):
         XapiProfile(home_page=bad, iri_base="https://x.go.id/xapi")
     with pytest.raises(InvalidProfile):
         XapiProfile(home_page="https://x.go.id", iri_base=bad)
+
+
+def test_xapi_settings_need_an_lrs_when_enabled_and_https_in_production():
+    assert XapiSettings().profile().iri_base == "https://kompetensi.pemkomedan.go.id/xapi"
+    with pytest.raises(ValueError, match="XAPI_LRS_ENDPOINT, XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD"):
+        XapiSettings(xapi_enabled=True)
+    lrs = {"xapi_enabled": True, "xapi_lrs_endpoint": "http://lrs.local/xAPI", "xapi_lrs_username": "u"}
+    assert XapiSettings(**lrs, xapi_lrs_password="p").xapi_enabled
+    with pytest.raises(ValueError, match="must be https in production"):
+        XapiSettings(**lrs, xapi_lrs_password="p", environment="production")
+    with pytest.raises(ValueError, match="XAPI_IRI_BASE must be an absolute"):
+        XapiSettings(xapi_iri_base="kompetensi/xapi")
