@@ -9,6 +9,7 @@
 #   make dead-letters TOPIC=...   list a topic's dead letters (replay-dead-letter TOPIC= PARTITION= OFFSET=)
 #   make replay SERVICE=needs CONSUMER=jp-ledger   replay a topic into a stopped service, compare state
 #   make audit   pip-audit over the pinned, hashed requirements.lock (make lock regenerates it)
+#   make helm-check   lint, render and validate the Helm chart offline (helm and the validator built with Go)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -30,10 +31,10 @@ export MONGODB_URI ?= mongodb://$(MONGODB_HOST):$(MONGODB_PORT)
 PYTEST_ARGS ?=
 
 .PHONY: help venv lock audit infra up down status test test-fast bench lint schemas token compose-check \
-	test-reliability dead-letters replay-dead-letter replay
+	test-reliability dead-letters replay-dead-letter replay helm-check
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# *//'
+	@sed -n '2,13p' Makefile | sed 's/^# *//'
 
 venv: $(VENV)/.installed
 
@@ -50,6 +51,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 lock: venv
 	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
 		--extra dev -o requirements.lock pyproject.toml
+	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
+		-o tests/support/ralph-requirements.txt tests/support/ralph-requirements.in
 
 # Known vulnerabilities in the pinned dependencies fail the target. A package the vulnerability service
 # has no data for (an offline mirror answers for none) is reported as not audited, not failed: a
@@ -97,6 +100,11 @@ schemas: venv
 
 token: venv
 	@$(PY) -m shared.tokens --nip $(or $(NIP),197805122003121002) --roles $(or $(ROLES),bkpsdm_admin) --unit $(or $(UNIT),BKPSDM)
+
+# The Kubernetes chart: helm lint, helm template with each values file under deploy/helm/*/ci, and a strict
+# decode of every rendered object into the Kubernetes API types (deploy/validate). Offline once built.
+helm-check:
+	@deploy/check.sh
 
 compose-check:
 	@command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null)

@@ -23,6 +23,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def kill(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL: no shutdown hooks, no flush, like a crashed container."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def stop(proc: subprocess.Popen[bytes] | None, timeout_s: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within ``timeout_s``."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            kill(proc)
+
+
 class ServiceProcess:
     def __init__(self, service: str, env: dict[str, str], log_dir: Path) -> None:
         self.service = service
@@ -71,18 +88,10 @@ class ServiceProcess:
         raise AssertionError(f"{self.service} not ready in {timeout_s}s:\n{self.tail()}")
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no flush, like a crashed container."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        kill(self.proc)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.proc, timeout_s=30)
 
     def tail(self, lines: int = 40) -> str:
         try:
