@@ -34,7 +34,7 @@ PYTEST_ARGS ?=
 	test-reliability dead-letters replay-dead-letter replay helm-check
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# *//'
+	@sed -n '2,12p' Makefile | sed 's/^# *//'
 
 venv: $(VENV)/.installed
 

@@ -25,10 +25,11 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from shared.domain.vocabulary import EnrolmentState
 from shared.events.common import CompetencyTarget
 from shared.events.contracts import EventPayload
 from shared.events.evaluation import EvaluationSubmitted
-from shared.events.training import EnrolmentChanged, EnrolmentState, ProgramCompleted
+from shared.events.training import EnrolmentChanged, ProgramCompleted
 
 XAPI_VERSION = "1.0.3"
 
