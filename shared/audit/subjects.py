@@ -193,6 +193,21 @@ class PersonalData:
                 retention_days=5 * 365,
             )
         )
+        if runtime.relay.dead_letters is not None:
+            self.kinds.append(
+                DataKind(
+                    "outbox_dead_letters",
+                    runtime.relay.dead_letters,
+                    ("key",),
+                    OnErasure.DELETE,
+                    "Copies of events about the person that Kafka refused, kept for an operator to replay; "
+                    "what they announce is kept as its own kind of record.",
+                    # An access answer that was refused holds an earlier export: never exported again.
+                    exported=False,
+                    retention_field="failed_at",
+                    retention_days=90,
+                )
+            )
         self._notify = runtime.relay.notify
         runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", self.on_requested))
 
