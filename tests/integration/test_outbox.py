@@ -1,6 +1,7 @@
 """The embedded outbox on the real database: state and events in one write, stale writers refused."""
 
 import asyncio
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -41,7 +42,7 @@ def needs_relay(broker, namespace, registry=None):
     )
 
 
-def relay_rounds(infra, namespace, rounds, *, after_publish=None, registry=None):
+def relay_rounds(infra, namespace, rounds, *, after_publish=None, registry=None, request_timeout_ms=40_000):
     """Run ``rounds`` relay rounds of a needs relay against the real broker; ``after_publish`` runs
     after each publication (to change the database while the relay is mid-round)."""
     ensure_topics(
@@ -53,7 +54,7 @@ def relay_rounds(infra, namespace, rounds, *, after_publish=None, registry=None)
     )
 
     async def run():
-        broker = KafkaBroker(infra.kafka_bootstrap_servers)
+        broker = KafkaBroker(infra.kafka_bootstrap_servers, request_timeout_ms=request_timeout_ms)
         relay = needs_relay(broker, namespace, registry)
         if after_publish is not None:
             publish = relay._publish
@@ -253,3 +254,20 @@ def test_an_event_too_large_for_its_topic_goes_to_the_dead_letter_topic(needs_db
     assert needs_db.database[OUTBOX_DEAD_LETTERS].count_documents({}) == 0
     labels = {"service": "test", "topic": NEED_IDENTIFIED.topic, "destination": "topic"}
     assert registry.get_sample_value("outbox_dead_letters_total", labels) == 1
+
+
+def test_an_event_for_a_topic_the_answering_broker_does_not_have_is_set_aside(needs_db, infra, namespace):
+    # Broker auto-creation is off: a topic deleted (or never created) after start-up refuses every record.
+    lost = new_event(NEED_IDENTIFIED, need_payload(), subject="199002202015032001")
+    entry = dataclasses.replace(lost, topic="bkpsdm.needs.no-such-topic.v1")
+    before, after = event(), event()
+    commit(new_need(id="before"), [before])
+    commit(new_need(id="lost"), [entry])
+    commit(new_need(id="after"), [after])
+
+    assert relay_rounds(infra, namespace, 2, request_timeout_ms=3000) == [3, 0]
+    published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
+    assert {r.headers["ce_id"] for r in published} == {before.event_id, after.event_id}
+    (kept,) = needs_db.database[OUTBOX_DEAD_LETTERS].find()
+    assert kept["topic"] == f"{namespace}.bkpsdm.needs.no-such-topic.v1"
+    assert "UnknownTopicOrPartition" in kept["error"] and "UnknownTopicOrPartition" in kept["dead_letter_error"]
