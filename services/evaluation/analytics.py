@@ -8,13 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.evaluation.domain import Level, state
-
-# Medan's days and quarters begin at midnight WIB, seven hours before midnight UTC.
-WIB = timezone(timedelta(hours=7), "WIB")
+from shared.clock import WIB
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluation import domain, reports
 from services.evaluation.analytics import quarter_bounds
-from services.evaluation.application import EvaluationService, today_in_medan
+from services.evaluation.application import EvaluationService
 from services.evaluation.documents import EvaluationDocument, IndicatorEntry
+from shared.clock import today_in_medan
 from shared.http.access import Admin, Head, Staff
 from shared.http.auth import CurrentPrincipal, Principal, Role
 from shared.http.errors import ApiError

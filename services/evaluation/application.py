@@ -10,6 +10,7 @@ from typing import Any
 
 from services.evaluation import analytics, domain
 from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
+from shared.clock import today_in_medan
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -32,11 +33,6 @@ from shared.persistence import get_or_404
 log = logging.getLogger(__name__)
 
 Notify = Callable[[], None]
-WIB = analytics.WIB
-
-
-def today_in_medan() -> date:
-    return datetime.now(WIB).date()
 
 
 WHO_MAY_SUBMIT = {

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from services.evaluation import analytics, domain
 from services.evaluation.api import build_router
-from services.evaluation.application import EvaluationService, today_in_medan
+from services.evaluation.application import EvaluationService
 from services.evaluation.assignments import assignments_router
 from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
 from services.evaluation.privacy import data_kinds
@@ -19,6 +19,7 @@ from services.evaluation.settings import EvaluationSettings
 from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import PersonalData
+from shared.clock import today_in_medan
 from shared.events import EVALUATION_DUE, EVALUATION_ESCALATED, EVALUATION_SUBMITTED, PROGRAM_COMPLETED
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime

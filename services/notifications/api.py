@@ -15,13 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications import directory, domain
-from services.notifications.application import NotificationService, language_of, today_in_medan
+from services.notifications.application import NotificationService, language_of
 from services.notifications.documents import (
     DeliveryDocument,
     MessageDocument,
     PersonDocument,
     WebhookSubscriptionDocument,
 )
+from shared.clock import today_in_medan
 from shared.events import ALL_CONTRACTS
 from shared.http.access import Admin
 from shared.http.auth import CurrentPrincipal

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -30,12 +30,7 @@ from services.notifications.documents import (
 from shared.events import EventContext, EventPayload, NeedIdentified
 
 P = TypeVar("P", bound=EventPayload)
-WIB = timezone(timedelta(hours=7), "WIB")
 DIGEST = "Digest"
-
-
-def today_in_medan() -> date:
-    return datetime.now(WIB).date()
 
 
 def _insert_once(doc: Document) -> bool:

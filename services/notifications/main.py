@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from services.notifications import domain, templates
 from services.notifications.api import delivery_router, directory_router, inbox_router
-from services.notifications.application import WIB, NotificationService
+from services.notifications.application import NotificationService
 from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
 from services.notifications.documents import ALL_DOCUMENTS
 from services.notifications.privacy import data_kinds
@@ -22,6 +22,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.audit.api import privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import PersonalData
+from shared.clock import WIB
 from shared.events import (
     ENROLMENT_CHANGED,
     EVALUATION_DUE,

@@ -5,7 +5,7 @@ reminders, analytics and the quarterly report."""
 import json
 from datetime import date, timedelta
 
-from services.evaluation.application import today_in_medan
+from shared.clock import today_in_medan
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
