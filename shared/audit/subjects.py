@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 from mongoengine import DateTimeField, Document, ListField, StringField
 
-from shared.audit.settings import PrivacySettings
-from shared.audit.trail import NIP_PATTERN
+from shared.audit.settings import MINIMUM_RETENTION_DAYS, PrivacySettings
+from shared.audit.trail import NIP_PATTERN, AuditTrail
+from shared.clock import checked_moment, end_of_today_in_medan
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
@@ -43,6 +44,7 @@ from shared.events import (
     ErasureAction,
     EventContext,
 )
+from shared.http.auth import Principal
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.outbox import ConcurrentUpdate, OutboxDocument, commit, new_event
 from shared.messaging.topics import ensure_topics
@@ -172,11 +174,12 @@ class PersonalData:
                 OnErasure.KEEP,
                 "UU 27/2022 Art. 14: requests and how they were handled are recorded.",
                 retention_field="handled_at",
-                retention_days=5 * 365,
+                retention_days=MINIMUM_RETENTION_DAYS["privacy_receipts"],
             ),
         ]
         self._key = settings.privacy_pseudonym_key.get_secret_value()
         self._notify: Callable[[], None] = lambda: None
+        self.trail: AuditTrail | None = None
         self.on_startup: list[Callable[[], None]] = []
 
     def attach(self, runtime: ServiceRuntime) -> None:
@@ -190,7 +193,7 @@ class PersonalData:
                 "UU 27/2022: the controller must account for every processing; who read or changed the "
                 "person's data stays on record until the period ends.",
                 retention_field="at",
-                retention_days=5 * 365,
+                retention_days=MINIMUM_RETENTION_DAYS["audit_trail"],
             )
         )
         if runtime.relay.dead_letters is not None:
@@ -209,6 +212,7 @@ class PersonalData:
                 )
             )
         self._notify = runtime.relay.notify
+        self.trail = runtime.audit
         runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", self.on_requested))
 
         def create_answer_topic() -> None:
@@ -346,9 +350,15 @@ class PersonalData:
 
     # Retention -----------------------------------------------------------------------------------
 
-    def enforce_retention(self, now: datetime | None = None) -> dict[str, int]:
-        """Delete or pseudonymise what outlived its period; returns the records changed per kind."""
-        now = now or datetime.now(UTC)
+    def enforce_retention(self, as_of: datetime | None = None, *, by: Principal | None = None) -> dict[str, int]:
+        """Delete or pseudonymise what outlived its period as of now, or of an earlier moment (to catch up
+        after an outage, never a later one: that would delete what is still within its period); returns
+        the records changed per kind. Every run is itself recorded in the audit trail, after its work,
+        so its entry is never among what it deletes."""
+        now = datetime.now(UTC)
+        if as_of is not None:
+            # A later hour of today counts as now; no period is shortened by it.
+            now = min(checked_moment("as_of", as_of, before=end_of_today_in_medan()), now)
         done: dict[str, int] = {}
         for kind in self.kinds:
             days = self.retention_days(kind)
@@ -361,6 +371,8 @@ class PersonalData:
                 done[kind.name] = coll.delete_many(query).deleted_count
             else:
                 done[kind.name] = sum(self._pseudonymise(kind, d, self._replace_all) for d in coll.find(query))
+        if self.trail is not None:
+            self.trail.record_run("retention", by=by, purpose="retention", detail={"as_of": now, "changed": done})
         return done
 
     def background(self) -> list[Callable[[], Coroutine[Any, Any, None]]]:

@@ -25,9 +25,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from mongoengine import DateTimeField, Document, IntField, ListField, StringField
+from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
 
+from shared.http.auth import Principal
 from shared.http.errors import error_body
 from shared.logging import correlation_id_var
 
@@ -72,6 +73,7 @@ class AuditEntry(Document):
     subject_count = IntField(required=True)
     status = IntField(required=True)
     correlation_id = StringField()
+    detail = DictField()  # what a job did (retention: as_of and the records changed per kind)
 
 
 def audit_entry_document(alias: str) -> type[AuditEntry]:
@@ -137,6 +139,29 @@ class AuditTrail:
         # Insert only: an entry, once written, is never touched again (retention aside).
         self.document._get_collection().insert_one(entry)
 
+    def record_run(self, job: str, *, by: Principal | None, purpose: str, detail: dict[str, Any]) -> None:
+        """A piece of processing no request names a person for (retention): what ran, for whom, with what
+        outcome. ``by`` is who started it; nobody for the periodic job."""
+        self.record(
+            {
+                "_id": str(uuid.uuid4()),
+                "at": datetime.now(UTC),
+                "service": self.service,
+                "actor_nip": by.nip if by else None,
+                "actor_roles": sorted(r.value for r in by.roles) if by else [],
+                "action": "change",
+                "method": "JOB",
+                "route": job,
+                "path": job,
+                "purpose": purpose,
+                "subject_nips": [],
+                "subject_count": 0,
+                "status": 200,
+                "correlation_id": correlation_id_var.get(),
+                "detail": detail,
+            }
+        )
+
     def query(self, *, nip: str | None, actor: str | None, since: datetime | None, until: datetime | None) -> Any:
         filters: dict[str, Any] = {}
         if nip:
@@ -165,6 +190,7 @@ AUDIT_FIELDS = (
     "subject_count",
     "status",
     "correlation_id",
+    "detail",
 )
 
 
@@ -176,7 +202,14 @@ def entry_row(doc: AuditEntry) -> dict[str, Any]:
         "actor_roles": list(doc.actor_roles),
         "subject_nips": list(doc.subject_nips),
         "correlation_id": doc.correlation_id or "",
+        "detail": _jsonable(doc.detail or {}),
     }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def rows_as_csv(rows: list[dict[str, Any]]) -> str:
@@ -184,7 +217,12 @@ def rows_as_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow(
+            {
+                k: ";".join(v) if isinstance(v, list) else json.dumps(v) if isinstance(v, dict) else v
+                for k, v in row.items()
+            }
+        )
     return out.getvalue()
 
 

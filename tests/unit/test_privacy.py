@@ -70,3 +70,33 @@ def test_production_refuses_the_development_pseudonym_key(monkeypatch):
     monkeypatch.setenv("PRIVACY_PSEUDONYM_KEY", "a-real-key-from-the-vault")
     monkeypatch.setenv("RETENTION_DAYS", '{"messages": 30}')
     assert PrivacySettings().retention_days == {"messages": 30}
+
+
+@pytest.mark.parametrize("kind", ["audit_trail", "privacy_receipts"])
+def test_the_records_that_account_for_processing_are_kept_at_least_five_years(monkeypatch, kind):
+    monkeypatch.setenv("RETENTION_DAYS", json.dumps({kind: 1824}))
+    with pytest.raises(ValidationError, match=f"minimum kept for accountability.*{kind} 1825"):
+        PrivacySettings()
+    monkeypatch.setenv("RETENTION_DAYS", json.dumps({kind: 3650}))
+    assert PrivacySettings().retention_days == {kind: 3650}
+
+
+def test_a_moment_is_bounded_and_read_in_medan_time():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from shared.clock import WIB, checked_moment, end_of_today_in_medan
+    from shared.http.errors import ApiError
+
+    assert checked_moment("as_of", datetime(2026, 5, 1)) == datetime(2026, 5, 1, tzinfo=WIB)
+    now = datetime.now(UTC)
+    assert checked_moment("as_of", now, before=end_of_today_in_medan()) == now
+    far_east, far_west = timezone(timedelta(hours=14)), timezone(timedelta(hours=-14))
+    for moment in (
+        datetime(1, 1, 1, tzinfo=far_east),  # a year 0 in UTC: once a 500
+        datetime(9999, 12, 31, 23, 59, tzinfo=far_west),
+        datetime(1999, 12, 31, 23, 59),
+        now + timedelta(days=1, hours=1),
+    ):
+        with pytest.raises(ApiError) as refused:
+            checked_moment("as_of", moment, before=end_of_today_in_medan())
+        assert refused.value.status == 422 and "as_of" in refused.value.message_en
