@@ -183,6 +183,16 @@ class NeedsService:
     # --- competency gaps -------------------------------------------------------------------------
 
     def record_assessment(self, cmd: RecordAssessment) -> AssessmentOutcome:
+        # Everything the analysis below needs is checked before the assessment is written: an
+        # assessment dated 9999-12-31 used to be saved, then its need refused (no event carries that
+        # fiscal year), leaving a record without its analysis.
+        if not domain.EARLIEST_ASSESSMENT <= cmd.assessed_on <= domain.LATEST_ASSESSMENT:
+            raise ApiError(
+                422,
+                "invalid_date",
+                f"Tanggal penilaian harus antara {domain.EARLIEST_ASSESSMENT} dan {domain.LATEST_ASSESSMENT}.",
+                f"The assessment date must be between {domain.EARLIEST_ASSESSMENT} and {domain.LATEST_ASSESSMENT}.",
+            )
         employee = get_or_404(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
         get_or_404(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,

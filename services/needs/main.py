@@ -69,7 +69,12 @@ def create_app(settings: NeedsSettings | None = None) -> FastAPI:
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[
-            build_router(service, jobs, max_import_bytes=settings.max_import_mb * 1_000_000),
+            build_router(
+                service,
+                jobs,
+                max_import_bytes=settings.max_import_mb * 1_000_000,
+                import_limits=settings.import_limits(),
+            ),
             privacy_router(privacy),
             requests_router(requests),
         ],

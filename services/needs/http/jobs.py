@@ -17,11 +17,12 @@ from services.needs.http.schemas import (
     JobOut,
     job_out,
 )
+from services.needs.imports import ImportLimits
 from shared.http.access import Admin
 from shared.persistence import get_or_404
 
 
-def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
+def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int, limits: ImportLimits) -> APIRouter:
     router = APIRouter()
 
     @router.post(
@@ -37,7 +38,10 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
         content_type = request.headers.get("content-type", "text/csv")
         content = await request.body()  # at most max_import_bytes: the route's body limit answers 413 beyond
         job = await asyncio.to_thread(
-            jobs.start, f"import:{kind}", who.nip, lambda progress: import_file(kind, content, content_type, progress)
+            jobs.start,
+            f"import:{kind}",
+            who.nip,
+            lambda progress: import_file(kind, content, content_type, progress, limits),
         )
         return job_out(job)
 
