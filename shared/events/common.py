@@ -7,6 +7,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The fiscal years the system plans for and its events carry.
+FIRST_FISCAL_YEAR = 2000
+LAST_FISCAL_YEAR = 2100
+FiscalYearNumber = Annotated[int, Field(ge=FIRST_FISCAL_YEAR, le=LAST_FISCAL_YEAR)]
+
 NIP = Annotated[str, Field(pattern=r"^\d{18}$", description="Nomor Induk Pegawai, 18 digits")]
 CompetencyCode = Annotated[str, Field(min_length=1, max_length=40, description="Stable competency key, e.g. M.05")]
 UnitCode = Annotated[str, Field(min_length=1, max_length=40, description="Work unit (OPD, UPT, puskesmas) code")]

@@ -82,7 +82,8 @@ def test_an_assessment_outside_the_planned_years_is_refused_before_anything_is_r
     from services.needs.application import NeedsRules, NeedsService, RecordAssessment
     from shared.http.errors import ApiError
 
-    service = NeedsService(rules=NeedsRules(priority=domain.PriorityPolicy(), jp_rules={}, skm=domain.SkmPolicy()))
+    rules = NeedsRules(priority=domain.PriorityPolicy(), jp_rules={}, skm=domain.SkmPolicy())
+    service = NeedsService(rules=rules, notify=lambda: None)
     command = RecordAssessment(
         nip="199002202015032001",
         competency_code="M.05",
