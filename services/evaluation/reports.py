@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from html import escape
 from typing import Any
+
+from shared.http.reports import csv_text
 
 LABELS = {
     "response_by_level": ("Tingkat respons per level", "Response by level"),
@@ -45,20 +45,20 @@ def _figures(row: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["periode", "bagian", "kelompok", "ukuran", "nilai"])
+    return csv_text(["periode", "bagian", "kelompok", "ukuran", "nilai"], _csv_rows(report))
+
+
+def _csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
     period = report["period"]
     for table in TABLES:
         for row in report[table]:
             for key, value in _figures(row):
-                writer.writerow([period, table, row["group"], key, "" if value is None else value])
+                yield [period, table, row["group"], key, "" if value is None else value]
     transfer = report["transfer"]
     for key in ("struggling", "escalated"):
-        writer.writerow([period, "transfer", "", key, transfer[key]])
+        yield [period, "transfer", "", key, transfer[key]]
     for barrier, count in transfer["barriers"].items():
-        writer.writerow([period, "transfer", "barrier", barrier, count])
-    return out.getvalue()
+        yield [period, "transfer", "barrier", barrier, count]
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

@@ -12,8 +12,6 @@ that could not be recorded has already happened, so it is logged and counted ins
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import logging
 import re
@@ -30,6 +28,7 @@ from prometheus_client import CollectorRegistry, Counter
 
 from shared.http.auth import Principal
 from shared.http.errors import error_body
+from shared.http.reports import csv_text
 from shared.logging import correlation_id_var
 
 log = logging.getLogger(__name__)
@@ -213,17 +212,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def rows_as_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                k: ";".join(v) if isinstance(v, list) else json.dumps(v) if isinstance(v, dict) else v
-                for k, v in row.items()
-            }
-        )
-    return out.getvalue()
+    def cell(value: Any) -> Any:
+        return ";".join(value) if isinstance(value, list) else json.dumps(value) if isinstance(value, dict) else value
+
+    return csv_text(AUDIT_FIELDS, ([cell(row[k]) for k in AUDIT_FIELDS] for row in rows))
 
 
 def install_audit(app: FastAPI, trail: AuditTrail, registry: CollectorRegistry) -> None:

@@ -2,6 +2,8 @@
 completion, submissions by the right person only, the follow-up when training does not transfer,
 reminders, analytics and the quarterly report."""
 
+import csv
+import io
 import json
 from datetime import date, timedelta
 
@@ -29,11 +31,13 @@ LIKERT = ("relevance", "content", "facilitator", "organisation", "overall")
 BEHAVIOUR = ("applies", "frequency", "quality", "independence", "sharing")
 
 
-def completion(enrolment_id, completed_on, *, nip=NURSE, program="P-PRIMA", pre=None, post=None, supervisor=HEAD):
+def completion(
+    enrolment_id, completed_on, *, nip=NURSE, program="P-PRIMA", pre=None, post=None, supervisor=HEAD, unit=UNIT
+):
     payload = ProgramCompleted(
         enrolment_id=enrolment_id,
         nip=nip,
-        unit_code=UNIT,
+        unit_code=unit,
         supervisor_nip=supervisor,
         program_code=program,
         program_title="Pelatihan Pelayanan Prima",
@@ -320,3 +324,19 @@ def test_the_unit_head_sees_what_they_stand_in_for_and_bkpsdm_gives_an_evaluatio
     wait_for_records(infra.kafka_bootstrap_servers, f"{namespace}.{EVALUATION_DUE.topic}", lambda r: r.key == NURSE_2)
     (due,) = [b for b in published(infra, namespace, EVALUATION_DUE) if b["nip"] == NURSE_2]
     assert (due["evaluator_nip"], due["kind"], due["level"]) == (successor, "due", 3)
+
+
+def test_a_unit_code_that_looks_like_a_formula_comes_out_of_the_quarterly_csv_as_text(
+    run_service, admin, infra, namespace
+):
+    hostile = '=HYPERLINK("http://evil.example","Klik")'
+    with run_service("evaluation") as evaluation:
+        # Completed a week ago: the reaction evaluation falls due today, in this quarter.
+        send(infra, namespace, completion("enr-csv", today_in_medan() - timedelta(days=7), unit=hostile))
+        plan_of(evaluation, admin)
+        today = today_in_medan()
+        period = {"year": today.year, "quarter": (today.month - 1) // 3 + 1, "format": "csv"}
+        text = evaluation.get("/reports/quarterly", params=period, headers=admin).text
+    by_unit = [r for r in csv.DictReader(io.StringIO(text)) if r["bagian"] == "response_by_unit"]
+    assert {r["kelompok"] for r in by_unit} == {"'" + hostile}
+    assert {r["ukuran"]: r["nilai"] for r in by_unit}["asked"] == "1"

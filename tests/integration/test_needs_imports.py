@@ -1,6 +1,7 @@
 """Bulk import (CSV and XLSX in the shape of a SIASN export) and the analysis of every employee,
 over the real database and broker."""
 
+import csv
 import io
 import json
 import re
@@ -281,3 +282,26 @@ def test_a_file_over_the_size_or_row_limits_is_refused_before_it_is_read(run_ser
             == "The file holds more than 2 data rows; split it into several files."
         )
         assert needs.get("/units", headers=admin).json()["total"] == 0
+
+
+def test_names_that_look_like_formulas_come_out_of_the_reports_as_text(run_service, admin):
+    hostile = '=HYPERLINK("http://evil.example","Klik")'
+    units = UNITS.replace("Puskesmas Teladan", hostile.replace('"', '""').join('""'))
+    employees = EMPLOYEES.replace("Nur Aisyah Lubis", "@SUM(1+1)")
+    with run_service("needs") as needs:
+        for kind, body in (("units", units), ("positions", POSITIONS), ("employees", employees)):
+            assert run_job(needs, admin, f"/imports/{kind}", body)["status"] == "done"
+        assert needs.get("/units/PKM-TELADAN", headers=admin).json()["name"] == hostile  # kept as given
+        run_job(needs, admin, "/imports/assessments", ASSESSMENTS)
+        run_job(needs, admin, "/analysis/competency-gaps", json_body={"fiscal_year": 2027})
+
+        params = {"fiscal_year": 2027, "by": "unit", "format": "csv"}
+        recap = list(csv.DictReader(io.StringIO(needs.get("/reports/needs-recap", params=params, headers=admin).text)))
+        assert [(r["unit"], r["name"]) for r in recap] == [("PKM-TELADAN", "'" + hostile)]
+        assert float(recap[0]["mean_priority"]) > 0  # numbers are not touched
+
+        params = {"fiscal_year": 2027, "unit_code": "PKM-TELADAN", "format": "csv"}
+        text = needs.get("/reports/jp-compliance", params=params, headers=admin).text
+        names = {r["nip"]: r["name"] for r in csv.DictReader(io.StringIO(text))}
+        assert names["199504042022032001"] == "'@SUM(1+1)"
+        assert names["198208082008011002"] == "dr. Budi Harahap"
