@@ -326,6 +326,10 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     assert problems == {(2, "bahasa"), (3, "nip"), (3, "kanal"), (3, "email"), (3, "ringkasan_harian")}
     assert rejected.json()["error"]["message"] == "5 problems in the file; nothing was saved."
     assert notifications.get(f"/directory/{NURSE}", headers=admin).json()["language"] == "id"
+    with_nul = f"nip,nama,email\n{NURSE},Siti\x00,siti@puskesmas.example\n"
+    refused = notifications.post("/directory/import", content=with_nul.encode(), headers=admin)
+    assert refused.status_code == 422
+    assert [(p["line"], p["column"]) for p in refused.json()["error"]["problems"]] == [(2, "nama")]
 
     put = notifications.put(
         f"/directory/{NURSE}", json={"email": "siti.baru@puskesmas.example", "language": "en"}, headers=admin
