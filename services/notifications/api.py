@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications import directory, domain
 from services.notifications.application import NotificationService, language_of
+from services.notifications.destinations import DestinationPolicy, UnsafeDestination
 from services.notifications.documents import (
     DeliveryDocument,
     MessageDocument,
@@ -343,7 +344,7 @@ class DigestRunOut(BaseModel):
     items: int
 
 
-def delivery_router(service: NotificationService, require_https: bool) -> APIRouter:
+def delivery_router(service: NotificationService, require_https: bool, destinations: DestinationPolicy) -> APIRouter:
     router = APIRouter(tags=["webhooks and deliveries"])
 
     @router.post("/webhooks", status_code=201, summary="Subscribe another system to event types")
@@ -357,6 +358,10 @@ def delivery_router(service: NotificationService, require_https: bool) -> APIRou
                 f"URL webhook harus memakai {' atau '.join(schemes)}.",
                 f"A webhook URL must use {' or '.join(schemes)}.",
             )
+        try:
+            destinations.check(body.url)
+        except UnsafeDestination as exc:
+            raise ApiError(422, "unsafe_url", exc.message_id, exc.message_en) from None
         unknown = sorted(set(body.event_types) - set(EVENT_TYPES))
         if unknown:
             raise ApiError(

@@ -51,7 +51,7 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
                 await dispatcher.run(
                     {
                         domain.EMAIL: email_sender(settings, pools[domain.EMAIL]),
-                        domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK]),
+                        domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK], settings.webhook_destinations()),
                     }
                 )
         finally:
@@ -124,7 +124,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         routers=[
             inbox_router(),
             directory_router(),
-            delivery_router(service, s.environment == "production"),
+            delivery_router(service, s.environment == "production", s.webhook_destinations()),
             privacy_router(privacy),
         ],
         on_startup=privacy.on_startup,

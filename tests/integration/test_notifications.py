@@ -11,7 +11,7 @@ from pymongo import MongoClient
 
 from services.notifications import domain
 from services.notifications.delivery import DeliveryFailed, claim_due, record_attempt
-from services.notifications.documents import DeliveryDocument
+from services.notifications.documents import DeliveryDocument, WebhookSubscriptionDocument
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -490,3 +490,52 @@ def test_a_need_announced_again_is_not_told_as_new(notifications, mailbox, admin
     assert mailbox.to(AHMAD)[1].subject.startswith("Update: ")
     time.sleep(1)
     assert inbox(notifications, NURSE_H)["total"] == 2 and len(mailbox.to(SITI)) == 2
+
+
+def test_webhooks_to_addresses_inside_the_network_are_refused_at_registration_and_before_each_call(
+    run_service, admin, infra, namespace
+):
+    # As in production (WEBHOOK_PUBLIC_ONLY), with this machine's receiver let through by name.
+    settings = {**QUICK, "WEBHOOK_PUBLIC_ONLY": "true", "WEBHOOK_ALLOWED_HOSTS": "localhost"}
+    resolved = build_record(
+        NEED_RESOLVED,
+        NeedResolved(
+            need_id="2027-199002202015032001-M.05",
+            nip=NURSE,
+            unit_code=UNIT,
+            competency_code="M.05",
+            fiscal_year=2027,
+            resolved_at=datetime(2027, 9, 1, tzinfo=UTC),
+        ),
+        subject=NURSE,
+    )
+    with (
+        webhook_receiver({"/named": lambda n: (204, 0.0), "/rebound": lambda n: (204, 0.0)}) as receiver,
+        run_service("notifications", **settings) as notifications,
+    ):
+        for url in ("http://127.0.0.1:27017/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/hook"):
+            refused = notifications.post(
+                "/webhooks", json={"url": url, "event_types": [NEED_RESOLVED.type]}, headers=admin
+            )
+            assert (refused.status_code, refused.json()["error"]["code"]) == (422, "unsafe_url"), url
+        assert notifications.get("/webhooks", headers=admin).json()["total"] == 0
+
+        port = receiver.base_url.rsplit(":", 1)[1]
+        named = {"url": f"http://localhost:{port}/named", "event_types": [NEED_RESOLVED.type]}
+        assert notifications.post("/webhooks", json=named, headers=admin).status_code == 201
+        # A subscription whose host resolved to a public address when it was made, and to this machine now.
+        WebhookSubscriptionDocument(
+            id="rebound",
+            url=f"{receiver.base_url}/rebound",
+            secret="s" * 32,
+            event_types=[NEED_RESOLVED.type],
+            created_by=ADMIN_NIP,
+            created_at=datetime.now(UTC),
+        ).save(force_insert=True)
+
+        send(infra, namespace, resolved)
+        eventually(lambda: receiver.accepted("/named"), what="the call to the named host")
+        (rebound,) = settled(notifications, admin, 1, channel="webhook", status="dead")
+        assert rebound["subscription_id"] == "rebound" and rebound["attempts"] == 3
+        assert rebound["log"][0]["error"].startswith("not called: A webhook may only call public addresses")
+    assert receiver.to("/rebound") == []
