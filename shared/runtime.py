@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -27,9 +26,10 @@ from shared.audit.api import audit_router
 from shared.audit.trail import AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
+from shared.http.browser import add_security_headers, install_docs
 from shared.http.errors import install_error_handlers, unexpected_error
 from shared.http.query import screen_request
-from shared.logging import configure_logging, log_context
+from shared.logging import configure_logging, correlation_token, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
 from shared.messaging.lag import BrokerGauges
@@ -216,8 +216,10 @@ class ServiceRuntime:
             version="1.0.0",
             lifespan=lifespan,
             # Public API documentation is an inventory for attackers: off in production unless enabled.
-            docs_url="/docs" if docs else None,
-            redoc_url="/redoc" if docs else None,
+            # /docs and /redoc are ours (shared.http.browser): their files come from this process.
+            docs_url=None,
+            redoc_url=None,
+            swagger_ui_oauth2_redirect_url=None,
             openapi_url="/openapi.json" if docs else None,
             # Larger only where a route says so (file imports); beyond it: 413 before the body is read.
             max_body_size=settings.http_max_body_bytes,
@@ -234,6 +236,8 @@ class ServiceRuntime:
         app.state.token_verifier = TokenVerifier(settings)
         app.state.runtime = self  # for operator commands (scripts/replay.py) that drive the same wiring
         install_error_handlers(app)
+        if docs:
+            install_docs(app, "/openapi.json")
         # Inside the metrics middleware (added after it), so an audit entry carries the correlation id.
         install_audit(app, self.audit, self.registry)
         self._install_http_metrics(app)
@@ -294,7 +298,7 @@ class ServiceRuntime:
 
         @app.middleware("http")
         async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+            correlation_id = correlation_token(request.headers.get(CORRELATION_HEADER))
             started = time.perf_counter()
             with log_context(correlation_id=correlation_id):
                 try:
@@ -310,4 +314,5 @@ class ServiceRuntime:
                 requests.labels(service, request.method, path, str(response.status_code)).inc()
                 latency.labels(service, request.method, path).observe(time.perf_counter() - started)
             response.headers[CORRELATION_HEADER] = correlation_id
+            add_security_headers(response)
             return response

@@ -247,6 +247,8 @@ def test_analytics_and_the_quarterly_report_can_be_recomputed_by_hand(run_servic
         assert f"effectiveness_by_program,P-PRIMA,l3_transfer_rate,{round(2 / 3, 4)}" in csv_text
         page = evaluation.get("/reports/quarterly", params={**period, "format": "html"}, headers=admin)
         assert page.headers["content-type"].startswith("text/html") and "P-LEMAH" in page.text
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
         assert evaluation.get("/reports/quarterly", params=period, headers=HEAD_HEADERS).status_code == 403
 
 

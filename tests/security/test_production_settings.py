@@ -53,7 +53,7 @@ def test_the_same_settings_from_the_environment_stop_the_process(monkeypatch):
         create_app()
 
 
-@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json", "/asyncapi.json"])
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs-assets/swagger-ui.css", "/openapi.json", "/asyncapi.json"])
 def test_api_docs_are_off_in_production_unless_enabled(path):
     # No lifespan (no `with`): the routes exist or not from construction, no broker needed.
     hidden = TestClient(create_app(NeedsSettings(**SAFE)))
