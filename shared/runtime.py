@@ -23,11 +23,11 @@ from mongoengine import Document
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from shared.audit.api import audit_router
-from shared.audit.trail import AuditTrail, install_audit
+from shared.audit.trail import OPERATIONS_PATHS, AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
 from shared.http.browser import add_security_headers, install_docs
-from shared.http.errors import install_error_handlers, unexpected_error
+from shared.http.errors import error_body, install_error_handlers, unexpected_error
 from shared.http.query import screen_request
 from shared.logging import configure_logging, correlation_token, log_context
 from shared.messaging.broker import build_broker
@@ -41,6 +41,17 @@ from shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def starting(request: Request) -> JSONResponse:
+    """The answer to a call while the service still waits for its database or Kafka."""
+    body = error_body(
+        request,
+        "starting",
+        "Layanan sedang dimulai dan menunggu basis data serta Kafka; coba lagi sebentar lagi.",
+        "The service is starting and waiting for its database and Kafka; try again shortly.",
+    )
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
 class ServiceRuntime:
@@ -62,6 +73,8 @@ class ServiceRuntime:
         self.audit = AuditTrail.for_service(settings.service_name)
         self.documents = [*documents, self.inbox.document, self.audit.document]
         self.outbox_documents = list(outbox_documents)
+        # True once the database and Kafka answered and the consumers and relay run (see _start).
+        self.started = False
         self.broker_gauges = BrokerGauges(self.registry)
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
@@ -161,51 +174,26 @@ class ServiceRuntime:
         on_startup: Sequence[Callable[[], None]] = (),
         background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> FastAPI:
-        """``on_startup`` runs (in a worker thread) once the database is connected; ``background``
-        coroutines run for the life of the process."""
+        """``on_startup`` steps run (in a worker thread, idempotent: they may run again after an outage
+        cut them short) before the broker starts; ``background`` coroutines run from then on."""
         settings = self.settings
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
-            connect_database(settings)
-            await asyncio.to_thread(ensure_indexes, self.documents)
-            for step in on_startup:
-                await asyncio.to_thread(step)
-            contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
-            await asyncio.to_thread(
-                ensure_topics,
-                settings.kafka_bootstrap_servers,
-                [self.naming(t) for t in topics_for(contracts)],
-                partitions=settings.kafka_topic_partitions,
-                replication_factor=settings.kafka_topic_replication_factor,
-                retention_ms=settings.kafka_topic_retention_ms,
-                client_options=settings.kafka_client_options(),
-            )
-            await self.broker.start()
-            tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in [*background, self._observe]]
-            relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
-            log.info("service started", extra={"fields": {"port": settings.http_port}})
+            connect_database(settings)  # lazy: nothing is reached until the first operation
+            self.started = False
+            tasks: list[asyncio.Task[None]] = []
+            # The process answers (live, not ready) at once; its work starts once its dependencies do.
+            starter = asyncio.create_task(self._start(on_startup, [*background, self._observe], tasks))
+            log.info("service listening; starting", extra={"fields": {"port": settings.http_port}})
             try:
                 yield
             finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with suppress(asyncio.CancelledError):
-                        await task
-                if relay is not None:
-                    self.relay.stop()
-                    try:
-                        await asyncio.wait_for(relay, timeout=10)
-                    except Exception:
-                        log.exception("outbox relay did not stop cleanly; what it left is published at the next start")
-                # Consumers finish their in-flight handlers (graceful_timeout) before offsets are
-                # committed; then what is still in the outbox gets one more chance to go out.
-                if settings.outbox_relay_enabled:
-                    with suppress(Exception):
-                        await asyncio.wait_for(self.relay.run_once(), timeout=5)
-                await self.broker.stop()
+                starter.cancel()
+                with suppress(asyncio.CancelledError):
+                    await starter
+                await self._stop(tasks)
                 disconnect_database(settings)
                 log.info("service stopped")
 
@@ -247,6 +235,74 @@ class ServiceRuntime:
             app.include_router(router)
         return app
 
+    async def _start(
+        self,
+        on_startup: Sequence[Callable[[], None]],
+        background: Sequence[Callable[[], Coroutine[Any, Any, None]]],
+        tasks: list[asyncio.Task[None]],
+    ) -> None:
+        """Indexes, start-up steps, topics and the broker (its consumers), tried again with a doubling
+        wait until the database and Kafka both answer; then the background jobs and the relay. Every
+        step is idempotent, so a try cut short by an outage is simply repeated."""
+        settings = self.settings
+        contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
+        wait = min(0.5, settings.startup_retry_max_s)
+        while True:
+            try:
+                await asyncio.to_thread(ensure_indexes, self.documents)
+                for step in on_startup:
+                    await asyncio.to_thread(step)
+                await asyncio.to_thread(
+                    ensure_topics,
+                    settings.kafka_bootstrap_servers,
+                    [self.naming(t) for t in topics_for(contracts)],
+                    partitions=settings.kafka_topic_partitions,
+                    replication_factor=settings.kafka_topic_replication_factor,
+                    retention_ms=settings.kafka_topic_retention_ms,
+                    client_options=settings.kafka_client_options(),
+                )
+                await self.broker.start()
+                break
+            except Exception as exc:
+                log.warning(
+                    "dependencies not reachable yet; retrying",
+                    extra={"fields": {"error": f"{type(exc).__name__}: {exc}"[:500], "retry_in_s": wait}},
+                )
+                with suppress(Exception):
+                    await self.broker.stop()  # a half-started broker starts afresh
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, settings.startup_retry_max_s)
+        tasks.extend(asyncio.create_task(job()) for job in background)
+        if settings.outbox_relay_enabled:
+            tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self.started = True
+        log.info("service started")
+
+    async def _stop(self, tasks: list[asyncio.Task[None]]) -> None:
+        relay = next((t for t in tasks if t.get_name() == "outbox-relay"), None)
+        for task in tasks:
+            if task is not relay:
+                task.cancel()
+        for task in tasks:
+            if task is not relay:
+                with suppress(asyncio.CancelledError):
+                    await task
+        if relay is not None:
+            self.relay.stop()
+            try:
+                await asyncio.wait_for(relay, timeout=10)
+            except Exception:
+                log.exception("outbox relay did not stop cleanly; what it left is published at the next start")
+        if not self.started:
+            return
+        # Consumers finish their in-flight handlers (graceful_timeout) before offsets are committed;
+        # then what is still in the outbox gets one more chance to go out.
+        if self.settings.outbox_relay_enabled:
+            with suppress(Exception):
+                await asyncio.wait_for(self.relay.run_once(), timeout=5)
+        await self.broker.stop()
+        self.started = False
+
     def _health_router(self) -> APIRouter:
         router = APIRouter(tags=["operations"])
 
@@ -256,7 +312,7 @@ class ServiceRuntime:
 
         @router.get("/health/ready", summary="The service can reach Kafka and its database")
         async def ready() -> JSONResponse:
-            checks: dict[str, str] = {}
+            checks: dict[str, str] = {"started": "ok" if self.started else "waiting for the database and Kafka"}
             try:
                 await asyncio.wait_for(asyncio.to_thread(ping_database, self.settings), timeout=3)
                 checks["database"] = "ok"
@@ -302,7 +358,10 @@ class ServiceRuntime:
             started = time.perf_counter()
             with log_context(correlation_id=correlation_id):
                 try:
-                    response = await call_next(request)
+                    if self.started or request.url.path.startswith(OPERATIONS_PATHS):
+                        response = await call_next(request)
+                    else:
+                        response = starting(request)
                 except Exception as exc:
                     # Answered here rather than by Starlette's outer handler, so a 500 is counted and
                     # carries its correlation id like every other response.

@@ -37,7 +37,9 @@ PURPOSE_HEADER = "X-Purpose"
 NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
 MAX_SUBJECTS = 500  # per entry; ``subject_count`` keeps the true number
 MAX_SCANNED_BYTES = 20_000_000
-UNAUDITED_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")
+# Operations and documentation: they carry no personal data (not audited) and answer while the service
+# is still waiting for its dependencies (shared.runtime).
+OPERATIONS_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")
 
 # The purpose recorded when the request does not state one (X-Purpose), by the route's first segment.
 DEFAULT_PURPOSES = {
@@ -229,7 +231,7 @@ def install_audit(app: FastAPI, trail: AuditTrail, registry: CollectorRegistry) 
     @app.middleware("http")
     async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
-        if path.startswith(UNAUDITED_PATHS) or path == "/":
+        if path.startswith(OPERATIONS_PATHS) or path == "/":
             return await call_next(request)
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")

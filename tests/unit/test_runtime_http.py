@@ -23,6 +23,7 @@ def app_with_a_failing_route():
     def boom():
         raise RuntimeError("disk on fire")
 
+    runtime.started = True  # as once the database and Kafka answered; no lifespan runs here
     return runtime.create_app(title="edge", description="test", routers=[router])
 
 
@@ -58,6 +59,7 @@ def test_every_answer_says_nosniff_and_html_gets_a_policy_that_runs_nothing_fore
     def page():
         return "<!doctype html><style>p{color:red}</style><p>laporan</p>"
 
+    runtime.started = True
     client = TestClient(runtime.create_app(title="edge", description="test", routers=[router]))
     live = client.get("/health/live")
     assert live.headers["x-content-type-options"] == "nosniff" and "content-security-policy" not in live.headers
