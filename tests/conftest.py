@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from kafka.admin import KafkaAdminClient
 from pymongo import MongoClient
 
 from shared.http.auth import Role, mint_token
@@ -47,15 +48,21 @@ def infra() -> Iterator[Endpoints]:
 def namespace(infra: Endpoints) -> Iterator[str]:
     ns = f"t{uuid.uuid4().hex[:10]}"
     yield ns
-    drop_databases(infra, ns)
+    drop_namespace(infra, ns)
 
 
-def drop_databases(infra: Endpoints, ns: str) -> None:
+def drop_namespace(infra: Endpoints, ns: str) -> None:
+    """The test's databases and topics go with it: a shared broker holds a file per partition segment, and
+    the topics of thousands of finished tests once took all 20,000 it may open."""
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri)
     for name in client.list_database_names():
         if name.startswith(f"{ns}_"):
             client.drop_database(name)
     client.close()
+    with KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers, request_timeout_ms=30_000) as admin:
+        topics = [t for t in admin.list_topics() if t.startswith(f"{ns}.")]
+        if topics:
+            admin.delete_topics(topics, timeout_ms=30_000)
 
 
 @pytest.fixture
