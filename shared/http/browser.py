@@ -44,10 +44,14 @@ def _inline_script_hashes(html: str) -> str:
     return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
 
 
+def _text(page: HTMLResponse) -> str:
+    return bytes(page.body).decode()
+
+
 def install_docs(app: FastAPI, openapi_url: str) -> None:
     """``/docs`` (Swagger UI, "try it out" against this service) and ``/redoc``, each with its policy."""
     app.mount(ASSETS, StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), name="docs-assets")
-    swagger = bytes(
+    swagger = _text(
         get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{app.title} - Swagger UI",
@@ -56,18 +60,18 @@ def install_docs(app: FastAPI, openapi_url: str) -> None:
             swagger_favicon_url=f"{ASSETS}/favicon.png",
             oauth2_redirect_url=None,  # bearer tokens only: no OAuth2 flow runs in the page
             swagger_ui_parameters=app.swagger_ui_parameters,
-        ).body
-    ).decode()
+        )
+    )
     swagger_policy = f"script-src 'self' {_inline_script_hashes(swagger)}; {_DOCS_COMMON}"
-    redoc = bytes(
+    redoc = _text(
         get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} - ReDoc",
             redoc_js_url=f"{ASSETS}/redoc.standalone.js",
             redoc_favicon_url=f"{ASSETS}/favicon.png",
             with_google_fonts=False,
-        ).body
-    ).decode()
+        )
+    )
     # ReDoc runs its search in a worker it creates from a blob.
     redoc_policy = f"script-src 'self'; worker-src blob:; {_DOCS_COMMON}"
 

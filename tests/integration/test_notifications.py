@@ -27,7 +27,7 @@ from shared.events import (
 from shared.http.auth import Role
 from tests.conftest import ADMIN_NIP, bearer
 from tests.support.demo import HEAD, NURSE, UNIT
-from tests.support.events import need_event, need_payload, send
+from tests.support.events import need_event, need_payload, need_resolved, send
 from tests.support.receivers import free_port, silent_server, smtp_server, webhook_receiver
 from tests.support.waiting import eventually
 
@@ -497,18 +497,6 @@ def test_webhooks_to_addresses_inside_the_network_are_refused_at_registration_an
 ):
     # As in production (WEBHOOK_PUBLIC_ONLY), with this machine's receiver let through by name.
     settings = {**QUICK, "WEBHOOK_PUBLIC_ONLY": "true", "WEBHOOK_ALLOWED_HOSTS": "localhost"}
-    resolved = build_record(
-        NEED_RESOLVED,
-        NeedResolved(
-            need_id="2027-199002202015032001-M.05",
-            nip=NURSE,
-            unit_code=UNIT,
-            competency_code="M.05",
-            fiscal_year=2027,
-            resolved_at=datetime(2027, 9, 1, tzinfo=UTC),
-        ),
-        subject=NURSE,
-    )
     with (
         webhook_receiver({"/named": lambda n: (204, 0.0), "/rebound": lambda n: (204, 0.0)}) as receiver,
         run_service("notifications", **settings) as notifications,
@@ -533,7 +521,7 @@ def test_webhooks_to_addresses_inside_the_network_are_refused_at_registration_an
             created_at=datetime.now(UTC),
         ).save(force_insert=True)
 
-        send(infra, namespace, resolved)
+        send(infra, namespace, need_resolved())
         eventually(lambda: receiver.accepted("/named"), what="the call to the named host")
         (rebound,) = settled(notifications, admin, 1, channel="webhook", status="dead")
         assert rebound["subscription_id"] == "rebound" and rebound["attempts"] == 3

@@ -204,14 +204,19 @@ def test_a_bulk_insert_leaves_a_document_written_meanwhile_as_it_is(needs_db):
     assert needs_db.find_one({"_id": "free"})["outbox_pending"] is True
 
 
+def queued_around(record):
+    """Three documents, each with one event: an ordinary one, ``record``, another ordinary one."""
+    before, after = event(), event()
+    for key, queued in (("before", before), ("middle", record), ("after", after)):
+        commit(new_need(id=key), [queued])
+    return before, after
+
+
 def test_an_event_kafka_refuses_as_too_large_is_set_aside_and_the_queue_behind_it_moves_on(needs_db, infra, namespace):
     # Kafka's default limit on a record is about 1 MB (max.message.bytes): this one can never go out,
     # not even to the dead-letter topic, so it is kept in the dead-letter collection.
-    before, after = event(), event()
     huge = new_event(NEED_IDENTIFIED, need_payload(reason="x" * 1_200_000), subject="199002202015032001")
-    commit(new_need(id="before"), [before])
-    commit(new_need(id="huge"), [huge])
-    commit(new_need(id="after"), [after])
+    before, after = queued_around(huge)
 
     registry = CollectorRegistry()
     assert relay_rounds(infra, namespace, 2, registry=registry) == [3, 0]
@@ -236,11 +241,8 @@ def test_an_event_too_large_for_its_topic_goes_to_the_dead_letter_topic(needs_db
     topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
     with KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers) as admin:
         admin.create_topics([NewTopic(topic, 1, 1, topic_configs={"max.message.bytes": "20000"})], timeout_ms=30_000)
-    before, after = event(), event()
     large = new_event(NEED_IDENTIFIED, need_payload(reason="x" * 50_000), subject="199002202015032001")
-    commit(new_need(id="before"), [before])
-    commit(new_need(id="large"), [large])
-    commit(new_need(id="after"), [after])
+    before, after = queued_around(large)
 
     registry = CollectorRegistry()
     assert relay_rounds(infra, namespace, 2, registry=registry) == [3, 0]
@@ -259,11 +261,7 @@ def test_an_event_too_large_for_its_topic_goes_to_the_dead_letter_topic(needs_db
 def test_an_event_for_a_topic_the_answering_broker_does_not_have_is_set_aside(needs_db, infra, namespace):
     # Broker auto-creation is off: a topic deleted (or never created) after start-up refuses every record.
     lost = new_event(NEED_IDENTIFIED, need_payload(), subject="199002202015032001")
-    entry = dataclasses.replace(lost, topic="bkpsdm.needs.no-such-topic.v1")
-    before, after = event(), event()
-    commit(new_need(id="before"), [before])
-    commit(new_need(id="lost"), [entry])
-    commit(new_need(id="after"), [after])
+    before, after = queued_around(dataclasses.replace(lost, topic="bkpsdm.needs.no-such-topic.v1"))
 
     assert relay_rounds(infra, namespace, 2, request_timeout_ms=3000) == [3, 0]
     published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
