@@ -14,11 +14,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaTimeoutError as BrokerTimeout
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaTimeoutError
 from mongoengine import Document
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -35,12 +38,26 @@ from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, pro
 from shared.messaging.lag import BrokerGauges
 from shared.messaging.outbox import OutboxDocument, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
-from shared.persistence import connect_database, disconnect_database, ensure_indexes, ping_database
+from shared.persistence import (
+    DATABASE_UNAVAILABLE,
+    connect_database,
+    disconnect_database,
+    ensure_indexes,
+    ping_database,
+)
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+# What a database or broker that is not there yet looks like at start-up.
+UNREACHABLE = (
+    *DATABASE_UNAVAILABLE,
+    KafkaConnectionError,
+    BrokerTimeout,
+    KafkaTimeoutError,
+    OSError,
+)
 
 
 def starting(request: Request) -> JSONResponse:
@@ -264,10 +281,13 @@ class ServiceRuntime:
                 await self.broker.start()
                 break
             except Exception as exc:
-                log.warning(
-                    "dependencies not reachable yet; retrying",
-                    extra={"fields": {"error": f"{type(exc).__name__}: {exc}"[:500], "retry_in_s": wait}},
-                )
+                fields = {"error": f"{type(exc).__name__}: {exc}"[:500], "retry_in_s": wait}
+                if isinstance(exc, UNREACHABLE):
+                    log.warning("dependencies not reachable yet; retrying", extra={"fields": fields})
+                else:
+                    # It answered but refused (an index kind the database lacks, a missing permission):
+                    # no wait will fix that, so it is logged as the failure it is, with its traceback.
+                    log.error("start-up failed; retrying", exc_info=exc, extra={"fields": fields})
                 with suppress(Exception):
                     await self.broker.stop()  # a half-started broker starts afresh
                 await asyncio.sleep(wait)
