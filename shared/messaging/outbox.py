@@ -39,7 +39,12 @@ from shared.events import EventContract, EventPayload, EventRecord, build_record
 from shared.events.contracts import dead_letter_topic
 from shared.http.errors import ApiError
 from shared.logging import correlation_id_var
-from shared.messaging.dead_letters import PERMANENT_PUBLISH_ERRORS, dead_letter_headers, outbox_dead_letter_document
+from shared.messaging.dead_letters import (
+    MAX_ERROR_CHARS,
+    PERMANENT_PUBLISH_ERRORS,
+    dead_letter_headers,
+    outbox_dead_letter_document,
+)
 from shared.messaging.topics import Naming
 
 log = logging.getLogger(__name__)
@@ -351,8 +356,8 @@ class OutboxRelay:
                 "key": entry["key"],
                 "headers": headers,
                 "value": entry["value"],
-                "error": reason[:2000],
-                "dead_letter_error": f"{type(dlq_exc).__name__}: {dlq_exc}"[:2000],
+                "error": reason[:MAX_ERROR_CHARS],
+                "dead_letter_error": f"{type(dlq_exc).__name__}: {dlq_exc}"[:MAX_ERROR_CHARS],
                 "failed_at": datetime.now(UTC),
             }
             collection = self.dead_letters._get_collection()
