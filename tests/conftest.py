@@ -48,21 +48,21 @@ def infra() -> Iterator[Endpoints]:
 def namespace(infra: Endpoints) -> Iterator[str]:
     ns = f"t{uuid.uuid4().hex[:10]}"
     yield ns
-    drop_namespace(infra, ns)
+    forget_namespace(infra, ns)
 
 
-def drop_namespace(infra: Endpoints, ns: str) -> None:
-    """The test's databases and topics go with it: a shared broker holds a file per partition segment, and
-    the topics of thousands of finished tests once took all 20,000 it may open."""
+def forget_namespace(infra: Endpoints, ns: str) -> None:
+    """Drop a test's databases and topics. Topics left behind pile up run after run until the broker
+    holds more partition files than it may open (it then stops: "Too many open files")."""
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri)
     for name in client.list_database_names():
         if name.startswith(f"{ns}_"):
             client.drop_database(name)
     client.close()
-    with KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers, request_timeout_ms=30_000) as admin:
-        topics = [t for t in admin.list_topics() if t.startswith(f"{ns}.")]
-        if topics:
-            admin.delete_topics(topics, timeout_ms=30_000)
+    with KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers) as admin:
+        doomed = [topic for topic in admin.list_topics() if topic.startswith(f"{ns}.")]
+        if doomed:
+            admin.delete_topics(doomed)
 
 
 @pytest.fixture
