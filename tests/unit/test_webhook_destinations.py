@@ -27,10 +27,8 @@ def test_addresses_inside_a_network_are_not_public(address):
     assert non_public([address]) == [address]
 
 
-def test_public_addresses_are():
-    assert non_public(["203.0.113.9", "8.8.8.8", "2001:4860:4860::8888"]) == [
-        "203.0.113.9"
-    ]  # 203.0.113/24 is documentation
+def test_public_addresses_are_and_documentation_ranges_are_not():
+    assert non_public(["203.0.113.9", "8.8.8.8", "2001:4860:4860::8888"]) == ["203.0.113.9"]
 
 
 def resolves_to(*addresses):
