@@ -8,6 +8,7 @@ databases, so tests never read each other's events.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -122,7 +123,17 @@ def running(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setenv(key, value)
     create_app = import_module(f"services.{service}.main").create_app
     with TestClient(create_app()) as client:
+        # The process answers at once and starts its work once the database and Kafka answer.
+        wait_ready(client)
         yield client
+
+
+def wait_ready(client: TestClient, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (response := client.get("/health/ready")).status_code != 200:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the service was not ready within {timeout_s}s: {response.text}")
+        time.sleep(0.1)
 
 
 @pytest.fixture
