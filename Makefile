@@ -48,6 +48,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 # After changing dependencies in pyproject.toml: pin them again (then commit requirements.lock).
 lock: venv
+	@test -x $(VENV)/bin/pip-compile || $(PY) -m pip install -q pip-tools
 	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
 		--extra dev -o requirements.lock pyproject.toml
 
