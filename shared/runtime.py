@@ -69,6 +69,13 @@ class ServiceRuntime:
             ["service", "collection"],
             registry=self.registry,
         )
+        self.lookups_indexed = Gauge(
+            "database_lookups_indexed",
+            "1 when the database answers the service's lookups from indexes (MongoDB; FerretDB with its "
+            "lookup indexes in place and its SQL as expected), else 0; checked at start-up",
+            ["service"],
+            registry=self.registry,
+        )
         self.dependencies_up = Gauge(
             "service_dependencies_up",
             "1 when the last measurement reached both Kafka and the database, else 0",
@@ -169,7 +176,8 @@ class ServiceRuntime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
             connect_database(settings)
-            await asyncio.to_thread(ensure_indexes, self.documents)
+            lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
+            self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
             for step in on_startup:
                 await asyncio.to_thread(step)
             contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
