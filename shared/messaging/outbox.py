@@ -55,11 +55,12 @@ class ConcurrentUpdate(ApiError):
 class OutboxDocument(Document):
     """Base of every aggregate document that announces its changes."""
 
-    meta = {"abstract": True, "auto_create_index": False, "indexes": ["outbox_pending"]}
+    meta = {"abstract": True, "auto_create_index": False, "indexes": ["outbox_pending", "outbox_batch"]}
 
     outbox = ListField(DictField())
     # Indexed flag so the relay finds pending documents without scanning whole collections.
     outbox_pending = BooleanField(default=False)
+    # Indexed: a bulk batch is flagged, streamed and cleared by its token.
     outbox_batch = StringField()
     outbox_batch_size = IntField()
     version = IntField(default=0)
