@@ -40,12 +40,14 @@ import json
 import logging
 import re
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from mongoengine import DateField, DateTimeField, Document
+from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid
 
@@ -167,9 +169,16 @@ def uses_index(plan: list[dict[str, Any]] | dict[str, Any], name: str) -> bool:
 # --- the start-up step ---------------------------------------------------------------------------------------
 
 
+_FERRETDB: weakref.WeakKeyDictionary[MongoClient[Any], bool] = weakref.WeakKeyDictionary()
+
+
 def is_ferretdb(db: Database[Any]) -> bool:
-    """FerretDB answers buildInfo with its own extensions (``ferretdbVersion``); MongoDB does not."""
-    return "ferretdbVersion" in db.client.admin.command("buildInfo")
+    """FerretDB answers buildInfo with its own extensions (``ferretdbVersion``); MongoDB does not. Asked
+    once per client."""
+    client = db.client
+    if client not in _FERRETDB:
+        _FERRETDB[client] = "ferretdbVersion" in client.admin.command("buildInfo")
+    return _FERRETDB[client]
 
 
 def ensure_lookup_indexes(

@@ -27,7 +27,7 @@ from shared.events import (
 from shared.http.auth import Principal, Role
 from shared.http.errors import ApiError, Conflict
 from shared.messaging.outbox import ConcurrentUpdate, commit, new_event, retrying
-from shared.persistence import get_or_404
+from shared.persistence import get_or_404, objects_in
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class EvaluationService:
         keys = [domain.evaluation_id(event.enrolment_id, p.level) for p in planned]
         # Keyed on enrolment and level: a redelivered completion finds its evaluations and adds only
         # what a crash in the middle left missing.
-        existing = set(EvaluationDocument.objects(id__in=keys).scalar("id"))
+        existing = {e.id for e in objects_in(EvaluationDocument.objects.only("id"), "id", keys)}
         now = datetime.now(UTC)
         for key, p in zip(keys, planned, strict=True):
             if key in existing:

@@ -28,6 +28,7 @@ from services.notifications.documents import (
     WebhookSubscriptionDocument,
 )
 from shared.events import EventContext, EventPayload, NeedIdentified
+from shared.persistence import objects_in
 
 P = TypeVar("P", bound=EventPayload)
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -120,7 +121,7 @@ class NotificationService:
             heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
             admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
             addressed = domain.resolve(render(event, ctx), heads_of, admins)
-            people = {p.id: p for p in PersonDocument.objects(id__in=[a.nip for a in addressed])}
+            people = {p.id: p for p in objects_in(PersonDocument.objects, "id", [a.nip for a in addressed])}
             now = datetime.now(UTC)
             for notice in addressed:
                 self._record(notice, preferences(people.get(notice.nip)), ctx, now)

@@ -39,7 +39,7 @@ from shared.events import (
 from shared.events.common import CompetencyTarget, DevelopmentForm
 from shared.http.errors import ApiError, Conflict
 from shared.messaging.outbox import ConcurrentUpdate, commit, insert_all, new_event, retrying
-from shared.persistence import bulk_write, get_or_404, levels_from_documents
+from shared.persistence import bulk_write, get_or_404, levels_from_documents, objects_in
 
 log = logging.getLogger(__name__)
 
@@ -665,7 +665,8 @@ class Planning:
         codes = [b.id for b in batches]
         if not codes:
             return 0
-        seats = EnrolmentDocument.objects(batch_code__in=codes, status__in=list(domain.OPEN)).only("id", "batch_code")
+        open_seats = EnrolmentDocument.objects(status__in=list(domain.OPEN)).only("id", "batch_code")
+        seats = objects_in(open_seats, "batch_code", codes)
 
         def note(batch: BatchDocument) -> tuple[str, str]:
             return (

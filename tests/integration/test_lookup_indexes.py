@@ -23,7 +23,7 @@ from pymongo import MongoClient
 from services.needs.documents import EmployeeDocument
 from services.needs.settings import NeedsSettings
 from shared.ferretdb import LookupReport, index_name, lookup_fields
-from shared.persistence import connect_database, disconnect_database, ensure_indexes
+from shared.persistence import connect_database, disconnect_database, ensure_indexes, objects_in
 from shared.settings import ServiceSettings
 from tests.support.infra import Endpoints
 from tests.support.metrics import sample
@@ -185,6 +185,17 @@ def test_lookups_by_id_by_an_indexed_field_and_a_guarded_update_are_answered_fro
     # What FerretDB v1 does not push down stays a scan, whatever the indexes: an $in list is one.
     explained = db.command("explain", {"find": coll.name, "filter": {"_id": {"$in": [nip]}}})
     assert explained["filterPushdown"] is False and explained["queryPlanner"]["Plan"]["Node Type"] == "Seq Scan"
+
+
+def test_objects_in_answers_what_an_in_list_does(employees):
+    # On FerretDB as equality lookups (each answered by a lookup index; the $in list is a scan, above).
+    nips = ["199001012015010007", "199001012015010067", "199001012015010042", "199001012015010007"]
+    nips.append("199001012015019999")  # nobody
+    found = objects_in(EmployeeDocument.objects(unit_code="U007").only("name"), "pk", nips)
+    expected = EmployeeDocument.objects(pk__in=nips, unit_code="U007").only("name")
+    assert sorted(e.pk for e in found) == sorted(e.pk for e in expected) == nips[:2]
+    assert {e.name for e in found} == {"Pegawai 7", "Pegawai 67"} and {e.unit_code for e in found} == {None}
+    assert objects_in(EmployeeDocument.objects, "pk", []) == []
 
 
 def test_a_lookup_index_dropped_or_replaced_behind_the_services_back_is_rebuilt_at_the_next_start(employees, pg):
