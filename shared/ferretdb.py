@@ -9,9 +9,9 @@ as ``SELECT _jsonb FROM <schema>.<table> WHERE _jsonb->$1 @> $2`` (key and JSON 
 array, as in MongoDB) is served only by a GIN index. So every find, count, update or delete scanned its
 whole table.
 
-For ``_id`` and each top-level field of the indexes our documents declare, this module adds a GIN index
-``USING gin ((_jsonb -> 'field') jsonb_path_ops)``: the same expression, with an operator class that
-serves ``@>``. PostgreSQL matches it once the key is a constant, which it is in a custom plan (pgx
+For ``_id`` and each top-level, non-date field of the indexes our documents declare, this module adds a
+GIN index ``USING gin ((_jsonb -> 'field') jsonb_path_ops)``: the same expression, with an operator class
+that serves ``@>``. PostgreSQL matches it once the key is a constant, which it is in a custom plan (pgx
 prepares each statement; PostgreSQL's ``plan_cache_mode=auto`` keeps custom plans while they are much
 cheaper than the generic one, and ``force_custom_plan``, set on the database by ``infra/local.sh``, always).
 
@@ -27,9 +27,10 @@ refused start):
   sequential scans disabled, so the answer does not depend on how many documents the table holds).
 
 What FerretDB v1 does not push down stays a scan of every document (or of every document the pushed
-part matched): ``$in``, ``$or``, ``$gt``/``$lt``, ``$exists``, ``$ne``, null, array and sub-document
-values, dotted paths; and it sorts, skips and limits in memory after fetching what the filter matched.
-Fields of date type are not given an index for that reason: they are declared for ranges and sorting.
+part matched), which it decodes one by one: ``$in``, ``$or``, ``$gt``/``$lt``, ``$exists``, null, array
+and sub-document values, dotted paths, no filter at all; ``$ne`` goes down as a negation no index serves.
+It sorts and skips in memory after fetching what the filter matched. Fields of date type get no index:
+they are declared for ranges and sorting, which FerretDB does not push down.
 On MongoDB none of this applies; the indexes mongoengine declares serve every shape.
 """
 

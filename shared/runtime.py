@@ -176,21 +176,27 @@ class ServiceRuntime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
             connect_database(settings)
-            lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
-            self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
-            for step in on_startup:
-                await asyncio.to_thread(step)
-            contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
-            await asyncio.to_thread(
-                ensure_topics,
-                settings.kafka_bootstrap_servers,
-                [self.naming(t) for t in topics_for(contracts)],
-                partitions=settings.kafka_topic_partitions,
-                replication_factor=settings.kafka_topic_replication_factor,
-                retention_ms=settings.kafka_topic_retention_ms,
-                client_options=settings.kafka_client_options(),
-            )
-            await self.broker.start()
+            try:
+                lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
+                self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
+                for step in on_startup:
+                    await asyncio.to_thread(step)
+                contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
+                await asyncio.to_thread(
+                    ensure_topics,
+                    settings.kafka_bootstrap_servers,
+                    [self.naming(t) for t in topics_for(contracts)],
+                    partitions=settings.kafka_topic_partitions,
+                    replication_factor=settings.kafka_topic_replication_factor,
+                    retention_ms=settings.kafka_topic_retention_ms,
+                    client_options=settings.kafka_client_options(),
+                )
+                await self.broker.start()
+            except BaseException:
+                # A refused start (lookups not indexed, Kafka unreachable) leaves no connection behind: a
+                # later start in the same process registers the alias again, with its own settings.
+                disconnect_database(settings)
+                raise
             tasks: list[asyncio.Task[None]] = [asyncio.create_task(job()) for job in [*background, self._observe]]
             relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
             log.info("service started", extra={"fields": {"port": settings.http_port}})

@@ -233,7 +233,9 @@ def test_without_the_postgresql_database_the_report_says_lookups_are_not_indexed
         assert any(reason in problem for problem in report.problems), report.problems
 
 
-def test_a_service_reports_on_metrics_whether_its_lookups_are_indexed_and_can_refuse_to_start(run_service, on_ferretdb):
+def test_a_service_reports_on_metrics_whether_its_lookups_are_indexed_and_can_refuse_to_start(
+    run_service, on_ferretdb, namespace
+):
     with run_service("notifications") as svc:
         assert sample(svc.get("/metrics").text, "database_lookups_indexed", service="notifications") == 1
     with run_service("notifications", FERRETDB_POSTGRESQL_URL="") as svc:
@@ -244,3 +246,6 @@ def test_a_service_reports_on_metrics_whether_its_lookups_are_indexed_and_can_re
         refused = run_service("notifications", FERRETDB_POSTGRESQL_URL="", FERRETDB_LOOKUP_INDEXES_REQUIRED="true")
         with pytest.raises(RuntimeError, match="FERRETDB_POSTGRESQL_URL is not set"), refused:
             pass
+    # A refused start leaves nothing behind: the next one, on another database, starts.
+    with run_service("notifications", MONGODB_DATABASE=f"{namespace}_again") as svc:
+        assert sample(svc.get("/metrics").text, "database_lookups_indexed", service="notifications") == 1
