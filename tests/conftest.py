@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from kafka.admin import KafkaAdminClient
 from pymongo import MongoClient
 
 from shared.http.auth import Role, mint_token
@@ -46,15 +47,21 @@ def infra() -> Iterator[Endpoints]:
 def namespace(infra: Endpoints) -> Iterator[str]:
     ns = f"t{uuid.uuid4().hex[:10]}"
     yield ns
-    drop_databases(infra, ns)
+    forget_namespace(infra, ns)
 
 
-def drop_databases(infra: Endpoints, ns: str) -> None:
+def forget_namespace(infra: Endpoints, ns: str) -> None:
+    """Drop a test's databases and topics. Topics left behind pile up run after run until the broker
+    holds more partition files than it may open (it then stops: "Too many open files")."""
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri)
     for name in client.list_database_names():
         if name.startswith(f"{ns}_"):
             client.drop_database(name)
     client.close()
+    with KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers) as admin:
+        doomed = [topic for topic in admin.list_topics() if topic.startswith(f"{ns}.")]
+        if doomed:
+            admin.delete_topics(doomed)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import drop_databases, running, service_environment
+from tests.conftest import forget_namespace, running, service_environment
 from tests.support.infra import Endpoints
 
 SERVICES = ("needs", "training", "evaluation", "notifications")
@@ -19,7 +19,7 @@ SERVICES = ("needs", "training", "evaluation", "notifications")
 def module_namespace(infra: Endpoints) -> Iterator[str]:
     ns = f"s{uuid.uuid4().hex[:10]}"
     yield ns
-    drop_databases(infra, ns)
+    forget_namespace(infra, ns)
 
 
 @pytest.fixture(scope="module")
