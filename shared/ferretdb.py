@@ -129,7 +129,6 @@ class Probe:
     schema: str
     table: str
     conditions: tuple[str, ...]
-    index_names: tuple[str, ...]
 
 
 def read_probe(query_planner: dict[str, Any]) -> Probe | None:
@@ -139,14 +138,11 @@ def read_probe(query_planner: dict[str, Any]) -> Probe | None:
         return None
     schema = table = ""
     conditions: list[str] = []
-    index_names: list[str] = []
     for node in _nodes(plan):
         if "Relation Name" in node:
             schema, table = node.get("Schema", ""), node["Relation Name"]
         conditions += [node[k] for k in ("Filter", "Recheck Cond", "Index Cond") if k in node]
-        if "Index Name" in node:
-            index_names.append(node["Index Name"])
-    return Probe(schema, table, tuple(conditions), tuple(index_names)) if table else None
+    return Probe(schema, table, tuple(conditions)) if table else None
 
 
 def expression(field_name: str) -> str:
