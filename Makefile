@@ -27,6 +27,9 @@ export EVALUATION_PORT ?= 8003
 export NOTIFICATIONS_PORT ?= 8004
 export KAFKA_BOOTSTRAP_SERVERS ?= $(KAFKA_HOST):$(KAFKA_PORT)
 export MONGODB_URI ?= mongodb://$(MONGODB_HOST):$(MONGODB_PORT)
+# FerretDB's PostgreSQL, where the services create its lookup indexes (ignored on MongoDB).
+export FERRETDB_PG_PORT ?= 54329
+export FERRETDB_POSTGRESQL_URL ?= postgres://ferretdb@127.0.0.1:$(FERRETDB_PG_PORT)/ferretdb
 
 PYTEST_ARGS ?=
 
@@ -49,6 +52,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 # After changing dependencies in pyproject.toml: pin them again (then commit requirements.lock).
 lock: venv
+	@test -x $(VENV)/bin/pip-compile || $(PY) -m pip install -q pip-tools
 	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \
 		--extra dev -o requirements.lock pyproject.toml
 	@$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links \

@@ -102,6 +102,13 @@ class ServiceRuntime:
             ["service", "collection"],
             registry=self.registry,
         )
+        self.lookups_indexed = Gauge(
+            "database_lookups_indexed",
+            "1 when the database answers the service's lookups from indexes (MongoDB; FerretDB with its "
+            "lookup indexes in place and its SQL as expected), else 0; checked at start-up",
+            ["service"],
+            registry=self.registry,
+        )
         self.dependencies_up = Gauge(
             "service_dependencies_up",
             "1 when the last measurement reached both Kafka and the database, else 0",
@@ -247,22 +254,29 @@ class ServiceRuntime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
             connect_database(settings)
-            await asyncio.to_thread(ensure_indexes, self.documents)
-            for step in on_startup:
-                await asyncio.to_thread(step)
-            if self._personal_data is not None:
-                await asyncio.to_thread(self.create_privacy_topic)
-            contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
-            await asyncio.to_thread(
-                ensure_topics,
-                settings.kafka_bootstrap_servers,
-                [self.naming(t) for t in topics_for(contracts)],
-                partitions=settings.kafka_topic_partitions,
-                replication_factor=settings.kafka_topic_replication_factor,
-                retention_ms=settings.kafka_topic_retention_ms,
-                client_options=settings.kafka_client_options(),
-            )
-            await self.broker.start()
+            try:
+                lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
+                self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
+                for step in on_startup:
+                    await asyncio.to_thread(step)
+                if self._personal_data is not None:
+                    await asyncio.to_thread(self.create_privacy_topic)
+                contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
+                await asyncio.to_thread(
+                    ensure_topics,
+                    settings.kafka_bootstrap_servers,
+                    [self.naming(t) for t in topics_for(contracts)],
+                    partitions=settings.kafka_topic_partitions,
+                    replication_factor=settings.kafka_topic_replication_factor,
+                    retention_ms=settings.kafka_topic_retention_ms,
+                    client_options=settings.kafka_client_options(),
+                )
+                await self.broker.start()
+            except BaseException:
+                # A refused start (lookups not indexed, Kafka unreachable) leaves no connection behind: a
+                # later start in the same process registers the alias again, with its own settings.
+                disconnect_database(settings)
+                raise
             tasks = [asyncio.create_task(job()) for job in [*background, self._observe]]
             tasks += [asyncio.create_task(self._run_periodically(job)) for job in self.jobs]
             relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None

@@ -74,6 +74,7 @@ def service_environment(infra: Endpoints, namespace: str) -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
         "MONGODB_URI": infra.mongodb_uri,
+        "FERRETDB_POSTGRESQL_URL": infra.postgresql_url,
         "KAFKA_NAMESPACE": namespace,
         "KAFKA_TOPIC_PARTITIONS": "2",
         "OUTBOX_POLL_INTERVAL_S": "0.2",

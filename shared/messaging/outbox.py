@@ -10,6 +10,12 @@ Every write that adds entries stamps the document with a fresh batch token (``ou
 number of documents that share it. The relay clears a batch only through its token, so entries added
 after the relay read a document (a new token) are never cleared unpublished; and a bulk write of many
 documents under one token is cleared with one update instead of one per document.
+
+FerretDB v1 applies an update as read, change in memory, write the whole document back, with nothing
+to stop another update of the same document in between: of two at once, one is lost (the relay
+clearing an outbox while a request wrote the aggregate undid the request's change). Within a process,
+the updates of one document by ``commit`` and by the relay are therefore taken one at a time (striped
+locks by document id); across replicas that race remains (README, FerretDB notes).
 """
 
 from __future__ import annotations
@@ -32,10 +38,28 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import EventContract, EventPayload, EventRecord, build_record
+from shared.ferretdb import is_ferretdb
 from shared.logging import correlation_id_var
 from shared.messaging.topics import Naming
 
 log = logging.getLogger(__name__)
+
+_STRIPES = [threading.Lock() for _ in range(64)]
+
+
+@contextlib.contextmanager
+def _one_writer(coll: Any, ids: Sequence[Any]) -> Any:
+    """Hold the locks of these documents' stripes (in order, so two holders never wait on each other)
+    while FerretDB rewrites them; nothing on MongoDB, whose updates are atomic."""
+    if not is_ferretdb(coll.database):
+        yield
+        return
+    stripes = sorted({hash((coll.name, str(i))) % len(_STRIPES) for i in ids})
+    with contextlib.ExitStack() as held:
+        for stripe in stripes:
+            held.enter_context(_STRIPES[stripe])
+        yield
+
 
 _BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
 
@@ -47,11 +71,12 @@ Notify = Callable[[], None]
 class OutboxDocument(Document):
     """Base of every aggregate document that announces its changes."""
 
-    meta = {"abstract": True, "auto_create_index": False, "indexes": ["outbox_pending"]}
+    meta = {"abstract": True, "auto_create_index": False, "indexes": ["outbox_pending", "outbox_batch"]}
 
     outbox = ListField(DictField())
     # Indexed flag so the relay finds pending documents without scanning whole collections.
     outbox_pending = BooleanField(default=False)
+    # Indexed: a bulk batch is flagged, streamed and cleared by its token.
     outbox_batch = StringField()
     outbox_batch_size = IntField()
     version = IntField(default=0)
@@ -105,7 +130,9 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
         if entries:
             update["$push"] = {"outbox": {"$each": entries}}
             state.update(outbox_pending=True, **batch)
-        if coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count == 0:
+        with _one_writer(coll, [doc.pk]):
+            matched = coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count
+        if matched == 0:
             raise ConcurrentUpdate(f"{type(doc).__name__} {doc.pk}")
     doc.version += 1
 
@@ -348,7 +375,8 @@ class OutboxRelay:
             "$set": {"outbox": [], "outbox_pending": False},
             "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
         }
-        if len(ids) == 1:
-            coll.update_one({"_id": ids[0], "outbox_batch": token}, done)
-        elif ids:
-            coll.update_many({"_id": {"$in": ids}, "outbox_batch": token}, done)
+        with _one_writer(coll, ids):
+            if len(ids) == 1:
+                coll.update_one({"_id": ids[0], "outbox_batch": token}, done)
+            elif ids:
+                coll.update_many({"_id": {"$in": ids}, "outbox_batch": token}, done)
