@@ -28,6 +28,9 @@ export EVALUATION_PORT ?= 8003
 export NOTIFICATIONS_PORT ?= 8004
 export KAFKA_BOOTSTRAP_SERVERS ?= $(KAFKA_HOST):$(KAFKA_PORT)
 export MONGODB_URI ?= mongodb://$(MONGODB_HOST):$(MONGODB_PORT)
+# FerretDB's PostgreSQL, where the services create its lookup indexes (ignored on MongoDB).
+export FERRETDB_PG_PORT ?= 54329
+export FERRETDB_POSTGRESQL_URL ?= postgres://ferretdb@127.0.0.1:$(FERRETDB_PG_PORT)/ferretdb
 
 PYTEST_ARGS ?=
 

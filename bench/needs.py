@@ -124,7 +124,7 @@ def run(kafka: str, mongo: str, scale: str) -> dict[str, Any]:
     settings = NeedsSettings(mongodb_uri=mongo, mongodb_database=f"{namespace}_needs")
     connect_database(settings)
     try:
-        ensure_indexes(bulk.DOCUMENTS.values())
+        ensure_indexes(settings, bulk.DOCUMENTS.values())
         seed_standard_competencies()
         for code in TECHNICAL:
             CompetencyDocument(code=code, name=f"Teknis {code}", kind="technical").save()

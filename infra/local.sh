@@ -130,6 +130,17 @@ start_postgres() {
   fi
 }
 
+# FerretDB's lookups use the GIN indexes the services create (shared/ferretdb.py) only in custom plans,
+# where the bound key is a constant; a generic plan of its prepared statements (PostgreSQL may switch
+# after five executions) scans. Set on the database, so it holds for FerretDB's next connections
+# without a restart; idempotent, and run at every `up`.
+configure_postgres() {
+  [[ $FERRETDB_HANDLER == postgresql ]] || return 0
+  as_pg "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U ferretdb -d ferretdb -qtAc \
+    "ALTER DATABASE ferretdb SET plan_cache_mode = force_custom_plan" >/dev/null ||
+    die "configuring the ferretdb database failed"
+}
+
 stop_postgres() {
   pg_running || return 0
   say "stopping PostgreSQL"
@@ -219,7 +230,7 @@ status_one() {
 
 case ${1:-up} in
   install) install_kafka; install_ferretdb; install_postgres ;;
-  up) install_kafka; install_ferretdb; install_postgres; start_postgres; start_ferretdb; start_kafka ;;
+  up) install_kafka; install_ferretdb; install_postgres; start_postgres; configure_postgres; start_ferretdb; start_kafka ;;
   down)
     stop_one Kafka "$kafka_dir/kafka.pid" kafka.Kafka
     stop_one FerretDB "$fdb_dir/ferretdb.pid" ferretdb-local

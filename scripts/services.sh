@@ -6,8 +6,10 @@
 #   scripts/services.sh status   one line per service, with its readiness
 #
 # Ports: NEEDS_PORT (8001), TRAINING_PORT (8002), EVALUATION_PORT (8003), NOTIFICATIONS_PORT (8004).
-# Other settings (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, JWT_SECRET, ...) pass through the environment.
+# Other settings (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, JWT_SECRET, ...) pass through the environment;
+# FERRETDB_POSTGRESQL_URL defaults to infra/local.sh's PostgreSQL (FERRETDB_PG_PORT), for the lookup indexes.
 set -euo pipefail
+export FERRETDB_POSTGRESQL_URL=${FERRETDB_POSTGRESQL_URL:-postgres://ferretdb@127.0.0.1:${FERRETDB_PG_PORT:-54329}/ferretdb}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_DIR=${RUN_DIR:-$repo/.run}

@@ -127,13 +127,22 @@ class ServiceRuntime:
             self.outbox_documents.append(self._personal_data.receipts)
             if privacy.retention_enabled:
                 self.every(privacy.retention_interval_s, self._personal_data.retention_round, name="retention")
-        # True once the database and Kafka answered and the consumers and relay run (see _start).
+        # True once the database and Kafka answered and the consumers and relay run (see _start); until
+        # then, why the last try failed (shown by /health/ready).
         self.started = False
+        self.start_problem: str | None = None
         self.broker_gauges = BrokerGauges(self.registry)
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
             "Documents whose outbox still holds events not yet published",
             ["service", "collection"],
+            registry=self.registry,
+        )
+        self.lookups_indexed = Gauge(
+            "database_lookups_indexed",
+            "1 when the database answers the service's lookups from indexes (MongoDB; FerretDB with its "
+            "lookup indexes in place and its SQL as expected), else 0; checked at start-up",
+            ["service"],
             registry=self.registry,
         )
         self.dependencies_up = Gauge(
@@ -283,7 +292,7 @@ class ServiceRuntime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
             connect_database(settings)  # lazy: nothing is reached until the first operation
-            self.started = False
+            self.started, self.start_problem = False, None
             tasks: list[asyncio.Task[None]] = []
             # The process answers (live, not ready) at once; its work starts once its dependencies do.
             starter = asyncio.create_task(self._start(on_startup, [*background, self._observe], tasks))
@@ -352,7 +361,8 @@ class ServiceRuntime:
         wait = min(0.5, settings.startup_retry_max_s)
         while True:
             try:
-                await asyncio.to_thread(ensure_indexes, self.documents)
+                lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
+                self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
                 for step in on_startup:
                     await asyncio.to_thread(step)
                 if self._personal_data is not None:
@@ -369,12 +379,15 @@ class ServiceRuntime:
                 await self.broker.start()
                 break
             except Exception as exc:
-                fields = {"error": f"{type(exc).__name__}: {exc}"[:500], "retry_in_s": wait}
+                self.start_problem = f"{type(exc).__name__}: {exc}"[:500]
+                fields = {"error": self.start_problem, "retry_in_s": wait}
                 if isinstance(exc, UNREACHABLE):
                     log.warning("dependencies not reachable yet; retrying", extra={"fields": fields})
                 else:
-                    # It answered but refused (an index kind the database lacks, a missing permission):
-                    # no wait will fix that, so it is logged as the failure it is, with its traceback.
+                    # It answered but refused (an index kind the database lacks, a missing permission,
+                    # lookups that cannot be indexed where FERRETDB_LOOKUP_INDEXES_REQUIRED holds): no
+                    # wait will fix that, so it is logged as the failure it is, with its traceback, and
+                    # the service never serves (not ready, 503 'starting') until it is fixed.
                     log.error("start-up failed; retrying", exc_info=exc, extra={"fields": fields})
                 with suppress(Exception):
                     await self.broker.stop()  # a half-started broker starts afresh
@@ -421,7 +434,8 @@ class ServiceRuntime:
 
         @router.get("/health/ready", summary="The service can reach Kafka and its database")
         async def ready() -> JSONResponse:
-            checks: dict[str, str] = {"started": "ok" if self.started else "waiting for the database and Kafka"}
+            waiting = f"not yet: {self.start_problem}" if self.start_problem else "waiting for the database and Kafka"
+            checks: dict[str, str] = {"started": "ok" if self.started else waiting}
             try:
                 await asyncio.wait_for(asyncio.to_thread(ping_database, self.settings), timeout=3)
                 checks["database"] = "ok"

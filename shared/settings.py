@@ -42,6 +42,13 @@ class ServiceSettings(BaseSettings):
     # The service's own database; defaults to the service name.
     mongodb_database: str = ""
     mongodb_timeout_ms: int = Field(default=5000, ge=100)
+    # On FerretDB v1 only: the PostgreSQL database it stores into (a user that owns FerretDB's tables),
+    # where start-up creates the indexes FerretDB's SQL can use for lookups (shared/ferretdb.py). Unset:
+    # every lookup scans its collection, and the service says so (log, database_lookups_indexed 0).
+    ferretdb_postgresql_url: SecretStr = SecretStr("")
+    # true: refuse to start on FerretDB when the lookups cannot be indexed (an upgrade changed its SQL,
+    # the URL is missing or wrong) instead of serving slowly.
+    ferretdb_lookup_indexes_required: bool = False
 
     outbox_poll_interval_s: float = Field(default=0.5, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)

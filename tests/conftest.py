@@ -75,6 +75,7 @@ def service_environment(infra: Endpoints, namespace: str) -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers,
         "MONGODB_URI": infra.mongodb_uri,
+        "FERRETDB_POSTGRESQL_URL": infra.postgresql_url,
         "KAFKA_NAMESPACE": namespace,
         "KAFKA_TOPIC_PARTITIONS": "2",
         "OUTBOX_POLL_INTERVAL_S": "0.2",
@@ -109,14 +110,18 @@ def admin() -> dict[str, str]:
 def run_service(service_env: dict[str, str], namespace: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Run one service in this process (TestClient runs its lifespan: consumers and relay included)."""
 
-    def run(service: str, **overrides: str) -> Any:
-        return running(service, {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}, monkeypatch)
+    def run(service: str, *, ready: bool = True, **overrides: str) -> Any:
+        env = {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}
+        return running(service, env, monkeypatch, ready=ready)
 
     return run
 
 
 @contextmanager
-def running(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def running(
+    service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *, ready: bool = True
+) -> Iterator[TestClient]:
+    """The service in this process; unless ``ready`` is false, once it is ready."""
     from importlib import import_module
 
     for key, value in env.items():
@@ -124,7 +129,8 @@ def running(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
     create_app = import_module(f"services.{service}.main").create_app
     with TestClient(create_app()) as client:
         # The process answers at once and starts its work once the database and Kafka answer.
-        wait_ready(client)
+        if ready:
+            wait_ready(client)
         yield client
 
 

@@ -14,6 +14,12 @@ documents under one token is cleared with one update instead of one per document
 The relay never waits on one entry for ever: an entry Kafka refuses for a reason sending again cannot
 cure (too large, invalid) goes to its topic's dead-letter topic, or, when that refuses it too, to the
 service's ``outbox_dead_letters`` collection (``shared.messaging.dead_letters``), and counts as done.
+
+FerretDB v1 applies an update as read, change in memory, write the whole document back, with nothing
+to stop another update of the same document in between: of two at once, one is lost (the relay
+clearing an outbox while a request wrote the aggregate undid the request's change). Within a process,
+the updates of one document by ``commit`` and by the relay are therefore taken one at a time (striped
+locks by document id); across replicas that race remains (README, FerretDB notes).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import EventContract, EventPayload, EventRecord, build_record
 from shared.events.contracts import dead_letter_topic
+from shared.ferretdb import is_ferretdb
 from shared.logging import correlation_id_var
 from shared.messaging.dead_letters import (
     MAX_ERROR_CHARS,
@@ -49,6 +56,23 @@ from shared.messaging.topics import Naming
 
 log = logging.getLogger(__name__)
 
+_STRIPES = [threading.Lock() for _ in range(64)]
+
+
+@contextlib.contextmanager
+def _one_writer(coll: Any, ids: Sequence[Any]) -> Any:
+    """Hold the locks of these documents' stripes (in order, so two holders never wait on each other)
+    while FerretDB rewrites them; nothing on MongoDB, whose updates are atomic."""
+    if not is_ferretdb(coll.database):
+        yield
+        return
+    stripes = sorted({hash((coll.name, str(i))) % len(_STRIPES) for i in ids})
+    with contextlib.ExitStack() as held:
+        for stripe in stripes:
+            held.enter_context(_STRIPES[stripe])
+        yield
+
+
 _BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
 
 # Wakes a worker (the relay after a commit, the notifications dispatcher after a recorded delivery) so it
@@ -59,11 +83,12 @@ Notify = Callable[[], None]
 class OutboxDocument(Document):
     """Base of every aggregate document that announces its changes."""
 
-    meta = {"abstract": True, "auto_create_index": False, "indexes": ["outbox_pending"]}
+    meta = {"abstract": True, "auto_create_index": False, "indexes": ["outbox_pending", "outbox_batch"]}
 
     outbox = ListField(DictField())
     # Indexed flag so the relay finds pending documents without scanning whole collections.
     outbox_pending = BooleanField(default=False)
+    # Indexed: a bulk batch is flagged, streamed and cleared by its token.
     outbox_batch = StringField()
     outbox_batch_size = IntField()
     version = IntField(default=0)
@@ -117,7 +142,9 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
         if entries:
             update["$push"] = {"outbox": {"$each": entries}}
             state.update(outbox_pending=True, **batch)
-        if coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count == 0:
+        with _one_writer(coll, [doc.pk]):
+            matched = coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count
+        if matched == 0:
             raise ConcurrentUpdate(f"{type(doc).__name__} {doc.pk}")
     doc.version += 1
 
@@ -430,7 +457,8 @@ class OutboxRelay:
             "$set": {"outbox": [], "outbox_pending": False},
             "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
         }
-        if len(ids) == 1:
-            coll.update_one({"_id": ids[0], "outbox_batch": token}, done)
-        elif ids:
-            coll.update_many({"_id": {"$in": ids}, "outbox_batch": token}, done)
+        with _one_writer(coll, ids):
+            if len(ids) == 1:
+                coll.update_one({"_id": ids[0], "outbox_batch": token}, done)
+            elif ids:
+                coll.update_many({"_id": {"$in": ids}, "outbox_batch": token}, done)

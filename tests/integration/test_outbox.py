@@ -15,7 +15,7 @@ from services.needs.settings import NeedsSettings
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import NEED_IDENTIFIED
 from shared.messaging.dead_letters import OUTBOX_DEAD_LETTERS, outbox_dead_letter_document
-from shared.messaging.outbox import OutboxRelay, commit, insert_all, new_event
+from shared.messaging.outbox import OutboxRelay, commit, insert_all, new_event, retrying
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_fields, need_payload
@@ -126,6 +126,42 @@ def test_an_event_appended_while_the_relay_publishes_is_kept_for_the_next_round(
     assert later.event_id in [e["event_id"] for e in stored["outbox"]]
     assert stored["outbox_pending"] is True
     assert stored["outbox_batch"] != read_by_relay["outbox_batch"]
+
+
+def test_changes_written_while_the_relay_clears_the_same_document_are_all_kept(needs_db, infra, namespace):
+    # FerretDB v1 rewrites a whole document per update with nothing to stop another update in between:
+    # the relay's clean-up of an outbox used to undo a change a request wrote at the same moment.
+    topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+    ensure_topics(infra.kafka_bootstrap_servers, [topic], partitions=2, replication_factor=1, retention_ms=3_600_000)
+    commit(new_need(), [event()])
+    writes = 40
+
+    def write(priority: int) -> None:
+        need = NeedDocument.objects.get(id="2027-199002202015032001-M.05")
+        need.priority = float(priority)
+        commit(need, [event()])
+
+    async def run() -> None:
+        broker = KafkaBroker(infra.kafka_bootstrap_servers)
+        relay = needs_relay(broker, namespace)
+        await broker.start()
+        try:
+            writer = asyncio.create_task(
+                asyncio.to_thread(lambda: [retrying(lambda p=p: write(p)) for p in range(1, writes + 1)])
+            )
+            while not writer.done():
+                await relay.run_once()
+                await asyncio.sleep(0)
+            await writer
+            while await relay.run_once():
+                pass
+        finally:
+            await broker.stop()
+
+    asyncio.run(run())
+    stored = needs_db.find_one({"_id": "2027-199002202015032001-M.05"})
+    # every commit counted once: none was written over by the relay's copy
+    assert (stored["version"], stored["priority"], stored["outbox"]) == (1 + writes, float(writes), [])
 
 
 def test_a_bulk_batch_larger_than_a_round_is_published_once_and_cleared(needs_db, infra, namespace):

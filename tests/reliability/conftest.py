@@ -61,6 +61,7 @@ def service_env_private(private_infra: PrivateInfra, rns: str) -> dict[str, str]
     return {
         "KAFKA_BOOTSTRAP_SERVERS": private_infra.kafka,
         "MONGODB_URI": private_infra.mongodb_uri,
+        "FERRETDB_POSTGRESQL_URL": private_infra.postgresql_url,
         "KAFKA_NAMESPACE": rns,
         "KAFKA_TOPIC_PARTITIONS": "2",
         "OUTBOX_POLL_INTERVAL_S": "0.2",

@@ -52,6 +52,7 @@ class PrivateInfra:
         }
         self.kafka = f"127.0.0.1:{self.kafka_port}"
         self.mongodb_uri = f"mongodb://127.0.0.1:{self.mongodb_port}"
+        self.postgresql_url = f"postgres://ferretdb@127.0.0.1:{self.env['FERRETDB_PG_PORT']}/ferretdb"
 
     def script(self, action: str) -> None:
         result = subprocess.run(

@@ -37,6 +37,13 @@ class Endpoints:
     kafka_bootstrap_servers: str
     mongodb_uri: str
     how: str
+    # The PostgreSQL database under FerretDB (its lookup indexes); empty on MongoDB.
+    postgresql_url: str = ""
+
+
+def local_postgresql_url() -> str:
+    """Where infra/local.sh's FerretDB stores its data."""
+    return f"postgres://ferretdb@127.0.0.1:{os.environ.get('FERRETDB_PG_PORT', '54329')}/ferretdb"
 
 
 def kafka_answers(bootstrap: str, timeout_s: float = 10) -> bool:
@@ -69,7 +76,7 @@ def _from_environment() -> Endpoints | None:
         raise InfrastructureUnavailable(f"KAFKA_BOOTSTRAP_SERVERS={kafka} does not answer. " + HOW_TO_START)
     if not mongo_answers(mongo):
         raise InfrastructureUnavailable(f"MONGODB_URI={mongo} does not answer. " + HOW_TO_START)
-    return Endpoints(kafka, mongo, "environment")
+    return Endpoints(kafka, mongo, "environment", os.environ.get("FERRETDB_POSTGRESQL_URL", ""))
 
 
 def _local() -> tuple[Endpoints | None, str]:
@@ -81,7 +88,7 @@ def _local() -> tuple[Endpoints | None, str]:
     kafka = f"{os.environ.get('KAFKA_HOST', '127.0.0.1')}:{os.environ.get('KAFKA_PORT', '9092')}"
     mongo = f"mongodb://{os.environ.get('MONGODB_HOST', '127.0.0.1')}:{os.environ.get('MONGODB_PORT', '27017')}"
     if kafka_answers(kafka) and mongo_answers(mongo):
-        return Endpoints(kafka, mongo, "infra/local.sh"), ""
+        return Endpoints(kafka, mongo, "infra/local.sh", local_postgresql_url()), ""
     return None, "infra/local.sh reported success but Kafka or FerretDB does not answer"
 
 

@@ -26,7 +26,7 @@ from shared.events import (
     ReminderKind,
 )
 from shared.messaging.outbox import Notify, commit, new_event, retrying
-from shared.persistence import get_or_not_found
+from shared.persistence import get_or_not_found, objects_in
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Evaluations:
         keys = [evaluation_id(event.enrolment_id, p.level) for p in planned]
         # Keyed on enrolment and level: a redelivered completion finds its evaluations and adds only
         # what a crash in the middle left missing.
-        existing = set(EvaluationDocument.objects(id__in=keys).scalar("id"))
+        existing = {e.id for e in objects_in(EvaluationDocument.objects.only("id"), "id", keys)}
         now = datetime.now(UTC)
         for key, p in zip(keys, planned, strict=True):
             if key in existing:

@@ -28,6 +28,7 @@ from services.notifications.documents import (
 from services.notifications.domain import DeliveryStatus
 from shared.events import EventContext, EventPayload, NeedIdentified
 from shared.messaging.outbox import Notify
+from shared.persistence import objects_in
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -81,7 +82,7 @@ class Notices:
             heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
             admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
             addressed = domain.resolve(render(event, ctx), heads_of, admins)
-            people = {p.id: p for p in PersonDocument.objects(id__in=[a.nip for a in addressed])}
+            people = {p.id: p for p in objects_in(PersonDocument.objects, "id", [a.nip for a in addressed])}
             now = datetime.now(UTC)
             for notice in addressed:
                 self._record(notice, preferences(people.get(notice.nip)), ctx, now)

@@ -28,6 +28,7 @@ from services.training.seats.changes import (
 from shared.domain.errors import Conflict, Invalid
 from shared.events import PROGRAM_COMPLETED
 from shared.messaging.outbox import Notify, commit, new_event, retrying
+from shared.persistence import objects_in
 
 MET = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has been met.")
 
@@ -154,7 +155,8 @@ class Enrolments:
         codes = [b.id for b in batches]
         if not codes:
             return 0
-        seats = EnrolmentDocument.objects(batch_code__in=codes, status__in=list(domain.OPEN)).only("id", "batch_code")
+        open_seats = EnrolmentDocument.objects(status__in=list(domain.OPEN)).only("id", "batch_code")
+        seats = objects_in(open_seats, "batch_code", codes)
 
         def note(batch: BatchDocument) -> Note:
             return (
