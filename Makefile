@@ -7,6 +7,7 @@
 #   make infra   Kafka and FerretDB only
 #   make test-reliability   fault tests on a private broker and database (ports 19092, 37017)
 #   make dead-letters TOPIC=...   list a topic's dead letters (replay-dead-letter TOPIC= PARTITION= OFFSET=)
+#   make outbox-dead-letters SERVICE=needs   events its relay could not publish (replay-outbox-dead-letter SERVICE= EVENT_ID=)
 #   make replay SERVICE=needs CONSUMER=jp-ledger   replay a topic into a stopped service, compare state
 #   make audit   pip-audit over the pinned, hashed requirements.lock (make lock regenerates it)
 #   make helm-check   lint, render and validate the Helm chart offline (helm and the validator built with Go)
@@ -34,7 +35,7 @@ export FERRETDB_POSTGRESQL_URL ?= postgres://ferretdb@127.0.0.1:$(FERRETDB_PG_PO
 PYTEST_ARGS ?=
 
 .PHONY: help venv lock audit infra up down status test test-fast bench lint schemas token compose-check \
-	test-reliability dead-letters replay-dead-letter replay helm-check
+	test-reliability dead-letters replay-dead-letter outbox-dead-letters replay-outbox-dead-letter replay helm-check
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# *//'
@@ -125,6 +126,14 @@ dead-letters: venv
 replay-dead-letter: venv
 	@test -n "$(TOPIC)" -a -n "$(OFFSET)" || (echo "usage: make replay-dead-letter TOPIC=... PARTITION=0 OFFSET=..." && exit 1)
 	@$(PY) scripts/dead_letters.py replay $(TOPIC) --partition $(or $(PARTITION),0) --offset $(OFFSET)
+
+outbox-dead-letters: venv
+	@test -n "$(SERVICE)" || (echo "usage: make outbox-dead-letters SERVICE=needs" && exit 1)
+	@$(PY) scripts/dead_letters.py outbox $(SERVICE)
+
+replay-outbox-dead-letter: venv
+	@test -n "$(SERVICE)" -a -n "$(EVENT_ID)" || (echo "usage: make replay-outbox-dead-letter SERVICE=needs EVENT_ID=..." && exit 1)
+	@$(PY) scripts/dead_letters.py replay-outbox $(SERVICE) $(EVENT_ID)
 
 replay: venv
 	@test -n "$(SERVICE)" -a -n "$(CONSUMER)" || (echo "usage: make replay SERVICE=needs CONSUMER=jp-ledger [DROP=jp_ledgers]" && exit 1)

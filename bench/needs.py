@@ -137,7 +137,7 @@ def run(kafka: str, mongo: str, scale: str) -> dict[str, Any]:
 
         started = time.perf_counter()
         for kind in ("units", "positions", "employees", "assessments"):
-            report = bulk.import_file(kind, files[kind].encode(), "text/csv", noop)
+            report = bulk.import_file(kind, files[kind].encode(), "text/csv", noop, settings.import_limits())
             assert report["inserted"] == rows[kind], report
         import_s = time.perf_counter() - started
         print(f"[{scale}] imported {sum(rows.values()):,} rows in {import_s:.1f} s", flush=True)

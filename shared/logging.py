@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,12 +16,21 @@ correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", defaul
 event_id_var: ContextVar[str | None] = ContextVar("event_id", default=None)
 
 
+# A caller's correlation id is echoed in a header, written in every log line and carried into events:
+# it is taken only as a short token of safe characters (a UUID, a trace id), else replaced by a new one.
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def correlation_token(value: str | None) -> str:
+    return value if value is not None and CORRELATION_ID.fullmatch(value) else str(uuid.uuid4())
+
+
 @contextmanager
 def log_context(*, correlation_id: str | None = None, event_id: str | None = None) -> Iterator[None]:
     """Bind ids for everything logged (and every event recorded) inside the block."""
     tokens = []
     if correlation_id is not None:
-        tokens.append((correlation_id_var, correlation_id_var.set(correlation_id)))
+        tokens.append((correlation_id_var, correlation_id_var.set(correlation_token(correlation_id))))
     if event_id is not None:
         tokens.append((event_id_var, event_id_var.set(event_id)))
     try:

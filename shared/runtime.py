@@ -10,40 +10,69 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaTimeoutError as BrokerTimeout
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaTimeoutError
 from mongoengine import Document
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from shared.audit.api import audit_router, privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import DataKind, PersonalData
-from shared.audit.trail import AuditTrail, install_audit
+from shared.audit.trail import OPERATIONS_PATHS, AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
-from shared.http.errors import install_error_handlers, unexpected_error
+from shared.http.browser import add_security_headers, install_docs
+from shared.http.errors import error_body, install_error_handlers, unexpected_error
 from shared.http.query import screen_request
-from shared.logging import configure_logging, log_context
+from shared.logging import configure_logging, correlation_token, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
+from shared.messaging.dead_letters import outbox_dead_letter_document
 from shared.messaging.lag import BrokerGauges
 from shared.messaging.outbox import OutboxDocument, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
-from shared.persistence import connect_database, disconnect_database, ensure_indexes, ping_database
+from shared.persistence import (
+    DATABASE_UNAVAILABLE,
+    connect_database,
+    disconnect_database,
+    ensure_indexes,
+    ping_database,
+)
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+# What a database or broker that is not there yet looks like at start-up.
+UNREACHABLE = (
+    *DATABASE_UNAVAILABLE,
+    KafkaConnectionError,
+    BrokerTimeout,
+    KafkaTimeoutError,
+    OSError,
+)
+
+
+def starting(request: Request) -> JSONResponse:
+    """The answer to a call while the service still waits for its database or Kafka."""
+    body = error_body(
+        request,
+        "starting",
+        "Layanan sedang dimulai dan menunggu basis data serta Kafka; coba lagi sebentar lagi.",
+        "The service is starting and waiting for its database and Kafka; try again shortly.",
+    )
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +108,8 @@ class ServiceRuntime:
         self.audit = AuditTrail.for_service(settings.service_name)
         self.documents = [*documents, self.inbox.document, self.audit.document]
         self.outbox_documents = list(outbox_documents)
+        # Where the relay keeps an event no topic would take, in the service's own database.
+        self.outbox_dead_letters = outbox_dead_letter_document(settings.service_name)
         self._personal_data: PersonalData | None = None
         if personal_data is not None:
             privacy = privacy or PrivacySettings()
@@ -86,7 +117,8 @@ class ServiceRuntime:
                 settings.service_name,
                 list(personal_data),
                 privacy,
-                audit_document=self.audit.document,
+                trail=self.audit,
+                dead_letter_document=self.outbox_dead_letters,
                 notify=lambda: self.relay.notify(),
             )
             self.produces.append(self._personal_data.contract)
@@ -95,6 +127,10 @@ class ServiceRuntime:
             self.outbox_documents.append(self._personal_data.receipts)
             if privacy.retention_enabled:
                 self.every(privacy.retention_interval_s, self._personal_data.retention_round, name="retention")
+        # True once the database and Kafka answered and the consumers and relay run (see _start); until
+        # then, why the last try failed (shown by /health/ready).
+        self.started = False
+        self.start_problem: str | None = None
         self.broker_gauges = BrokerGauges(self.registry)
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
@@ -123,6 +159,7 @@ class ServiceRuntime:
             registry=self.registry,
             poll_interval_s=settings.outbox_poll_interval_s,
             batch_size=settings.outbox_batch_size,
+            dead_letters=self.outbox_dead_letters,
         )
         self.consumers = ConsumerRuntime(
             self.broker,
@@ -246,61 +283,27 @@ class ServiceRuntime:
         on_startup: Sequence[Callable[[], None]] = (),
         background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> FastAPI:
-        """``on_startup`` runs (in a worker thread) once the database is connected; ``background``
-        coroutines run for the life of the process, beside the jobs registered with ``every``."""
+        """``on_startup`` steps run (in a worker thread, idempotent: they may run again after an outage
+        cut them short) before the broker starts; ``background`` coroutines run from then on, beside the
+        jobs registered with ``every``."""
         settings = self.settings
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
-            connect_database(settings)
-            try:
-                lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
-                self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
-                for step in on_startup:
-                    await asyncio.to_thread(step)
-                if self._personal_data is not None:
-                    await asyncio.to_thread(self.create_privacy_topic)
-                contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
-                await asyncio.to_thread(
-                    ensure_topics,
-                    settings.kafka_bootstrap_servers,
-                    [self.naming(t) for t in topics_for(contracts)],
-                    partitions=settings.kafka_topic_partitions,
-                    replication_factor=settings.kafka_topic_replication_factor,
-                    retention_ms=settings.kafka_topic_retention_ms,
-                    client_options=settings.kafka_client_options(),
-                )
-                await self.broker.start()
-            except BaseException:
-                # A refused start (lookups not indexed, Kafka unreachable) leaves no connection behind: a
-                # later start in the same process registers the alias again, with its own settings.
-                disconnect_database(settings)
-                raise
-            tasks = [asyncio.create_task(job()) for job in [*background, self._observe]]
-            tasks += [asyncio.create_task(self._run_periodically(job)) for job in self.jobs]
-            relay = asyncio.create_task(self.relay.run()) if settings.outbox_relay_enabled else None
-            log.info("service started", extra={"fields": {"port": settings.http_port}})
+            connect_database(settings)  # lazy: nothing is reached until the first operation
+            self.started, self.start_problem = False, None
+            tasks: list[asyncio.Task[None]] = []
+            # The process answers (live, not ready) at once; its work starts once its dependencies do.
+            starter = asyncio.create_task(self._start(on_startup, [*background, self._observe], tasks))
+            log.info("service listening; starting", extra={"fields": {"port": settings.http_port}})
             try:
                 yield
             finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with suppress(asyncio.CancelledError):
-                        await task
-                if relay is not None:
-                    self.relay.stop()
-                    try:
-                        await asyncio.wait_for(relay, timeout=10)
-                    except Exception:
-                        log.exception("outbox relay did not stop cleanly; what it left is published at the next start")
-                # Consumers finish their in-flight handlers (graceful_timeout) before offsets are
-                # committed; then what is still in the outbox gets one more chance to go out.
-                if settings.outbox_relay_enabled:
-                    with suppress(Exception):
-                        await asyncio.wait_for(self.relay.run_once(), timeout=5)
-                await self.broker.stop()
+                starter.cancel()
+                with suppress(asyncio.CancelledError):
+                    await starter
+                await self._stop(tasks)
                 disconnect_database(settings)
                 log.info("service stopped")
 
@@ -311,8 +314,10 @@ class ServiceRuntime:
             version="1.0.0",
             lifespan=lifespan,
             # Public API documentation is an inventory for attackers: off in production unless enabled.
-            docs_url="/docs" if docs else None,
-            redoc_url="/redoc" if docs else None,
+            # /docs and /redoc are ours (shared.http.browser): their files come from this process.
+            docs_url=None,
+            redoc_url=None,
+            swagger_ui_oauth2_redirect_url=None,
             openapi_url="/openapi.json" if docs else None,
             # Larger only where a route says so (file imports); beyond it: 413 before the body is read.
             max_body_size=settings.http_max_body_bytes,
@@ -329,6 +334,8 @@ class ServiceRuntime:
         app.state.token_verifier = TokenVerifier(settings)
         app.state.runtime = self  # for operator commands (scripts/replay.py) that drive the same wiring
         install_error_handlers(app)
+        if docs:
+            install_docs(app, "/openapi.json")
         # Inside the metrics middleware (added after it), so an audit entry carries the correlation id.
         install_audit(app, self.audit, self.registry)
         self._install_http_metrics(app)
@@ -340,6 +347,84 @@ class ServiceRuntime:
             app.include_router(router)
         return app
 
+    async def _start(
+        self,
+        on_startup: Sequence[Callable[[], None]],
+        background: Sequence[Callable[[], Coroutine[Any, Any, None]]],
+        tasks: list[asyncio.Task[None]],
+    ) -> None:
+        """Indexes, start-up steps, topics and the broker (its consumers), tried again with a doubling
+        wait until the database and Kafka both answer; then the background jobs and the relay. Every
+        step is idempotent, so a try cut short by an outage is simply repeated."""
+        settings = self.settings
+        contracts: list[EventContract[EventPayload]] = [*self.produces, *self.consumes]
+        wait = min(0.5, settings.startup_retry_max_s)
+        while True:
+            try:
+                lookups = await asyncio.to_thread(ensure_indexes, settings, self.documents)
+                self.lookups_indexed.labels(settings.service_name).set(int(lookups.indexed))
+                for step in on_startup:
+                    await asyncio.to_thread(step)
+                if self._personal_data is not None:
+                    await asyncio.to_thread(self.create_privacy_topic)
+                await asyncio.to_thread(
+                    ensure_topics,
+                    settings.kafka_bootstrap_servers,
+                    [self.naming(t) for t in topics_for(contracts)],
+                    partitions=settings.kafka_topic_partitions,
+                    replication_factor=settings.kafka_topic_replication_factor,
+                    retention_ms=settings.kafka_topic_retention_ms,
+                    client_options=settings.kafka_client_options(),
+                )
+                await self.broker.start()
+                break
+            except Exception as exc:
+                self.start_problem = f"{type(exc).__name__}: {exc}"[:500]
+                fields = {"error": self.start_problem, "retry_in_s": wait}
+                if isinstance(exc, UNREACHABLE):
+                    log.warning("dependencies not reachable yet; retrying", extra={"fields": fields})
+                else:
+                    # It answered but refused (an index kind the database lacks, a missing permission,
+                    # lookups that cannot be indexed where FERRETDB_LOOKUP_INDEXES_REQUIRED holds): no
+                    # wait will fix that, so it is logged as the failure it is, with its traceback, and
+                    # the service never serves (not ready, 503 'starting') until it is fixed.
+                    log.error("start-up failed; retrying", exc_info=exc, extra={"fields": fields})
+                with suppress(Exception):
+                    await self.broker.stop()  # a half-started broker starts afresh
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, settings.startup_retry_max_s)
+        tasks.extend(asyncio.create_task(job()) for job in background)
+        tasks.extend(asyncio.create_task(self._run_periodically(job)) for job in self.jobs)
+        if settings.outbox_relay_enabled:
+            tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self.started = True
+        log.info("service started")
+
+    async def _stop(self, tasks: list[asyncio.Task[None]]) -> None:
+        relay = next((t for t in tasks if t.get_name() == "outbox-relay"), None)
+        for task in tasks:
+            if task is not relay:
+                task.cancel()
+        for task in tasks:
+            if task is not relay:
+                with suppress(asyncio.CancelledError):
+                    await task
+        if relay is not None:
+            self.relay.stop()
+            try:
+                await asyncio.wait_for(relay, timeout=10)
+            except Exception:
+                log.exception("outbox relay did not stop cleanly; what it left is published at the next start")
+        if not self.started:
+            return
+        # Consumers finish their in-flight handlers (graceful_timeout) before offsets are committed;
+        # then what is still in the outbox gets one more chance to go out.
+        if self.settings.outbox_relay_enabled:
+            with suppress(Exception):
+                await asyncio.wait_for(self.relay.run_once(), timeout=5)
+        await self.broker.stop()
+        self.started = False
+
     def _health_router(self) -> APIRouter:
         router = APIRouter(tags=["operations"])
 
@@ -349,7 +434,8 @@ class ServiceRuntime:
 
         @router.get("/health/ready", summary="The service can reach Kafka and its database")
         async def ready() -> JSONResponse:
-            checks: dict[str, str] = {}
+            waiting = f"not yet: {self.start_problem}" if self.start_problem else "waiting for the database and Kafka"
+            checks: dict[str, str] = {"started": "ok" if self.started else waiting}
             try:
                 await asyncio.wait_for(asyncio.to_thread(ping_database, self.settings), timeout=3)
                 checks["database"] = "ok"
@@ -391,11 +477,14 @@ class ServiceRuntime:
 
         @app.middleware("http")
         async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+            correlation_id = correlation_token(request.headers.get(CORRELATION_HEADER))
             started = time.perf_counter()
             with log_context(correlation_id=correlation_id):
                 try:
-                    response = await call_next(request)
+                    if self.started or request.url.path.startswith(OPERATIONS_PATHS):
+                        response = await call_next(request)
+                    else:
+                        response = starting(request)
                 except Exception as exc:
                     # Answered here rather than by Starlette's outer handler, so a 500 is counted and
                     # carries its correlation id like every other response.
@@ -407,4 +496,5 @@ class ServiceRuntime:
                 requests.labels(service, request.method, path, str(response.status_code)).inc()
                 latency.labels(service, request.method, path).observe(time.perf_counter() - started)
             response.headers[CORRELATION_HEADER] = correlation_id
+            add_security_headers(response)
             return response

@@ -60,6 +60,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
 
+    # A service whose database or Kafka does not answer at start-up keeps trying, waiting twice as long
+    # each time up to this, and reports not ready (503) meanwhile.
+    startup_retry_max_s: float = Field(default=30.0, gt=0)
+
     # How often consumer lag, dead letters and the outbox backlog are measured for /metrics.
     metrics_refresh_interval_s: float = Field(default=15.0, gt=0)
 

@@ -8,6 +8,7 @@ databases, so tests never read each other's events.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,21 +110,36 @@ def admin() -> dict[str, str]:
 def run_service(service_env: dict[str, str], namespace: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Run one service in this process (TestClient runs its lifespan: consumers and relay included)."""
 
-    def run(service: str, **overrides: str) -> Any:
-        return running(service, {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}, monkeypatch)
+    def run(service: str, *, ready: bool = True, **overrides: str) -> Any:
+        env = {**service_env, "MONGODB_DATABASE": f"{namespace}_{service}", **overrides}
+        return running(service, env, monkeypatch, ready=ready)
 
     return run
 
 
 @contextmanager
-def running(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def running(
+    service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *, ready: bool = True
+) -> Iterator[TestClient]:
+    """The service in this process; unless ``ready`` is false, once it is ready."""
     from importlib import import_module
 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     create_app = import_module(f"services.{service}.main").create_app
     with TestClient(create_app()) as client:
+        # The process answers at once and starts its work once the database and Kafka answer.
+        if ready:
+            wait_ready(client)
         yield client
+
+
+def wait_ready(client: TestClient, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (response := client.get("/health/ready")).status_code != 200:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the service was not ready within {timeout_s}s: {response.text}")
+        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
-"""The quarterly monitoring report as CSV (one figure per row, for spreadsheets) and as an HTML page
+"""The quarterly monitoring report as CSV rows (one figure per row, for spreadsheets) and as an HTML page
 (to print or save as PDF), with Indonesian labels and the English beside them."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from html import escape
 from typing import Any
@@ -44,21 +42,21 @@ def _figures(row: dict[str, Any]) -> Iterator[tuple[str, Any]]:
         yield key, ";".join(f["code"] for f in value) if key == "flags" else value
 
 
-def to_csv(report: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["periode", "bagian", "kelompok", "ukuran", "nilai"])
+# The CSV form, one figure per row; the HTTP edge writes it spreadsheet-safe (shared.http.reports.csv_text).
+CSV_HEADER = ("periode", "bagian", "kelompok", "ukuran", "nilai")
+
+
+def csv_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
     period = report["period"]
     for table in TABLES:
         for row in report[table]:
             for key, value in _figures(row):
-                writer.writerow([period, table, row["group"], key, "" if value is None else value])
+                yield [period, table, row["group"], key, "" if value is None else value]
     transfer = report["transfer"]
     for key in ("struggling", "escalated"):
-        writer.writerow([period, "transfer", "", key, transfer[key]])
+        yield [period, "transfer", "", key, transfer[key]]
     for barrier, count in transfer["barriers"].items():
-        writer.writerow([period, "transfer", "barrier", barrier, count])
-    return out.getvalue()
+        yield [period, "transfer", "barrier", barrier, count]
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

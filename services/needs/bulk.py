@@ -89,16 +89,38 @@ class Jobs:
                 )
 
         try:
-            report = work(progress)
-            fields = {"status": "done", "report": report}
+            fields: dict[str, Any] = {"status": "done", "report": work(progress)}
         except Rejected as rejected:
             fields = {"status": "rejected", "report": rejected.report}
-        except Exception as exc:
+        except BaseException as exc:
+            # Whatever ends the thread, the job must not be left 'running'.
             log.exception("job %s failed", job_id)
-            fields = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-        JobDocument.objects(id=job_id).update_one(
-            **{f"set__{k}": v for k, v in fields.items()}, set__phase="finished", set__updated_at=datetime.now(UTC)
-        )
+            self._finish(job_id, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:2000]})
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._finish(job_id, fields)
+
+    @staticmethod
+    def _finish(job_id: str, fields: dict[str, Any]) -> None:
+        def write(values: dict[str, Any]) -> None:
+            JobDocument.objects(id=job_id).update_one(
+                **{f"set__{k}": v for k, v in values.items()}, set__phase="finished", set__updated_at=datetime.now(UTC)
+            )
+
+        try:
+            write(fields)
+        except Exception as exc:
+            # E.g. a report over the database's 16 MB document limit: the job still ends, and says why.
+            # Should the database itself be gone, the job is marked failed at the next start-up.
+            log.exception("job %s: its outcome could not be stored", job_id)
+            write(
+                {
+                    "status": "failed",
+                    "error": f"the job ended '{fields['status']}' but its outcome could not be stored "
+                    f"({type(exc).__name__}: {str(exc)[:500]})",
+                }
+            )
 
     @staticmethod
     def mark_interrupted() -> None:
@@ -139,11 +161,13 @@ def _keys(doc_type: type[Document]) -> frozenset[str]:
     return frozenset(d["_id"] for d in doc_type._get_collection().find({}, {"_id": 1}))
 
 
-def import_file(kind: str, content: bytes, content_type: str, progress: Progress) -> dict[str, Any]:
+def import_file(
+    kind: str, content: bytes, content_type: str, progress: Progress, limits: imports.ImportLimits
+) -> dict[str, Any]:
     """Validate every row, then write the file's records; a single bad row rejects the whole file."""
     progress("reading", 0, 0)
     try:
-        rows = imports.read_rows(content, content_type)
+        rows = imports.read_rows(content, content_type, limits)
         known = imports.Known(
             units=_keys(UnitDocument),
             positions=_keys(PositionDocument),
@@ -153,24 +177,28 @@ def import_file(kind: str, content: bytes, content_type: str, progress: Progress
         progress("validating", 0, len(rows))
         validated = imports.validate(kind, rows, known)
     except imports.UnreadableFile as exc:
-        raise Rejected(
-            {
-                "rows": 0,
-                "errors": [{"line": None, "column": None, "message": exc.message_id, "message_en": exc.message_en}],
-            }
-        ) from None
+        error = _reported(None, None, exc.message_id, exc.message_en)
+        raise Rejected({"rows": 0, "error_count": 1, "errors": [error]}) from None
     if validated.errors:
+        # The first errors and how many there are: every error of a large bad file would pass the
+        # database's document limit (65,000 rows did), and nobody reads past the first screens anyway.
         raise Rejected(
             {
                 "rows": len(rows),
                 "valid_rows": len(rows) - len({e.line for e in validated.errors}),
+                "error_count": len(validated.errors),
                 "errors": [
-                    {"line": e.line, "column": e.column, "message": e.message_id, "message_en": e.message_en}
-                    for e in validated.errors
+                    _reported(e.line, e.column, e.message_id, e.message_en)
+                    for e in validated.errors[: limits.max_reported_errors]
                 ],
             }
         )
     return write_records(kind, validated.records, progress)
+
+
+def _reported(line: int | None, column: str | None, message_id: str, message_en: str) -> dict[str, Any]:
+    cut = imports.MAX_MESSAGE_CHARS
+    return {"line": line, "column": column, "message": message_id[:cut], "message_en": message_en[:cut]}
 
 
 def write_records(kind: str, records: list[dict[str, Any]], progress: Progress) -> dict[str, Any]:

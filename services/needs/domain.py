@@ -5,12 +5,36 @@ No I/O and no framework imports: everything here is plain data in, plain data ou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
 from shared.domain.errors import Invalid
-from shared.domain.vocabulary import JP_COMPETENCY_CODE, NeedSource
+from shared.domain.vocabulary import FIRST_FISCAL_YEAR, JP_COMPETENCY_CODE, LAST_FISCAL_YEAR, NeedSource
+
+# Codes of units, positions and competencies, wherever they come from (API paths, imports): they end
+# up in URLs (GET /units/{code}), so a code with a space could be stored but never fetched.
+CODE_PATTERN = r"^[A-Za-z0-9._-]+$"
+CODE_MAX_LENGTH = 40
+NAME_MAX_LENGTH = 200
+# An assessment counts towards the need of its own fiscal year, which an event must be able to carry.
+EARLIEST_ASSESSMENT = date(FIRST_FISCAL_YEAR, 1, 1)
+LATEST_ASSESSMENT = date(LAST_FISCAL_YEAR, 12, 31)
+
+
+def is_code(value: str) -> bool:
+    return len(value) <= CODE_MAX_LENGTH and re.fullmatch(CODE_PATTERN, value) is not None
+
+
+def check_assessment_date(assessed_on: date) -> None:
+    if not EARLIEST_ASSESSMENT <= assessed_on <= LATEST_ASSESSMENT:
+        raise Invalid(
+            "invalid_date",
+            f"Tanggal penilaian harus antara {EARLIEST_ASSESSMENT} dan {LATEST_ASSESSMENT}.",
+            f"The assessment date must be between {EARLIEST_ASSESSMENT} and {LATEST_ASSESSMENT}.",
+        )
+
 
 LEVEL_NAMES = {1: "Paham", 2: "Dasar", 3: "Menengah", 4: "Mumpuni", 5: "Ahli"}
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,6 +52,23 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+# Columns holding codes and names: the same rules as the API's (services/needs/domain.py).
+CODE_COLUMNS = ("kode_unit", "kode_unit_induk", "kode_jabatan", "kode_kompetensi")
+NAME_COLUMNS = ("nama_unit", "nama_jabatan", "nama")
+# A message in a report quotes the cell it is about; a cell of a megabyte must not make it one.
+MAX_MESSAGE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What a file may hold before it is refused unread, and how much of a rejection is reported
+    (NeedsSettings: IMPORT_MAX_ROWS, IMPORT_MAX_XLSX_MB, IMPORT_MAX_REPORTED_ERRORS)."""
+
+    max_rows: int
+    max_xlsx_bytes: int  # the workbook's parts once unzipped: a few kB can expand to gigabytes
+    max_reported_errors: int
+
+
 class UnreadableFile(ValueError):
     def __init__(self, message_id: str, message_en: str) -> None:
         super().__init__(message_en)
@@ -82,10 +100,12 @@ class Known:
     competencies: frozenset[str] = frozenset()
 
 
-def read_rows(content: bytes, content_type: str) -> list[dict[str, str]]:
-    """Rows as dicts keyed by lower-case column names; the header is line 1."""
+def read_rows(content: bytes, content_type: str, limits: ImportLimits) -> list[dict[str, str]]:
+    """Rows as dicts keyed by lower-case column names; the header is line 1. A file over the limits is
+    refused as soon as that is known: an XLSX before anything is unzipped, any file at the first row
+    past the limit."""
     if content_type.split(";")[0].strip() in XLSX_TYPES:
-        return _xlsx_rows(content)
+        return _bounded(_xlsx_rows(content, limits.max_xlsx_bytes), limits.max_rows)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -96,20 +116,52 @@ def read_rows(content: bytes, content_type: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if not reader.fieldnames:
         raise UnreadableFile("Berkas kosong atau tanpa baris judul kolom.", "The file is empty or has no header row.")
-    rows = []
-    for row in reader:
-        # DictReader files surplus values under the key None: an unquoted delimiter inside a value.
-        surplus = row.pop(None, None)
-        clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-        if surplus:
-            clean[SURPLUS] = "1"
-        rows.append(clean)
-    return rows
+    return _bounded(map(_clean_csv_row, reader), limits.max_rows)
 
 
-def _xlsx_rows(content: bytes) -> list[dict[str, str]]:
+def _clean_csv_row(row: dict[str | None, Any]) -> dict[str, str]:
+    # DictReader files surplus values under the key None: an unquoted delimiter inside a value.
+    surplus = row.pop(None, None)
+    clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+    if surplus:
+        clean[SURPLUS] = "1"
+    return clean
+
+
+def _bounded(rows: Iterable[dict[str, str]], max_rows: int) -> list[dict[str, str]]:
+    taken: list[dict[str, str]] = []
+    for row in rows:
+        if len(taken) == max_rows:
+            shown = f"{max_rows:,}"
+            raise UnreadableFile(
+                f"Berkas memuat lebih dari {shown.replace(',', '.')} baris data; pecah menjadi beberapa berkas.",
+                f"The file holds more than {shown} data rows; split it into several files.",
+            )
+        taken.append(row)
+    return taken
+
+
+def _check_expansion(content: bytes, max_bytes: int) -> None:
+    """Sum of the declared uncompressed sizes, read from the zip's directory alone. The declared size is
+    what Python's zipfile lets a reader get (it stops there and fails the CRC), so it is a true bound."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise UnreadableFile("Berkas XLSX tidak dapat dibaca.", "The XLSX file cannot be read.") from None
+    if expanded > max_bytes:
+        size, limit = f"{expanded / 1e6:,.0f}", f"{max_bytes / 1e6:,.0f}"
+        raise UnreadableFile(
+            f"Berkas XLSX berukuran {size.replace(',', '.')} MB setelah diekstrak, melebihi batas "
+            f"{limit.replace(',', '.')} MB; pecah menjadi beberapa berkas atau kirim sebagai CSV.",
+            f"The XLSX file expands to {size} MB, over the limit of {limit} MB; split it or send it as CSV.",
+        )
+
+
+def _xlsx_rows(content: bytes, max_bytes: int) -> Iterator[dict[str, str]]:
     from openpyxl import load_workbook
 
+    _check_expansion(content, max_bytes)
     try:
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except Exception as exc:
@@ -129,7 +181,9 @@ def _xlsx_rows(content: bytes) -> list[dict[str, str]]:
             return str(int(value))
         return "" if value is None else str(value).strip()
 
-    return [dict(zip(header, (text(v) for v in row), strict=False)) for row in rows if any(v is not None for v in row)]
+    for row in rows:
+        if any(v is not None for v in row):
+            yield dict(zip(header, (text(v) for v in row), strict=False))
 
 
 def check_header(kind: str, rows: list[dict[str, str]]) -> None:
@@ -168,6 +222,7 @@ def validate(kind: str, rows: list[dict[str, str]], known: Known) -> Validated:
         for column in REQUIRED[kind]:
             if not row.get(column):
                 err(column, f"Kolom {column} wajib diisi.", f"Column {column} is required.")
+        _check_cells(row, err)
         if not errors:
             record = _ROW_RULES[kind](row, known, keys_in_file, err)
             record = {k: v for k, v in record.items() if k not in absent_fields}
@@ -187,6 +242,31 @@ def validate(kind: str, rows: list[dict[str, str]], known: Known) -> Validated:
 
 
 Err = Callable[..., None]
+
+
+def _check_cells(row: dict[str, str], err: Err) -> None:
+    """What the API refuses is refused here too: NUL characters (the database cannot store them), codes
+    outside the code pattern, over-long names."""
+    for column, value in row.items():
+        if "\x00" in value:
+            err(column, f"Kolom {column} memuat karakter NUL.", f"Column {column} contains a NUL character.")
+    for column in CODE_COLUMNS:
+        value = row.get(column, "")
+        if value and "\x00" not in value and not domain.is_code(value):
+            err(
+                column,
+                f"Kode '{value}' hanya boleh memuat huruf, angka, titik, garis bawah dan tanda hubung, "
+                f"paling banyak {domain.CODE_MAX_LENGTH} karakter.",
+                f"The code '{value}' may hold only letters, digits, dots, underscores and hyphens, "
+                f"at most {domain.CODE_MAX_LENGTH} characters.",
+            )
+    for column in NAME_COLUMNS:
+        if len(row.get(column, "")) > domain.NAME_MAX_LENGTH:
+            err(
+                column,
+                f"Kolom {column} paling banyak {domain.NAME_MAX_LENGTH} karakter.",
+                f"Column {column} holds at most {domain.NAME_MAX_LENGTH} characters.",
+            )
 
 
 def _unit(row: dict[str, str], known: Known, keys: frozenset[str], err: Err) -> dict[str, Any]:
@@ -313,6 +393,13 @@ def _assessment(row: dict[str, str], known: Known, _keys: frozenset[str], err: E
             f"Tanggal '{row['tanggal']}' harus berformat YYYY-MM-DD.",
             f"The date '{row['tanggal']}' must be YYYY-MM-DD.",
         )
+    else:
+        if not domain.EARLIEST_ASSESSMENT <= assessed_on <= domain.LATEST_ASSESSMENT:
+            err(
+                "tanggal",
+                f"Tanggal harus antara {domain.EARLIEST_ASSESSMENT} dan {domain.LATEST_ASSESSMENT}.",
+                f"The date must be between {domain.EARLIEST_ASSESSMENT} and {domain.LATEST_ASSESSMENT}.",
+            )
     return {
         "_id": assessment_id(nip, code, source, assessed_on),
         "nip": nip,

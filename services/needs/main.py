@@ -71,7 +71,13 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[
-            build_router(service, jobs, requests, max_import_bytes=settings.max_import_mb * 1_000_000),
+            build_router(
+                service,
+                jobs,
+                requests,
+                max_import_bytes=settings.max_import_mb * 1_000_000,
+                import_limits=settings.import_limits(),
+            ),
         ],
         on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
     )

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from services.needs import domain, sources
+from services.needs import domain, imports, sources
 from shared.settings import ServiceSettings
 
 
@@ -30,6 +30,12 @@ class NeedsSettings(ServiceSettings):
     jp_check_interval_s: float = Field(default=6 * 3600, gt=0)
 
     max_import_mb: int = Field(default=200, ge=1)
+    # Refused before parsing: a row count a whole province's assessments stay under (North Sumatra's are
+    # 2.45 M), and an XLSX whose parts unzip to more than this (a Medan-sized export is a few MB).
+    import_max_rows: int = Field(default=3_000_000, ge=1)
+    import_max_xlsx_mb: int = Field(default=100, ge=1)
+    # A rejected import reports this many row errors, and how many there were in all.
+    import_max_reported_errors: int = Field(default=1000, ge=1)
 
     # SKM bands that raise unit needs.
     skm_weak_bands: str = "C,D"
@@ -39,6 +45,13 @@ class NeedsSettings(ServiceSettings):
     def _month_day(cls, v: str) -> str:
         date.fromisoformat(f"2023-{v}")  # a day that exists every year
         return v
+
+    def import_limits(self) -> imports.ImportLimits:
+        return imports.ImportLimits(
+            max_rows=self.import_max_rows,
+            max_xlsx_bytes=self.import_max_xlsx_mb * 1_000_000,
+            max_reported_errors=self.import_max_reported_errors,
+        )
 
     def rules(self) -> domain.PriorityPolicy:
         return domain.PriorityPolicy(

@@ -24,6 +24,7 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from services.notifications import domain
+from services.notifications.destinations import DestinationPolicy, UnsafeDestination
 from services.notifications.documents import DeliveryAttempt, DeliveryDocument, WebhookSubscriptionDocument
 from services.notifications.domain import DeliveryStatus
 from services.notifications.settings import NotificationsSettings
@@ -76,16 +77,23 @@ def email_sender(settings: NotificationsSettings, pool: Executor) -> Sender:
     return send
 
 
-def webhook_sender(client: httpx.AsyncClient, pool: Executor) -> Sender:
-    """Calls are async; the one blocking step (reading the subscription) runs in the channel's ``pool``."""
+def webhook_sender(client: httpx.AsyncClient, pool: Executor, destinations: DestinationPolicy) -> Sender:
+    """Calls are async; the blocking steps (reading the subscription, resolving its host) run in the
+    channel's ``pool``."""
 
     def subscription(d: DeliveryDocument) -> WebhookSubscriptionDocument | None:
         return WebhookSubscriptionDocument.objects(id=d.subscription_id).first()
 
     async def send(d: DeliveryDocument) -> None:
-        sub = await asyncio.get_running_loop().run_in_executor(pool, subscription, d)
+        loop = asyncio.get_running_loop()
+        sub = await loop.run_in_executor(pool, subscription, d)
         if sub is None or not sub.active:
             raise DeliveryFailed("the subscription was removed")
+        try:
+            # Checked at registration too, but the name may resolve elsewhere by now.
+            await loop.run_in_executor(pool, destinations.check, d.url)
+        except UnsafeDestination as exc:
+            raise DeliveryFailed(f"not called: {exc.message_en}") from exc
         body = d.body.encode()
         timestamp = str(int(time.time()))
         headers = {

@@ -51,7 +51,7 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
                 await dispatcher.run(
                     {
                         domain.EMAIL: email_sender(settings, pools[domain.EMAIL]),
-                        domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK]),
+                        domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK], settings.webhook_destinations()),
                     }
                 )
         finally:
@@ -85,7 +85,11 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
     )
     service = Notices(wake_dispatcher=dispatcher.notify)
     digests = Digests(wake_dispatcher=dispatcher.notify)
-    webhooks = Webhooks(wake_dispatcher=dispatcher.notify, require_https=s.environment == "production")
+    webhooks = Webhooks(
+        wake_dispatcher=dispatcher.notify,
+        require_https=s.environment == "production",
+        destinations=s.webhook_destinations(),
+    )
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", service.need_handler()))
     # These and inbox-needs keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (

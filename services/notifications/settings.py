@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 
+from services.notifications.destinations import DestinationPolicy
 from shared.settings import ServiceSettings
 
 
@@ -18,6 +19,10 @@ class NotificationsSettings(ServiceSettings):
     smtp_timeout_s: float = Field(default=10.0, gt=0)
     # Webhooks: how long one call may take before it counts as failed.
     webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Only URLs whose host resolves to public addresses (services/notifications/destinations.py); unset:
+    # on in production. Hosts listed in WEBHOOK_ALLOWED_HOSTS (comma-separated) are let through anyway.
+    webhook_public_only: bool | None = None
+    webhook_allowed_hosts: str = ""
     # Retries of e-mails and webhook calls: the wait doubles from DELIVERY_BACKOFF_S up to
     # DELIVERY_BACKOFF_MAX_S; after DELIVERY_MAX_ATTEMPTS failed attempts the delivery is dead (replayable).
     # The defaults keep trying for about two hours, long enough to ride out a receiver's restart or deployment.
@@ -33,6 +38,13 @@ class NotificationsSettings(ServiceSettings):
     # The daily digest for unit heads and BKPSDM who choose it, at this hour in Medan (WIB).
     digest_enabled: bool = True
     digest_hour: int = Field(default=7, ge=0, le=23)
+
+    def webhook_destinations(self) -> DestinationPolicy:
+        public_only = (
+            self.webhook_public_only if self.webhook_public_only is not None else self.environment == "production"
+        )
+        hosts = frozenset(h.strip().lower() for h in self.webhook_allowed_hosts.split(",") if h.strip())
+        return DestinationPolicy(public_only=public_only, allowed_hosts=hosts)
 
     @property
     def delivery_lease_s(self) -> float:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from shared.audit.subjects import PersonalData
 from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
+from shared.domain import clock
 from shared.http.access import Admin
 from shared.http.pagination import Pagination
 from shared.http.reports import CSV_REPORT
@@ -34,7 +35,12 @@ def audit_router(trail: AuditTrail) -> APIRouter:
         until: datetime | None = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
-        found = trail.query(nip=nip, actor=actor, since=since, until=until)
+        found = trail.query(
+            nip=nip,
+            actor=actor,
+            since=clock.checked_moment("since", since) if since else None,
+            until=clock.checked_moment("until", until) if until else None,
+        )
         if format == "csv":
             rows = [entry_row(d) for d in found.limit(MAX_CSV_ROWS)]
             return Response(
@@ -57,7 +63,13 @@ def privacy_router(data: PersonalData) -> APIRouter:
         return {"service": data.service, "data_kinds": data.describe()}
 
     @router.post("/retention/run", summary="Enforce retention now (it also runs by itself, daily by default)")
-    def run_retention(_: Admin, as_of: datetime | None = None) -> dict[str, Any]:
-        return {"service": data.service, "changed": data.enforce_retention(as_of)}
+    def run_retention(
+        who: Admin,
+        as_of: Annotated[
+            datetime | None,
+            Query(description="Judge as of this earlier moment (Medan time if no zone); from 2000-01-01 to today"),
+        ] = None,
+    ) -> dict[str, Any]:
+        return {"service": data.service, "changed": data.enforce_retention(as_of, by=who)}
 
     return router

@@ -9,6 +9,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me"
 
+# The records that account for processing: who read or changed whose data (the audit trail) and the
+# data-subject requests with how each was handled (UU 27/2022: the controller accounts for its
+# processing; Art. 14 as gathered in the reference notes: requests are recorded). The law names no
+# period: five years (1,825 days) is this deployment's policy floor, to be confirmed by BKPSDM's legal
+# officer. Neither RETENTION_DAYS nor the retention route can shorten it; a longer period may be set.
+MINIMUM_RETENTION_DAYS = {"audit_trail": 5 * 365, "privacy_receipts": 5 * 365}
+
 
 class PrivacySettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
@@ -30,4 +37,8 @@ class PrivacySettings(BaseSettings):
             raise ValueError("PRIVACY_PSEUDONYM_KEY still has the development default; set a real key in production")
         if any(days < 1 for days in self.retention_days.values()):
             raise ValueError("RETENTION_DAYS values are days, at least 1")
+        short = {k: v for k, v in self.retention_days.items() if v < MINIMUM_RETENTION_DAYS.get(k, 1)}
+        if short:
+            floors = ", ".join(f"{k} {MINIMUM_RETENTION_DAYS[k]}" for k in sorted(short))
+            raise ValueError(f"RETENTION_DAYS may not go under the minimum kept for accountability (days): {floors}")
         return self

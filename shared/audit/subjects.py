@@ -25,14 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from bson import ObjectId
 from mongoengine import DateTimeField, Document, ListField, StringField
 
-from shared.audit.settings import PrivacySettings
+from shared.audit.settings import MINIMUM_RETENTION_DAYS, PrivacySettings
+from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate
-from shared.domain.identity import NIP_PATTERN
+from shared.domain.identity import NIP_PATTERN, Principal
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DataKindOutcome,
@@ -45,6 +46,17 @@ from shared.events import (
 from shared.messaging.outbox import Notify, OutboxDocument, commit, new_event
 
 log = logging.getLogger(__name__)
+
+
+class AuditRecords(Protocol):
+    """The service's audit trail as personal data uses it (``shared.audit.trail.AuditTrail``): the
+    collection it keeps, and a record of each run of processing no request names a person for."""
+
+    @property
+    def document(self) -> type[Document]: ...
+
+    def record_run(self, job: str, *, by: Principal | None, purpose: str, detail: dict[str, Any]) -> None: ...
+
 
 # Fields of the outbox machinery: never exported, never rewritten.
 BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
@@ -152,8 +164,9 @@ def receipt_document(alias: str) -> type[PrivacyReceipt]:
 
 
 class PersonalData:
-    """A service's personal records (its kinds, its audit trail and its receipts): requests answered on
-    them, retention enforced. ``ServiceRuntime`` builds it; main.py subscribes ``on_requested``."""
+    """A service's personal records (its kinds, its audit trail, its receipts, its outbox dead letters):
+    requests answered on them, retention enforced. ``ServiceRuntime`` builds it; main.py subscribes
+    ``on_requested``."""
 
     def __init__(
         self,
@@ -161,9 +174,12 @@ class PersonalData:
         kinds: list[DataKind],
         settings: PrivacySettings,
         *,
-        audit_document: type[Document],
+        trail: AuditRecords,
+        dead_letter_document: type[Document],
         notify: Notify,
     ) -> None:
+        """``dead_letter_document``: where the outbox relay keeps the events no topic would take (they
+        name the person as their key)."""
         self.service = service
         self.settings = settings
         self.receipts = receipt_document(service)
@@ -177,21 +193,34 @@ class PersonalData:
                 OnErasure.KEEP,
                 "UU 27/2022 Art. 14: requests and how they were handled are recorded.",
                 retention_field="handled_at",
-                retention_days=5 * 365,
+                retention_days=MINIMUM_RETENTION_DAYS["privacy_receipts"],
             ),
             DataKind(
                 "audit_trail",
-                audit_document,
+                trail.document,
                 ("subject_nips", "actor_nip"),
                 OnErasure.KEEP,
                 "UU 27/2022: the controller must account for every processing; who read or changed the "
                 "person's data stays on record until the period ends.",
                 retention_field="at",
-                retention_days=5 * 365,
+                retention_days=MINIMUM_RETENTION_DAYS["audit_trail"],
+            ),
+            DataKind(
+                "outbox_dead_letters",
+                dead_letter_document,
+                ("key",),
+                OnErasure.DELETE,
+                "Copies of events about the person that Kafka refused, kept for an operator to replay; "
+                "what they announce is kept as its own kind of record.",
+                # An access answer that was refused holds an earlier export: never exported again.
+                exported=False,
+                retention_field="failed_at",
+                retention_days=90,
             ),
         ]
         self._key = settings.privacy_pseudonym_key.get_secret_value()
         self._notify = notify
+        self._trail = trail
 
     def retention_days(self, kind: DataKind) -> int | None:
         return self.settings.retention_days.get(kind.name, kind.retention_days)
@@ -315,9 +344,15 @@ class PersonalData:
 
     # Retention -----------------------------------------------------------------------------------
 
-    def enforce_retention(self, now: datetime | None = None) -> dict[str, int]:
-        """Delete or pseudonymise what outlived its period; returns the records changed per kind."""
-        now = now or datetime.now(UTC)
+    def enforce_retention(self, as_of: datetime | None = None, *, by: Principal | None = None) -> dict[str, int]:
+        """Delete or pseudonymise what outlived its period as of now, or of an earlier moment (to catch up
+        after an outage, never a later one: that would delete what is still within its period); returns
+        the records changed per kind. Every run is itself recorded in the audit trail, after its work,
+        so its entry is never among what it deletes."""
+        now = datetime.now(UTC)
+        if as_of is not None:
+            # A later hour of today counts as now; no period is shortened by it.
+            now = min(clock.checked_moment("as_of", as_of, before=clock.end_of_today()), now)
         done: dict[str, int] = {}
         for kind in self.kinds:
             days = self.retention_days(kind)
@@ -330,6 +365,7 @@ class PersonalData:
                 done[kind.name] = coll.delete_many(query).deleted_count
             else:
                 done[kind.name] = sum(self._pseudonymise(kind, d, self._replace_all) for d in coll.find(query))
+        self._trail.record_run("retention", by=by, purpose="retention", detail={"as_of": now, "changed": done})
         return done
 
     def retention_round(self) -> None:

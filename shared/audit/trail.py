@@ -12,8 +12,6 @@ that could not be recorded has already happened, so it is logged and counted ins
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import logging
 import re
@@ -25,11 +23,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from mongoengine import DateTimeField, Document, IntField, ListField, StringField
+from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
 
-from shared.domain.identity import NIP_PATTERN
+from shared.domain.identity import NIP_PATTERN, Principal
 from shared.http.errors import error_body
+from shared.http.reports import csv_text
 from shared.logging import correlation_id_var
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,9 @@ log = logging.getLogger(__name__)
 PURPOSE_HEADER = "X-Purpose"
 MAX_SUBJECTS = 500  # per entry; ``subject_count`` keeps the true number
 MAX_SCANNED_BYTES = 20_000_000
-UNAUDITED_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")
+# Operations and documentation: they carry no personal data (not audited) and answer while the service
+# is still waiting for its dependencies (shared.runtime).
+OPERATIONS_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")
 
 # The purpose recorded when the request does not state one (X-Purpose), by the route's first segment.
 DEFAULT_PURPOSES = {
@@ -72,6 +73,7 @@ class AuditEntry(Document):
     subject_count = IntField(required=True)
     status = IntField(required=True)
     correlation_id = StringField()
+    detail = DictField()  # what a job did (retention: as_of and the records changed per kind)
 
 
 def audit_entry_document(alias: str) -> type[AuditEntry]:
@@ -137,6 +139,29 @@ class AuditTrail:
         # Insert only: an entry, once written, is never touched again (retention aside).
         self.document._get_collection().insert_one(entry)
 
+    def record_run(self, job: str, *, by: Principal | None, purpose: str, detail: dict[str, Any]) -> None:
+        """A piece of processing no request names a person for (retention): what ran, for whom, with what
+        outcome. ``by`` is who started it; nobody for the periodic job."""
+        self.record(
+            {
+                "_id": str(uuid.uuid4()),
+                "at": datetime.now(UTC),
+                "service": self.service,
+                "actor_nip": by.nip if by else None,
+                "actor_roles": sorted(r.value for r in by.roles) if by else [],
+                "action": "change",
+                "method": "JOB",
+                "route": job,
+                "path": job,
+                "purpose": purpose,
+                "subject_nips": [],
+                "subject_count": 0,
+                "status": 200,
+                "correlation_id": correlation_id_var.get(),
+                "detail": detail,
+            }
+        )
+
     def query(self, *, nip: str | None, actor: str | None, since: datetime | None, until: datetime | None) -> Any:
         filters: dict[str, Any] = {}
         if nip:
@@ -165,6 +190,7 @@ AUDIT_FIELDS = (
     "subject_count",
     "status",
     "correlation_id",
+    "detail",
 )
 
 
@@ -176,16 +202,21 @@ def entry_row(doc: AuditEntry) -> dict[str, Any]:
         "actor_roles": list(doc.actor_roles),
         "subject_nips": list(doc.subject_nips),
         "correlation_id": doc.correlation_id or "",
+        "detail": _jsonable(doc.detail or {}),
     }
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def rows_as_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
-    return out.getvalue()
+    def cell(value: Any) -> Any:
+        return ";".join(value) if isinstance(value, list) else json.dumps(value) if isinstance(value, dict) else value
+
+    return csv_text(AUDIT_FIELDS, ([cell(row[k]) for k in AUDIT_FIELDS] for row in rows))
 
 
 def install_audit(app: FastAPI, trail: AuditTrail, registry: CollectorRegistry) -> None:
@@ -199,7 +230,7 @@ def install_audit(app: FastAPI, trail: AuditTrail, registry: CollectorRegistry) 
     @app.middleware("http")
     async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
-        if path.startswith(UNAUDITED_PATHS) or path == "/":
+        if path.startswith(OPERATIONS_PATHS) or path == "/":
             return await call_next(request)
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")

@@ -10,6 +10,10 @@ from enum import StrEnum
 # 20 JP a year); the needs service announces such needs and the training planner fills them with JP.
 JP_COMPETENCY_CODE = "JP"
 
+# The fiscal years the system plans for and its events carry.
+FIRST_FISCAL_YEAR = 2000
+LAST_FISCAL_YEAR = 2100
+
 
 class DevelopmentForm(StrEnum):
     """Forms of competency development after PerLAN 10/2018 (classical and non-classical)."""

@@ -6,14 +6,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.vocabulary import DevelopmentForm
+from shared.domain.vocabulary import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, DevelopmentForm
+
+FiscalYearNumber = Annotated[int, Field(ge=FIRST_FISCAL_YEAR, le=LAST_FISCAL_YEAR)]
 
 NIP = Annotated[str, Field(pattern=r"^\d{18}$", description="Nomor Induk Pegawai, 18 digits")]
 CompetencyCode = Annotated[str, Field(min_length=1, max_length=40, description="Stable competency key, e.g. M.05")]
 UnitCode = Annotated[str, Field(min_length=1, max_length=40, description="Work unit (OPD, UPT, puskesmas) code")]
 Level = Annotated[int, Field(ge=1, le=5, description="PermenPANRB 38/2017 level: 1 Paham .. 5 Ahli")]
 
-__all__ = ["NIP", "CompetencyCode", "CompetencyTarget", "DevelopmentForm", "Level", "UnitCode"]
+__all__ = ["NIP", "CompetencyCode", "CompetencyTarget", "DevelopmentForm", "FiscalYearNumber", "Level", "UnitCode"]
 
 
 class CompetencyTarget(BaseModel):

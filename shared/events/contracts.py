@@ -38,6 +38,11 @@ def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
+def dead_letter_topic(topic: str) -> str:
+    """Where records of ``topic`` go that cannot be consumed, or could not be published to it."""
+    return f"{topic}.dlq"
+
+
 @dataclass(frozen=True)
 class EventContract(Generic[P]):
     name: str
@@ -56,7 +61,7 @@ class EventContract(Generic[P]):
 
     @property
     def dead_letter_topic(self) -> str:
-        return f"{self.topic}.dlq"
+        return dead_letter_topic(self.topic)
 
     @property
     def source(self) -> str:

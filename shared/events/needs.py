@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from shared.domain.vocabulary import JP_COMPETENCY_CODE, NeedSource
-from shared.events.common import NIP, CompetencyCode, DevelopmentForm, UnitCode
+from shared.events.common import NIP, CompetencyCode, DevelopmentForm, FiscalYearNumber, UnitCode
 from shared.events.contracts import EventContract, EventPayload
 
 # A NeedIdentified of source jp_shortfall names JP_COMPETENCY_CODE as its competency and carries the JP
@@ -29,7 +29,7 @@ class NeedIdentified(EventPayload):
     priority: float = Field(ge=0, description="Priority score; higher is more urgent")
     priority_parts: dict[str, float] = Field(description="How the priority score was made, term by term")
     source: NeedSource
-    fiscal_year: int = Field(ge=2000, le=2100)
+    fiscal_year: FiscalYearNumber
     recommended_form: DevelopmentForm | None = None
     reason: str | None = None
     identified_at: datetime
@@ -49,7 +49,7 @@ class NeedResolved(EventPayload):
     nip: NIP | None = Field(description="The employee; null for a need of the whole unit")
     unit_code: UnitCode
     competency_code: CompetencyCode
-    fiscal_year: int = Field(ge=2000, le=2100)
+    fiscal_year: FiscalYearNumber
     resolved_at: datetime
 
 

@@ -43,13 +43,37 @@ class TokenVerifier:
             ) from exc
         except jwt.InvalidTokenError as exc:
             raise _unauthorized("token_invalid", "Token tidak sah.", f"The token is not valid: {exc}.") from exc
-        try:
-            roles = frozenset(Role(r) for r in claims.get("roles", []))
-        except ValueError as exc:
-            raise _unauthorized(
-                "token_invalid", "Token memuat peran yang tidak dikenal.", "The token names an unknown role."
-            ) from exc
-        return Principal(nip=str(claims["sub"]), roles=roles, unit_code=claims.get("unit"))
+        return _principal_of(claims)
+
+
+KNOWN_ROLES = frozenset(r.value for r in Role)
+MAX_CLAIM_CHARS = 100
+
+
+def _principal_of(claims: dict[str, Any]) -> Principal:
+    """The claims as types, or 401. A signature proves who issued a token, not that its claims have the
+    shape this code reads: ``roles`` as an object once granted its keys (admin), ``unit`` as a list
+    reached the database queries. sub: a string; roles: a list of known role names; unit: a string or
+    absent."""
+    sub, roles, unit = claims.get("sub"), claims.get("roles", []), claims.get("unit")
+    problems = []
+    if not isinstance(sub, str) or not 0 < len(sub) <= MAX_CLAIM_CHARS:
+        problems.append("sub must be a non-empty string")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        problems.append("roles must be a list of role names")
+    elif not set(roles) <= KNOWN_ROLES:
+        raise _unauthorized(
+            "token_invalid", "Token memuat peran yang tidak dikenal.", "The token names an unknown role."
+        )
+    if unit is not None and (not isinstance(unit, str) or not 0 < len(unit) <= MAX_CLAIM_CHARS):
+        problems.append("unit must be a string")
+    if problems:
+        raise _unauthorized(
+            "token_invalid",
+            "Isi token tidak sesuai bentuknya.",
+            f"The token's claims have the wrong shape: {'; '.join(problems)}.",
+        )
+    return Principal(nip=str(sub), roles=frozenset(Role(r) for r in roles), unit_code=unit)
 
 
 def mint_token(

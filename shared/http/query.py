@@ -4,11 +4,13 @@
   (operator-injection syntax of some frameworks) or a misspelt filter would otherwise be dropped
   silently, widening a listing the caller thought was filtered; it is a 422.
 - No NUL character anywhere (query, path, JSON body): the database cannot store or compare it, so it
-  would surface as a 500.
+  would surface as a 500. "JSON body" means every body FastAPI decodes as JSON, by FastAPI's own rule
+  (``Application/JSON``, ``application/vnd.api+json`` and the like too), not only ``application/json``.
 """
 
 from __future__ import annotations
 
+import email.message
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -25,10 +27,22 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+def parsed_as_json(content_type: str | None) -> bool:
+    """Whether FastAPI decodes a body of this content type as JSON: its rule in fastapi.routing
+    (get_request_handler), an ``application/json`` or ``application/*+json`` media type in any case,
+    with any parameters. A body without a content type is not decoded (strict_content_type, the default)."""
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
 async def screen_request(request: Request) -> None:
     _reject_unknown_query(request)
     texts = [*request.query_params.keys(), *request.query_params.values(), *map(str, request.path_params.values())]
-    body = await request.body() if request.headers.get("content-type", "").startswith("application/json") else b""
+    body = await request.body() if parsed_as_json(request.headers.get("content-type")) else b""
     if any("\x00" in t for t in texts) or b"\\u0000" in body:
         raise ApiError(
             422, "invalid_character", "Permintaan memuat karakter NUL.", "The request contains a NUL character."

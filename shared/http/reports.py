@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from fastapi import Response
@@ -11,15 +12,33 @@ from fastapi.responses import JSONResponse
 
 ReportFormat = Literal["json", "csv"]
 
+# A text cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets
+# (OWASP "CSV injection"): a name imported as =HYPERLINK(...) would become a link in BKPSDM's report.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with an apostrophe (shown as text).
+    Only text: numbers stay numbers, so a negative figure (a fall in an indicator) is still a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Every CSV the services write goes through here, so every text cell is spreadsheet-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([spreadsheet_cell(h) for h in header])
+    writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    fields = list(rows[0])
+    return csv_text(fields, ([row.get(f) for f in fields] for row in rows))
 
 
 def report_response(rows: list[dict[str, Any]], fmt: ReportFormat, filename: str, extra: dict[str, Any]) -> Response:

@@ -32,6 +32,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from shared.events import EventContext, EventContract, EventPayload, InvalidEvent, read_context, read_payload
 from shared.logging import log_context
+from shared.messaging.dead_letters import dead_letter_headers
 from shared.messaging.topics import Naming
 from shared.persistence import DATABASE_UNAVAILABLE
 
@@ -187,15 +188,14 @@ class ConsumerRuntime:
 
     async def dead_letter(self, consumer: EventConsumer[Any], msg: KafkaMessage, *, reason: str, attempts: int) -> None:
         record: ConsumerRecord[bytes, bytes] = msg.raw_message
-        headers = {k: v for k, v in msg.headers.items() if not k.startswith("dlq_")}
-        headers.update(
-            dlq_error=reason[:2000],
-            dlq_attempts=str(attempts),
-            dlq_original_topic=record.topic,
-            dlq_original_partition=str(record.partition),
-            dlq_original_offset=str(record.offset),
-            dlq_consumer_group=self.naming(f"{self.service}.{consumer.name}"),
-            dlq_failed_at=datetime.now(UTC).isoformat(),
+        headers = dead_letter_headers(
+            msg.headers,
+            reason=reason,
+            attempts=attempts,
+            original_topic=record.topic,
+            original_partition=str(record.partition),
+            original_offset=str(record.offset),
+            consumer_group=self.naming(f"{self.service}.{consumer.name}"),
         )
         await self.broker.publish(
             msg.body, self.naming(consumer.contract.dead_letter_topic), key=record.key, headers=headers

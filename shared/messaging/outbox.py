@@ -11,6 +11,10 @@ number of documents that share it. The relay clears a batch only through its tok
 after the relay read a document (a new token) are never cleared unpublished; and a bulk write of many
 documents under one token is cleared with one update instead of one per document.
 
+The relay never waits on one entry for ever: an entry Kafka refuses for a reason sending again cannot
+cure (too large, invalid) goes to its topic's dead-letter topic, or, when that refuses it too, to the
+service's ``outbox_dead_letters`` collection (``shared.messaging.dead_letters``), and counts as done.
+
 FerretDB v1 applies an update as read, change in memory, write the whole document back, with nothing
 to stop another update of the same document in between: of two at once, one is lost (the relay
 clearing an outbox while a request wrote the aggregate undid the request's change). Within a process,
@@ -31,6 +35,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from aiokafka.errors import UnknownTopicOrPartitionError
 from faststream.kafka import KafkaBroker
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
@@ -38,8 +43,15 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import EventContract, EventPayload, EventRecord, build_record
+from shared.events.contracts import dead_letter_topic
 from shared.ferretdb import is_ferretdb
 from shared.logging import correlation_id_var
+from shared.messaging.dead_letters import (
+    MAX_ERROR_CHARS,
+    PERMANENT_PUBLISH_ERRORS,
+    OutboxDeadLetter,
+    dead_letter_headers,
+)
 from shared.messaging.topics import Naming
 
 log = logging.getLogger(__name__)
@@ -199,7 +211,10 @@ class OutboxRelay:
         poll_interval_s: float,
         batch_size: int,
         sweep_interval_s: float = 600.0,
+        dead_letters: type[OutboxDeadLetter] | None = None,
     ) -> None:
+        """``dead_letters``: where an entry even its dead-letter topic refuses is kept (the service's
+        ``outbox_dead_letters``); without it such an entry fails its round, and every round after."""
         self._broker = broker
         self._documents = documents
         self._poll_interval_s = poll_interval_s
@@ -220,6 +235,13 @@ class OutboxRelay:
             ["service"],
             registry=registry,
         )
+        self._dead_lettered = Counter(
+            "outbox_dead_letters_total",
+            "Outbox entries Kafka refused for good, set aside on the dead-letter topic or collection",
+            ["service", "topic", "destination"],
+            registry=registry,
+        )
+        self._dead_letters = dead_letters
         self._service = service
         self._naming = naming
 
@@ -293,20 +315,80 @@ class OutboxRelay:
 
     async def _publish(self, entries: list[dict[str, Any]]) -> None:
         """Send in order without waiting for each acknowledgement (the idempotent producer keeps
-        per-partition order), then wait for all: nothing is cleared before every one is acknowledged."""
-        acks = [
-            await self._broker.publish(
-                e["value"].encode(),
-                self._naming(e["topic"]),
-                key=e["key"].encode(),
-                headers=e["headers"],
-                no_confirm=True,
-            )
-            for e in entries
-        ]
-        await asyncio.gather(*acks)
+        per-partition order), then wait for all: nothing is cleared before every one is acknowledged
+        or, refused for good, dead-lettered. Any other failure fails the round before anything is
+        dead-lettered; the next round sends the batch again (consumers absorb what went out twice)."""
+        sent: list[tuple[dict[str, Any], Any]] = []
+        refused: list[tuple[dict[str, Any], BaseException]] = []
         for e in entries:
-            self._published.labels(self._service, e["topic"]).inc()
+            try:
+                ack = await self._broker.publish(
+                    e["value"].encode(),
+                    self._naming(e["topic"]),
+                    key=e["key"].encode(),
+                    headers=e["headers"],
+                    no_confirm=True,
+                )
+            except Exception as exc:  # refused before sending, e.g. larger than the producer's max_request_size
+                if not await self._refused_for_good(exc):
+                    raise
+                refused.append((e, exc))
+            else:
+                sent.append((e, ack))
+        results = await asyncio.gather(*(ack for _, ack in sent), return_exceptions=True)
+        for (e, _), result in zip(sent, results, strict=True):
+            if isinstance(result, BaseException):
+                if not await self._refused_for_good(result):
+                    raise result
+                refused.append((e, result))
+        for e, reason in refused:
+            await self._dead_letter(e, reason)
+        for (e, _), result in zip(sent, results, strict=True):
+            if not isinstance(result, BaseException):
+                self._published.labels(self._service, e["topic"]).inc()
+
+    async def _refused_for_good(self, exc: BaseException) -> bool:
+        if isinstance(exc, PERMANENT_PUBLISH_ERRORS):
+            return True
+        # An unreachable broker reports every topic as unknown: only a broker that answers is believed.
+        return isinstance(exc, UnknownTopicOrPartitionError) and await self._broker.ping(timeout=5)
+
+    async def _dead_letter(self, entry: dict[str, Any], exc: BaseException) -> None:
+        """To the topic's dead-letter topic, with the consumers' dlq_* headers; if that refuses it too
+        (too large for any topic), to the dead-letter collection. Both are keyed on the event, so a
+        round that fails after this and runs again adds a copy a replay absorbs, never a lost entry."""
+        topic = self._naming(entry["topic"])
+        reason = f"{type(exc).__name__}: {exc}"
+        headers = dead_letter_headers(
+            entry["headers"], reason=reason, attempts=1, original_topic=topic, outbox_service=self._service
+        )
+        try:
+            await self._broker.publish(
+                entry["value"].encode(), dead_letter_topic(topic), key=entry["key"].encode(), headers=headers
+            )
+            destination = "topic"
+        except Exception as dlq_exc:
+            if self._dead_letters is None or not await self._refused_for_good(dlq_exc):
+                raise
+            letter = {
+                "_id": entry["event_id"],
+                "service": self._service,
+                "topic": topic,
+                "key": entry["key"],
+                "headers": headers,
+                "value": entry["value"],
+                "error": reason[:MAX_ERROR_CHARS],
+                "dead_letter_error": f"{type(dlq_exc).__name__}: {dlq_exc}"[:MAX_ERROR_CHARS],
+                "failed_at": datetime.now(UTC),
+            }
+            collection = self._dead_letters._get_collection()
+            await asyncio.to_thread(collection.replace_one, {"_id": letter["_id"]}, letter, upsert=True)
+            destination = "collection"
+        self._dead_lettered.labels(self._service, entry["topic"], destination).inc()
+        log.error(
+            "outbox entry refused by Kafka; dead-lettered",
+            extra={"fields": {"event_id": entry["event_id"], "topic": topic, "to": destination, "reason": reason}},
+        )
 
     async def _relay_whole_batch(self, coll: Any, token: str) -> int:
         """A bulk batch larger than one round: stream its documents through one cursor (bounded memory,

@@ -2,6 +2,8 @@
 completion, submissions by the right person only, the follow-up when training does not transfer,
 reminders, analytics and the quarterly report."""
 
+import csv
+import io
 import json
 from datetime import date, timedelta
 
@@ -29,11 +31,13 @@ LIKERT = ("relevance", "content", "facilitator", "organisation", "overall")
 BEHAVIOUR = ("applies", "frequency", "quality", "independence", "sharing")
 
 
-def completion(enrolment_id, completed_on, *, nip=NURSE, program="P-PRIMA", pre=None, post=None, supervisor=HEAD):
+def completion(
+    enrolment_id, completed_on, *, nip=NURSE, program="P-PRIMA", pre=None, post=None, supervisor=HEAD, unit=UNIT
+):
     payload = ProgramCompleted(
         enrolment_id=enrolment_id,
         nip=nip,
-        unit_code=UNIT,
+        unit_code=unit,
         supervisor_nip=supervisor,
         program_code=program,
         program_title="Pelatihan Pelayanan Prima",
@@ -243,6 +247,8 @@ def test_analytics_and_the_quarterly_report_can_be_recomputed_by_hand(run_servic
         assert f"effectiveness_by_program,P-PRIMA,l3_transfer_rate,{round(2 / 3, 4)}" in csv_text
         page = evaluation.get("/reports/quarterly", params={**period, "format": "html"}, headers=admin)
         assert page.headers["content-type"].startswith("text/html") and "P-LEMAH" in page.text
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline'")
         assert evaluation.get("/reports/quarterly", params=period, headers=HEAD_HEADERS).status_code == 403
 
 
@@ -333,3 +339,19 @@ def test_bkpsdm_names_a_supervisor_for_an_evaluation_that_had_none_on_record(run
         (entry,) = given.json()["history"]
         assert (entry["from_nip"], entry["to_nip"]) == (None, named)
         assert given.json()["evaluator_nip"] == named
+
+
+def test_a_unit_code_that_looks_like_a_formula_comes_out_of_the_quarterly_csv_as_text(
+    run_service, admin, infra, namespace
+):
+    hostile = '=HYPERLINK("http://evil.example","Klik")'
+    with run_service("evaluation") as evaluation:
+        # Completed a week ago: the reaction evaluation falls due today, in this quarter.
+        send(infra, namespace, completion("enr-csv", today_in_medan() - timedelta(days=7), unit=hostile))
+        plan_of(evaluation, admin)
+        today = today_in_medan()
+        period = {"year": today.year, "quarter": (today.month - 1) // 3 + 1, "format": "csv"}
+        text = evaluation.get("/reports/quarterly", params=period, headers=admin).text
+    by_unit = [r for r in csv.DictReader(io.StringIO(text)) if r["bagian"] == "response_by_unit"]
+    assert {r["kelompok"] for r in by_unit} == {"'" + hostile}
+    assert {r["ukuran"]: r["nilai"] for r in by_unit}["asked"] == "1"

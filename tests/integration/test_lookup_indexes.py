@@ -28,6 +28,7 @@ from shared.settings import ServiceSettings
 from tests.support.infra import Endpoints
 from tests.support.metrics import sample
 from tests.support.processes import SERVICES
+from tests.support.waiting import eventually
 
 SETTINGS = {
     "needs": "services.needs.settings:NeedsSettings",
@@ -233,8 +234,8 @@ def test_without_the_postgresql_database_the_report_says_lookups_are_not_indexed
         assert any(reason in problem for problem in report.problems), report.problems
 
 
-def test_a_service_reports_on_metrics_whether_its_lookups_are_indexed_and_can_refuse_to_start(
-    run_service, on_ferretdb, namespace
+def test_a_service_reports_on_metrics_whether_its_lookups_are_indexed_and_can_refuse_to_serve(
+    run_service, on_ferretdb, namespace, admin
 ):
     with run_service("notifications") as svc:
         assert sample(svc.get("/metrics").text, "database_lookups_indexed", service="notifications") == 1
@@ -243,9 +244,16 @@ def test_a_service_reports_on_metrics_whether_its_lookups_are_indexed_and_can_re
             0 if on_ferretdb else 1
         )
     if on_ferretdb:
-        refused = run_service("notifications", FERRETDB_POSTGRESQL_URL="", FERRETDB_LOOKUP_INDEXES_REQUIRED="true")
-        with pytest.raises(RuntimeError, match="FERRETDB_POSTGRESQL_URL is not set"), refused:
-            pass
+        # Required but not possible: the process stays up and says why, and serves nothing.
+        required = {"FERRETDB_POSTGRESQL_URL": "", "FERRETDB_LOOKUP_INDEXES_REQUIRED": "true"}
+        with run_service("notifications", ready=False, **required) as svc:
+            started = eventually(
+                lambda: (c := svc.get("/health/ready").json()["checks"]["started"]).startswith("not yet") and c,
+                what="the refusal on /health/ready",
+            )
+            assert "FERRETDB_POSTGRESQL_URL is not set" in started
+            refused = svc.get("/webhooks", headers=admin)
+            assert (refused.status_code, refused.json()["error"]["code"]) == (503, "starting")
     # A refused start leaves nothing behind: the next one, on another database, starts.
     with run_service("notifications", MONGODB_DATABASE=f"{namespace}_again") as svc:
         assert sample(svc.get("/metrics").text, "database_lookups_indexed", service="notifications") == 1

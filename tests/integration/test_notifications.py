@@ -11,7 +11,7 @@ from pymongo import MongoClient
 
 from services.notifications import domain
 from services.notifications.delivery import DeliveryFailed, claim_due, record_attempt
-from services.notifications.documents import DeliveryDocument
+from services.notifications.documents import DeliveryDocument, WebhookSubscriptionDocument
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -27,7 +27,7 @@ from shared.events import (
 from shared.http.auth import Role
 from tests.conftest import ADMIN_NIP, bearer
 from tests.support.demo import HEAD, NURSE, UNIT
-from tests.support.events import need_event, need_payload, send
+from tests.support.events import need_event, need_payload, need_resolved, send
 from tests.support.receivers import free_port, silent_server, smtp_server, webhook_receiver
 from tests.support.waiting import eventually
 
@@ -326,6 +326,10 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
     assert problems == {(2, "bahasa"), (3, "nip"), (3, "kanal"), (3, "email"), (3, "ringkasan_harian")}
     assert rejected.json()["error"]["message"] == "5 problems in the file; nothing was saved."
     assert notifications.get(f"/directory/{NURSE}", headers=admin).json()["language"] == "id"
+    with_nul = f"nip,nama,email\n{NURSE},Siti\x00,siti@puskesmas.example\n"
+    refused = notifications.post("/directory/import", content=with_nul.encode(), headers=admin)
+    assert refused.status_code == 422
+    assert [(p["line"], p["column"]) for p in refused.json()["error"]["problems"]] == [(2, "nama")]
 
     put = notifications.put(
         f"/directory/{NURSE}", json={"email": "siti.baru@puskesmas.example", "language": "en"}, headers=admin
@@ -486,3 +490,40 @@ def test_a_need_announced_again_is_not_told_as_new(notifications, mailbox, admin
     assert mailbox.to(AHMAD)[1].subject.startswith("Update: ")
     time.sleep(1)
     assert inbox(notifications, NURSE_H)["total"] == 2 and len(mailbox.to(SITI)) == 2
+
+
+def test_webhooks_to_addresses_inside_the_network_are_refused_at_registration_and_before_each_call(
+    run_service, admin, infra, namespace
+):
+    # As in production (WEBHOOK_PUBLIC_ONLY), with this machine's receiver let through by name.
+    settings = {**QUICK, "WEBHOOK_PUBLIC_ONLY": "true", "WEBHOOK_ALLOWED_HOSTS": "localhost"}
+    with (
+        webhook_receiver({"/named": lambda n: (204, 0.0), "/rebound": lambda n: (204, 0.0)}) as receiver,
+        run_service("notifications", **settings) as notifications,
+    ):
+        for url in ("http://127.0.0.1:27017/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/hook"):
+            refused = notifications.post(
+                "/webhooks", json={"url": url, "event_types": [NEED_RESOLVED.type]}, headers=admin
+            )
+            assert (refused.status_code, refused.json()["error"]["code"]) == (422, "unsafe_url"), url
+        assert notifications.get("/webhooks", headers=admin).json()["total"] == 0
+
+        port = receiver.base_url.rsplit(":", 1)[1]
+        named = {"url": f"http://localhost:{port}/named", "event_types": [NEED_RESOLVED.type]}
+        assert notifications.post("/webhooks", json=named, headers=admin).status_code == 201
+        # A subscription whose host resolved to a public address when it was made, and to this machine now.
+        WebhookSubscriptionDocument(
+            id="rebound",
+            url=f"{receiver.base_url}/rebound",
+            secret="s" * 32,
+            event_types=[NEED_RESOLVED.type],
+            created_by=ADMIN_NIP,
+            created_at=datetime.now(UTC),
+        ).save(force_insert=True)
+
+        send(infra, namespace, need_resolved())
+        eventually(lambda: receiver.accepted("/named"), what="the call to the named host")
+        (rebound,) = settled(notifications, admin, 1, channel="webhook", status="dead")
+        assert rebound["subscription_id"] == "rebound" and rebound["attempts"] == 3
+        assert rebound["log"][0]["error"].startswith("not called: A webhook may only call public addresses")
+    assert receiver.to("/rebound") == []

@@ -1,20 +1,24 @@
 """The embedded outbox on the real database: state and events in one write, stale writers refused."""
 
 import asyncio
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from faststream.kafka import KafkaBroker
+from kafka.admin import KafkaAdminClient, NewTopic
 from prometheus_client import CollectorRegistry
 
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import NEED_IDENTIFIED
+from shared.messaging.dead_letters import OUTBOX_DEAD_LETTERS, outbox_dead_letter_document
 from shared.messaging.outbox import OutboxRelay, commit, insert_all, new_event, retrying
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
-from tests.support.events import need_payload
+from tests.support.events import need_fields, need_payload
 from tests.support.kafka import read_topic
 
 
@@ -26,33 +30,34 @@ def needs_db(infra, namespace):
     disconnect_database(settings)
 
 
-def needs_relay(broker, namespace):
+def needs_relay(broker, namespace, registry=None):
     """The relay a needs service runs, publishing in rounds of ten."""
     return OutboxRelay(
         broker,
         [NeedDocument],
         service="test",
         naming=Naming(namespace),
-        registry=CollectorRegistry(),
+        registry=registry or CollectorRegistry(),
         poll_interval_s=0.1,
         batch_size=10,
+        dead_letters=outbox_dead_letter_document("needs"),
     )
 
 
-def relay_rounds(infra, namespace, rounds, *, after_publish=None):
+def relay_rounds(infra, namespace, rounds, *, after_publish=None, registry=None, request_timeout_ms=40_000):
     """Run ``rounds`` relay rounds of a needs relay against the real broker; ``after_publish`` runs
     after each publication (to change the database while the relay is mid-round)."""
     ensure_topics(
         infra.kafka_bootstrap_servers,
-        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
+        [f"{namespace}.{NEED_IDENTIFIED.topic}", f"{namespace}.{NEED_IDENTIFIED.dead_letter_topic}"],
         partitions=2,
         replication_factor=1,
         retention_ms=3_600_000,
     )
 
     async def run():
-        broker = KafkaBroker(infra.kafka_bootstrap_servers)
-        relay = needs_relay(broker, namespace)
+        broker = KafkaBroker(infra.kafka_bootstrap_servers, request_timeout_ms=request_timeout_ms)
+        relay = needs_relay(broker, namespace, registry)
         if after_publish is not None:
             publish = relay._publish
 
@@ -71,22 +76,7 @@ def relay_rounds(infra, namespace, rounds, *, after_publish=None):
 
 
 def new_need(**fields):
-    now = datetime.now(UTC)
-    base = {
-        "id": "2027-199002202015032001-M.05",
-        "nip": "199002202015032001",
-        "unit_code": "PKM-PADANGBULAN",
-        "competency_code": "M.05",
-        "competency_name": "Pelayanan Publik",
-        "gap": 2,
-        "priority": 3.0,
-        "source": "competency_gap",
-        "fiscal_year": 2027,
-        "status": "open",
-        "identified_at": now,
-        "updated_at": now,
-    }
-    return NeedDocument(**(base | fields))
+    return NeedDocument(**need_fields(**fields))
 
 
 def event():
@@ -250,3 +240,70 @@ def test_a_bulk_insert_leaves_a_document_written_meanwhile_as_it_is(needs_db):
     assert inserted == 1
     assert needs_db.find_one({"_id": "taken"})["gap"] == 1
     assert needs_db.find_one({"_id": "free"})["outbox_pending"] is True
+
+
+def queued_around(record):
+    """Three documents, each with one event: an ordinary one, ``record``, another ordinary one."""
+    before, after = event(), event()
+    for key, queued in (("before", before), ("middle", record), ("after", after)):
+        commit(new_need(id=key), [queued])
+    return before, after
+
+
+def test_an_event_kafka_refuses_as_too_large_is_set_aside_and_the_queue_behind_it_moves_on(needs_db, infra, namespace):
+    # Kafka's default limit on a record is about 1 MB (max.message.bytes): this one can never go out,
+    # not even to the dead-letter topic, so it is kept in the dead-letter collection.
+    huge = new_event(NEED_IDENTIFIED, need_payload(reason="x" * 1_200_000), subject="199002202015032001")
+    before, after = queued_around(huge)
+
+    registry = CollectorRegistry()
+    assert relay_rounds(infra, namespace, 2, registry=registry) == [3, 0]
+    assert needs_db.count_documents({"outbox_pending": True}) == 0
+    topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+    published = read_topic(infra.kafka_bootstrap_servers, topic)
+    assert {r.headers["ce_id"] for r in published} == {before.event_id, after.event_id}
+    assert read_topic(infra.kafka_bootstrap_servers, f"{topic}.dlq") == []
+
+    (kept,) = needs_db.database[OUTBOX_DEAD_LETTERS].find()
+    assert kept["_id"] == huge.event_id and kept["topic"] == topic and kept["key"] == "199002202015032001"
+    assert json.loads(kept["value"])["reason"] == "x" * 1_200_000
+    assert kept["headers"]["ce_type"] == NEED_IDENTIFIED.type
+    assert kept["headers"]["dlq_original_topic"] == topic and kept["headers"]["dlq_outbox_service"] == "test"
+    assert "MessageSizeTooLarge" in kept["error"] and "MessageSizeTooLarge" in kept["dead_letter_error"]
+    labels = {"service": "test", "topic": NEED_IDENTIFIED.topic, "destination": "collection"}
+    assert registry.get_sample_value("outbox_dead_letters_total", labels) == 1
+
+
+def test_an_event_too_large_for_its_topic_goes_to_the_dead_letter_topic(needs_db, infra, namespace):
+    # The topic takes at most 20 kB a record (max.message.bytes); its dead-letter topic the default 1 MB.
+    topic = f"{namespace}.{NEED_IDENTIFIED.topic}"
+    with KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers) as admin:
+        admin.create_topics([NewTopic(topic, 1, 1, topic_configs={"max.message.bytes": "20000"})], timeout_ms=30_000)
+    large = new_event(NEED_IDENTIFIED, need_payload(reason="x" * 50_000), subject="199002202015032001")
+    before, after = queued_around(large)
+
+    registry = CollectorRegistry()
+    assert relay_rounds(infra, namespace, 2, registry=registry) == [3, 0]
+    published = read_topic(infra.kafka_bootstrap_servers, topic)
+    assert {r.headers["ce_id"] for r in published} == {before.event_id, after.event_id}
+    (letter,) = read_topic(infra.kafka_bootstrap_servers, f"{topic}.dlq")
+    assert letter.headers["ce_id"] == large.event_id and letter.key == "199002202015032001"
+    assert letter.value == large.value
+    assert letter.headers["dlq_original_topic"] == topic and letter.headers["dlq_attempts"] == "1"
+    assert "MessageSizeTooLarge" in letter.headers["dlq_error"] and letter.headers["dlq_failed_at"]
+    assert needs_db.database[OUTBOX_DEAD_LETTERS].count_documents({}) == 0
+    labels = {"service": "test", "topic": NEED_IDENTIFIED.topic, "destination": "topic"}
+    assert registry.get_sample_value("outbox_dead_letters_total", labels) == 1
+
+
+def test_an_event_for_a_topic_the_answering_broker_does_not_have_is_set_aside(needs_db, infra, namespace):
+    # Broker auto-creation is off: a topic deleted (or never created) after start-up refuses every record.
+    lost = new_event(NEED_IDENTIFIED, need_payload(), subject="199002202015032001")
+    before, after = queued_around(dataclasses.replace(lost, topic="bkpsdm.needs.no-such-topic.v1"))
+
+    assert relay_rounds(infra, namespace, 2, request_timeout_ms=3000) == [3, 0]
+    published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
+    assert {r.headers["ce_id"] for r in published} == {before.event_id, after.event_id}
+    (kept,) = needs_db.database[OUTBOX_DEAD_LETTERS].find()
+    assert kept["topic"] == f"{namespace}.bkpsdm.needs.no-such-topic.v1"
+    assert "UnknownTopicOrPartition" in kept["error"] and "UnknownTopicOrPartition" in kept["dead_letter_error"]

@@ -178,7 +178,50 @@ def test_a_stated_purpose_is_recorded_and_retention_deletes_old_messages(run_ser
         assert (kinds["messages"]["retention_days"], kinds["directory"]["on_erasure"]) == (365, "delete")
         now = notifications.post("/privacy/retention/run", headers=admin).json()["changed"]
         assert now["messages"] == 0
-        later = (datetime.now(UTC) + timedelta(days=366)).isoformat()
-        changed = notifications.post("/privacy/retention/run", params={"as_of": later}, headers=admin).json()["changed"]
+        # A year and a day later (written so, as the clock cannot be moved): the message has outlived its 365 days.
+        with MongoClient(infra.mongodb_uri) as client:
+            messages = client[f"{namespace}_notifications"]["messages"]
+            messages.update_many({}, {"$set": {"created_at": datetime.now(UTC) - timedelta(days=366)}})
+        changed = notifications.post("/privacy/retention/run", headers=admin).json()["changed"]
         assert changed["messages"] >= 1
         assert notifications.get("/inbox", headers=bearer_of(NURSE)).json()["total"] == 0
+
+
+def test_retention_judges_no_later_than_today_and_each_run_is_on_the_trail(run_service, admin, infra, namespace):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        assert needs.get(f"/employees/{NURSE}", headers=admin).status_code == 200  # a read on the trail
+        with MongoClient(infra.mongodb_uri) as client:
+            trail = client[f"{namespace}_needs"]["audit_trail"]
+            before = trail.count_documents({})
+            assert before >= 1
+
+            # 2100 would make every entry look older than its five years: refused, nothing deleted.
+            for as_of in ("2100-01-01", (datetime.now(UTC) + timedelta(days=2)).isoformat(), "0001-01-01"):
+                refused = needs.post("/privacy/retention/run", params={"as_of": as_of}, headers=admin)
+                assert refused.status_code == 422, (as_of, refused.text)
+                assert "as_of" in refused.json()["error"]["messages"]["en"]
+            assert trail.count_documents({"route": "/privacy/retention/run", "status": 422}) == 3
+            assert trail.count_documents({"route": {"$ne": "/privacy/retention/run"}}) == before
+
+            done = needs.post("/privacy/retention/run", params={"as_of": date.today().isoformat()}, headers=admin)
+            assert done.status_code == 200 and done.json()["changed"]["audit_trail"] == 0
+            (run,) = trail.find({"route": "retention"})
+        assert (run["actor_nip"], run["method"], run["purpose"]) == (ADMIN_NIP, "JOB", "retention")
+        assert run["detail"]["changed"] == done.json()["changed"]
+
+        listed = needs.get("/audit/entries", params={"actor": ADMIN_NIP}, headers=admin).json()["items"]
+        assert any(e["route"] == "retention" and e["detail"]["changed"]["audit_trail"] == 0 for e in listed)
+        far = needs.get("/audit/entries", params={"since": "0001-01-01T00:00:00+14:00"}, headers=admin)
+        assert far.status_code == 422 and "since" in far.json()["error"]["messages"]["en"]
+
+
+def test_a_purpose_that_looks_like_a_formula_comes_out_of_the_audit_csv_as_text(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        read = needs.get(f"/employees/{NURSE}", headers={**admin, "X-Purpose": "-2+3 cek data"})
+        assert read.status_code == 200
+        text = needs.get("/audit/entries", params={"nip": NURSE, "format": "csv"}, headers=admin).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["purpose"] == "'-23 cek data"  # '+' is not kept in a purpose; the leading '-' is escaped
+    assert rows[0]["status"] == "200"

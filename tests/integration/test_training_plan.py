@@ -1,6 +1,9 @@
 """The phased plan over the real broker and database: needs become seats in batches, or wait with a
 reason; cancellations re-plan; attendance and scores decide completion; one ProgramCompleted each."""
 
+import csv
+import dataclasses
+import io
 import json
 
 from shared.events import ENROLMENT_CHANGED, PROGRAM_COMPLETED
@@ -282,3 +285,28 @@ def test_a_batch_that_has_started_takes_nobody_new(run_service, admin, infra, na
             waiting["explanation_en"]
             == "Fitting programmes exist but none of their batches this year is still to start."
         )
+
+
+def test_codes_that_look_like_formulas_come_out_of_the_csv_reports_as_text(run_service, admin, infra, namespace):
+    # A code may start with '-' (the code pattern allows it) and other systems' unit codes are free text.
+    with run_service("training") as training:
+        training.put("/programs/-PRIMA", json=program_body({"M.05": 3}), headers=admin)
+        schedule(training, admin, "-PRIMA-1", "-PRIMA", sessions=1)
+        hostile_unit = '=HYPERLINK("http://evil.example","Klik")'
+        record = need_event()
+        payload = json.loads(record.value) | {"unit_code": hostile_unit}
+        send(infra, namespace, dataclasses.replace(record, value=json.dumps(payload).encode()))
+        seat = seat_of(training, admin, NURSE)["enrolment_id"]
+        assert training.post(f"/enrolments/{seat}/confirm", headers=admin).status_code == 200
+        training.put("/batches/-PRIMA-1/sessions/1/attendance", json={"present": [NURSE]}, headers=admin)
+        training.put(f"/enrolments/{seat}/scores", json={"pre_score": 55, "post_score": 82}, headers=admin)
+        closed = training.post("/batches/-PRIMA-1/completion", json={"completed_on": "2027-03-11"}, headers=admin)
+        assert closed.json()["seats"] == {"completed": 1}, closed.text
+
+        params = {"fiscal_year": 2027, "format": "csv"}
+        realised = training.get("/reports/realisation", params=params, headers=admin).text
+        (row,) = csv.DictReader(io.StringIO(realised))
+        assert (row["batch_code"], row["program_code"], row["completed"]) == ("'-PRIMA-1", "'-PRIMA", "1")
+        delivered = training.get("/reports/jp-per-unit", params=params, headers=admin).text
+        (row,) = csv.DictReader(io.StringIO(delivered))
+        assert (row["unit_code"], row["jp_delivered"]) == ("'" + hostile_unit, "24")

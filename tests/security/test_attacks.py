@@ -214,3 +214,28 @@ def test_unknown_fields_are_refused_not_ignored(services, service, method, path,
     response = services(service).request(method, path, json=body, headers=ADMIN)
     assert response.status_code == 422, response.text
     assert "extra_forbidden" in response.text
+
+
+# Every spelling of a JSON media type FastAPI decodes as JSON; a NUL in any of them once reached the database.
+JSON_TYPES = [
+    "application/json",
+    "Application/JSON",
+    "application/vnd.api+json",
+    "APPLICATION/merge-patch+JSON; charset=utf-8",
+]
+NUL_BODIES = [
+    ("needs", "PUT", "/units/DINKES", '{"name": "Dinas\\u0000Kesehatan", "kind": "opd"}'),
+    ("training", "PUT", "/programs/P-NUL", '{"title": "Pelatihan\\u0000", "form": "training"}'),
+    ("evaluation", "PUT", "/evaluations/E1/evaluator", '{"evaluator_nip": "x", "reason": "pindah\\u0000"}'),
+    ("notifications", "PUT", "/directory/" + NIP, '{"name": "Siti\\u0000", "language": "id"}'),
+]
+
+
+@pytest.mark.parametrize("content_type", JSON_TYPES)
+@pytest.mark.parametrize(("service", "method", "path", "body"), NUL_BODIES, ids=lambda v: str(v)[:24])
+def test_a_nul_in_any_json_body_is_a_422(services, service, method, path, body, content_type):
+    response = services(service).request(
+        method, path, content=body.encode(), headers={**ADMIN, "content-type": content_type}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_character"

@@ -53,7 +53,7 @@ def test_the_same_settings_from_the_environment_stop_the_process(monkeypatch):
         create_app()
 
 
-@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json", "/asyncapi.json"])
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs-assets/swagger-ui.css", "/openapi.json", "/asyncapi.json"])
 def test_api_docs_are_off_in_production_unless_enabled(path):
     # No lifespan (no `with`): the routes exist or not from construction, no broker needed.
     hidden = TestClient(create_app(NeedsSettings(**SAFE)))
@@ -64,7 +64,9 @@ def test_api_docs_are_off_in_production_unless_enabled(path):
 
 def test_cors_answers_only_the_listed_origins():
     allowed = "https://simpeg.pemkomedan.go.id"
-    client = TestClient(create_app(NeedsSettings(**SAFE, cors_allowed_origins=allowed)))
+    app = create_app(NeedsSettings(**SAFE, cors_allowed_origins=allowed))
+    app.state.runtime.started = True  # as once its dependencies answered; no lifespan runs here
+    client = TestClient(app)
     preflight = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
     ok = client.options("/needs", headers={"Origin": allowed, **preflight})
     assert ok.headers["access-control-allow-origin"] == allowed

@@ -26,6 +26,26 @@ def need_payload(**overrides):
     return NeedIdentified(**(fields | overrides))
 
 
+def need_fields(**overrides):
+    """The stored fields of the nurse's open need, as the needs service keeps them."""
+    now = datetime.now(UTC)
+    base = {
+        "id": "2027-199002202015032001-M.05",
+        "nip": "199002202015032001",
+        "unit_code": "PKM-PADANGBULAN",
+        "competency_code": "M.05",
+        "competency_name": "Pelayanan Publik",
+        "gap": 2,
+        "priority": 3.0,
+        "source": "competency_gap",
+        "fiscal_year": 2027,
+        "status": "open",
+        "identified_at": now,
+        "updated_at": now,
+    }
+    return base | overrides
+
+
 def need_event(nip=NURSE, competency="M.05", required=3, need_id=None, priority=3.0):
     payload = NeedIdentified(
         need_id=need_id or f"2027-{nip}-{competency}",

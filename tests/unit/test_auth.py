@@ -76,10 +76,31 @@ def test_english_is_available_on_request(client):
         (jwt.encode(claims(iss="somebody-else"), DEV_JWT_SECRET, "HS256"), "token_invalid"),
         (jwt.encode(claims(exp=None), DEV_JWT_SECRET, "HS256"), "token_invalid"),
         (jwt.encode(claims(roles=["superuser"]), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(roles={"bkpsdm_admin": True}), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(roles="bkpsdm_admin"), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(roles=["employee", 7]), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(unit=["PKM-TELADAN", "DINKES"]), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(unit={"$ne": None}), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(sub=""), DEV_JWT_SECRET, "HS256"), "token_invalid"),
         (jwt.encode(claims(), None, algorithm="none"), "token_invalid"),
         ("not.a.jwt", "token_invalid"),
     ],
-    ids=["expired", "wrong-key", "wrong-audience", "wrong-issuer", "no-expiry", "unknown-role", "alg-none", "garbage"],
+    ids=[
+        "expired",
+        "wrong-key",
+        "wrong-audience",
+        "wrong-issuer",
+        "no-expiry",
+        "unknown-role",
+        "roles-as-object",
+        "roles-as-string",
+        "role-not-a-string",
+        "unit-as-list",
+        "unit-as-object",
+        "empty-sub",
+        "alg-none",
+        "garbage",
+    ],
 )
 def test_bad_tokens_get_401(client, token, code):
     response = call(client, token)
@@ -93,3 +114,16 @@ def test_the_wrong_role_gets_403(client):
     assert "bkpsdm_admin" in response.json()["error"]["message"]
     ok = client.post("/admin-only", headers=bearer("197805122003121002", Role.BKPSDM_ADMIN))
     assert ok.status_code == 200
+
+
+def test_a_token_without_roles_or_unit_is_a_caller_with_neither(client):
+    response = call(client, jwt.encode(claims(roles=None, unit=None), DEV_JWT_SECRET, "HS256"))
+    assert response.status_code == 200
+    assert response.json() == {"nip": "199002202015032001", "roles": [], "unit": None}
+
+
+def test_a_claim_of_the_wrong_shape_is_named_in_the_refusal(client):
+    response = call(
+        client, jwt.encode(claims(roles={"bkpsdm_admin": True}), DEV_JWT_SECRET, "HS256"), **{"Accept-Language": "en"}
+    )
+    assert "roles must be a list of role names" in response.json()["error"]["message"]

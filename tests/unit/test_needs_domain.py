@@ -76,3 +76,24 @@ def test_no_need_when_the_assessed_level_meets_the_standard():
 def test_one_need_per_employee_competency_and_fiscal_year():
     assert domain.need_id(2027, "198609262015051001", "M.05") == "2027-198609262015051001-M.05"
     assert domain.fiscal_year_of(date(2027, 12, 31)) == 2027
+
+
+def test_an_assessment_outside_the_planned_years_is_refused_before_anything_is_read_or_written():
+    from services.needs.application.needs import NeedsRules, NeedsService, RecordAssessment
+    from services.needs.sources import SkmPolicy
+    from shared.domain.errors import Invalid
+
+    rules = NeedsRules(priority=domain.PriorityPolicy(), jp_rules={}, skm=SkmPolicy())
+    service = NeedsService(rules=rules, notify=lambda: None)
+    command = RecordAssessment(
+        nip="199002202015032001",
+        competency_code="M.05",
+        level=1,
+        source=domain.AssessmentSource.TEST,
+        assessed_on=date(9999, 12, 31),
+        recorded_by="197805122003121002",
+    )
+    # No database is connected here: reaching it would fail differently.
+    with pytest.raises(Invalid) as refused:
+        service.record_assessment(command)
+    assert refused.value.code == "invalid_date" and "2100-12-31" in refused.value.message_en

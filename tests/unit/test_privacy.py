@@ -70,3 +70,12 @@ def test_production_refuses_the_development_pseudonym_key(monkeypatch):
     monkeypatch.setenv("PRIVACY_PSEUDONYM_KEY", "a-real-key-from-the-vault")
     monkeypatch.setenv("RETENTION_DAYS", '{"messages": 30}')
     assert PrivacySettings().retention_days == {"messages": 30}
+
+
+@pytest.mark.parametrize("kind", ["audit_trail", "privacy_receipts"])
+def test_the_records_that_account_for_processing_are_kept_at_least_five_years(monkeypatch, kind):
+    monkeypatch.setenv("RETENTION_DAYS", json.dumps({kind: 1824}))
+    with pytest.raises(ValidationError, match=f"minimum kept for accountability.*{kind} 1825"):
+        PrivacySettings()
+    monkeypatch.setenv("RETENTION_DAYS", json.dumps({kind: 3650}))
+    assert PrivacySettings().retention_days == {kind: 3650}

@@ -161,6 +161,10 @@ class NeedsService:
     # --- competency gaps -------------------------------------------------------------------------
 
     def record_assessment(self, cmd: RecordAssessment) -> AssessmentOutcome:
+        # Everything the analysis below needs is checked before the assessment is written: an
+        # assessment dated 9999-12-31 used to be saved, then its need refused (no event carries that
+        # fiscal year), leaving a record without its analysis.
+        domain.check_assessment_date(cmd.assessed_on)
         employee = get_or_not_found(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
         get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,

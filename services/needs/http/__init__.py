@@ -6,16 +6,24 @@ from services.needs.application.needs import NeedsService
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.bulk import Jobs
 from services.needs.http import jobs, master_data, needs, privacy, reports, requests
+from services.needs.imports import ImportLimits
 
 
 def build_router(
-    service: NeedsService, job_runner: Jobs, privacy_requests: PrivacyRequests, *, max_import_bytes: int
+    service: NeedsService,
+    job_runner: Jobs,
+    privacy_requests: PrivacyRequests,
+    *,
+    max_import_bytes: int,
+    import_limits: ImportLimits,
 ) -> APIRouter:
     router = APIRouter()
     router.include_router(master_data.build_router())
     router.include_router(needs.build_router(service))
     router.include_router(requests.build_router(service))
     router.include_router(reports.build_router(service))
-    router.include_router(jobs.build_router(service, job_runner, max_import_bytes=max_import_bytes))
+    router.include_router(
+        jobs.build_router(service, job_runner, max_import_bytes=max_import_bytes, limits=import_limits)
+    )
     router.include_router(privacy.requests_router(privacy_requests))
     return router

@@ -16,6 +16,7 @@ from services.needs.http.schemas import (
     AnalysisIn,
     JobOut,
 )
+from services.needs.imports import ImportLimits
 from shared.http.access import Admin
 from shared.persistence import get_or_not_found
 
@@ -24,7 +25,7 @@ def _job(job: JobDocument) -> JobOut:
     return JobOut.of(job, status_url=f"/jobs/{job.id}")
 
 
-def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) -> APIRouter:
+def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int, limits: ImportLimits) -> APIRouter:
     router = APIRouter()
 
     @router.post(
@@ -40,7 +41,10 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int) ->
         content_type = request.headers.get("content-type", "text/csv")
         content = await request.body()  # at most max_import_bytes: the route's body limit answers 413 beyond
         job = await asyncio.to_thread(
-            jobs.start, f"import:{kind}", who.nip, lambda progress: import_file(kind, content, content_type, progress)
+            jobs.start,
+            f"import:{kind}",
+            who.nip,
+            lambda progress: import_file(kind, content, content_type, progress, limits),
         )
         return JobOut.of(job, status_url=f"/jobs/{job.id}")
 

@@ -16,7 +16,7 @@ from shared.http.schemas import DocumentView
 from shared.persistence import levels_from_documents
 
 Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
-Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
+Code = Annotated[str, Path(min_length=1, max_length=domain.CODE_MAX_LENGTH, pattern=domain.CODE_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -84,7 +84,7 @@ class AssessmentIn(Strict):
     competency_code: str
     level: int = Field(ge=1, le=5)
     source: domain.AssessmentSource
-    assessed_on: date
+    assessed_on: date = Field(ge=domain.EARLIEST_ASSESSMENT, le=domain.LATEST_ASSESSMENT)
 
 
 class AssessmentOut(DocumentView):

@@ -120,6 +120,12 @@ def _record(row: dict[str, str], line: int) -> tuple[domain.PersonRecord, list[R
     problems += [
         RowProblem(line, FIELD_COLUMN[p.field], p.message_id, p.message_en) for p in domain.check_person(record)
     ]
+    # The database can neither store nor compare a NUL (it was a 500).
+    problems += [
+        RowProblem(line, column, f"Kolom {column} memuat karakter NUL.", f"Column {column} contains a NUL character.")
+        for column, value in row.items()
+        if "\x00" in value
+    ]
     return record, problems
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from services.notifications import domain
+from services.notifications.destinations import DestinationPolicy
 from services.notifications.documents import DeliveryDocument, WebhookSubscriptionDocument
 from services.notifications.domain import DeliveryStatus
 from shared.domain.errors import Conflict, Invalid
@@ -21,9 +22,10 @@ EVENT_TYPES = tuple(c.type for c in ALL_CONTRACTS)
 
 
 class Webhooks:
-    def __init__(self, *, wake_dispatcher: Notify, require_https: bool) -> None:
+    def __init__(self, *, wake_dispatcher: Notify, require_https: bool, destinations: DestinationPolicy) -> None:
         self.wake_dispatcher = wake_dispatcher
         self.require_https = require_https  # production: a subscriber's URL is https only
+        self.destinations = destinations  # production: only hosts on the public internet
 
     def subscribe(
         self, *, url: str, event_types: list[str], description: str | None, secret: str | None, by: str
@@ -36,6 +38,7 @@ class Webhooks:
                 f"URL webhook harus memakai {' atau '.join(schemes)}.",
                 f"A webhook URL must use {' or '.join(schemes)}.",
             )
+        self.destinations.check(url)  # UnsafeDestination (invalid, unsafe_url) when it points inside the network
         unknown = sorted(set(event_types) - set(EVENT_TYPES))
         if unknown:
             raise Invalid(
