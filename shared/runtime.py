@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,7 @@ from shared.http.auth import TokenVerifier
 from shared.http.browser import add_security_headers, install_docs
 from shared.http.errors import error_body, install_error_handlers, unexpected_error
 from shared.http.query import screen_request
+from shared.kpi import Kpi, KpiGauges, Values
 from shared.logging import configure_logging, correlation_token, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
@@ -214,6 +215,14 @@ class ServiceRuntime:
             except Exception:
                 log.exception("periodic job failed; the next round catches up", extra={"fields": {"job": job.name}})
             await asyncio.sleep(job.interval_s())
+
+    def kpis(self, kpis: Sequence[Kpi], snapshot: Callable[[], Mapping[str, Values]]) -> KpiGauges:
+        """Export ``kpis`` on /metrics, recomputed by ``snapshot`` (blocking, reads the database) every
+        KPI_REFRESH_INTERVAL_S, from start-up on."""
+        settings = self.settings
+        gauges = KpiGauges(self.registry, kpis, max_groups=settings.kpi_max_groups, service=settings.service_name)
+        self.every(settings.kpi_refresh_interval_s, lambda: gauges.publish(snapshot()), name="kpis", at_start=True)
+        return gauges
 
     def create_privacy_topic(self) -> None:
         """Before the other topics (creating those skips existing ones): the topic of this service's answers

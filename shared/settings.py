@@ -66,6 +66,10 @@ class ServiceSettings(BaseSettings):
 
     # How often consumer lag, dead letters and the outbox backlog are measured for /metrics.
     metrics_refresh_interval_s: float = Field(default=15.0, gt=0)
+    # Leadership KPIs (shared/kpi.py): how often they are recomputed from the database, and how many units
+    # (or phases) one KPI may export, which bounds the series Prometheus stores.
+    kpi_refresh_interval_s: float = Field(default=60.0, gt=0)
+    kpi_max_groups: int = Field(default=1000, ge=1, le=100_000)
 
     jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = "HS256"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from services.evaluation.application.evaluations import Evaluations
-from services.evaluation.application.figures import Figures
+from services.evaluation.application.figures import KPIS, Figures
 from services.evaluation.application.reminders import Reminders
 from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
 from services.evaluation.http import build_router
@@ -48,8 +48,10 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
     if s.reminders_enabled:
         # After a first interval, so a starting process does not race its own start-up (or a test's data).
         runtime.every(s.reminders_interval_s, lambda: reminders.send_reminders(clock.today()), name="reminders")
+    figures = Figures(bars=s.bars())
+    runtime.kpis(KPIS, figures.kpis)
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
-        routers=[build_router(evaluations, Figures(bars=s.bars()), reminders)],
+        routers=[build_router(evaluations, figures, reminders)],
     )

@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
+from services.needs.application import figures
 from services.needs.application.master_data import seed_standard_competencies
 from services.needs.application.needs import NeedsRules, NeedsService
 from services.needs.application.privacy import PrivacyRequests
@@ -64,6 +65,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
             counts = service.check_jp(today.year)
             log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
 
+    runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules))
     if settings.jp_check_enabled:
         runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
 

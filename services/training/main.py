@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
 from services.training.http import build_router
-from services.training.plan import planner
+from services.training.plan import figures, planner
 from services.training.plan.commands import PlanCommands
 from services.training.plan.consumer import PlannedNeeds
 from services.training.plan.lease import PlanLease
@@ -51,6 +51,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     needs = PlannedNeeds(request=scheduler.request)
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", needs.on_need_identified))
     runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", needs.on_need_resolved))
+    runtime.kpis(figures.KPIS, figures.kpis)
     plan_requested = partial(scheduler.run, lambda year: runner.run(year, "planner"))
     return runtime.create_app(
         title="BKPSDM Medan — Training",

@@ -175,7 +175,7 @@ class Evaluations:
         e.barriers = [b.value for b in assessment.barriers]
         e.status = domain.EvaluationStatus.SUBMITTED
         e.submitted_by = by
-        e.submitted_at = datetime.now(UTC)
+        e.submitted_at = clock.now()
         events = [new_event(EVALUATION_SUBMITTED, evaluation_submitted(e), subject=e.nip)]
         if assessment.struggling:
             earlier = self._earlier_struggles(e)

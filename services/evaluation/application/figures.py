@@ -10,6 +10,21 @@ from services.evaluation import analytics, domain
 from services.evaluation.documents import EvaluationDocument
 from shared.domain import clock
 from shared.events import TransferBarrier
+from shared.kpi import Kpi, Values
+
+RESPONSE_RATE = Kpi(
+    "asn_evaluation_response_ratio",
+    "Share of the evaluations a unit's people were asked for this fiscal year that came back (0..1)",
+)
+TRANSFER_RATE = Kpi(
+    "asn_training_transfer_ratio",
+    "Share of this fiscal year's level-3 evaluations of a unit that found the training applied (0..1)",
+)
+SCRAP_LEARNING = Kpi(
+    "asn_scrap_learning_ratio",
+    "Share of this fiscal year's level-3 evaluations of a unit that found the training not applied (0..1)",
+)
+KPIS = (RESPONSE_RATE, TRANSFER_RATE, SCRAP_LEARNING)
 
 
 class Figures:
@@ -39,6 +54,23 @@ class Figures:
         )
         results = (analytics.Result(_group_of(d, by), d.level, d.score, d.outcome, d.measures) for d in docs)
         return analytics.effectiveness(results, self.bars)
+
+    def kpis(self) -> dict[str, Values]:
+        """Per unit, for this fiscal year (Medan time): response rate of the evaluations due in it so far,
+        and the transfer rate of the level-3 answers given in it, with its complement, the scrap learning."""
+        today = clock.today()
+        year_start = date(today.year, 1, 1)
+        rates = self.response_rates("unit", today, {"due_on__gte": year_start})
+        since = {"submitted_at__gte": analytics.quarter_instants(today.year, 1)[0]}
+        transfer = self.effectiveness("unit", {"level": int(domain.Level.BEHAVIOUR), **since})
+        applied: dict[tuple[str, ...], float] = {
+            (r["group"],): r["l3_transfer_rate"] for r in transfer if r["l3_transfer_rate"] is not None
+        }
+        return {
+            RESPONSE_RATE.name: {(r["group"],): r["response_rate"] for r in rates},
+            TRANSFER_RATE.name: applied,
+            SCRAP_LEARNING.name: {unit: 1.0 - rate for unit, rate in applied.items()},
+        }
 
     def quarterly_report(self, year: int, quarter: int, today: date) -> dict[str, Any]:
         """What BKPSDM takes to the mayor's office: for the quarter, how many evaluations fell due and

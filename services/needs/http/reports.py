@@ -7,14 +7,9 @@ from typing import Literal
 from fastapi import APIRouter, Response
 
 from services.needs import reports
+from services.needs.application import figures
 from services.needs.application.needs import NeedsService
-from services.needs.documents import (
-    CompetencyDocument,
-    EmployeeDocument,
-    JpLedgerDocument,
-    NeedDocument,
-    UnitDocument,
-)
+from services.needs.documents import CompetencyDocument, NeedDocument, UnitDocument
 from services.needs.http.scopes import HeadScope
 from shared.http.access import Scope
 from shared.http.query import FiscalYear
@@ -76,15 +71,7 @@ def build_router(service: NeedsService) -> APIRouter:
         unit_code: str | None = None,
         format: ReportFormat = "json",
     ) -> Response:
-        employees = (
-            EmployeeDocument.objects(**_units(scope, unit_code))
-            .only("nip", "name", "unit_code", "employment_type")
-            .as_pymongo()
-        )
-        earned = {d["nip"]: d["total_jp"] for d in JpLedgerDocument.objects(fiscal_year=fiscal_year).as_pymongo()}
-        people, summary = reports.jp_compliance(
-            [{**e, "nip": e["_id"]} for e in employees], earned, service.rules.jp_rules
-        )
+        people, summary = figures.jp_compliance(fiscal_year, _units(scope, unit_code), service.rules.jp_rules)
         # Everyone in one unit, or the per-unit summary of the whole city.
         rows = people if unit_code else summary
         return report_response(

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Response
 
 from services.training import reports
-from services.training.documents import (
-    BatchDocument,
-    EnrolmentDocument,
-    PhaseDocument,
-    PlannedNeedDocument,
-    ProgramDocument,
-)
+from services.training.documents import ProgramDocument
+from services.training.plan.figures import year_rows
 from shared.http.access import Admin
 from shared.http.query import FiscalYear
 from shared.http.reports import CSV_REPORT, ReportFormat, report_response
@@ -22,27 +16,12 @@ from shared.http.reports import CSV_REPORT, ReportFormat, report_response
 ReportView = Callable[..., Response]
 
 
-def _year_rows(fiscal_year: int, *, needs: bool = True) -> tuple[list[dict[str, Any]], ...]:
-    """Phases, batches, seats and (optionally) needs of a year, as plain rows for the pure reports."""
-
-    def rows(doc: Any, *fields: str) -> list[dict[str, Any]]:
-        projection = dict.fromkeys(fields, 1) if fields else None
-        return list(doc._get_collection().find({"fiscal_year": fiscal_year}, projection))
-
-    return (
-        rows(PhaseDocument),
-        rows(BatchDocument, "phase_code", "program_code", "starts_on", "capacity", "status"),
-        rows(EnrolmentDocument, "batch_code", "phase_code", "program_code", "unit_code", "nip", "status", "cost"),
-        rows(PlannedNeedDocument, "unit_code", "status", "reason_code") if needs else [],
-    )
-
-
 def build_router() -> APIRouter:
     router = APIRouter(tags=["reports"])
 
     @router.get("/reports/plan", summary="Per phase: places, budget committed, waitlist by unit")
     def plan_report(_: Admin, fiscal_year: FiscalYear) -> dict[str, object]:
-        rows = _year_rows(fiscal_year)
+        rows = year_rows(fiscal_year)
         return {"fiscal_year": fiscal_year, **reports.plan_per_phase(*rows)}
 
     def csv_report(path: str, summary: str) -> Callable[[ReportView], ReportView]:
@@ -50,14 +29,14 @@ def build_router() -> APIRouter:
 
     @csv_report("/reports/realisation", "Per batch: planned seats against what happened")
     def realisation_report(_: Admin, fiscal_year: FiscalYear, format: ReportFormat = "json") -> Response:
-        year = _year_rows(fiscal_year, needs=False)
+        year = year_rows(fiscal_year, needs=False)
         rows = reports.realisation(year[1], year[2])
         return report_response(rows, format, f"realisasi-{fiscal_year}", {"fiscal_year": fiscal_year})
 
     @csv_report("/reports/jp-per-unit", "JP delivered by completed programmes, per unit")
     def jp_report(_: Admin, fiscal_year: FiscalYear, format: ReportFormat = "json") -> Response:
         jp = {p["_id"]: p["jp"] for p in ProgramDocument._get_collection().find({}, {"jp": 1})}
-        rows = reports.jp_per_unit(_year_rows(fiscal_year, needs=False)[2], jp)
+        rows = reports.jp_per_unit(year_rows(fiscal_year, needs=False)[2], jp)
         return report_response(rows, format, f"jp-per-unit-{fiscal_year}", {"fiscal_year": fiscal_year})
 
     return router

@@ -1,0 +1,64 @@
+"""Leadership KPIs: per unit (or phase), never per person, and a bounded number of series."""
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.evaluation.application.figures import KPIS as EVALUATION_KPIS
+from services.needs.application.figures import KPIS as NEEDS_KPIS
+from services.training.plan.figures import KPIS as TRAINING_KPIS
+from shared.kpi import Kpi, KpiGauges
+
+OPEN = Kpi("asn_test_open", "open things", fixed={"source": frozenset({"a", "b"})})
+RATE = Kpi("asn_test_rate", "a share")
+
+
+def series(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = generate_latest(registry).decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+    }
+
+
+def test_a_snapshot_is_exported_as_gauges_and_replaced_by_the_next():
+    registry = CollectorRegistry()
+    gauges = KpiGauges(registry, [OPEN, RATE], max_groups=10, service="needs")
+    gauges.publish({OPEN.name: {("U1", "a"): 3, ("U2", "b"): 1}, RATE.name: {("U1",): 0.5}})
+    got = series(registry)
+    assert got[("asn_test_open", (("source", "a"), ("unit", "U1")))] == 3
+    assert got[("asn_test_open", (("source", "b"), ("unit", "U2")))] == 1
+    assert got[("asn_test_rate", (("unit", "U1"),))] == 0.5
+
+    gauges.publish({OPEN.name: {("U1", "a"): 2}})
+    got = series(registry)
+    assert got[("asn_test_open", (("source", "a"), ("unit", "U1")))] == 2
+    # A unit that no longer has anything to count disappears rather than keeping its old figure.
+    assert ("asn_test_open", (("source", "b"), ("unit", "U2"))) not in got
+    assert not [k for k in got if k[0] == "asn_test_rate"]
+
+
+def test_more_units_than_the_limit_are_dropped_and_counted():
+    registry = CollectorRegistry()
+    gauges = KpiGauges(registry, [OPEN], max_groups=2, service="needs")
+    gauges.publish({OPEN.name: {("U1", "a"): 1, ("U1", "b"): 1, ("U2", "a"): 1, ("U3", "a"): 1, ("U4", "b"): 1}})
+    got = series(registry)
+    units = {dict(labels)["unit"] for name, labels in got if name == "asn_test_open"}
+    assert units == {"U1", "U2"}
+    assert got[("asn_kpi_series_dropped", (("service", "needs"),))] == 2
+
+
+def test_a_label_outside_its_fixed_set_is_refused():
+    gauges = KpiGauges(CollectorRegistry(), [OPEN], max_groups=2, service="needs")
+    with pytest.raises(ValueError, match="source='199002202015032001'"):
+        gauges.publish({OPEN.name: {("U1", "199002202015032001"): 1}})
+
+
+@pytest.mark.parametrize("kpi", [*NEEDS_KPIS, *TRAINING_KPIS, *EVALUATION_KPIS], ids=lambda k: k.name)
+def test_every_kpi_is_bounded_by_units_times_a_fixed_set(kpi: Kpi):
+    # One open label (a unit, or a phase of the plan), never a person; the rest from fixed sets, so the
+    # series one service exports stay within KPI_MAX_GROUPS x the product of the fixed sets.
+    assert kpi.group_label in {"unit", "phase"}
+    assert not {"nip", "name", "person", "employee"} & set(kpi.labels)
+    assert kpi.max_series(51) <= 51 * 5
