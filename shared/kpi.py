@@ -101,4 +101,3 @@ class KpiGauges(Collector):
         if self._refreshed_at is not None:
             refreshed.add_metric([self.service], self._refreshed_at)
         yield refreshed
-

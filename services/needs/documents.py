@@ -142,11 +142,29 @@ class SkmResultDocument(Document):
     id = StringField(primary_key=True)  # <fiscal year>-<unit code>
     unit_code = StringField(required=True)
     fiscal_year = IntField(required=True)
+    # What drives needs: the means over every respondent (an entered survey and citizens' answers).
     nrr = DictField(required=True)
     respondents = IntField(required=True)
     ikm = FloatField(required=True)
     band = StringField(required=True)
     recorded_at = DateTimeField(required=True)
+    # The survey BKPSDM entered (absent when only citizens answered), and how many citizens answered.
+    entered_nrr = DictField()
+    entered_respondents = IntField(default=0)
+    citizen_respondents = IntField(default=0)
+
+
+class SkmResponseDocument(Document):
+    """One citizen's anonymous answers to a unit's SKM questionnaire: no name, no address, no NIP.
+    Keyed on the submission id the form carries, so a retried submission is counted once."""
+
+    meta = _meta("skm_responses", ("unit_code", "fiscal_year"))
+
+    id = StringField(primary_key=True)
+    unit_code = StringField(required=True)
+    fiscal_year = IntField(required=True)
+    answers = DictField(required=True)  # U1..U9 -> 1..4
+    submitted_at = DateTimeField(required=True)
 
 
 class UnitRequestDocument(Document):
@@ -240,6 +258,7 @@ ALL_DOCUMENTS = (
     PerformanceDocument,
     JpLedgerDocument,
     SkmResultDocument,
+    SkmResponseDocument,
     PrivacyRequestDocument,
     PrivacyAnswerDocument,
     PrivacyExportDocument,

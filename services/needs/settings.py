@@ -39,6 +39,8 @@ class NeedsSettings(ServiceSettings):
 
     # SKM bands that raise unit needs.
     skm_weak_bands: str = "C,D"
+    # Citizens' own SKM answers (no sign-in): submissions one client address may make per minute.
+    skm_public_per_minute: int = Field(default=10, ge=1, le=10_000)
 
     @field_validator("jp_check_from")
     @classmethod

@@ -21,7 +21,6 @@ from services.needs.documents import (
     NeedDocument,
     PerformanceDocument,
     PositionDocument,
-    SkmResultDocument,
     UnitDocument,
 )
 from services.needs.imports import assessment_id
@@ -332,44 +331,3 @@ class NeedsService:
                 policy=self.rules.priority,
             )
             self.open_need(spec, employee)
-
-    # --- public satisfaction -----------------------------------------------------------------------
-
-    def record_skm(
-        self, unit_code: str, fiscal_year: int, nrr: dict[str, float], respondents: int
-    ) -> tuple[SkmResultDocument, list[NeedDocument]]:
-        unit = get_or_not_found(UnitDocument, unit_code, "Unit kerja", "Work unit")
-        score = sources.ikm(nrr)
-        result = SkmResultDocument(
-            id=f"{fiscal_year}-{unit_code}",
-            unit_code=unit_code,
-            fiscal_year=fiscal_year,
-            nrr=nrr,
-            respondents=respondents,
-            ikm=score,
-            band=sources.skm_band(score),
-            recorded_at=datetime.now(UTC),
-        )
-        result.save()
-        names = {c.code: c.name for c in CompetencyDocument.objects}
-        specs = sources.skm_needs(
-            nrr,
-            unit_code=unit_code,
-            fiscal_year=fiscal_year,
-            competency_names=names,
-            front_line=unit.front_line,
-            policy=self.rules.priority,
-            skm=self.rules.skm,
-        )
-        raised = [self.open_need(spec) for spec in specs]
-        # A corrected or repeated survey that no longer shows a weakness resolves what it raised before.
-        kept = {s.need_id for s in specs}
-        for need in NeedDocument.objects(
-            unit_code=unit_code,
-            fiscal_year=fiscal_year,
-            source=NeedSource.PUBLIC_SATISFACTION,
-            status=domain.NeedStatus.OPEN,
-        ):
-            if need.id not in kept:
-                self.resolve_need(need.id)
-        return result, raised

@@ -4,8 +4,9 @@ from fastapi import APIRouter
 
 from services.needs.application.needs import NeedsService
 from services.needs.application.privacy import PrivacyRequests
+from services.needs.application.skm import PublicSatisfaction
 from services.needs.bulk import Jobs
-from services.needs.http import jobs, master_data, needs, privacy, reports, requests
+from services.needs.http import jobs, master_data, needs, privacy, reports, requests, skm
 from services.needs.imports import ImportLimits
 
 
@@ -16,10 +17,12 @@ def build_router(
     *,
     max_import_bytes: int,
     import_limits: ImportLimits,
+    skm_public_per_minute: int,
 ) -> APIRouter:
     router = APIRouter()
     router.include_router(master_data.build_router())
     router.include_router(needs.build_router(service))
+    router.include_router(skm.build_router(PublicSatisfaction(service), per_minute=skm_public_per_minute))
     router.include_router(requests.build_router(service))
     router.include_router(reports.build_router(service))
     router.include_router(

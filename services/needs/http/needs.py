@@ -17,13 +17,10 @@ from services.needs.http.schemas import (
     AssessmentOut,
     AssessmentResult,
     Assessor,
-    Code,
     JpCheckIn,
     JpLedgerOut,
     NeedOut,
     PerformanceIn,
-    SkmIn,
-    SkmOut,
     valid_nip,
 )
 from services.needs.http.scopes import CallerScope
@@ -79,23 +76,6 @@ def build_router(service: NeedsService) -> APIRouter:
     def post_performance(body: PerformanceIn, who: Assessor) -> list[NeedOut]:
         needs = service.record_performance(_of_report(who, body.nip), body.fiscal_year, body.target, body.realisation)
         return [NeedOut.of(n) for n in needs]
-
-    @router.post(
-        "/units/{code}/skm",
-        tags=["needs"],
-        status_code=201,
-        summary="Record a unit's public-satisfaction survey (SKM); weak results raise unit needs",
-    )
-    def post_skm(code: Code, body: SkmIn, _: Admin) -> SkmOut:
-        result, needs = service.record_skm(code, body.fiscal_year, body.nrr, body.respondents)
-        return SkmOut(
-            unit_code=result.unit_code,
-            fiscal_year=result.fiscal_year,
-            ikm=result.ikm,
-            band=result.band,
-            element_scores={e: round(v * 25, 2) for e, v in sorted(result.nrr.items())},
-            needs=[NeedOut.of(n) for n in needs],
-        )
 
     @router.post(
         "/analysis/jp-shortfall",

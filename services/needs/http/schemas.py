@@ -140,6 +140,8 @@ class SkmOut(BaseModel):
     fiscal_year: int
     ikm: float
     band: str
+    respondents: int = Field(description="Everyone counted: the entered survey's respondents and the citizens")
+    citizen_respondents: int = Field(description="Citizens who answered the questionnaire themselves")
     element_scores: dict[str, float]
     needs: list[NeedOut]
 
