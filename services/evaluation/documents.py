@@ -17,7 +17,7 @@ from mongoengine import (
 )
 
 from services.evaluation.domain import EvaluationStatus
-from shared.domain.vocabulary import EvaluatorRole
+from shared.domain.vocabulary import ActionStatus, EvaluatorRole
 from shared.messaging.outbox import OutboxDocument
 from shared.persistence import document_meta
 
@@ -92,4 +92,27 @@ class EvaluationDocument(OutboxDocument):
     history = EmbeddedDocumentListField(HistoryEntry)
 
 
-ALL_DOCUMENTS = (EvaluationDocument,)
+class RemedyActionDocument(OutboxDocument):
+    """An action opened by a struggling level 3 for a barrier training does not remove (actions.py)."""
+
+    meta = document_meta(
+        ALIAS, "remedy_actions", "nip", "owner_nip", ("unit_code", "status"), ("status", "due_on"), "outbox_pending"
+    )
+
+    id = StringField(primary_key=True)
+    evaluation_id = StringField(required=True)
+    program_code = StringField(required=True)
+    nip = StringField(required=True)
+    unit_code = StringField(required=True)
+    barrier = StringField(required=True)
+    owner_role = StringField(required=True, choices=[r.value for r in EvaluatorRole])
+    owner_nip = StringField()
+    status = StringField(required=True, choices=[s.value for s in ActionStatus])
+    due_on = DateField(required=True)
+    opened_at = DateTimeField(required=True)
+    note = StringField()  # the closing note (done) or the reason (dropped)
+    closed_by = StringField()
+    closed_at = DateTimeField()
+
+
+ALL_DOCUMENTS = (EvaluationDocument, RemedyActionDocument)

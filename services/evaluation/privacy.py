@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.evaluation.documents import EvaluationDocument
+from services.evaluation.documents import EvaluationDocument, RemedyActionDocument
 from services.evaluation.domain import EvaluationStatus
 from shared.audit.subjects import DataKind, OnErasure
 
@@ -44,6 +44,29 @@ def data_kinds() -> list[DataKind]:
             OnErasure.PSEUDONYMISE,
             "Evaluations of other people name the person as evaluator or supervisor: they are the participant's "
             "records; only the person's NIP is replaced.",
+            exported=False,
+            pseudonymise_all=False,
+        ),
+        DataKind(
+            "remedy_actions",
+            RemedyActionDocument,
+            ("nip",),
+            OnErasure.PSEUDONYMISE,
+            "The monitoring and the quarterly report count the actions per unit and barrier: kept without anything "
+            "that points to the person; the free-text note goes.",
+            rectifies={"unit_code": "unit_code"},
+            drop_on_pseudonymise=("note",),
+            retention_field="opened_at",
+            retention_days=5 * YEAR,
+            on_retention=OnErasure.PSEUDONYMISE,
+        ),
+        DataKind(
+            "remedy_actions_as_owner",
+            RemedyActionDocument,
+            ("owner_nip", "closed_by"),
+            OnErasure.PSEUDONYMISE,
+            "Actions for other people name the person as their owner or as who closed them: they are the "
+            "participant's records; only the person's NIP is replaced.",
             exported=False,
             pseudonymise_all=False,
         ),

@@ -31,6 +31,7 @@ from shared.events import (
     NEED_IDENTIFIED,
     NEED_RESOLVED,
     PROGRAM_COMPLETED,
+    REMEDY_ACTION_OPENED,
 )
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
@@ -99,6 +100,7 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
         (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
+        (REMEDY_ACTION_OPENED, "notify-remedy-actions", templates.remedy_action_opened),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
     if s.digest_enabled:

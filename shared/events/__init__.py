@@ -2,7 +2,14 @@
 
 from typing import Any
 
-from shared.domain.vocabulary import EnrolmentState, EvaluatorRole, ReminderKind, TransferBarrier
+from shared.domain.vocabulary import (
+    ACTION_BARRIERS,
+    ActionStatus,
+    EnrolmentState,
+    EvaluatorRole,
+    ReminderKind,
+    TransferBarrier,
+)
 from shared.events.contracts import (
     EventContext,
     EventContract,
@@ -17,9 +24,13 @@ from shared.events.evaluation import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
     EVALUATION_SUBMITTED,
+    REMEDY_ACTION_CLOSED,
+    REMEDY_ACTION_OPENED,
     EvaluationDue,
     EvaluationEscalated,
     EvaluationSubmitted,
+    RemedyActionClosed,
+    RemedyActionOpened,
 )
 from shared.events.needs import (
     JP_COMPETENCY_CODE,
@@ -55,11 +66,14 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     EVALUATION_SUBMITTED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
+    REMEDY_ACTION_OPENED,
+    REMEDY_ACTION_CLOSED,
     DATA_SUBJECT_REQUESTED,
     *DATA_SUBJECT_REQUEST_HANDLED.values(),
 )
 
 __all__ = [
+    "ACTION_BARRIERS",
     "ALL_CONTRACTS",
     "DATA_SUBJECT_REQUESTED",
     "DATA_SUBJECT_REQUEST_HANDLED",
@@ -72,6 +86,9 @@ __all__ = [
     "NEED_RESOLVED",
     "PRIVACY_SERVICES",
     "PROGRAM_COMPLETED",
+    "REMEDY_ACTION_CLOSED",
+    "REMEDY_ACTION_OPENED",
+    "ActionStatus",
     "DataKindOutcome",
     "DataSubjectRequestHandled",
     "DataSubjectRequestKind",
@@ -93,6 +110,8 @@ __all__ = [
     "NeedSource",
     "ProgramCompleted",
     "Rectification",
+    "RemedyActionClosed",
+    "RemedyActionOpened",
     "ReminderKind",
     "TransferBarrier",
     "build_record",

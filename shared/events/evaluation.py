@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from shared.domain.vocabulary import EvaluatorRole, ReminderKind, TransferBarrier
+from shared.domain.vocabulary import ActionStatus, EvaluatorRole, ReminderKind, TransferBarrier
 from shared.events.common import NIP, CompetencyCode, DevelopmentForm, UnitCode
 from shared.events.contracts import EventContract, EventPayload
 
@@ -88,4 +88,50 @@ EVALUATION_ESCALATED = EventContract(
     producer="evaluation",
     model=EvaluationEscalated,
     summary="A participant struggles again to apply a competency after a follow-up; BKPSDM has to decide.",
+)
+
+
+class RemedyActionOpened(EventPayload):
+    action_id: str
+    evaluation_id: str = Field(description="The level-3 evaluation that found the barrier")
+    program_code: str
+    nip: NIP = Field(description="The participant who struggles to apply the training")
+    unit_code: UnitCode
+    barrier: TransferBarrier = Field(description="A barrier that training does not remove")
+    owner_role: EvaluatorRole = Field(description="supervisor or unit (the head of the participant's unit)")
+    owner_nip: NIP | None = Field(
+        default=None, description="The supervisor who owns it; empty when the unit's head does (or stands in)"
+    )
+    due_on: date
+    opened_at: datetime
+
+
+REMEDY_ACTION_OPENED = EventContract(
+    name="RemedyActionOpened",
+    version=1,
+    producer="evaluation",
+    model=RemedyActionOpened,
+    summary="A barrier that training does not fix became an action for the supervisor or the unit head.",
+)
+
+
+class RemedyActionClosed(EventPayload):
+    action_id: str
+    evaluation_id: str
+    nip: NIP
+    unit_code: UnitCode
+    barrier: TransferBarrier
+    owner_role: EvaluatorRole
+    status: ActionStatus = Field(description="done (with a closing note) or dropped (with a reason)")
+    note: str = Field(max_length=2000, description="The closing note, or why the action was dropped")
+    closed_by: NIP
+    closed_at: datetime
+
+
+REMEDY_ACTION_CLOSED = EventContract(
+    name="RemedyActionClosed",
+    version=1,
+    producer="evaluation",
+    model=RemedyActionClosed,
+    summary="A remedy action was done or dropped by its owner.",
 )

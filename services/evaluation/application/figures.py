@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from services.evaluation import analytics, domain
-from services.evaluation.documents import EvaluationDocument
+from services.evaluation import actions, analytics, domain
+from services.evaluation.documents import EvaluationDocument, RemedyActionDocument
 from shared.domain import clock
 from shared.events import TransferBarrier
 
@@ -43,7 +43,8 @@ class Figures:
     def quarterly_report(self, year: int, quarter: int, today: date) -> dict[str, Any]:
         """What BKPSDM takes to the mayor's office: for the quarter, how many evaluations fell due and
         came back (per level and per unit), how well the programmes evaluated in it did, who struggles
-        to apply their training and why."""
+        to apply their training and why, and what became of the actions opened for the barriers
+        training does not remove."""
         start, end = analytics.quarter_bounds(year, quarter)
         as_of = min(today, end - timedelta(days=1))
         due_in_quarter = {"due_on__gte": start, "due_on__lt": end}
@@ -61,6 +62,11 @@ class Figures:
             escalated += int(bool(s.escalated))
             for b in s.barriers:
                 barrier_counts[b] += 1
+        opened = list(
+            RemedyActionDocument.objects(opened_at__gte=begins, opened_at__lt=ends).only(
+                "unit_code", "barrier", "status", "due_on"
+            )
+        )
         return {
             "period": f"{year}-Q{quarter}",
             "from": start.isoformat(),
@@ -70,6 +76,9 @@ class Figures:
             "response_by_unit": self.response_rates("unit", as_of, due_in_quarter),
             "effectiveness_by_program": programmes,
             "flagged_programs": [p["group"] for p in programmes if p["flags"]],
+            # Actions opened in the quarter, as they stand on the report's day.
+            "actions_by_unit": actions.summary(((a.unit_code, a.status, a.due_on) for a in opened), as_of),
+            "actions_by_barrier": actions.summary(((a.barrier, a.status, a.due_on) for a in opened), as_of),
             "transfer": {
                 "struggling": len(struggles),
                 "escalated": escalated,
