@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.domain.errors import Conflict, Invalid
 from shared.domain.identity import Principal, Role
-from shared.domain.vocabulary import ACTION_BARRIERS, ActionStatus, EvaluatorRole, TransferBarrier
+from shared.domain.vocabulary import ACTION_BARRIERS, ActionStatus, AdoptionKind, EvaluatorRole, TransferBarrier
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,64 @@ def summary(rows: Iterable[tuple[str, str, date]], today: date) -> list[dict[str
         settled = g["done"] + g["dropped"] + g["overdue"]
         g["done_rate"] = round(g["done"] / settled, 4) if settled else 0.0
     return [groups[k] for k in sorted(groups)]
+
+
+# --- Adoption items: practices brought home, and the change project of leadership training -----------
+
+
+# The post-training evaluation of a change project falls 6 to 12 months after the programme (the window
+# issue 14 gives; the LAN article behind it is not in the project's reference texts). A practice is
+# due within a year, when the visit's level-4 evaluation closes (schedule.Schedule.results_due_days).
+EPP_FROM_DAYS, EPP_TO_DAYS = 180, 365
+PRACTICE_WITHIN_DAYS = 365
+
+
+def _refuse_dates(message_id: str, message_en: str) -> Invalid:
+    return Invalid("invalid_dates", message_id, message_en)
+
+
+def check_practices(completed_on: date, due_dates: Sequence[date]) -> None:
+    last = completed_on + timedelta(days=PRACTICE_WITHIN_DAYS)
+    if any(not completed_on < d <= last for d in due_dates):
+        raise _refuse_dates(
+            f"Tenggat adopsi praktik harus setelah kunjungan dan paling lambat {last:%d-%m-%Y}.",
+            f"A practice's adoption is due after the visit and by {last:%Y-%m-%d} at the latest.",
+        )
+
+
+def check_change_project(completed_on: date, milestones: Sequence[date], epp_on: date) -> None:
+    """The EPP 6-12 months after the programme; every milestone after the programme and by the EPP."""
+    first, last = completed_on + timedelta(days=EPP_FROM_DAYS), completed_on + timedelta(days=EPP_TO_DAYS)
+    if not first <= epp_on <= last:
+        raise _refuse_dates(
+            f"Evaluasi pasca pelatihan (EPP) jatuh 6-12 bulan setelah pelatihan: {first:%d-%m-%Y} s.d. "
+            f"{last:%d-%m-%Y}.",
+            f"The post-training evaluation (EPP) falls 6-12 months after the programme: {first:%Y-%m-%d} to "
+            f"{last:%Y-%m-%d}.",
+        )
+    if any(not completed_on < m <= epp_on for m in milestones):
+        raise _refuse_dates(
+            "Setiap tonggak aksi perubahan jatuh setelah pelatihan dan paling lambat pada EPP.",
+            "Every milestone of the change project falls after the programme and by the EPP.",
+        )
+
+
+def leads_to_change_project(program_code: str, prefixes: Sequence[str]) -> bool:
+    """Leadership training (PKA, PKP, PKN) ends in a change project; programmes are known by code."""
+    return any(program_code.upper().startswith(p.upper()) for p in prefixes)
+
+
+def adoption_measures(items: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """What a level 4 counts of the enrolment's adoption items (kind, status): practices reported and
+    adopted; change-project steps and those the supervisor confirmed."""
+    counted = list(items)
+    if not counted:
+        return {}
+    practices = [s for k, s in counted if k == AdoptionKind.PRACTICE]
+    steps = [s for k, s in counted if k != AdoptionKind.PRACTICE]
+    measures: dict[str, float] = {}
+    if practices:
+        measures |= {"practices_reported": len(practices), "practices_adopted": practices.count(ActionStatus.DONE)}
+    if steps:
+        measures |= {"change_steps": len(steps), "change_steps_confirmed": steps.count(ActionStatus.DONE)}
+    return measures

@@ -7,10 +7,11 @@ import logging
 from fastapi import FastAPI
 
 from services.evaluation.application.actions import RemedyActions
+from services.evaluation.application.adoption import Adoption
 from services.evaluation.application.evaluations import Evaluations
 from services.evaluation.application.figures import Figures
 from services.evaluation.application.reminders import Reminders
-from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument, RemedyActionDocument
+from services.evaluation.documents import ALL_DOCUMENTS, AdoptionItemDocument, EvaluationDocument, RemedyActionDocument
 from services.evaluation.http import build_router
 from services.evaluation.metrics import OpenActions
 from services.evaluation.privacy import data_kinds
@@ -18,6 +19,8 @@ from services.evaluation.settings import EvaluationSettings
 from shared.audit.settings import PrivacySettings
 from shared.domain import clock
 from shared.events import (
+    ADOPTION_ITEM_CLOSED,
+    ADOPTION_ITEM_OPENED,
     DATA_SUBJECT_REQUESTED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -43,9 +46,11 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
             EVALUATION_ESCALATED,
             REMEDY_ACTION_OPENED,
             REMEDY_ACTION_CLOSED,
+            ADOPTION_ITEM_OPENED,
+            ADOPTION_ITEM_CLOSED,
         ],
         documents=ALL_DOCUMENTS,
-        outbox_documents=[EvaluationDocument, RemedyActionDocument],
+        outbox_documents=[EvaluationDocument, RemedyActionDocument, AdoptionItemDocument],
         personal_data=data_kinds(),
         privacy=privacy,
     )
@@ -58,6 +63,7 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
     remedies = RemedyActions(due_days=s.action_due_days, notify=notify)
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "open-actions", remedies.on_evaluation_submitted))
     runtime.registry.register(OpenActions())
+    adoption = Adoption(change_project_programmes=s.change_project_programmes, notify=notify)
     if s.reminders_enabled:
         # After a first interval, so a starting process does not race its own start-up (or a test's data).
         runtime.every(s.reminders_interval_s, lambda: reminders.send_reminders(clock.today()), name="reminders")
@@ -65,5 +71,5 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, remedy actions for barriers training does not "
         "remove, monitoring, reminders, analytics and reports.",
-        routers=[build_router(evaluations, Figures(bars=s.bars()), reminders, remedies)],
+        routers=[build_router(evaluations, Figures(bars=s.bars()), reminders, remedies, adoption)],
     )

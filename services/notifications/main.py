@@ -23,6 +23,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.audit.settings import PrivacySettings
 from shared.domain import clock
 from shared.events import (
+    ADOPTION_ITEM_OPENED,
     DATA_SUBJECT_REQUESTED,
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
@@ -101,6 +102,7 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
         (REMEDY_ACTION_OPENED, "notify-remedy-actions", templates.remedy_action_opened),
+        (ADOPTION_ITEM_OPENED, "notify-adoption-items", templates.adoption_item_opened),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
     if s.digest_enabled:

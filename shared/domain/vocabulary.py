@@ -92,3 +92,11 @@ class ActionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     DROPPED = "dropped"
+
+
+class AdoptionKind(StrEnum):
+    """What an adoption item tracks after a programme."""
+
+    PRACTICE = "practice"  # seen on a benchmarking visit; the home unit's head adopts it
+    MILESTONE = "milestone"  # a step of the change project (aksi perubahan); the supervisor confirms it
+    EPP = "epp"  # the post-training evaluation of the change project (evaluasi pasca pelatihan)

@@ -5,6 +5,7 @@ from typing import Any
 from shared.domain.vocabulary import (
     ACTION_BARRIERS,
     ActionStatus,
+    AdoptionKind,
     EnrolmentState,
     EvaluatorRole,
     ReminderKind,
@@ -21,11 +22,15 @@ from shared.events.contracts import (
     read_payload,
 )
 from shared.events.evaluation import (
+    ADOPTION_ITEM_CLOSED,
+    ADOPTION_ITEM_OPENED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
     EVALUATION_SUBMITTED,
     REMEDY_ACTION_CLOSED,
     REMEDY_ACTION_OPENED,
+    AdoptionItemClosed,
+    AdoptionItemOpened,
     EvaluationDue,
     EvaluationEscalated,
     EvaluationSubmitted,
@@ -68,12 +73,16 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     EVALUATION_ESCALATED,
     REMEDY_ACTION_OPENED,
     REMEDY_ACTION_CLOSED,
+    ADOPTION_ITEM_OPENED,
+    ADOPTION_ITEM_CLOSED,
     DATA_SUBJECT_REQUESTED,
     *DATA_SUBJECT_REQUEST_HANDLED.values(),
 )
 
 __all__ = [
     "ACTION_BARRIERS",
+    "ADOPTION_ITEM_CLOSED",
+    "ADOPTION_ITEM_OPENED",
     "ALL_CONTRACTS",
     "DATA_SUBJECT_REQUESTED",
     "DATA_SUBJECT_REQUEST_HANDLED",
@@ -89,6 +98,9 @@ __all__ = [
     "REMEDY_ACTION_CLOSED",
     "REMEDY_ACTION_OPENED",
     "ActionStatus",
+    "AdoptionItemClosed",
+    "AdoptionItemOpened",
+    "AdoptionKind",
     "DataKindOutcome",
     "DataSubjectRequestHandled",
     "DataSubjectRequestKind",

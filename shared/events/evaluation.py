@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from shared.domain.vocabulary import ActionStatus, EvaluatorRole, ReminderKind, TransferBarrier
+from shared.domain.vocabulary import ActionStatus, AdoptionKind, EvaluatorRole, ReminderKind, TransferBarrier
 from shared.events.common import NIP, CompetencyCode, DevelopmentForm, UnitCode
 from shared.events.contracts import EventContract, EventPayload
 
@@ -134,4 +134,50 @@ REMEDY_ACTION_CLOSED = EventContract(
     producer="evaluation",
     model=RemedyActionClosed,
     summary="A remedy action was done or dropped by its owner.",
+)
+
+
+class AdoptionItemOpened(EventPayload):
+    item_id: str
+    kind: AdoptionKind = Field(description="practice (benchmarking visit), milestone or epp (change project)")
+    enrolment_id: str
+    program_code: str
+    host_code: str | None = Field(default=None, description="Practices: the host where it was seen")
+    nip: NIP = Field(description="The participant who filed the visit report or the change project")
+    unit_code: UnitCode = Field(description="The home unit")
+    title: str = Field(max_length=300)
+    plan: str | None = Field(default=None, max_length=2000, description="Practices: the home unit's adoption plan")
+    owner_role: EvaluatorRole = Field(description="unit (the home unit's head) or supervisor (who confirms)")
+    owner_nip: NIP | None = None
+    due_on: date
+    opened_at: datetime
+
+
+ADOPTION_ITEM_OPENED = EventContract(
+    name="AdoptionItemOpened",
+    version=1,
+    producer="evaluation",
+    model=AdoptionItemOpened,
+    summary="A practice seen on a benchmarking visit, or a step of a change project, is to be adopted at home.",
+)
+
+
+class AdoptionItemClosed(EventPayload):
+    item_id: str
+    kind: AdoptionKind
+    enrolment_id: str
+    nip: NIP
+    unit_code: UnitCode
+    status: ActionStatus = Field(description="done (adopted, or the step confirmed) or dropped (with a reason)")
+    note: str = Field(max_length=2000)
+    closed_by: NIP
+    closed_at: datetime
+
+
+ADOPTION_ITEM_CLOSED = EventContract(
+    name="AdoptionItemClosed",
+    version=1,
+    producer="evaluation",
+    model=AdoptionItemClosed,
+    summary="An adoption item was adopted (or its step confirmed) or dropped by its owner.",
 )

@@ -16,6 +16,7 @@ from shared.events import (
     REMEDY_ACTION_CLOSED,
     REMEDY_ACTION_OPENED,
     ActionStatus,
+    AdoptionItemOpened,
     EvaluatorRole,
     RemedyActionClosed,
     RemedyActionOpened,
@@ -162,3 +163,70 @@ def test_the_action_events_validate_against_their_json_schemas():
             json.loads(opened().model_dump_json()) | {"status": "x", "barrier": "own"},
             REMEDY_ACTION_OPENED.json_schema(),
         )
+
+
+# --- Adoption items ---------------------------------------------------------------------------------
+
+
+def test_a_practice_is_due_after_the_visit_and_within_a_year():
+    visited = date(2027, 3, 11)
+    actions.check_practices(visited, [date(2027, 3, 12), date(2028, 3, 10)])  # 365 days after: the last day
+    for wrong in (date(2027, 3, 11), date(2028, 3, 11)):
+        with pytest.raises(Invalid):
+            actions.check_practices(visited, [wrong])
+
+
+def test_the_epp_falls_6_to_12_months_after_the_programme_and_milestones_before_it():
+    done = date(2027, 3, 11)
+    actions.check_change_project(done, [date(2027, 4, 10)], date(2027, 9, 7))  # 180 days after
+    actions.check_change_project(done, [date(2028, 3, 10)], date(2028, 3, 10))  # 365 days, milestone on it
+    for milestones, epp in (
+        ([date(2027, 4, 10)], date(2027, 9, 6)),  # 179 days: too early
+        ([date(2027, 4, 10)], date(2028, 3, 11)),  # 366 days: too late
+        ([date(2027, 10, 1)], date(2027, 9, 7)),  # a milestone after the EPP
+        ([date(2027, 3, 11)], date(2027, 9, 7)),  # a milestone on the last day of training
+    ):
+        with pytest.raises(Invalid):
+            actions.check_change_project(done, milestones, epp)
+
+
+def test_leadership_programmes_are_known_by_their_code():
+    prefixes = ("PKA", "PKP", "PKN")
+    assert actions.leads_to_change_project("PKP-2027-1", prefixes)
+    assert actions.leads_to_change_project("pkn-ii", prefixes)
+    assert not actions.leads_to_change_project("PRIMA", prefixes)
+
+
+def test_level_4_counts_practices_adopted_and_steps_confirmed():
+    assert actions.adoption_measures([("practice", "done"), ("practice", "open"), ("practice", "dropped")]) == {
+        "practices_reported": 3,
+        "practices_adopted": 1,
+    }
+    assert actions.adoption_measures([("milestone", "done"), ("milestone", "done"), ("epp", "open")]) == {
+        "change_steps": 3,
+        "change_steps_confirmed": 2,
+    }
+    assert actions.adoption_measures([]) == {}
+
+
+def test_a_practice_reaches_the_home_unit_head_and_a_step_the_supervisor():
+    fields = {
+        "item_id": "enr-pb-practice-1",
+        "kind": "practice",
+        "enrolment_id": "enr-pb",
+        "program_code": "PB-DIGITAL",
+        "host_code": "KOTA-CONTOH",
+        "nip": NURSE,
+        "unit_code": UNIT,
+        "title": "Antrean daring",
+        "plan": "Pasang antrean daring di loket KIA",
+        "owner_role": "unit",
+        "due_on": date(2027, 6, 9),
+        "opened_at": datetime(2027, 3, 12, tzinfo=UTC),
+    }
+    (practice,) = templates.adoption_item_opened(AdoptionItemOpened(**fields))
+    assert practice.to == UnitHeads(UNIT) and "loket KIA" in practice.id.body and "09-06-2027" in practice.id.body
+    (step,) = templates.adoption_item_opened(
+        AdoptionItemOpened(**fields | {"kind": "milestone", "owner_role": "supervisor", "owner_nip": HEAD})
+    )
+    assert step.to == Person(HEAD) and "Confirm it once" in step.en.body

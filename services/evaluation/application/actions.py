@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from services.evaluation import actions, domain
-from services.evaluation.documents import EvaluationDocument, RemedyActionDocument
+from services.evaluation.documents import EvaluationDocument, OwnedTask, RemedyActionDocument
 from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate, Forbidden
 from shared.domain.identity import Principal, Role
@@ -19,6 +20,7 @@ from shared.events import (
     EvaluationSubmitted,
     EvaluatorRole,
     EventContext,
+    EventRecord,
     RemedyActionClosed,
     RemedyActionOpened,
     TransferBarrier,
@@ -27,6 +29,7 @@ from shared.messaging.outbox import Notify, commit, new_event, retrying
 from shared.persistence import get_or_not_found, objects_in
 
 log = logging.getLogger(__name__)
+T = TypeVar("T", bound=OwnedTask)
 
 
 class RemedyActions:
@@ -71,25 +74,39 @@ class RemedyActions:
         self.notify()
 
     def close(self, action_id: str, to: ActionStatus, text: str, who: Principal) -> RemedyActionDocument:
-        """The owner reports the action done or drops it; BKPSDM may drop one too (it cannot say it was done)."""
-
-        def attempt() -> RemedyActionDocument:
-            a = get_or_not_found(RemedyActionDocument, action_id, "Aksi", "Action")
-            owner = actions.is_owner(a.owner_role, a.owner_nip, a.unit_code, a.nip, who)
-            if not (owner or (to is ActionStatus.DROPPED and who.has_any(Role.BKPSDM_ADMIN))):
-                raise Forbidden(
-                    "not_action_owner",
-                    "Aksi ini hanya dapat ditutup oleh pemiliknya (atasan langsung atau kepala unit peserta).",
-                    "Only the action's owner (the participant's supervisor or unit head) may close it.",
-                )
-            actions.close(a.status, to, text)
-            a.status, a.note, a.closed_by, a.closed_at = to.value, text.strip(), who.nip, datetime.now(UTC)
-            commit(a, [new_event(REMEDY_ACTION_CLOSED, _closed(a), subject=a.nip)])  # state and event together
-            return a
-
-        action = retrying(attempt)
+        action = close_task(
+            RemedyActionDocument,
+            action_id,
+            to,
+            text,
+            who,
+            lambda a: new_event(REMEDY_ACTION_CLOSED, _closed(a), subject=a.nip),
+        )
         self.notify()
         return action
+
+
+def close_task(
+    doc_type: type[T], task_id: str, to: ActionStatus, text: str, who: Principal, announce: Callable[[T], EventRecord]
+) -> T:
+    """The owner reports the task done or drops it; BKPSDM may drop one too (it cannot say it was done).
+    The new state and the event announcing it are one write (the embedded outbox)."""
+
+    def attempt() -> T:
+        t = get_or_not_found(doc_type, task_id, "Aksi", "Action")
+        owner = actions.is_owner(t.owner_role, t.owner_nip, t.unit_code, t.nip, who)
+        if not (owner or (to is ActionStatus.DROPPED and who.has_any(Role.BKPSDM_ADMIN))):
+            raise Forbidden(
+                "not_action_owner",
+                "Hanya pemiliknya (atasan langsung atau kepala unit peserta) yang dapat menutupnya.",
+                "Only its owner (the participant's supervisor or unit head) may close it.",
+            )
+        actions.close(t.status, to, text)
+        t.status, t.note, t.closed_by, t.closed_at = to.value, text.strip(), who.nip, datetime.now(UTC)
+        commit(t, [announce(t)])
+        return t
+
+    return retrying(attempt)
 
 
 def earlier_actions(e: EvaluationDocument) -> Sequence[RemedyActionDocument]:

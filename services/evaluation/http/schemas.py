@@ -172,3 +172,55 @@ class ActionDroppedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=3, max_length=2000, description="Why the action is dropped")
+
+
+PlanDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=300, description="The practice seen at the host")
+    plan: str = Field(min_length=3, max_length=2000, description="The home unit's plan to adopt it")
+    due_on: PlanDate = Field(description="By when the home unit adopts it (within a year of the visit)")
+
+
+class VisitReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    practices: list[PracticeIn] = Field(min_length=1, max_length=30)
+
+
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=300)
+    due_on: PlanDate
+
+
+class ChangeProjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=280, description="The change project (aksi perubahan)")
+    milestones: list[MilestoneIn] = Field(min_length=1, max_length=20)
+    epp_on: PlanDate = Field(description="The post-training evaluation (EPP), 6-12 months after the programme")
+
+
+class AdoptionItemOut(DocumentView):
+    item_id: str = Field(validation_alias="id")
+    kind: str = Field(description="practice, milestone or epp")
+    enrolment_id: str
+    program_code: str
+    host_code: str | None
+    nip: str
+    unit_code: str
+    title: str
+    plan: str | None
+    owner_role: str
+    owner_nip: str | None
+    status: str = Field(description="open, done (adopted or confirmed) or dropped")
+    overdue: bool
+    due_on: date
+    note: str | None
+    closed_by: str | None
+    closed_at: datetime | None

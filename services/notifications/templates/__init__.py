@@ -2,6 +2,7 @@
 One module per producer; the renderers are named here, the one place main.py and the tests take them from."""
 
 from services.notifications.templates.evaluation import (
+    adoption_item_opened,
     evaluation_due,
     evaluation_escalated,
     evaluation_submitted,
@@ -11,6 +12,7 @@ from services.notifications.templates.needs import need_facts, need_identified, 
 from services.notifications.templates.training import enrolment_changed, program_completed
 
 __all__ = [
+    "adoption_item_opened",
     "enrolment_changed",
     "evaluation_due",
     "evaluation_escalated",

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from services.notifications.domain import Audience, BkpsdmAdmins, Notice, Person, Text, UnitHeads
 from shared.events import (
+    AdoptionItemOpened,
     EvaluationDue,
     EvaluationEscalated,
     EvaluationSubmitted,
@@ -208,6 +209,13 @@ def evaluation_escalated(e: EvaluationEscalated) -> list[Notice]:
     return notices
 
 
+def _owner(role: EvaluatorRole, nip: str | None, unit_code: str) -> tuple[Audience, str]:
+    """The named supervisor; the unit head when the unit owns it or no supervisor is on record."""
+    if role is EvaluatorRole.SUPERVISOR and nip:
+        return Person(nip), "supervisor"
+    return UnitHeads(unit_code), "unit_head"
+
+
 # What the owner is asked to do about each barrier training does not remove.
 ACTION_ASKS = {
     "lack_of_resources": (
@@ -227,11 +235,7 @@ ACTION_ASKS = {
 
 def remedy_action_opened(e: RemedyActionOpened) -> list[Notice]:
     """The owner (the named supervisor; the unit head when the unit owns it or no supervisor is on record)."""
-    if e.owner_role is EvaluatorRole.SUPERVISOR and e.owner_nip:
-        to: Audience = Person(e.owner_nip)
-        role = "supervisor"
-    else:
-        to, role = UnitHeads(e.unit_code), "unit_head"
+    to, role = _owner(e.owner_role, e.owner_nip, e.unit_code)
     barrier_id, barrier_en = BARRIER_NAMES.get(e.barrier.value, (e.barrier.value, e.barrier.value))
     ask_id, ask_en = ACTION_ASKS.get(e.barrier.value, (barrier_id, barrier_en))
     return [
@@ -249,6 +253,41 @@ def remedy_action_opened(e: RemedyActionOpened) -> list[Notice]:
                 f'The level 3 evaluation of programme {e.program_code} found the barrier "{barrier_en}" for '
                 f"employee NIP {e.nip} (unit {e.unit_code}); more training does not remove it. Please {ask_en}, then "
                 f"close this action under Actions with a note by {e.due_on:%Y-%m-%d}.",
+            ),
+        )
+    ]
+
+
+ADOPTION_KIND_NAMES = {
+    "practice": ("praktik baik hasil patok banding", "practice from a benchmarking visit"),
+    "milestone": ("tonggak aksi perubahan", "change-project milestone"),
+    "epp": ("evaluasi pasca pelatihan (EPP) aksi perubahan", "post-training evaluation (EPP) of the change project"),
+}
+
+
+def adoption_item_opened(e: AdoptionItemOpened) -> list[Notice]:
+    """The owner: the home unit's head adopts a practice; the supervisor confirms a change-project step
+    (the unit head stands in when none is on record)."""
+    to, role = _owner(e.owner_role, e.owner_nip, e.unit_code)
+    kind_id, kind_en = ADOPTION_KIND_NAMES[e.kind.value]
+    if e.kind.value == "practice":
+        ask_id = f"Terapkan di unit {e.unit_code} sesuai rencana: {e.plan}."
+        ask_en = f"Adopt it in unit {e.unit_code} as planned: {e.plan}."
+    else:
+        ask_id, ask_en = "Konfirmasi bila langkah ini tercapai.", "Confirm it once this step is reached."
+    return [
+        Notice(
+            to,
+            role,
+            Text(
+                f"{kind_id.capitalize()}: {e.title}",
+                f'Pegawai NIP {e.nip} melaporkan {kind_id} "{e.title}" dari program {e.program_code}. {ask_id} '
+                f"Catat hasilnya di menu Adopsi paling lambat {e.due_on:%d-%m-%Y}.",
+            ),
+            Text(
+                f"{kind_en.capitalize()}: {e.title}",
+                f'Employee NIP {e.nip} reported the {kind_en} "{e.title}" from programme {e.program_code}. '
+                f"{ask_en} Record the outcome under Adoption by {e.due_on:%Y-%m-%d}.",
             ),
         )
     ]
