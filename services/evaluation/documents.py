@@ -17,7 +17,7 @@ from mongoengine import (
 )
 
 from services.evaluation.domain import EvaluationStatus
-from shared.domain.vocabulary import EvaluatorRole
+from shared.domain.vocabulary import ActionStatus, EvaluatorRole
 from shared.messaging.outbox import OutboxDocument
 from shared.persistence import document_meta
 
@@ -64,6 +64,7 @@ class EvaluationDocument(OutboxDocument):
     program_title = StringField()
     form = StringField()
     batch_code = StringField()
+    host_code = StringField()  # benchmarking visits
     nip = StringField(required=True)
     unit_code = StringField(required=True)
     supervisor_nip = StringField()
@@ -92,4 +93,49 @@ class EvaluationDocument(OutboxDocument):
     history = EmbeddedDocumentListField(HistoryEntry)
 
 
-ALL_DOCUMENTS = (EvaluationDocument,)
+class OwnedTask(OutboxDocument):
+    """Something the participant's supervisor or unit head owes after training, open until its owner
+    closes it (actions.py): a remedy action or an adoption item."""
+
+    meta = {"abstract": True}
+
+    id = StringField(primary_key=True)
+    program_code = StringField(required=True)
+    nip = StringField(required=True)  # the participant
+    unit_code = StringField(required=True)
+    owner_role = StringField(required=True, choices=[r.value for r in EvaluatorRole])
+    owner_nip = StringField()
+    status = StringField(required=True, choices=[s.value for s in ActionStatus])
+    due_on = DateField(required=True)
+    opened_at = DateTimeField(required=True)
+    note = StringField()  # the closing note (done) or the reason (dropped)
+    closed_by = StringField()
+    closed_at = DateTimeField()
+
+
+_TASK_INDEXES = ("nip", "owner_nip", ("unit_code", "status"), ("status", "due_on"), "outbox_pending")
+
+
+class RemedyActionDocument(OwnedTask):
+    """An action opened by a struggling level 3 for a barrier training does not remove."""
+
+    meta = document_meta(ALIAS, "remedy_actions", *_TASK_INDEXES)
+
+    evaluation_id = StringField(required=True)
+    barrier = StringField(required=True)
+
+
+class AdoptionItemDocument(OwnedTask):
+    """A practice seen on a benchmarking visit for the home unit to adopt, or a step of a leadership
+    programme's change project (aksi perubahan): its milestones and the post-training evaluation (EPP)."""
+
+    meta = document_meta(ALIAS, "adoption_items", "enrolment_id", *_TASK_INDEXES)
+
+    enrolment_id = StringField(required=True)
+    kind = StringField(required=True)  # practice, milestone, epp
+    host_code = StringField()  # practices: where it was seen
+    title = StringField(required=True)
+    plan = StringField()  # practices: the home unit's plan to adopt it
+
+
+ALL_DOCUMENTS = (EvaluationDocument, RemedyActionDocument, AdoptionItemDocument)

@@ -6,21 +6,27 @@ import logging
 
 from fastapi import FastAPI
 
+from services.evaluation.application.actions import RemedyActions
+from services.evaluation.application.adoption import Adoption
 from services.evaluation.application.evaluations import Evaluations
 from services.evaluation.application.figures import KPIS, Figures
 from services.evaluation.application.reminders import Reminders
-from services.evaluation.documents import ALL_DOCUMENTS, EvaluationDocument
+from services.evaluation.documents import ALL_DOCUMENTS, AdoptionItemDocument, EvaluationDocument, RemedyActionDocument
 from services.evaluation.http import build_router
 from services.evaluation.privacy import data_kinds
 from services.evaluation.settings import EvaluationSettings
 from shared.audit.settings import PrivacySettings
 from shared.domain import clock
 from shared.events import (
+    ADOPTION_ITEM_CLOSED,
+    ADOPTION_ITEM_OPENED,
     DATA_SUBJECT_REQUESTED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
     EVALUATION_SUBMITTED,
     PROGRAM_COMPLETED,
+    REMEDY_ACTION_CLOSED,
+    REMEDY_ACTION_OPENED,
 )
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
@@ -33,9 +39,17 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
     s = settings or EvaluationSettings()
     runtime = ServiceRuntime(
         s,
-        produces=[EVALUATION_SUBMITTED, EVALUATION_DUE, EVALUATION_ESCALATED],
+        produces=[
+            EVALUATION_SUBMITTED,
+            EVALUATION_DUE,
+            EVALUATION_ESCALATED,
+            REMEDY_ACTION_OPENED,
+            REMEDY_ACTION_CLOSED,
+            ADOPTION_ITEM_OPENED,
+            ADOPTION_ITEM_CLOSED,
+        ],
         documents=ALL_DOCUMENTS,
-        outbox_documents=[EvaluationDocument],
+        outbox_documents=[EvaluationDocument, RemedyActionDocument, AdoptionItemDocument],
         personal_data=data_kinds(),
         privacy=privacy,
     )
@@ -45,6 +59,9 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
     evaluations = Evaluations(thresholds=s.thresholds(), schedule=s.schedule(), notify=notify)
     reminders = Reminders(notify=notify)
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "open-evaluations", evaluations.on_program_completed))
+    remedies = RemedyActions(due_days=s.action_due_days, notify=notify)
+    runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "open-actions", remedies.on_evaluation_submitted))
+    adoption = Adoption(change_project_programmes=s.change_project_programmes, notify=notify)
     if s.reminders_enabled:
         # After a first interval, so a starting process does not race its own start-up (or a test's data).
         runtime.every(s.reminders_interval_s, lambda: reminders.send_reminders(clock.today()), name="reminders")
@@ -52,6 +69,7 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
     runtime.kpis(KPIS, figures.kpis)
     return runtime.create_app(
         title="BKPSDM Medan — Evaluation",
-        description="Kirkpatrick levels 1-4 opened on completion, monitoring, reminders, analytics and reports.",
-        routers=[build_router(evaluations, figures, reminders)],
+        description="Kirkpatrick levels 1-4 opened on completion, remedy actions for barriers training does not "
+        "remove, monitoring, reminders, analytics and reports.",
+        routers=[build_router(evaluations, figures, reminders, remedies, adoption)],
     )

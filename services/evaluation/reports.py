@@ -11,6 +11,8 @@ LABELS = {
     "response_by_level": ("Tingkat respons per level", "Response by level"),
     "response_by_unit": ("Tingkat respons per unit kerja", "Response by work unit"),
     "effectiveness_by_program": ("Efektivitas per program", "Effectiveness by programme"),
+    "actions_by_unit": ("Aksi tindak lanjut per unit kerja", "Remedy actions by work unit"),
+    "actions_by_barrier": ("Aksi tindak lanjut per hambatan", "Remedy actions by barrier"),
     "transfer": ("Penerapan hasil pelatihan", "Transfer of training"),
 }
 COLUMNS = {
@@ -31,8 +33,18 @@ COLUMNS = {
     "l4_count": "L4 n",
     "l4_mean_change_pct": "L4 perubahan rata-rata % / mean change %",
     "flags": "tanda / flags",
+    "open": "terbuka / open",
+    "done": "selesai / done",
+    "dropped": "dibatalkan / dropped",
+    "done_rate": "tingkat selesai / done rate",
 }
-TABLES = ("response_by_level", "response_by_unit", "effectiveness_by_program")
+TABLES = (
+    "response_by_level",
+    "response_by_unit",
+    "effectiveness_by_program",
+    "actions_by_unit",
+    "actions_by_barrier",
+)
 
 
 def _figures(row: dict[str, Any]) -> Iterator[tuple[str, Any]]:

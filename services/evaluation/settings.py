@@ -22,6 +22,10 @@ class EvaluationSettings(ServiceSettings):
     behaviour_due_days: int = Field(default=180, ge=0)
     results_opens_days: int = Field(default=180, ge=0)
     results_due_days: int = Field(default=365, ge=0)
+    # Days the owner of a remedy action has to act on a barrier training does not remove.
+    action_due_days: int = Field(default=30, ge=1, le=365)
+    # Programmes (by code prefix) of leadership training that end in a change project (aksi perubahan).
+    change_project_programmes: list[str] = Field(default=["PKA", "PKP", "PKN"], max_length=20)
     # The periodic reminder job (also run on demand: POST /monitoring/reminders).
     reminders_enabled: bool = True
     reminders_interval_s: float = Field(default=6 * 3600, gt=0)

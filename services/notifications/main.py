@@ -23,6 +23,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.audit.settings import PrivacySettings
 from shared.domain import clock
 from shared.events import (
+    ADOPTION_ITEM_OPENED,
     DATA_SUBJECT_REQUESTED,
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
@@ -31,6 +32,7 @@ from shared.events import (
     NEED_IDENTIFIED,
     NEED_RESOLVED,
     PROGRAM_COMPLETED,
+    REMEDY_ACTION_OPENED,
 )
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
@@ -99,6 +101,8 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
         (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),
         (NEED_RESOLVED, "webhooks-need-resolved", templates.need_resolved),
+        (REMEDY_ACTION_OPENED, "notify-remedy-actions", templates.remedy_action_opened),
+        (ADOPTION_ITEM_OPENED, "notify-adoption-items", templates.adoption_item_opened),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
     if s.digest_enabled:

@@ -8,6 +8,7 @@ from mongoengine import (
     DateTimeField,
     DictField,
     Document,
+    EmbeddedDocument,
     EmbeddedDocumentListField,
     FloatField,
     IntField,
@@ -57,6 +58,31 @@ class CurriculumDocument(OutboxDocument):
     versions = ListField(DictField())
 
 
+class HostEvidence(EmbeddedDocument):
+    """One figure on a host's public-service IT record, with where it came from."""
+
+    indicator = StringField(required=True)  # e.g. spbe_index (the national e-government evaluation)
+    value = FloatField(required=True)
+    year = IntField(required=True)
+    source_url = StringField()
+    source_document = StringField()  # e.g. the KemenPANRB decree announcing the SPBE results
+    recorded_by = StringField(required=True)
+    recorded_at = DateTimeField(required=True)
+
+
+class HostDocument(Document):
+    """A benchmarking host (region or agency) in the register, chosen for its evidence."""
+
+    meta = document_meta(ALIAS, "hosts")
+
+    code = StringField(primary_key=True)
+    name = StringField(required=True)
+    kind = StringField(required=True)
+    known_for = StringField(required=True)  # the public service it is known for
+    evidence = EmbeddedDocumentListField(HostEvidence, required=True)
+    updated_at = DateTimeField(required=True)
+
+
 class PhaseDocument(Document):
     """A phase (tahap) of a fiscal year's implementation plan: a date window, a budget and a capacity."""
 
@@ -87,6 +113,7 @@ class BatchDocument(OutboxDocument):
     sessions = IntField(required=True, min_value=1)
     location = StringField()
     host_agency = StringField()
+    host_code = StringField()  # benchmarking visits: the host from the register
     status = StringField(required=True)  # scheduled, cancelled, closed
     cancel_reason = StringField()
     created_at = DateTimeField(required=True)
@@ -172,6 +199,7 @@ class PlanLeaseDocument(OutboxDocument):
 ALL_DOCUMENTS = (
     ProgramDocument,
     CurriculumDocument,
+    HostDocument,
     PhaseDocument,
     BatchDocument,
     PlannedNeedDocument,

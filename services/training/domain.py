@@ -242,3 +242,24 @@ def check_window(
             f"Angkatan harus berada di dalam jadwal tahapnya ({within[0]:%d-%m-%Y} s.d. {within[1]:%d-%m-%Y}).",
             f"A batch must lie within its phase ({within[0]} to {within[1]}).",
         )
+
+
+# --- Benchmarking hosts -------------------------------------------------------------------------------
+
+
+class HostKind(StrEnum):
+    REGION = "region"  # a regency or city government (pemerintah daerah)
+    AGENCY = "agency"  # a ministry, agency or service unit
+
+
+def check_host_for(form: str, host_code: str | None, registered: bool) -> None:
+    """A benchmarking visit (patok banding) goes to a host chosen from the register, for its evidence of
+    serving the public well with IT; other forms name no host from it."""
+    if form != "benchmarking_visit":
+        return
+    if host_code is None or not registered:
+        raise Invalid(
+            "host_required",
+            "Angkatan patok banding harus menyebut tuan rumah yang terdaftar (host_code) beserta buktinya.",
+            "A benchmarking-visit batch must name a registered host (host_code) with its evidence.",
+        )

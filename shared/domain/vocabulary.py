@@ -74,3 +74,29 @@ class EvaluatorRole(StrEnum):
     SUPERVISOR = "supervisor"
     UNIT = "unit"
     BKPSDM = "bkpsdm"
+
+
+# Barriers that training does not remove, and who owns the action that does (issue 14): the unit head
+# provides the means; the supervisor assigns work that applies the skill (the on-the-job part of
+# development, PerLAN 10/2018) and backs the employee in it. The other barriers go back to training.
+ACTION_BARRIERS: dict[TransferBarrier, EvaluatorRole] = {
+    TransferBarrier.LACK_OF_RESOURCES: EvaluatorRole.UNIT,
+    TransferBarrier.NO_OPPORTUNITY: EvaluatorRole.SUPERVISOR,
+    TransferBarrier.LACK_OF_SUPPORT: EvaluatorRole.SUPERVISOR,
+}
+
+
+class ActionStatus(StrEnum):
+    """A remedy action: open until its owner reports it done, or drops it with a reason."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class AdoptionKind(StrEnum):
+    """What an adoption item tracks after a programme."""
+
+    PRACTICE = "practice"  # seen on a benchmarking visit; the home unit's head adopts it
+    MILESTONE = "milestone"  # a step of the change project (aksi perubahan); the supervisor confirms it
+    EPP = "epp"  # the post-training evaluation of the change project (evaluasi pasca pelatihan)

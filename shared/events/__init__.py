@@ -2,7 +2,15 @@
 
 from typing import Any
 
-from shared.domain.vocabulary import EnrolmentState, EvaluatorRole, ReminderKind, TransferBarrier
+from shared.domain.vocabulary import (
+    ACTION_BARRIERS,
+    ActionStatus,
+    AdoptionKind,
+    EnrolmentState,
+    EvaluatorRole,
+    ReminderKind,
+    TransferBarrier,
+)
 from shared.events.contracts import (
     EventContext,
     EventContract,
@@ -14,12 +22,20 @@ from shared.events.contracts import (
     read_payload,
 )
 from shared.events.evaluation import (
+    ADOPTION_ITEM_CLOSED,
+    ADOPTION_ITEM_OPENED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
     EVALUATION_SUBMITTED,
+    REMEDY_ACTION_CLOSED,
+    REMEDY_ACTION_OPENED,
+    AdoptionItemClosed,
+    AdoptionItemOpened,
     EvaluationDue,
     EvaluationEscalated,
     EvaluationSubmitted,
+    RemedyActionClosed,
+    RemedyActionOpened,
 )
 from shared.events.needs import (
     JP_COMPETENCY_CODE,
@@ -55,11 +71,18 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     EVALUATION_SUBMITTED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
+    REMEDY_ACTION_OPENED,
+    REMEDY_ACTION_CLOSED,
+    ADOPTION_ITEM_OPENED,
+    ADOPTION_ITEM_CLOSED,
     DATA_SUBJECT_REQUESTED,
     *DATA_SUBJECT_REQUEST_HANDLED.values(),
 )
 
 __all__ = [
+    "ACTION_BARRIERS",
+    "ADOPTION_ITEM_CLOSED",
+    "ADOPTION_ITEM_OPENED",
     "ALL_CONTRACTS",
     "DATA_SUBJECT_REQUESTED",
     "DATA_SUBJECT_REQUEST_HANDLED",
@@ -72,6 +95,12 @@ __all__ = [
     "NEED_RESOLVED",
     "PRIVACY_SERVICES",
     "PROGRAM_COMPLETED",
+    "REMEDY_ACTION_CLOSED",
+    "REMEDY_ACTION_OPENED",
+    "ActionStatus",
+    "AdoptionItemClosed",
+    "AdoptionItemOpened",
+    "AdoptionKind",
     "DataKindOutcome",
     "DataSubjectRequestHandled",
     "DataSubjectRequestKind",
@@ -93,6 +122,8 @@ __all__ = [
     "NeedSource",
     "ProgramCompleted",
     "Rectification",
+    "RemedyActionClosed",
+    "RemedyActionOpened",
     "ReminderKind",
     "TransferBarrier",
     "build_record",

@@ -20,6 +20,9 @@ class ProgramCompleted(EventPayload):
     program_code: str
     program_title: str
     batch_code: str | None = None
+    host_code: str | None = Field(
+        default=None, description="Benchmarking visits: the host from the training service's register"
+    )
     form: DevelopmentForm
     competencies: list[CompetencyTarget]
     jp: int = Field(ge=0, description="Jam Pelajaran earned (1 JP = 45 minutes)")

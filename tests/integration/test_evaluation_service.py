@@ -32,7 +32,17 @@ BEHAVIOUR = ("applies", "frequency", "quality", "independence", "sharing")
 
 
 def completion(
-    enrolment_id, completed_on, *, nip=NURSE, program="P-PRIMA", pre=None, post=None, supervisor=HEAD, unit=UNIT
+    enrolment_id,
+    completed_on,
+    *,
+    nip=NURSE,
+    program="P-PRIMA",
+    pre=None,
+    post=None,
+    supervisor=HEAD,
+    unit=UNIT,
+    form=DevelopmentForm.TRAINING,
+    host_code=None,
 ):
     payload = ProgramCompleted(
         enrolment_id=enrolment_id,
@@ -41,7 +51,8 @@ def completion(
         supervisor_nip=supervisor,
         program_code=program,
         program_title="Pelatihan Pelayanan Prima",
-        form=DevelopmentForm.TRAINING,
+        form=form,
+        host_code=host_code,
         competencies=[CompetencyTarget(code="M.05", target_level=3)],
         jp=24,
         pre_score=pre,

@@ -26,6 +26,7 @@ def pure_modules() -> list[str]:
         "services.training.plan.planner",
         "services.training.reports",
         "services.evaluation.schedule",
+        "services.evaluation.actions",
         "services.evaluation.analytics",
         "services.evaluation.reports",
     ]

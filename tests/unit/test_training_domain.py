@@ -103,3 +103,12 @@ def test_a_batch_must_lie_inside_its_phase():
         domain.check_window(date(2027, 3, 1), date(2027, 3, 5), within=(date(2027, 3, 2), date(2027, 6, 30)))
     with pytest.raises(Invalid, match="fiscal year 2027"):
         domain.check_window(date(2027, 12, 1), date(2028, 1, 5), fiscal_year=2027)
+
+
+def test_a_benchmarking_visit_needs_a_registered_host_and_other_forms_none():
+    domain.check_host_for("benchmarking_visit", "KOTA-CONTOH", registered=True)
+    domain.check_host_for("training", None, registered=False)
+    for host, registered in ((None, False), ("KOTA-LAIN", False)):
+        with pytest.raises(Invalid) as refused:
+            domain.check_host_for("benchmarking_visit", host, registered=registered)
+        assert refused.value.code == "host_required"

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from services.evaluation import domain
+from services.evaluation.application.adoption import adoption_measures
 from services.evaluation.application.events import evaluation_due, evaluation_escalated, evaluation_submitted
 from services.evaluation.documents import EvaluationDocument, HistoryEntry, IndicatorEntry
 from services.evaluation.schedule import Schedule, evaluation_id, plan, reminder_due
@@ -76,6 +77,7 @@ class Evaluations:
                 program_title=event.program_title,
                 form=event.form.value,
                 batch_code=event.batch_code,
+                host_code=event.host_code,
                 nip=event.nip,
                 unit_code=event.unit_code,
                 supervisor_nip=event.supervisor_nip,
@@ -171,6 +173,10 @@ class Evaluations:
         e.score = assessment.score
         e.outcome = assessment.outcome
         e.measures = dict(assessment.measures)
+        if e.level == domain.Level.RESULTS:
+            # A benchmarking visit's results include the practices adopted at home; a leadership
+            # programme's, the change-project steps the supervisor confirmed.
+            e.measures |= adoption_measures(e.enrolment_id)
         e.struggling_to_apply = assessment.struggling
         e.barriers = [b.value for b in assessment.barriers]
         e.status = domain.EvaluationStatus.SUBMITTED

@@ -3,13 +3,14 @@ The arithmetic is pure (``analytics``); this module reads the evaluations it nee
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from services.evaluation import analytics, domain
-from services.evaluation.documents import EvaluationDocument
+from services.evaluation import actions, analytics, domain
+from services.evaluation.documents import EvaluationDocument, RemedyActionDocument
 from shared.domain import clock
-from shared.events import TransferBarrier
+from shared.events import ActionStatus, EvaluatorRole, TransferBarrier
 from shared.kpi import Kpi, Values
 
 RESPONSE_RATE = Kpi(
@@ -24,7 +25,12 @@ SCRAP_LEARNING = Kpi(
     "asn_scrap_learning_ratio",
     "Share of this fiscal year's level-3 evaluations of a unit that found the training not applied (0..1)",
 )
-KPIS = (RESPONSE_RATE, TRANSFER_RATE, SCRAP_LEARNING)
+OPEN_ACTIONS = Kpi(
+    "asn_remedy_actions_open",
+    "Remedy actions still open, per unit and owner role (supervisor or unit head); never per person",
+    fixed={"owner": frozenset({"supervisor", "unit_head"})},
+)
+KPIS = (RESPONSE_RATE, TRANSFER_RATE, SCRAP_LEARNING, OPEN_ACTIONS)
 
 
 class Figures:
@@ -57,12 +63,17 @@ class Figures:
 
     def kpis(self) -> dict[str, Values]:
         """Per unit, for this fiscal year (Medan time): response rate of the evaluations due in it so far,
-        and the transfer rate of the level-3 answers given in it, with its complement, the scrap learning."""
+        and the transfer rate of the level-3 answers given in it, with its complement, the scrap learning;
+        and the remedy actions open now, per unit and owner role."""
         today = clock.today()
         year_start = date(today.year, 1, 1)
         rates = self.response_rates("unit", today, {"due_on__gte": year_start})
         since = {"submitted_at__gte": analytics.quarter_instants(today.year, 1)[0]}
         transfer = self.effectiveness("unit", {"level": int(domain.Level.BEHAVIOUR), **since})
+        open_actions = Counter(
+            (a.unit_code, "unit_head" if a.owner_role == EvaluatorRole.UNIT else a.owner_role)
+            for a in RemedyActionDocument.objects(status=ActionStatus.OPEN.value).only("unit_code", "owner_role")
+        )
         applied: dict[tuple[str, ...], float] = {
             (r["group"],): r["l3_transfer_rate"] for r in transfer if r["l3_transfer_rate"] is not None
         }
@@ -70,12 +81,14 @@ class Figures:
             RESPONSE_RATE.name: {(r["group"],): r["response_rate"] for r in rates},
             TRANSFER_RATE.name: applied,
             SCRAP_LEARNING.name: {unit: 1.0 - rate for unit, rate in applied.items()},
+            OPEN_ACTIONS.name: {labels: float(n) for labels, n in open_actions.items()},
         }
 
     def quarterly_report(self, year: int, quarter: int, today: date) -> dict[str, Any]:
         """What BKPSDM takes to the mayor's office: for the quarter, how many evaluations fell due and
         came back (per level and per unit), how well the programmes evaluated in it did, who struggles
-        to apply their training and why."""
+        to apply their training and why, and what became of the actions opened for the barriers
+        training does not remove."""
         start, end = analytics.quarter_bounds(year, quarter)
         as_of = min(today, end - timedelta(days=1))
         due_in_quarter = {"due_on__gte": start, "due_on__lt": end}
@@ -93,6 +106,11 @@ class Figures:
             escalated += int(bool(s.escalated))
             for b in s.barriers:
                 barrier_counts[b] += 1
+        opened = list(
+            RemedyActionDocument.objects(opened_at__gte=begins, opened_at__lt=ends).only(
+                "unit_code", "barrier", "status", "due_on"
+            )
+        )
         return {
             "period": f"{year}-Q{quarter}",
             "from": start.isoformat(),
@@ -102,6 +120,9 @@ class Figures:
             "response_by_unit": self.response_rates("unit", as_of, due_in_quarter),
             "effectiveness_by_program": programmes,
             "flagged_programs": [p["group"] for p in programmes if p["flags"]],
+            # Actions opened in the quarter, as they stand on the report's day.
+            "actions_by_unit": actions.summary(((a.unit_code, a.status, a.due_on) for a in opened), as_of),
+            "actions_by_barrier": actions.summary(((a.barrier, a.status, a.due_on) for a in opened), as_of),
             "transfer": {
                 "struggling": len(struggles),
                 "escalated": escalated,

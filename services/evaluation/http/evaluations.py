@@ -6,8 +6,10 @@ from fastapi import APIRouter
 from mongoengine import Q
 
 from services.evaluation import domain
+from services.evaluation.application.actions import earlier_actions
 from services.evaluation.application.evaluations import Evaluations
 from services.evaluation.documents import EvaluationDocument, IndicatorEntry
+from services.evaluation.http.actions import action_out
 from services.evaluation.http.schemas import (
     EvaluationOut,
     EvaluatorIn,
@@ -25,6 +27,15 @@ from shared.http.auth import CurrentPrincipal
 from shared.http.errors import ApiError
 from shared.http.pagination import Page, Pagination, page_of
 from shared.persistence import get_or_not_found
+
+
+def with_earlier_actions(e: EvaluationDocument) -> EvaluationOut:
+    """One evaluation; at level 3 with the actions earlier level 3s of the person opened, done or not."""
+    today = clock.today()
+    out = evaluation_out(e, today)
+    if e.level == domain.Level.BEHAVIOUR:
+        out.earlier_actions = [action_out(a, today) for a in earlier_actions(e)]
+    return out
 
 
 def build_router(service: Evaluations) -> APIRouter:
@@ -62,12 +73,12 @@ def build_router(service: Evaluations) -> APIRouter:
             raise ApiError(
                 403, "forbidden", "Anda tidak berhak melihat evaluasi ini.", "You may not see this evaluation."
             )
-        return evaluation_out(evaluation, clock.today())
+        return with_earlier_actions(evaluation)
 
     @router.post("/evaluations/{evaluation_id}/submission", summary="Submit the answers (the evaluator only)")
     def submit(evaluation_id: str, body: SubmissionIn, who: Staff) -> EvaluationOut:
         indicators = [IndicatorEntry(**i.model_dump()) for i in body.indicators]
-        return evaluation_out(service.submit(evaluation_id, body.answers, indicators, who), clock.today())
+        return with_earlier_actions(service.submit(evaluation_id, body.answers, indicators, who))
 
     @router.put(
         "/evaluations/{evaluation_id}/evaluator",

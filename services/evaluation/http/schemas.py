@@ -83,6 +83,11 @@ class EvaluationOut(DocumentView):
     barriers: list[str]
     escalated: bool
     submitted_at: datetime | None
+    earlier_actions: list[ActionOut] = Field(
+        default_factory=list,
+        description="Level 3, one evaluation: the actions earlier level-3 evaluations of this person opened, "
+        "and whether each was done",
+    )
 
 
 class EvaluatorIn(BaseModel):
@@ -137,3 +142,85 @@ def evaluation_out(e: EvaluationDocument, today: date) -> EvaluationOut:
         questionnaire=questionnaire.key,
         items=items_of(questionnaire),
     )
+
+
+class ActionOut(DocumentView):
+    action_id: str = Field(validation_alias="id")
+    evaluation_id: str
+    program_code: str
+    nip: str
+    unit_code: str
+    barrier: str
+    owner_role: str = Field(description="supervisor, or unit (the head of the participant's unit)")
+    owner_nip: str | None
+    status: str = Field(description="open, done or dropped")
+    overdue: bool = Field(description="Still open after its due date (today in Medan)")
+    due_on: date
+    opened_at: datetime
+    note: str | None = Field(description="The closing note (done) or the reason (dropped)")
+    closed_by: str | None
+    closed_at: datetime | None
+
+
+class ActionDoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=3, max_length=2000, description="What was done, e.g. the tool provided")
+
+
+class ActionDroppedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000, description="Why the action is dropped")
+
+
+PlanDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=300, description="The practice seen at the host")
+    plan: str = Field(min_length=3, max_length=2000, description="The home unit's plan to adopt it")
+    due_on: PlanDate = Field(description="By when the home unit adopts it (within a year of the visit)")
+
+
+class VisitReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    practices: list[PracticeIn] = Field(min_length=1, max_length=30)
+
+
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=300)
+    due_on: PlanDate
+
+
+class ChangeProjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=3, max_length=280, description="The change project (aksi perubahan)")
+    milestones: list[MilestoneIn] = Field(min_length=1, max_length=20)
+    epp_on: PlanDate = Field(description="The post-training evaluation (EPP), 6-12 months after the programme")
+
+
+class AdoptionItemOut(DocumentView):
+    item_id: str = Field(validation_alias="id")
+    kind: str = Field(description="practice, milestone or epp")
+    enrolment_id: str
+    program_code: str
+    host_code: str | None
+    nip: str
+    unit_code: str
+    title: str
+    plan: str | None
+    owner_role: str
+    owner_nip: str | None
+    status: str = Field(description="open, done (adopted or confirmed) or dropped")
+    overdue: bool
+    due_on: date
+    note: str | None
+    closed_by: str | None
+    closed_at: datetime | None

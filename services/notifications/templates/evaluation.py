@@ -1,11 +1,20 @@
-"""What evaluators, participants and BKPSDM are told of evaluations: submitted, due, escalated."""
+"""What evaluators, participants and BKPSDM are told of evaluations: submitted, due, escalated; and owners
+of the remedy actions they open."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from services.notifications.domain import Audience, BkpsdmAdmins, Notice, Person, Text, UnitHeads
-from shared.events import EvaluationDue, EvaluationEscalated, EvaluationSubmitted, EvaluatorRole, ReminderKind
+from shared.events import (
+    AdoptionItemOpened,
+    EvaluationDue,
+    EvaluationEscalated,
+    EvaluationSubmitted,
+    EvaluatorRole,
+    RemedyActionOpened,
+    ReminderKind,
+)
 
 
 def evaluation_submitted(e: EvaluationSubmitted) -> list[Notice]:
@@ -198,3 +207,87 @@ def evaluation_escalated(e: EvaluationEscalated) -> list[Notice]:
         notices.append(Notice(Person(e.supervisor_nip), "supervisor", informed_id, informed_en))
     notices.append(Notice(UnitHeads(e.unit_code), "unit_head", informed_id, informed_en))
     return notices
+
+
+def _owner(role: EvaluatorRole, nip: str | None, unit_code: str) -> tuple[Audience, str]:
+    """The named supervisor; the unit head when the unit owns it or no supervisor is on record."""
+    if role is EvaluatorRole.SUPERVISOR and nip:
+        return Person(nip), "supervisor"
+    return UnitHeads(unit_code), "unit_head"
+
+
+# What the owner is asked to do about each barrier training does not remove.
+ACTION_ASKS = {
+    "lack_of_resources": (
+        "sediakan sarana yang dibutuhkan untuk menerapkan hasil pelatihan",
+        "provide the means needed to apply the training",
+    ),
+    "no_opportunity_to_apply": (
+        "berikan penugasan yang menerapkan kompetensi hasil pelatihan",
+        "assign work that applies the competency trained",
+    ),
+    "lack_of_support": (
+        "dampingi dan dukung pegawai dalam menerapkan hasil pelatihan",
+        "back the employee in applying the training",
+    ),
+}
+
+
+def remedy_action_opened(e: RemedyActionOpened) -> list[Notice]:
+    """The owner (the named supervisor; the unit head when the unit owns it or no supervisor is on record)."""
+    to, role = _owner(e.owner_role, e.owner_nip, e.unit_code)
+    barrier_id, barrier_en = BARRIER_NAMES.get(e.barrier.value, (e.barrier.value, e.barrier.value))
+    ask_id, ask_en = ACTION_ASKS.get(e.barrier.value, (barrier_id, barrier_en))
+    return [
+        Notice(
+            to,
+            role,
+            Text(
+                f"Aksi tindak lanjut untuk Anda: NIP {e.nip}",
+                f'Evaluasi level 3 atas program {e.program_code} menemukan hambatan "{barrier_id}" pada pegawai '
+                f"NIP {e.nip} (unit {e.unit_code}); pelatihan lagi tidak mengatasinya. Mohon {ask_id}, lalu tutup "
+                f"aksi ini di menu Aksi dengan catatan paling lambat {e.due_on:%d-%m-%Y}.",
+            ),
+            Text(
+                f"A remedy action for you: NIP {e.nip}",
+                f'The level 3 evaluation of programme {e.program_code} found the barrier "{barrier_en}" for '
+                f"employee NIP {e.nip} (unit {e.unit_code}); more training does not remove it. Please {ask_en}, then "
+                f"close this action under Actions with a note by {e.due_on:%Y-%m-%d}.",
+            ),
+        )
+    ]
+
+
+ADOPTION_KIND_NAMES = {
+    "practice": ("praktik baik hasil patok banding", "practice from a benchmarking visit"),
+    "milestone": ("tonggak aksi perubahan", "change-project milestone"),
+    "epp": ("evaluasi pasca pelatihan (EPP) aksi perubahan", "post-training evaluation (EPP) of the change project"),
+}
+
+
+def adoption_item_opened(e: AdoptionItemOpened) -> list[Notice]:
+    """The owner: the home unit's head adopts a practice; the supervisor confirms a change-project step
+    (the unit head stands in when none is on record)."""
+    to, role = _owner(e.owner_role, e.owner_nip, e.unit_code)
+    kind_id, kind_en = ADOPTION_KIND_NAMES[e.kind.value]
+    if e.kind.value == "practice":
+        ask_id = f"Terapkan di unit {e.unit_code} sesuai rencana: {e.plan}."
+        ask_en = f"Adopt it in unit {e.unit_code} as planned: {e.plan}."
+    else:
+        ask_id, ask_en = "Konfirmasi bila langkah ini tercapai.", "Confirm it once this step is reached."
+    return [
+        Notice(
+            to,
+            role,
+            Text(
+                f"{kind_id.capitalize()}: {e.title}",
+                f'Pegawai NIP {e.nip} melaporkan {kind_id} "{e.title}" dari program {e.program_code}. {ask_id} '
+                f"Catat hasilnya di menu Adopsi paling lambat {e.due_on:%d-%m-%Y}.",
+            ),
+            Text(
+                f"{kind_en.capitalize()}: {e.title}",
+                f'Employee NIP {e.nip} reported the {kind_en} "{e.title}" from programme {e.program_code}. '
+                f"{ask_en} Record the outcome under Adoption by {e.due_on:%Y-%m-%d}.",
+            ),
+        )
+    ]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from services.training.http import catalogue, enrolments, plan, reports
+from services.training.http import catalogue, enrolments, hosts, plan, reports
 from services.training.plan.commands import PlanCommands
 from services.training.seats.attendance import Attendance
 from services.training.seats.enrolments import Enrolments
@@ -11,6 +11,7 @@ from services.training.seats.enrolments import Enrolments
 def build_router(plan_commands: PlanCommands, seats: Enrolments, attendance: Attendance) -> APIRouter:
     router = APIRouter()
     router.include_router(catalogue.build_router())
+    router.include_router(hosts.build_router())
     router.include_router(enrolments.build_router(seats))
     router.include_router(plan.build_router(plan_commands, attendance))
     router.include_router(reports.build_router())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path
@@ -125,6 +125,9 @@ class BatchIn(BaseModel):
     sessions: int | None = Field(default=None, ge=1, le=1000, description="Default: one per day of the window")
     location: str | None = Field(default=None, max_length=200)
     host_agency: str | None = Field(default=None, max_length=200, description="For internships and exchanges")
+    host_code: str | None = Field(
+        default=None, max_length=40, description="Benchmarking visits: the host from the register (GET /hosts)"
+    )
 
 
 class BatchOut(DocumentView):
@@ -138,9 +141,52 @@ class BatchOut(DocumentView):
     sessions: int
     location: str | None
     host_agency: str | None
+    host_code: str | None
     status: str
     cancel_reason: str | None
     seats_held: int
+
+
+class EvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str = Field(
+        pattern=r"^[a-z0-9_]{1,40}$", description="e.g. spbe_index: the national e-government (SPBE) evaluation"
+    )
+    value: float = Field(ge=0, le=1_000_000, allow_inf_nan=False, description="e.g. 4.12 on the SPBE 1-5 scale")
+    year: int = Field(ge=2000, le=2100, description="The year the figure is for")
+    source_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    source_document: str | None = Field(
+        default=None, max_length=300, description="e.g. the KemenPANRB decree publishing the SPBE results"
+    )
+
+
+class HostIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["region", "agency"]
+    known_for: str = Field(min_length=3, max_length=500, description="The public service it is known for")
+    evidence: list[EvidenceIn] = Field(min_length=1, max_length=20)
+
+
+class EvidenceOut(DocumentView):
+    indicator: str
+    value: float
+    year: int
+    source_url: str | None
+    source_document: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class HostOut(DocumentView):
+    code: str
+    name: str
+    kind: str
+    known_for: str
+    evidence: list[EvidenceOut]
+    updated_at: datetime
 
 
 class CancelIn(BaseModel):

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.training import domain
+from services.training.catalogue.hosts import is_registered
 from services.training.catalogue.programmes import ready_codes
 from services.training.documents import BatchDocument, EnrolmentDocument, PhaseDocument
 from services.training.domain import BatchStatus
@@ -57,6 +58,7 @@ class PlanCommands:
         phase = get_or_not_found(PhaseDocument, fields["phase_code"], "Tahap", "Phase")
         program = program_of(fields["program_code"])
         domain.check_window(fields["starts_on"], fields["ends_on"], within=(phase.starts_on, phase.ends_on))
+        domain.check_host_for(program.form, fields["host_code"], is_registered(fields["host_code"]))
 
         def attempt() -> BatchDocument:
             batch = BatchDocument.objects(id=code).first()

@@ -99,6 +99,7 @@ def program_completed(e: EnrolmentDocument, batch: BatchDocument, offer: domain.
         program_code=offer.code,
         program_title=offer.title,
         batch_code=batch.id,
+        host_code=batch.host_code,
         form=DevelopmentForm(offer.form),
         competencies=[CompetencyTarget(code=c, target_level=lvl) for c, lvl in sorted(offer.competencies.items())],
         jp=offer.jp,
