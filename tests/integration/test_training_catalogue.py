@@ -6,7 +6,7 @@ from tests.support.demo import NURSE, program_body, schedule
 from tests.support.events import enrolments, need_event, planned_needs, send
 from tests.support.waiting import eventually
 
-PARTNER = bearer("198001012005011001", Role.PARTNER, unit="USU")
+PARTNER = bearer("198001012005011001", Role.PARTNER, institution="USU")
 
 
 def test_a_seminar_given_in_days_earns_its_converted_jp(run_service, admin):
