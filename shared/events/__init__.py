@@ -38,6 +38,7 @@ from shared.events.privacy import (
     DataSubjectRequestHandled,
     DataSubjectRequestKind,
     ErasureAction,
+    ExportReference,
     Rectification,
 )
 from shared.events.training import (
@@ -87,6 +88,7 @@ __all__ = [
     "EventContract",
     "EventPayload",
     "EventRecord",
+    "ExportReference",
     "InvalidEvent",
     "NeedIdentified",
     "NeedResolved",

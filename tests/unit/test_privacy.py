@@ -15,9 +15,9 @@ NIP = "199002202015032001"
 HEAD = "197911232006041003"
 # Field names that would carry a name or contact details.
 IDENTIFYING = re.compile(r"(^|_)(name|nama|email|e_mail|phone|telepon|address|alamat|nik|birth|lahir)($|_)")
-# The one field that carries a person's data on purpose: an access request's export, on topics meant for
-# the needs service alone, kept briefly (shared/events/privacy.py).
-ALLOWED = {("DataSubjectRequestHandled", "export")}
+# No field carries a person's data on purpose: since version 2 an access answer refers to the export
+# its service keeps (shared/audit/exports.py) instead of carrying it.
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def fields_of(schema, defs, prefix=""):
