@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from pymongo import MongoClient
 
 from shared.http.auth import Role
@@ -18,12 +19,12 @@ from tests.support.demo import program_body
 from tests.support.waiting import eventually
 
 LEASE_S = 10
-NEEDS = 8_000  # enough that a run outlives two leases on a loaded CI machine (writes dominate)
-BATCHES = 40
+NEEDS = 3_000  # enough that a run outlives two leases (its writes dominate)
+BATCHES = 20
 
 
 def seed(url: str, admin: dict[str, str], db) -> None:
-    """A programme with 40 batches of 50 in one phase, and 8,000 open needs it covers, written straight
+    """A programme with 20 batches of 50 in one phase, and 3,000 open needs it covers, written straight
     into the planner's collection (as if NeedIdentified had arrived for each)."""
     with httpx.Client(base_url=url, headers=admin, timeout=60) as client:
         assert client.put("/programs/PRIMA", json=program_body({"M.05": 3})).status_code == 200
@@ -53,6 +54,7 @@ def seed(url: str, admin: dict[str, str], db) -> None:
     )
 
 
+@pytest.mark.timeout(900)  # two planning runs of 3,000 needs on a shared CI machine
 def test_a_replica_killed_mid_run_holds_planning_up_for_at_most_one_lease(private_infra, rns, start):
     env = {"PLANNER_LEASE_S": str(LEASE_S), "PLANNER_ENABLED": "false", "PLANNER_AS_OF": "2027-01-04"}
     first, second = start("training", **env), start("training", **env)
@@ -81,19 +83,28 @@ def test_a_replica_killed_mid_run_holds_planning_up_for_at_most_one_lease(privat
 
     first.kill()  # SIGKILL: no release, no more heartbeats
     killed = time.monotonic()
-    refusals = 0
-    while True:
-        sent = time.monotonic()
-        answer = plan(second)  # blocks for the whole run once it starts
-        if answer.status_code != 409:
-            break
-        refusals += 1
-        assert sent - killed < LEASE_S + 10, f"planning still held by the dead replica after {sent - killed:.0f} s"
-        time.sleep(0.2)
-    waited = sent - killed
-    print(f"next run started {waited:.1f} s after the SIGKILL (lease {LEASE_S} s, {refusals} refusals)")  # noqa: T201
+    left = (
+        db["plan_leases"].find_one({"_id": "2027"})["until"].replace(tzinfo=UTC) - datetime.now(UTC)
+    ).total_seconds()
+    answers: list[httpx.Response] = []
+
+    def keep_asking() -> None:
+        while not answers or answers[-1].status_code == 409:
+            answers.append(plan(second))  # blocks for the whole run once it starts
+            time.sleep(0.2)
+
+    threading.Thread(target=keep_asking, daemon=True).start()
+    eventually(
+        lambda: (d := db["plan_leases"].find_one({"_id": "2027"})) and d.get("holder") not in (None, taken["holder"]),
+        timeout_s=LEASE_S + 20,
+        what="another replica taking the lease",
+    )
+    waited = time.monotonic() - killed
+    print(f"the next run started {waited:.1f} s after the SIGKILL; lease {LEASE_S} s, {left:.1f} s of it left")  # noqa: T201
+    assert waited <= LEASE_S + 3
+    answer = eventually(lambda: answers and answers[-1].status_code != 409 and answers[-1], timeout_s=600, what="run")
     assert answer.status_code == 200, answer.text
-    assert waited <= LEASE_S + 2
+    print(f"{len(answers) - 1} refusals while the dead replica's lease lasted")  # noqa: T201
     summary = answer.json()
     assert summary["placed"] + summary["waitlisted"] >= 1
     # Every seat the batches hold was given once, whatever the killed run had written.
