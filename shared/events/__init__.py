@@ -44,6 +44,7 @@ from shared.events.privacy import (
 from shared.events.training import (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
+    CurriculumRef,
     EnrolmentChanged,
     ProgramCompleted,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "NEED_RESOLVED",
     "PRIVACY_SERVICES",
     "PROGRAM_COMPLETED",
+    "CurriculumRef",
     "DataKindOutcome",
     "DataSubjectRequestHandled",
     "DataSubjectRequestKind",

@@ -102,7 +102,8 @@ CASES = [pytest.param(row, role, id=f"{row}-{role.value}") for row in ROWS for r
 def test_each_role_is_allowed_or_denied_as_the_matrix_says(services, row, role):
     client = services(row.service)
     cell = row.cells[role]
-    headers = {} if cell in NO_TOKEN else bearer(NIPS[role], role, unit="PKM-MATRIX")
+    institution = "MATRIX-UNIVERSITY" if role == Role.PARTNER else None
+    headers = {} if cell in NO_TOKEN else bearer(NIPS[role], role, unit="PKM-MATRIX", institution=institution)
     response = client.request(**request_for(client, row), headers=headers)
     if cell == DENIED:
         assert response.status_code == 403, response.text

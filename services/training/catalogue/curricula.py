@@ -9,6 +9,7 @@ from services.training import domain
 from services.training.documents import CurriculumDocument
 from shared.domain.errors import NotFound
 from shared.domain.identity import Principal
+from shared.events import CurriculumRef
 from shared.messaging.outbox import commit, retrying
 from shared.persistence import get_or_not_found
 
@@ -22,6 +23,13 @@ def _owned(code: str, who: Principal) -> CurriculumDocument:
     if not domain.may_change_curriculum(who, doc.institution):
         raise domain.not_curriculum_owner()
     return doc
+
+
+def in_force(code: str) -> CurriculumRef | None:
+    """The version a programme built on the curriculum teaches now (the approved one), with its owner."""
+    doc = CurriculumDocument.objects(id=code).first()
+    approved = [v["version"] for v in doc.versions if v["status"] == domain.CurriculumStatus.APPROVED] if doc else []
+    return CurriculumRef(code=code, version=approved[0], institution=doc.institution) if doc and approved else None
 
 
 def save(code: str, title: str, partner: str, institution: str | None, who: Principal) -> CurriculumDocument:
