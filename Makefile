@@ -104,7 +104,7 @@ schemas: venv
 	@$(PY) -m shared.events.publish_docs
 
 token: venv
-	@$(PY) -m shared.tokens --nip $(or $(NIP),197805122003121002) --roles $(or $(ROLES),bkpsdm_admin) --unit $(or $(UNIT),BKPSDM)
+	@$(PY) -m shared.tokens --nip $(or $(NIP),197805122003121002) --roles $(or $(ROLES),bkpsdm_admin) --unit $(or $(UNIT),BKPSDM)$(if $(INSTITUTION), --institution $(INSTITUTION))
 
 # The Kubernetes chart: helm lint, helm template with each values file under deploy/helm/*/ci, and a strict
 # decode of every rendered object into the Kubernetes API types (deploy/validate). Offline once built.

@@ -59,7 +59,8 @@ def load(needs_url: str, training_url: str, data: dict[str, Any], year: int) -> 
             _put(client, f"{needs_url}/employees/{emp['nip']}", {k: v for k, v in emp.items() if k != "nip"})
         # A partner curriculum, reviewed and approved, so the programme built on it takes participants.
         for cur in data["curricula"]:
-            _put(client, f"{training_url}/curricula/{cur['code']}", {"title": cur["title"], "partner": cur["partner"]})
+            body = {k: cur[k] for k in ("title", "partner", "institution")}
+            _put(client, f"{training_url}/curricula/{cur['code']}", body)
             current = client.get(f"{training_url}/curricula/{cur['code']}").json()
             if not any(v["status"] == "approved" for v in current["versions"]):
                 version = _post(client, f"{training_url}/curricula/{cur['code']}/versions", {"modules": cur["modules"]})

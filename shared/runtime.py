@@ -123,7 +123,7 @@ class ServiceRuntime:
                 notify=lambda: self.relay.notify(),
             )
             self.produces.append(self._personal_data.contract)
-            self.documents.append(self._personal_data.receipts)
+            self.documents += [self._personal_data.receipts, self._personal_data.exports.document]
             # The answer to a request is written with its receipt, and relayed like every other event.
             self.outbox_documents.append(self._personal_data.receipts)
             if privacy.retention_enabled:

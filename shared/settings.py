@@ -76,6 +76,9 @@ class ServiceSettings(BaseSettings):
     jwt_public_key: str = ""
     jwt_audience: str = "bkpsdm-medan"
     jwt_issuer: str = "bkpsdm-medan-sso"
+    # The claim that names a partner's institution (the SSO's own name for it); it decides which
+    # curricula a partner may change (docs/authorization.md).
+    jwt_institution_claim: str = Field(default="institution", min_length=1, max_length=100)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -1,6 +1,7 @@
 """Mint a bearer token the services accept, for the demo and for scripts.
 
     python -m shared.tokens --nip 198001012005011001 --roles bkpsdm_admin --unit BKPSDM
+    python -m shared.tokens --nip 198505052010011005 --roles partner --institution USU
 
 Uses the same JWT_* environment variables as the services. Production tokens come from the city's
 single sign-on; this command refuses to run with ENVIRONMENT=production.
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nip", required=True, help="the caller's NIP (18 digits)")
     parser.add_argument("--roles", required=True, help=f"comma-separated: {', '.join(r.value for r in Role)}")
     parser.add_argument("--unit", default=None, help="the caller's work-unit code")
+    parser.add_argument("--institution", default=None, help="a partner's institution code (owns its curricula)")
     parser.add_argument("--hours", type=float, default=8.0, help="validity in hours (default 8)")
     args = parser.parse_args(argv)
     settings = ServiceSettings(service_name="tokens", http_port=1)
@@ -30,7 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         roles = [Role(r.strip()) for r in args.roles.split(",") if r.strip()]
     except ValueError as exc:
         parser.error(str(exc))
-    print(mint_token(settings, nip=args.nip, roles=roles, unit_code=args.unit, ttl=timedelta(hours=args.hours)))
+    print(
+        mint_token(
+            settings,
+            nip=args.nip,
+            roles=roles,
+            unit_code=args.unit,
+            institution=args.institution,
+            ttl=timedelta(hours=args.hours),
+        )
+    )
     return 0
 
 

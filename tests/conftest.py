@@ -89,13 +89,13 @@ def service_environment(infra: Endpoints, namespace: str) -> dict[str, str]:
     }
 
 
-def dev_token(nip: str, *roles: Role, unit: str | None = None) -> str:
+def dev_token(nip: str, *roles: Role, unit: str | None = None, institution: str | None = None) -> str:
     settings = ServiceSettings(service_name="tests", http_port=1)
-    return mint_token(settings, nip=nip, roles=list(roles), unit_code=unit)
+    return mint_token(settings, nip=nip, roles=list(roles), unit_code=unit, institution=institution)
 
 
-def bearer(nip: str, *roles: Role, unit: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {dev_token(nip, *roles, unit=unit)}"}
+def bearer(nip: str, *roles: Role, unit: str | None = None, institution: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {dev_token(nip, *roles, unit=unit, institution=institution)}"}
 
 
 ADMIN_NIP = "197805122003121002"

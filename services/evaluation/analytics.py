@@ -90,6 +90,32 @@ def effectiveness(results: Iterable[Result], bars: Bars) -> list[dict[str, Any]]
     return rows
 
 
+# The figures of one level in an ``effectiveness`` row, withheld together when too few answered.
+LEVEL_FIGURES = {
+    1: ("l1_mean_satisfaction",),
+    2: ("l2_mean_raw_gain", "l2_mean_normalised_gain", "l2_normalised_count"),
+    3: ("l3_applied", "l3_transfer_rate"),
+    4: ("l4_mean_change_pct",),
+}
+
+
+def without_small_groups(rows: Iterable[dict[str, Any]], min_count: int) -> list[dict[str, Any]]:
+    """Rows fit to show outside the city (a partner): a level's figures only where at least ``min_count``
+    answered, so no one person's answer can be read back from a mean; a row with no level left goes."""
+    shown = []
+    for row in rows:
+        kept = dict(row)
+        withheld = []
+        for level, names in LEVEL_FIGURES.items():
+            if row[f"l{level}_count"] < min_count:
+                withheld.append(level)
+                kept.update(dict.fromkeys(names))
+                kept[f"l{level}_count"] = None
+        if len(withheld) < len(LEVEL_FIGURES):
+            shown.append(kept | {"withheld_levels": withheld})
+    return shown
+
+
 @dataclass(frozen=True)
 class Asked:
     """One evaluation a person was asked for, reduced to what response rates need."""

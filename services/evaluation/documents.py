@@ -53,6 +53,7 @@ class EvaluationDocument(OutboxDocument):
         "evaluator_nip",
         "unit_code",
         "program_code",
+        "curriculum_institution",
         ("status", "due_on"),
         "outbox_pending",
     )
@@ -69,6 +70,10 @@ class EvaluationDocument(OutboxDocument):
     unit_code = StringField(required=True)
     supervisor_nip = StringField()
     competency_codes = ListField(StringField())
+    # The partner curriculum (and version) the programme was taught from, and the institution owning it.
+    curriculum_code = StringField()
+    curriculum_version = IntField()
+    curriculum_institution = StringField()
     completed_on = DateField(required=True)
     level = IntField(required=True, min_value=1, max_value=4)
     questionnaire = StringField(required=True)

@@ -230,11 +230,14 @@ class PrivacyAnswerDocument(Document):
     nip = StringField(required=True)
     service = StringField(required=True)
     outcomes = ListField(DictField())
+    export = DictField()  # access: where the service keeps its part (the ExportReference it sent)
     handled_at = DateTimeField(required=True)
 
 
-class PrivacyExportDocument(Document):
-    """One service's part of an access request's export (``_id`` = ``<request>:<service>``)."""
+class LegacyExportDocument(Document):
+    """Access exports as the needs service gathered them from the answers before version 2 of
+    DataSubjectRequestHandled (``_id`` = ``<request>:<service>``): no longer written, kept only until
+    retention or an erasure removes them."""
 
     meta = _meta("privacy_exports", "request_id", "nip")
 
@@ -261,5 +264,5 @@ ALL_DOCUMENTS = (
     SkmResponseDocument,
     PrivacyRequestDocument,
     PrivacyAnswerDocument,
-    PrivacyExportDocument,
+    LegacyExportDocument,
 )

@@ -6,10 +6,10 @@ from services.needs.documents import (
     AssessmentDocument,
     EmployeeDocument,
     JpLedgerDocument,
+    LegacyExportDocument,
     NeedDocument,
     PerformanceDocument,
     PrivacyAnswerDocument,
-    PrivacyExportDocument,
     PrivacyRequestDocument,
     UnitRequestDocument,
 )
@@ -116,11 +116,13 @@ def data_kinds() -> list[DataKind]:
             retention_days=5 * YEAR,
         ),
         DataKind(
-            "privacy_exports",
-            PrivacyExportDocument,
+            "privacy_exports_v1",
+            LegacyExportDocument,
             ("nip",),
             OnErasure.DELETE,
-            "Copies of the person's data made for an access request: handed over, then not kept.",
+            "Exports gathered here before each service kept its own (issue 12): not written any more, "
+            "never exported again, deleted by their retention.",
+            exported=False,
             retention_field="received_at",
             retention_days=30,
         ),

@@ -54,6 +54,9 @@ class CurriculumDocument(OutboxDocument):
     id = StringField(primary_key=True)
     title = StringField(required=True)
     partner = StringField(required=True)
+    # The institution that owns it (a partner token's institution claim); empty on curricula made
+    # before ownership, which only BKPSDM may change until it names one.
+    institution = StringField()
     # [{version, status, modules: [{title, jp, competency_code, learning_outcome}], history: [...]}]
     versions = ListField(DictField())
 

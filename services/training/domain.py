@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from shared.domain.errors import Invalid
+from shared.domain.errors import Forbidden, Invalid
+from shared.domain.identity import Principal, Role
 from shared.domain.lifecycle import Lifecycle
 from shared.domain.vocabulary import EnrolmentState
 
@@ -194,6 +195,40 @@ CURRICULUM_LIFECYCLE = Lifecycle(
         "retire": ("dipensiunkan", "retired"),
     },
 )
+
+
+def not_curriculum_owner() -> Forbidden:
+    return Forbidden(
+        "forbidden",
+        "Hanya mitra pemilik kurikulum ini atau BKPSDM yang dapat mengubahnya.",
+        "Only the partner institution that owns this curriculum, or BKPSDM, may change it.",
+    )
+
+
+def may_change_curriculum(who: Principal, owner: str | None) -> bool:
+    """BKPSDM changes any curriculum; a partner only its own institution's. One without an owner (made
+    before curricula had one) is BKPSDM's alone until BKPSDM names its institution."""
+    if who.has_any(Role.BKPSDM_ADMIN):
+        return True
+    return owner is not None and who.has_any(Role.PARTNER) and who.institution == owner
+
+
+def curriculum_owner(who: Principal, current: str | None, named: str | None) -> str:
+    """The institution a curriculum belongs to after ``who`` saves it, naming ``named`` (or not).
+    A partner's curricula are its institution's and it cannot hand one to another; BKPSDM names (or
+    changes) the owner, and must name it for a curriculum that has none."""
+    if who.has_any(Role.BKPSDM_ADMIN):
+        owner = named or current
+        if owner is None:
+            raise Invalid(
+                "institution_required",
+                "Sebutkan institusi mitra pemilik kurikulum ini.",
+                "Name the partner institution this curriculum belongs to.",
+            )
+        return owner
+    if who.institution is None or named not in (None, who.institution) or current not in (None, who.institution):
+        raise not_curriculum_owner()
+    return who.institution
 
 
 def ready_to_run(requires_curriculum: bool, curriculum_statuses: list[str]) -> bool:

@@ -44,7 +44,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
         policy=planner.Policy(unit_share=settings.planner_unit_share),
         enrolments=enrolments,
         notify=notify,
-        lease=PlanLease(),
+        lease=PlanLease(lease_s=settings.planner_lease_s),
         as_of=settings.plan_date,
     )
     plan = PlanCommands(runner=runner, request=scheduler.request, enrolments=enrolments)

@@ -16,6 +16,9 @@ class TrainingSettings(ServiceSettings):
     planner_enabled: bool = True
     planner_debounce_s: float = Field(default=1.0, ge=0)
     planner_retry_s: float = Field(default=5.0, gt=0)
+    # The planning lease (one run per year across replicas): a heartbeat renews it while a run works, so
+    # a replica that dies mid-run holds up planning for at most about this long (issue 12).
+    planner_lease_s: float = Field(default=20.0, ge=3, le=600)
     # While other units still wait, one unit takes at most this share of a batch's seats.
     planner_unit_share: float = Field(default=0.5, gt=0, le=1)
     # Plan as if today were this day (what-if planning; tests): batches starting on or before it take

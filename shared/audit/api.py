@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from shared.audit.subjects import PersonalData
 from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
 from shared.domain import clock
-from shared.http.access import Admin
+from shared.http.access import Admin, Staff, forbidden_record, scope_of
 from shared.http.pagination import Pagination
 from shared.http.reports import CSV_REPORT
 
@@ -71,5 +71,15 @@ def privacy_router(data: PersonalData) -> APIRouter:
         ] = None,
     ) -> dict[str, Any]:
         return {"service": data.service, "changed": data.enforce_retention(as_of, by=who)}
+
+    @router.get(
+        "/exports/{request_id}",
+        summary="This service's part of an access export: BKPSDM, or the person it is about",
+    )
+    def export(request_id: Annotated[str, Path(min_length=1, max_length=64)], who: Staff) -> dict[str, Any]:
+        nip, held = data.held_export(request_id)
+        if not scope_of(who).covers(nip=nip):  # the person themself, or BKPSDM (nobody's supervisor or head)
+            raise forbidden_record()
+        return held
 
     return router

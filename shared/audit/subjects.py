@@ -28,11 +28,12 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bson import ObjectId
-from mongoengine import DateTimeField, Document, ListField, StringField
+from mongoengine import DateTimeField, DictField, Document, ListField, StringField
 
+from shared.audit.exports import HeldExports
 from shared.audit.settings import MINIMUM_RETENTION_DAYS, PrivacySettings
 from shared.domain import clock
-from shared.domain.errors import ConcurrentUpdate
+from shared.domain.errors import ConcurrentUpdate, NotFound
 from shared.domain.identity import NIP_PATTERN, Principal
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
@@ -42,6 +43,7 @@ from shared.events import (
     DataSubjectRequestKind,
     ErasureAction,
     EventContext,
+    ExportReference,
 )
 from shared.messaging.outbox import Notify, OutboxDocument, commit, new_event
 
@@ -155,6 +157,7 @@ class PrivacyReceipt(OutboxDocument):
     nip = StringField(required=True)
     kind = StringField(required=True)
     outcomes = ListField()
+    export = DictField()  # access: the ExportReference the answer carried
     handled_at = DateTimeField(required=True)
 
 
@@ -183,6 +186,7 @@ class PersonalData:
         self.service = service
         self.settings = settings
         self.receipts = receipt_document(service)
+        self.exports = HeldExports(service)
         self.contract = DATA_SUBJECT_REQUEST_HANDLED[service]
         self.kinds = [
             *kinds,
@@ -204,6 +208,17 @@ class PersonalData:
                 "person's data stays on record until the period ends.",
                 retention_field="at",
                 retention_days=MINIMUM_RETENTION_DAYS["audit_trail"],
+            ),
+            DataKind(
+                "privacy_exports",
+                self.exports.document,
+                ("nip",),
+                OnErasure.DELETE,
+                "Copies of the person's data made for access requests: kept for download, then not kept.",
+                # Never part of a later export: each export would hold all the earlier ones (issue 12).
+                exported=False,
+                retention_field="created_at",
+                retention_days=30,
             ),
             DataKind(
                 "outbox_dead_letters",
@@ -243,11 +258,12 @@ class PersonalData:
     def on_requested(self, request: DataSubjectRequested, _: EventContext) -> None:
         if self.receipts.objects(id=request.request_id).count():
             return  # answered already; the outbox took care of publishing it
-        export: dict[str, list[dict[str, Any]]] | None = None
+        export: ExportReference | None = None
         if request.kind is DataSubjectRequestKind.ACCESS:
-            export = self.export(request.nip)
+            records = self.export(request.nip)
+            export = self.exports.hold(request.request_id, request.nip, records)
             outcomes = [
-                DataKindOutcome(data_kind=k, action=ErasureAction.EXPORTED, records=len(v)) for k, v in export.items()
+                DataKindOutcome(data_kind=k, action=ErasureAction.EXPORTED, records=len(v)) for k, v in records.items()
             ]
         elif request.kind is DataSubjectRequestKind.RECTIFICATION:
             changes = request.rectification.changes() if request.rectification else {}
@@ -269,6 +285,7 @@ class PersonalData:
             nip=request.nip,
             kind=request.kind.value,
             outcomes=[o.model_dump(mode="json") for o in outcomes],
+            export=export.model_dump(mode="json") if export else {},
             handled_at=now,
         )
         try:
@@ -276,6 +293,13 @@ class PersonalData:
         except ConcurrentUpdate:
             return  # a concurrent redelivery answered first
         self._notify()
+
+    def held_export(self, request_id: str) -> tuple[str, dict[str, Any]]:
+        """The person an access request was about, and this service's export for it (NotFound if none)."""
+        receipt = self.receipts.objects(id=request_id).first()
+        if receipt is None or not receipt.export:
+            raise NotFound("Ekspor permintaan", "The export of request", request_id)
+        return receipt.nip, self.exports.download(request_id, receipt.export, receipt.nip)
 
     def export(self, nip: str) -> dict[str, list[dict[str, Any]]]:
         return {

@@ -24,6 +24,8 @@ class Principal:
     nip: str
     roles: frozenset[Role]
     unit_code: str | None
+    # A partner's institution (e.g. a university), from the token; it owns that institution's curricula.
+    institution: str | None = None
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

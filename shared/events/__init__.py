@@ -54,11 +54,13 @@ from shared.events.privacy import (
     DataSubjectRequestHandled,
     DataSubjectRequestKind,
     ErasureAction,
+    ExportReference,
     Rectification,
 )
 from shared.events.training import (
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
+    CurriculumRef,
     EnrolmentChanged,
     ProgramCompleted,
 )
@@ -101,6 +103,7 @@ __all__ = [
     "AdoptionItemClosed",
     "AdoptionItemOpened",
     "AdoptionKind",
+    "CurriculumRef",
     "DataKindOutcome",
     "DataSubjectRequestHandled",
     "DataSubjectRequestKind",
@@ -116,6 +119,7 @@ __all__ = [
     "EventContract",
     "EventPayload",
     "EventRecord",
+    "ExportReference",
     "InvalidEvent",
     "NeedIdentified",
     "NeedResolved",

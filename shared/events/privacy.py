@@ -7,16 +7,17 @@ for access, into the export.
 
 The request carries the NIP and, for a rectification, only codes and NIPs: names and contact details
 never travel in events (they are corrected where they are kept: names in the needs service, contact
-details in the notifications directory). The one exception is ``DataSubjectRequestHandled.export``,
-the person's own data for an access request: its topics are meant for the needs service alone (broker
-ACLs) and are created with a short retention (``PRIVACY_TOPIC_RETENTION_MS``).
+details in the notifications directory). An access answer does not carry the person's records either
+(version 2): each service keeps its part of the export and the answer refers to it (``ExportReference``),
+so an answer stays small however much is held. Its topics are still meant for the needs service alone
+(broker ACLs) and are created with a short retention (``PRIVACY_TOPIC_RETENTION_MS``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,14 +82,29 @@ class DataKindOutcome(BaseModel):
     records: int = Field(ge=0)
 
 
+class ExportReference(BaseModel):
+    """Where a service keeps its part of an access export, and how to check the download."""
+
+    model_config = ConfigDict(frozen=True)
+
+    export_id: str = Field(min_length=1, max_length=64)
+    path: str = Field(description="GET this path on the answering service (BKPSDM or the person themself)")
+    records: int = Field(ge=0, description="Records in the export, over all kinds")
+    size_bytes: int = Field(ge=0, description="Length of the download's `data` as canonical JSON")
+    digest: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="SHA-256 of the download's `data` as JSON with sorted keys, no spaces, UTF-8",
+    )
+
+
 class DataSubjectRequestHandled(EventPayload):
     request_id: str
     nip: NIP
     kind: DataSubjectRequestKind
     service: str
     outcomes: list[DataKindOutcome] = Field(description="What the service did, per kind of record")
-    export: dict[str, list[dict[str, Any]]] | None = Field(
-        default=None, description="For kind=access only: the service's records of the person, per kind"
+    export: ExportReference | None = Field(
+        default=None, description="For kind=access only: where the service keeps the export (never inline)"
     )
     handled_at: datetime
 
@@ -96,11 +112,12 @@ class DataSubjectRequestHandled(EventPayload):
 def _handled(service: str) -> EventContract[DataSubjectRequestHandled]:
     return EventContract(
         name="DataSubjectRequestHandled",
-        version=1,
+        # 2: the export is a reference, no longer the records themselves (issue 12).
+        version=2,
         producer=service,
         model=DataSubjectRequestHandled,
         summary=f"The {service} service handled a data subject's request on its own data: what it did per "
-        "kind of record and, for access, the records. Meant for the needs service only.",
+        "kind of record and, for access, where to download the export. Meant for the needs service only.",
     )
 
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.domain.vocabulary import EnrolmentState
 from shared.events.common import NIP, CompetencyTarget, DevelopmentForm, UnitCode
 from shared.events.contracts import EventContract, EventPayload
+
+
+class CurriculumRef(BaseModel):
+    """The partner curriculum a programme was taught from: its version in force at completion and the
+    institution that owns it, so the partner can see how its curriculum versions perform."""
+
+    code: str
+    version: int = Field(ge=1)
+    institution: str | None = None
 
 
 class ProgramCompleted(EventPayload):
@@ -32,6 +41,7 @@ class ProgramCompleted(EventPayload):
     started_on: date
     completed_on: date
     certificate_number: str
+    curriculum: CurriculumRef | None = None
 
 
 PROGRAM_COMPLETED = EventContract(

@@ -26,6 +26,7 @@ class TokenVerifier:
         self._algorithm = settings.jwt_algorithm
         self._audience = settings.jwt_audience
         self._issuer = settings.jwt_issuer
+        self._institution_claim = settings.jwt_institution_claim
 
     def verify(self, token: str) -> Principal:
         try:
@@ -43,19 +44,20 @@ class TokenVerifier:
             ) from exc
         except jwt.InvalidTokenError as exc:
             raise _unauthorized("token_invalid", "Token tidak sah.", f"The token is not valid: {exc}.") from exc
-        return _principal_of(claims)
+        return _principal_of(claims, self._institution_claim)
 
 
 KNOWN_ROLES = frozenset(r.value for r in Role)
 MAX_CLAIM_CHARS = 100
 
 
-def _principal_of(claims: dict[str, Any]) -> Principal:
+def _principal_of(claims: dict[str, Any], institution_claim: str = "institution") -> Principal:
     """The claims as types, or 401. A signature proves who issued a token, not that its claims have the
     shape this code reads: ``roles`` as an object once granted its keys (admin), ``unit`` as a list
-    reached the database queries. sub: a string; roles: a list of known role names; unit: a string or
-    absent."""
+    reached the database queries. sub: a string; roles: a list of known role names; unit and the
+    institution (under the claim name the settings give): a string or absent."""
     sub, roles, unit = claims.get("sub"), claims.get("roles", []), claims.get("unit")
+    institution = claims.get(institution_claim)
     problems = []
     if not isinstance(sub, str) or not 0 < len(sub) <= MAX_CLAIM_CHARS:
         problems.append("sub must be a non-empty string")
@@ -67,13 +69,15 @@ def _principal_of(claims: dict[str, Any]) -> Principal:
         )
     if unit is not None and (not isinstance(unit, str) or not 0 < len(unit) <= MAX_CLAIM_CHARS):
         problems.append("unit must be a string")
+    if institution is not None and (not isinstance(institution, str) or not 0 < len(institution) <= MAX_CLAIM_CHARS):
+        problems.append(f"{institution_claim} must be a string")
     if problems:
         raise _unauthorized(
             "token_invalid",
             "Isi token tidak sesuai bentuknya.",
             f"The token's claims have the wrong shape: {'; '.join(problems)}.",
         )
-    return Principal(nip=str(sub), roles=frozenset(Role(r) for r in roles), unit_code=unit)
+    return Principal(nip=str(sub), roles=frozenset(Role(r) for r in roles), unit_code=unit, institution=institution)
 
 
 def mint_token(
@@ -82,6 +86,7 @@ def mint_token(
     nip: str,
     roles: list[Role],
     unit_code: str | None,
+    institution: str | None = None,
     ttl: timedelta = timedelta(hours=8),
     signing_key: str | None = None,
 ) -> str:
@@ -97,6 +102,8 @@ def mint_token(
     }
     if unit_code:
         claims["unit"] = unit_code
+    if institution:
+        claims[settings.jwt_institution_claim] = institution
     key = signing_key or settings.jwt_secret.get_secret_value()
     return jwt.encode(claims, key, algorithm=settings.jwt_algorithm)
 

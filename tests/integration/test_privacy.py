@@ -7,17 +7,21 @@ import csv
 import io
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from pymongo import MongoClient
 
+from shared.audit.exports import canonical, digest_of
 from shared.audit.settings import DEV_PSEUDONYM_KEY
 from shared.audit.subjects import pseudonym
-from shared.events import PRIVACY_SERVICES
-from tests.conftest import ADMIN_NIP
+from shared.events import DATA_SUBJECT_REQUEST_HANDLED, PRIVACY_SERVICES
+from shared.http.auth import Role
+from tests.conftest import ADMIN_NIP, bearer
 from tests.integration.test_evaluation_service import completion
 from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas
 from tests.support.events import send
+from tests.support.kafka import read_topic
 from tests.support.waiting import eventually
 
 # Records kept on purpose after an erasure (UU 27/2022 Art. 14 and accountability), and the consumers' inbox.
@@ -81,8 +85,7 @@ def test_an_export_and_an_erasure_reach_all_four_services_and_leave_audit_entrie
         # Access: every service answers, the export holds what each one keeps about her.
         access = request(needs, admin, nip=NURSE, kind="access", note="Surat permohonan 12/2027")
         assert {s["service"]: s["status"] for s in access["services"]} == dict.fromkeys(PRIVACY_SERVICES, "done")
-        export = needs.get(f"/privacy/requests/{access['request_id']}/export", headers=admin).json()
-        parts = export["services"]
+        parts = download_export(svc, admin, access["request_id"])
         assert parts["needs"]["employees"][0]["name"] == "Siti Rahmawati"
         assert [a["level"] for a in parts["needs"]["assessments"]] == [1]
         assert parts["needs"]["jp_ledgers"][0]["total_jp"] == 24
@@ -113,7 +116,7 @@ def test_an_export_and_an_erasure_reach_all_four_services_and_leave_audit_entrie
         assert outcomes["needs"]["employees"] == ("deleted", 1)
         assert outcomes["needs"]["jp_ledgers"] == ("pseudonymised", 1)
         assert outcomes["needs"]["needs"] == ("pseudonymised", 1)
-        assert outcomes["needs"]["privacy_exports"] == ("deleted", 4)
+        assert {outcomes[s]["privacy_exports"] for s in PRIVACY_SERVICES} == {("deleted", 1)}  # her export
         assert outcomes["training"]["planned_needs"] == ("deleted", 1)
         assert outcomes["evaluation"]["evaluations_submitted"] == ("pseudonymised", 1)  # level 2, from the scores
         assert outcomes["evaluation"]["evaluations_open"] == ("deleted", 3)
@@ -149,10 +152,25 @@ def test_an_export_and_an_erasure_reach_all_four_services_and_leave_audit_entrie
         assert needs.get("/audit/entries", headers=bearer_of(NURSE)).status_code == 403
 
 
-def bearer_of(nip):
-    from shared.http.auth import Role
-    from tests.conftest import bearer
+def download_export(svc, who, request_id):
+    """Each service's part of an access export, from the service that keeps it, checked against the
+    reference its answer carried (the needs service lists them)."""
+    listed = svc["needs"].get(f"/privacy/requests/{request_id}/export", headers=who)
+    assert listed.status_code == 200, listed.text
+    parts = {}
+    for service, ref in listed.json()["services"].items():
+        got = svc[service].get(ref["path"], headers=who)
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert digest_of(body["data"]) == ref["digest"] == body["digest"]
+        assert len(canonical(body["data"])) == ref["size_bytes"]
+        assert sum(map(len, body["data"].values())) == ref["records"]
+        parts[service] = body["data"]
+    assert set(parts) == set(PRIVACY_SERVICES)
+    return parts
 
+
+def bearer_of(nip):
     return bearer(nip, Role.EMPLOYEE, unit=UNIT)
 
 
@@ -225,3 +243,40 @@ def test_a_purpose_that_looks_like_a_formula_comes_out_of_the_audit_csv_as_text(
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["purpose"] == "'-23 cek data"  # '+' is not kept in a purpose; the leading '-' is escaped
     assert rows[0]["status"] == "200"
+
+
+@pytest.mark.slow
+def test_thirty_access_requests_for_one_person_all_complete_and_no_export_holds_an_earlier_one(
+    run_service, admin, infra, namespace
+):
+    """Issue 12: each export held the earlier ones, so the needs service's answer passed Kafka's 1 MB
+    after about 14 requests and every later request stayed pending. Now an answer carries a reference."""
+    with ExitStack() as stack:
+        svc = {name: stack.enter_context(run_service(name)) for name in PRIVACY_SERVICES}
+        load_puskesmas(svc["needs"], admin)
+        assess(svc["needs"], admin, 1)
+        sizes = []
+        for i in range(30):
+            done = request(svc["needs"], admin, nip=NURSE, kind="access", note=f"Permohonan {i + 1}")
+            assert done["status"] == "completed"
+            parts = download_export(svc, admin, done["request_id"])
+            assert all("privacy_exports" not in part for part in parts.values())
+            sizes.append(len(canonical(parts["needs"])))
+        # Each request adds only its own record to the next export: the request, the answers, and the audit
+        # entries of BKPSDM following it (a few kB). An export that held the earlier ones added them all.
+        growth = [b - a for a, b in pairwise(sizes)]
+        print("needs export bytes per request:", sizes)  # noqa: T201 - the report quotes it
+        assert max(growth) < 50_000, sizes
+
+        # The person downloads her own part; nobody else but BKPSDM may.
+        path = f"/privacy/exports/{done['request_id']}"
+        assert svc["training"].get(path, headers=bearer_of(NURSE)).status_code == 200
+        assert svc["training"].get(path, headers=bearer(HEAD, Role.SUPERVISOR, unit=UNIT)).status_code == 403
+        assert svc["training"].get("/privacy/exports/no-such-request", headers=admin).status_code == 404
+
+        # The answers on the broker stay small: a reference, counts and a digest, never the records.
+        for service in PRIVACY_SERVICES:
+            topic = f"{namespace}.{DATA_SUBJECT_REQUEST_HANDLED[service].topic}"
+            answers = read_topic(infra.kafka_bootstrap_servers, topic)
+            assert len(answers) >= 30, service
+            assert max(len(r.value) for r in answers) < 5_000, service

@@ -1,12 +1,16 @@
 """The catalogue and partner curricula, over the real broker and database."""
 
+import json
+
+from shared.events import PROGRAM_COMPLETED
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.demo import NURSE, program_body, schedule
 from tests.support.events import enrolments, need_event, planned_needs, send
+from tests.support.kafka import wait_for_records
 from tests.support.waiting import eventually
 
-PARTNER = bearer("198001012005011001", Role.PARTNER, unit="USU")
+PARTNER = bearer("198001012005011001", Role.PARTNER, institution="USU")
 
 
 def test_a_seminar_given_in_days_earns_its_converted_jp(run_service, admin):
@@ -86,3 +90,33 @@ def test_a_university_programme_takes_participants_once_its_curriculum_is_approv
         training.post("/curricula/USU-DIG/versions/2/review", json={"action": "submit"}, headers=PARTNER)
         both = training.post("/curricula/USU-DIG/versions/2/review", json={"action": "approve"}, headers=admin).json()
         assert [v["status"] for v in both["versions"]] == ["retired", "approved"]
+
+
+def test_a_completion_names_the_curriculum_version_it_was_taught_from_and_its_owner(
+    run_service, admin, infra, namespace
+):
+    with run_service("training") as training:
+        curriculum = {"title": "Digitalisasi Layanan Publik", "partner": "Universitas Sumatera Utara"}
+        assert training.put("/curricula/USU-DIG", json=curriculum, headers=PARTNER).status_code == 200
+        module = {"title": "Layanan daring", "jp": 24, "competency_code": "M.05", "learning_outcome": "Layanan"}
+        for version in (1, 2):  # version 2 replaces version 1 before the batch runs
+            training.post("/curricula/USU-DIG/versions", json={"modules": [module]}, headers=PARTNER)
+            training.post(f"/curricula/USU-DIG/versions/{version}/review", json={"action": "submit"}, headers=PARTNER)
+            training.post(f"/curricula/USU-DIG/versions/{version}/review", json={"action": "approve"}, headers=admin)
+        body = program_body({"M.05": 3}) | {"provider_kind": "university", "curriculum_code": "USU-DIG"}
+        training.put("/programs/USU-DIG-1", json=body, headers=admin)
+        schedule(training, admin, "USU-DIG-1-A1", "USU-DIG-1", sessions=1)
+        send(infra, namespace, need_event())
+        seat = eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="a seat")[0]
+        assert training.post(f"/enrolments/{seat['enrolment_id']}/confirm", headers=admin).status_code == 200
+        training.put("/batches/USU-DIG-1-A1/sessions/1/attendance", json={"present": [NURSE]}, headers=admin)
+        training.put(
+            f"/enrolments/{seat['enrolment_id']}/scores", json={"pre_score": 60, "post_score": 85}, headers=admin
+        )
+        done = training.post(f"/enrolments/{seat['enrolment_id']}/completion", headers=admin)
+        assert done.json()["status"] == "completed", done.text
+
+    (record,) = wait_for_records(
+        infra.kafka_bootstrap_servers, f"{namespace}.{PROGRAM_COMPLETED.topic}", lambda r: r.key == NURSE
+    )
+    assert json.loads(record.value)["curriculum"] == {"code": "USU-DIG", "version": 2, "institution": "USU"}

@@ -5,7 +5,11 @@ import csv
 import dataclasses
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from services.training.plan.lease import PlanLease, PlanRunning
 from shared.events import ENROLMENT_CHANGED, PROGRAM_COMPLETED
 from shared.http.auth import Role
 from tests.conftest import bearer
@@ -310,3 +314,33 @@ def test_codes_that_look_like_formulas_come_out_of_the_csv_reports_as_text(run_s
         delivered = training.get("/reports/jp-per-unit", params=params, headers=admin).text
         (row,) = csv.DictReader(io.StringIO(delivered))
         assert (row["unit_code"], row["jp_delivered"]) == ("'" + hostile_unit, "24")
+
+
+def test_the_planning_lease_is_renewed_while_held_and_free_one_lease_after_its_holder_stopped(run_service):
+    """Issue 12: the lease lasted 300 s, unrenewed, and stayed with a holder that died. Two replicas on
+    the real database, each with a clock the test moves."""
+    now = [datetime(2027, 3, 1, 8, 0, tzinfo=UTC)]
+
+    def clock():
+        return now[0]
+
+    def later(seconds):
+        now[0] += timedelta(seconds=seconds)
+
+    with run_service("training", PLANNER_ENABLED="false"):
+        first, second = PlanLease(lease_s=20, clock=clock), PlanLease(lease_s=20, clock=clock)
+        first.acquire(2027)
+        for _ in range(5):  # a run of 50 s, renewed as it goes: nobody else takes the year
+            later(10)
+            assert first.renew(2027)
+            with pytest.raises(PlanRunning):
+                second.acquire(2027)
+        # The holder dies (no more renewals, no release): the year is free one lease after its last renewal.
+        later(19)
+        with pytest.raises(PlanRunning):
+            second.acquire(2027)
+        later(1)
+        second.acquire(2027)
+        assert not first.renew(2027)  # the old holder, were it only slow, learns that it lost the lease
+        second.release(2027, {"placed": 0})
+        first.acquire(2027)  # released: free at once

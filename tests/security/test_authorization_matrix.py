@@ -1,7 +1,7 @@
 """docs/authorization.md is the specification: every route of every app has a row, and every route called
 with a token of every role answers as its cell says (403 where denied, neither 401 nor 403 where allowed).
 
-Object-level scope (own, reports, unit) is tested with real records in test_object_access.py; here the
+Object-level scope (own, reports, unit, inst) is tested with real records in test_object_access.py; here the
 placeholder identifiers name nothing, so an allowed caller may get 404 or 422, never 401/403 or a 5xx.
 """
 
@@ -68,7 +68,9 @@ def test_every_route_has_exactly_one_row_and_every_row_a_route(service):
     assert sorted(set(routes) - set(documented)) == [], f"routes of {service} missing from {DOC.name}"
     assert sorted(set(documented) - set(routes)) == [], f"rows of {service} naming no route"
     assert all(
-        cell in {DENIED, "yes", "own", "reports", "unit", "all", *NO_TOKEN} for r in ROWS for cell in r.cells.values()
+        cell in {DENIED, "yes", "own", "reports", "unit", "inst", "all", *NO_TOKEN}
+        for r in ROWS
+        for cell in r.cells.values()
     )
 
 
@@ -100,7 +102,8 @@ CASES = [pytest.param(row, role, id=f"{row}-{role.value}") for row in ROWS for r
 def test_each_role_is_allowed_or_denied_as_the_matrix_says(services, row, role):
     client = services(row.service)
     cell = row.cells[role]
-    headers = {} if cell in NO_TOKEN else bearer(NIPS[role], role, unit="PKM-MATRIX")
+    institution = "MATRIX-UNIVERSITY" if role == Role.PARTNER else None
+    headers = {} if cell in NO_TOKEN else bearer(NIPS[role], role, unit="PKM-MATRIX", institution=institution)
     response = client.request(**request_for(client, row), headers=headers)
     if cell == DENIED:
         assert response.status_code == 403, response.text

@@ -103,3 +103,76 @@ def test_training_enrolments_are_seen_within_the_callers_scope_only(run_service,
         # The supervisor sees the report's seat but the decision is the participant's (or the unit head's).
         assert training.get(f"/enrolments/B1:{NURSE}", headers=supervisor).status_code == 200
         assert training.post(f"/enrolments/B1:{NURSE}/confirm", headers=supervisor).status_code == 403
+
+
+def test_a_partner_changes_only_its_own_institutions_curricula(run_service, admin):
+    """Issue 12: partner B once renamed partner A's curriculum (200), drafted a version of it (201) and
+    submitted A's version for review (200)."""
+    from services.training.documents import CurriculumDocument
+
+    usu = bearer("198505052010011005", Role.PARTNER, institution="USU")
+    itm = bearer("198606062011011006", Role.PARTNER, institution="ITM")
+    no_institution = bearer("198707072012011007", Role.PARTNER)
+    module = {"title": "Layanan daring", "jp": 24, "competency_code": "M.05", "learning_outcome": "Merancang"}
+    with run_service("training") as training:
+        created = training.put("/curricula/USU-DIG", json={"title": "Digital", "partner": "USU"}, headers=usu)
+        assert created.status_code == 200 and created.json()["institution"] == "USU"
+        assert training.post("/curricula/USU-DIG/versions", json={"modules": [module]}, headers=usu).status_code == 201
+
+        attempts = [
+            ("PUT", "/curricula/USU-DIG", {"title": "Diambil alih", "partner": "ITM"}),
+            ("PUT", "/curricula/USU-DIG", {"title": "Diambil alih", "partner": "ITM", "institution": "ITM"}),
+            ("POST", "/curricula/USU-DIG/versions", {"modules": [module]}),
+            ("POST", "/curricula/USU-DIG/versions/1/review", {"action": "submit"}),
+        ]
+        for method, path, body in attempts:
+            for who in (itm, no_institution):
+                denied = training.request(method, path, json=body, headers=who)
+                assert denied.status_code == 403, (method, path, denied.text)
+                messages = denied.json()["error"]["messages"]
+                assert messages["id"].startswith("Hanya mitra pemilik kurikulum"), messages
+                assert messages["en"].startswith("Only the partner institution that owns this curriculum"), messages
+        # A partner cannot create one for another institution, nor without naming its own in the token.
+        assert (
+            training.put("/curricula/X", json={"title": "X", "partner": "U", "institution": "USU"}, headers=itm)
+        ).status_code == 403
+        assert (
+            training.put("/curricula/Y", json={"title": "Y", "partner": "U"}, headers=no_institution).status_code == 403
+        )
+
+        unchanged = training.get("/curricula/USU-DIG", headers=admin).json()
+        assert (unchanged["title"], len(unchanged["versions"]), unchanged["versions"][0]["status"]) == (
+            "Digital",
+            1,
+            "draft",
+        )
+        assert (
+            training.post("/curricula/USU-DIG/versions/1/review", json={"action": "submit"}, headers=usu).status_code
+            == 200
+        )
+        assert (
+            training.put("/curricula/USU-DIG", json={"title": "Digital 2", "partner": "USU"}, headers=usu).status_code
+            == 200
+        )
+
+        # BKPSDM changes any, and must name the institution of a new one.
+        nameless = training.put("/curricula/BKPSDM-1", json={"title": "K", "partner": "USU"}, headers=admin)
+        assert nameless.status_code == 422 and nameless.json()["error"]["code"] == "institution_required"
+        body = {"title": "K", "partner": "Universitas Sumatera Utara", "institution": "USU"}
+        assert training.put("/curricula/BKPSDM-1", json=body, headers=admin).json()["institution"] == "USU"
+        assert (
+            training.post("/curricula/USU-DIG/versions", json={"modules": [module]}, headers=admin).status_code == 201
+        )
+
+        # One made before ownership existed: BKPSDM's alone until BKPSDM names its institution.
+        legacy = {"_id": "OLD", "title": "Lama", "partner": "USU", "versions": [], "version": 1}
+        CurriculumDocument._get_collection().insert_one(legacy)
+        assert training.post("/curricula/OLD/versions", json={"modules": [module]}, headers=usu).status_code == 403
+        assert (
+            training.put("/curricula/OLD", json={"title": "Lama", "partner": "USU"}, headers=admin).status_code == 422
+        )
+        adopted = training.put(
+            "/curricula/OLD", json={"title": "Lama", "partner": "USU", "institution": "USU"}, headers=admin
+        )
+        assert adopted.status_code == 200
+        assert training.post("/curricula/OLD/versions", json={"modules": [module]}, headers=usu).status_code == 201

@@ -82,6 +82,7 @@ def test_english_is_available_on_request(client):
         (jwt.encode(claims(unit=["PKM-TELADAN", "DINKES"]), DEV_JWT_SECRET, "HS256"), "token_invalid"),
         (jwt.encode(claims(unit={"$ne": None}), DEV_JWT_SECRET, "HS256"), "token_invalid"),
         (jwt.encode(claims(sub=""), DEV_JWT_SECRET, "HS256"), "token_invalid"),
+        (jwt.encode(claims(institution=["USU", "ITM"]), DEV_JWT_SECRET, "HS256"), "token_invalid"),
         (jwt.encode(claims(), None, algorithm="none"), "token_invalid"),
         ("not.a.jwt", "token_invalid"),
     ],
@@ -98,6 +99,7 @@ def test_english_is_available_on_request(client):
         "unit-as-list",
         "unit-as-object",
         "empty-sub",
+        "institution-as-list",
         "alg-none",
         "garbage",
     ],
@@ -127,3 +129,11 @@ def test_a_claim_of_the_wrong_shape_is_named_in_the_refusal(client):
         client, jwt.encode(claims(roles={"bkpsdm_admin": True}), DEV_JWT_SECRET, "HS256"), **{"Accept-Language": "en"}
     )
     assert "roles must be a list of role names" in response.json()["error"]["message"]
+
+
+def test_the_institution_claim_is_read_under_the_name_the_settings_give():
+    token = jwt.encode(claims(roles=["partner"], org_code="USU", institution="ITM"), DEV_JWT_SECRET, "HS256")
+    assert TokenVerifier(SETTINGS).verify(token).institution == "ITM"
+    renamed = ServiceSettings(service_name="auth-test", http_port=1, jwt_institution_claim="org_code")
+    assert TokenVerifier(renamed).verify(token).institution == "USU"
+    assert TokenVerifier(renamed).verify(jwt.encode(claims(), DEV_JWT_SECRET, "HS256")).institution is None

@@ -203,3 +203,30 @@ def test_new_evaluations_take_the_current_questionnaire_and_open_ones_keep_their
     assert domain.assess(V2, {"useful": 5, "again": 3}, BARS).score == 75.0
     with pytest.raises(InvalidAnswers):
         domain.assess(V2, dict.fromkeys(answers(), 5), BARS)
+
+
+def test_figures_shown_outside_the_city_withhold_each_level_resting_on_too_few_answers():
+    from services.evaluation.analytics import without_small_groups
+
+    row = {
+        "group": "USU-DIG:1",
+        "l1_count": 3,
+        "l1_mean_satisfaction": 75.0,
+        "l2_count": 2,
+        "l2_mean_raw_gain": 20.0,
+        "l2_normalised_count": 2,
+        "l2_mean_normalised_gain": 0.5,
+        "l3_count": 1,
+        "l3_applied": 1,
+        "l3_transfer_rate": 1.0,
+        "l4_count": 0,
+        "l4_mean_change_pct": None,
+        "flags": [],
+    }
+    (shown,) = without_small_groups([row], 3)
+    assert (shown["l1_count"], shown["l1_mean_satisfaction"]) == (3, 75.0)
+    # One supervisor's answer would be that person's verdict: withheld, like the two learning scores.
+    assert shown["l3_transfer_rate"] is None and shown["l3_applied"] is None and shown["l3_count"] is None
+    assert shown["l2_mean_normalised_gain"] is None and shown["withheld_levels"] == [2, 3, 4]
+    # With every level under the minimum, nothing of the group is shown at all.
+    assert without_small_groups([row], 4) == []

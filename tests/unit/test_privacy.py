@@ -15,9 +15,9 @@ NIP = "199002202015032001"
 HEAD = "197911232006041003"
 # Field names that would carry a name or contact details.
 IDENTIFYING = re.compile(r"(^|_)(name|nama|email|e_mail|phone|telepon|address|alamat|nik|birth|lahir)($|_)")
-# The one field that carries a person's data on purpose: an access request's export, on topics meant for
-# the needs service alone, kept briefly (shared/events/privacy.py).
-ALLOWED = {("DataSubjectRequestHandled", "export")}
+# No field carries a person's data on purpose: since version 2 an access answer refers to the export
+# its service keeps (shared/audit/exports.py) instead of carrying it.
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def fields_of(schema, defs, prefix=""):
@@ -79,3 +79,15 @@ def test_the_records_that_account_for_processing_are_kept_at_least_five_years(mo
         PrivacySettings()
     monkeypatch.setenv("RETENTION_DAYS", json.dumps({kind: 3650}))
     assert PrivacySettings().retention_days == {kind: 3650}
+
+
+def test_an_export_is_stored_in_bounded_parts_that_join_back_to_what_the_digest_names():
+    from shared.audit.exports import canonical, digest_of, joined, split
+
+    data = {"audit_trail": [{"route": "/x", "n": i, "text": "é" * 100} for i in range(1_000)], "needs": []}
+    parts = split(data, part_bytes=10_000)
+    assert len(parts) > 10
+    assert all(len(canonical(p)) < 10_000 + 300 for p in parts)  # a part passes its size by one record at most
+    assert joined(parts) == data
+    assert digest_of(joined(parts)) == digest_of(data) == digest_of(dict(reversed(data.items())))  # key order
+    assert split({}) == [{}] and joined([{}]) == {}

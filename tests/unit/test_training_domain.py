@@ -4,7 +4,8 @@ import pytest
 
 from services.training import domain
 from services.training.domain import CompletionReport, ProgramOffer
-from shared.domain.errors import Invalid, InvalidTransition
+from shared.domain.errors import Forbidden, Invalid, InvalidTransition
+from shared.domain.identity import Principal, Role
 
 
 def offer(code, competencies, *, cost=1_000_000.0, min_attendance=80.0, passing=None, jp=24):
@@ -112,3 +113,22 @@ def test_a_benchmarking_visit_needs_a_registered_host_and_other_forms_none():
         with pytest.raises(Invalid) as refused:
             domain.check_host_for("benchmarking_visit", host, registered=registered)
         assert refused.value.code == "host_required"
+
+
+def test_a_curriculum_is_changed_only_by_its_institutions_partners_and_bkpsdm():
+    usu = Principal("198505052010011005", frozenset({Role.PARTNER}), None, institution="USU")
+    itm = Principal("198606062011011006", frozenset({Role.PARTNER}), None, institution="ITM")
+    admin = Principal("197805122003121002", frozenset({Role.BKPSDM_ADMIN}), "BKPSDM")
+    assert domain.may_change_curriculum(usu, "USU") and domain.may_change_curriculum(admin, "USU")
+    assert not domain.may_change_curriculum(itm, "USU")
+    assert not domain.may_change_curriculum(usu, None)  # made before ownership: BKPSDM only
+    assert domain.may_change_curriculum(admin, None)
+
+    assert domain.curriculum_owner(usu, None, None) == "USU"
+    assert domain.curriculum_owner(admin, "USU", "ITM") == "ITM"
+    assert domain.curriculum_owner(admin, "USU", None) == "USU"
+    for current, named in ((None, "ITM"), ("ITM", None), ("USU", "ITM")):
+        with pytest.raises(Forbidden):
+            domain.curriculum_owner(usu, current, named)
+    with pytest.raises(Invalid):
+        domain.curriculum_owner(admin, None, None)

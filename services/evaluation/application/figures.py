@@ -84,6 +84,26 @@ class Figures:
             OPEN_ACTIONS.name: {labels: float(n) for labels, n in open_actions.items()},
         }
 
+    def curriculum_results(self, institution: str | None) -> list[dict[str, Any]]:
+        """Levels 1-4 and the transfer rate per partner curriculum and version (all institutions' when
+        ``institution`` is None), with every figure resting on fewer than the minimum responses withheld:
+        no names, no NIPs, no group small enough to point at a person."""
+        filters: dict[str, Any] = {"curriculum_code__ne": None}
+        if institution is not None:
+            filters["curriculum_institution"] = institution
+        docs = EvaluationDocument.objects(status=domain.EvaluationStatus.SUBMITTED, **filters).only(
+            "level", "score", "outcome", "measures", "curriculum_code", "curriculum_version"
+        )
+        results = (
+            analytics.Result(f"{d.curriculum_code}:{d.curriculum_version}", d.level, d.score, d.outcome, d.measures)
+            for d in docs
+        )
+        rows = analytics.without_small_groups(analytics.effectiveness(results, self.bars), self.bars.min_responses)
+        for row in rows:
+            code, version = row.pop("group").rsplit(":", 1)
+            row.update(curriculum_code=code, curriculum_version=int(version))
+        return sorted(rows, key=lambda r: (r["curriculum_code"], r["curriculum_version"]))
+
     def quarterly_report(self, year: int, quarter: int, today: date) -> dict[str, Any]:
         """What BKPSDM takes to the mayor's office: for the quarter, how many evaluations fell due and
         came back (per level and per unit), how well the programmes evaluated in it did, who struggles

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from services.evaluation import reports
@@ -14,8 +14,12 @@ from services.evaluation.application.figures import Figures
 from services.evaluation.http.schemas import Quarter, Year
 from services.evaluation.http.scopes import unit_scope
 from shared.domain import clock
+from shared.domain.errors import Forbidden
 from shared.http.access import Admin, Head
+from shared.http.auth import Principal, Role, require_roles
 from shared.http.reports import csv_text, report_formats
+
+PartnerOrAdmin = Annotated[Principal, Depends(require_roles(Role.PARTNER, Role.BKPSDM_ADMIN))]
 
 
 def _completed_between(year: int | None, quarter: int | None) -> dict[str, Any]:
@@ -43,6 +47,22 @@ def build_router(figures: Figures) -> APIRouter:
         if program_code:
             filters["program_code"] = program_code
         return figures.effectiveness(by, filters)
+
+    @router.get(
+        "/analytics/curricula",
+        summary="For a partner: L1-L4 results and transfer rate per curriculum version, aggregated only",
+    )
+    def curricula(who: PartnerOrAdmin, institution: str | None = None) -> list[dict[str, Any]]:
+        # A partner sees its own institution's curricula, whatever it asks for; BKPSDM any or all.
+        if not who.has_any(Role.BKPSDM_ADMIN):
+            if who.institution is None:
+                raise Forbidden(
+                    "no_institution",
+                    "Token mitra tidak menyebut institusinya.",
+                    "The partner's token names no institution.",
+                )
+            institution = who.institution
+        return figures.curriculum_results(institution)
 
     @router.get(
         "/reports/quarterly",

@@ -1,6 +1,7 @@
 """Data-subject requests, coordinated here: BKPSDM records one (announced with ``DataSubjectRequested``),
 every service, this one included, answers with its own ``DataSubjectRequestHandled``; once all have
-answered, an access request's export is assembled from the parts they sent."""
+answered, an access request's export lists where each service keeps its part (each is downloaded from
+that service, checked against its digest): the records never travel in events."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.needs.documents import PrivacyAnswerDocument, PrivacyExportDocument, PrivacyRequestDocument
+from services.needs.documents import PrivacyAnswerDocument, PrivacyRequestDocument
 from shared.domain.errors import Conflict
 from shared.events import (
     DATA_SUBJECT_REQUESTED,
@@ -55,25 +56,16 @@ class PrivacyRequests:
         return doc
 
     def on_handled(self, answer: DataSubjectRequestHandled, _: EventContext) -> None:
-        """Idempotent: the answer and the export part are saved under ids fixed by request and service."""
+        """Idempotent: the answer is saved under an id fixed by request and service."""
         if not PrivacyRequestDocument.objects(id=answer.request_id).count():
             return  # not ours (another deployment's request, or one dropped by retention)
-        if answer.export is not None:
-            PrivacyExportDocument(
-                id=f"{answer.request_id}:{answer.service}",
-                request_id=answer.request_id,
-                nip=answer.nip,
-                service=answer.service,
-                records=answer.export,
-                received_at=datetime.now(UTC),
-            ).save()
-        # Saved after the export part: an answer on record means its part is there too.
         PrivacyAnswerDocument(
             id=f"{answer.request_id}:{answer.service}",
             request_id=answer.request_id,
             nip=answer.nip,
             service=answer.service,
             outcomes=[o.model_dump(mode="json") for o in answer.outcomes],
+            export=answer.export.model_dump(mode="json") if answer.export else {},
             handled_at=answer.handled_at,
         ).save()
 
@@ -88,11 +80,16 @@ class PrivacyRequests:
                 "Belum semua layanan menjawab permintaan ini; coba lagi nanti.",
                 "Not every service has answered this request yet; try again later.",
             )
-        parts = PrivacyExportDocument.objects(request_id=request_id)
+        answers = PrivacyAnswerDocument.objects(request_id=request_id)
         return {
             "request_id": doc.id,
             "nip": doc.nip,
             "requested_at": doc.requested_at.isoformat(),
             "generated_at": datetime.now(UTC).isoformat(),
-            "services": {p.service: p.records for p in sorted(parts, key=lambda p: p.service)},
+            # GET each path on its service; the digest is SHA-256 of the download's `data` (shared/audit/exports.py).
+            "services": {
+                a.service: {k: a.export[k] for k in ("path", "records", "size_bytes", "digest")}
+                for a in sorted(answers, key=lambda a: a.service)
+                if a.export  # answers before version 2 carried their records instead
+            },
         }

@@ -52,8 +52,8 @@ def build_router() -> APIRouter:
         return program_out(get_or_not_found(ProgramDocument, code, "Program", "Programme"), ready_codes())
 
     @router.put("/curricula/{code}", tags=["curricula"], summary="Create or rename a partner curriculum")
-    def put_curriculum(code: Code, body: CurriculumIn, _: Author) -> CurriculumOut:
-        return CurriculumOut.of(curricula.save(code, body.title, body.partner))
+    def put_curriculum(code: Code, body: CurriculumIn, who: Author) -> CurriculumOut:
+        return CurriculumOut.of(curricula.save(code, body.title, body.partner, body.institution, who))
 
     @router.get("/curricula/{code}", tags=["curricula"])
     def get_curriculum(code: Code, _: CurrentPrincipal) -> CurriculumOut:
@@ -66,7 +66,7 @@ def build_router() -> APIRouter:
         summary="Draft a new version (modules with JP, competency and learning outcome)",
     )
     def post_version(code: Code, body: VersionIn, who: Author) -> CurriculumOut:
-        return CurriculumOut.of(curricula.add_version(code, [m.model_dump() for m in body.modules], who.nip))
+        return CurriculumOut.of(curricula.add_version(code, [m.model_dump() for m in body.modules], who))
 
     @router.post(
         "/curricula/{code}/versions/{version}/review",
@@ -83,6 +83,6 @@ def build_router() -> APIRouter:
                 "Hanya BKPSDM yang memutuskan versi kurikulum.",
                 "Only BKPSDM decides on curriculum versions.",
             )
-        return CurriculumOut.of(curricula.review(code, version, body.action, who.nip, body.note))
+        return CurriculumOut.of(curricula.review(code, version, body.action, who, body.note))
 
     return router

@@ -77,6 +77,14 @@ class CurriculumIn(BaseModel):
 
     title: str = Field(min_length=1, max_length=200)
     partner: str = Field(min_length=1, max_length=200, description="The partner institution, e.g. a university")
+    institution: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="The owning institution's code (a partner token's institution claim). A partner's "
+        "curricula are its own institution's; BKPSDM must name it for a new curriculum.",
+    )
 
 
 class VersionIn(BaseModel):
@@ -96,6 +104,7 @@ class CurriculumOut(DocumentView):
     code: str = Field(validation_alias="id")
     title: str
     partner: str
+    institution: str | None = None
     versions: list[dict[str, object]]
 
 

@@ -77,14 +77,9 @@ class PlanRunner:
 
     def run(self, fiscal_year: int, by: str) -> dict[str, Any]:
         """Plan a fiscal year now; returns the run's summary (also kept on the lease)."""
-        with self._running:
-            self.lease.acquire(fiscal_year)
-            summary: dict[str, Any] | None = None
-            try:
-                summary = self._plan(fiscal_year, by)
-                return summary
-            finally:
-                self.lease.release(fiscal_year, summary)
+        with self._running, self.lease.held(fiscal_year) as holding:
+            holding.summary = self._plan(fiscal_year, by)
+            return holding.summary
 
     def _plan(self, fiscal_year: int, by: str) -> dict[str, Any]:
         started = time.perf_counter()

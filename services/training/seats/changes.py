@@ -10,7 +10,7 @@ from services.training import domain
 from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
 from shared.domain.errors import Conflict
 from shared.domain.vocabulary import DevelopmentForm
-from shared.events import ENROLMENT_CHANGED, EnrolmentChanged, EventRecord, ProgramCompleted
+from shared.events import ENROLMENT_CHANGED, CurriculumRef, EnrolmentChanged, EventRecord, ProgramCompleted
 from shared.events.common import CompetencyTarget
 from shared.messaging.outbox import commit, new_event
 from shared.persistence import get_or_not_found
@@ -88,7 +88,9 @@ def enrolment_changed(
     return new_event(ENROLMENT_CHANGED, payload, subject=e.nip)
 
 
-def program_completed(e: EnrolmentDocument, batch: BatchDocument, offer: domain.ProgramOffer) -> ProgramCompleted:
+def program_completed(
+    e: EnrolmentDocument, batch: BatchDocument, offer: domain.ProgramOffer, curriculum: CurriculumRef | None
+) -> ProgramCompleted:
     assert e.completed_on is not None and e.certificate_number is not None
     return ProgramCompleted(
         enrolment_id=e.id,
@@ -109,4 +111,5 @@ def program_completed(e: EnrolmentDocument, batch: BatchDocument, offer: domain.
         started_on=batch.starts_on,
         completed_on=e.completed_on,
         certificate_number=e.certificate_number,
+        curriculum=curriculum,
     )

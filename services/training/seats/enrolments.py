@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from services.training import domain
+from services.training.catalogue import curricula
 from services.training.catalogue.programmes import offer_of
 from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
 from services.training.seats.changes import (
@@ -141,7 +142,8 @@ class Enrolments:
             e.certificate_number = domain.certificate_number(e.id, finished)
             previous = move(e, domain.EnrolmentStatus.COMPLETED, by)
             e.reason = e.reason_en = None
-            completed = new_event(PROGRAM_COMPLETED, program_completed(e, batch, offer), subject=e.nip)
+            curriculum = curricula.in_force(program.curriculum_code) if program.curriculum_code else None
+            completed = new_event(PROGRAM_COMPLETED, program_completed(e, batch, offer, curriculum), subject=e.nip)
             commit(e, [enrolment_changed(e, batch, program, previous), completed])
             return e
 
