@@ -85,21 +85,21 @@ class DeliveryAttempt(EmbeddedDocument):
 
 
 class DeliveryDocument(Document):
-    """One e-mail or webhook call to make, and the log of attempts at it."""
+    """One e-mail, webhook call or xAPI statement to send, and the log of attempts at it."""
 
     meta = document_meta(
         ALIAS, "deliveries", ("status", "channel", "next_attempt_at"), "event_id", "subscription_id", "recipient_nip"
     )
 
     id = StringField(primary_key=True)  # domain.message_id(event or digest, recipient or subscription, channel)
-    channel = StringField(required=True, choices=("email", "webhook"))
+    channel = StringField(required=True, choices=("email", "webhook", "xapi"))
     event_id = StringField(required=True)
     event_type = StringField(required=True)
     recipient_nip = StringField()  # e-mail
     address = StringField()  # e-mail
     language = StringField()  # e-mail
-    subject = StringField()  # e-mail
-    body = StringField(required=True)  # e-mail text, or the webhook's JSON body
+    subject = StringField()  # e-mail; xapi: the statement's kind (completed, post-test, ...)
+    body = StringField(required=True)  # e-mail text, the webhook's JSON body, or the xAPI statement
     subscription_id = StringField()  # webhook
     url = StringField()  # webhook
     headers = DictField()  # webhook: the CloudEvents attributes (ce-*)
