@@ -26,6 +26,7 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from services.notifications import domain
+from services.notifications.application.records import lease_due
 from services.notifications.destinations import DestinationPolicy, UnsafeDestination
 from services.notifications.documents import DeliveryAttempt, DeliveryDocument, WebhookSubscriptionDocument
 from services.notifications.domain import DeliveryStatus
@@ -136,20 +137,7 @@ def xapi_sender(client: LrsClient) -> Sender:
 
 
 def claim_due(channel: str, limit: int, lease: timedelta) -> list[DeliveryDocument]:
-    now = datetime.now(UTC)
-    due = DeliveryDocument.objects(status=DeliveryStatus.PENDING, channel=channel, next_attempt_at__lte=now)
-    claimed = []
-    for d in due.order_by("next_attempt_at").limit(limit):
-        # Conditional on the due time we read: whoever moves it first holds the lease. Milliseconds, as
-        # the database stores them, so record_attempt can match the lease it holds.
-        until = now + lease
-        until = until.replace(microsecond=until.microsecond // 1000 * 1000)
-        if DeliveryDocument.objects(
-            id=d.id, status=DeliveryStatus.PENDING, next_attempt_at=d.next_attempt_at
-        ).update_one(set__next_attempt_at=until):
-            d.next_attempt_at = until  # the lease we hold, which record_attempt checks
-            claimed.append(d)
-    return claimed
+    return lease_due(DeliveryDocument, {"status": DeliveryStatus.PENDING, "channel": channel}, limit, lease)
 
 
 def record_attempt(

@@ -16,6 +16,7 @@ from services.notifications import domain, templates
 from services.notifications.application.digests import Digests
 from services.notifications.application.learning_records import LearningRecords
 from services.notifications.application.notices import Notices
+from services.notifications.application.siasn import SiasnHistory
 from services.notifications.application.webhooks import Webhooks
 from services.notifications.delivery import (
     Dispatcher,
@@ -42,7 +43,7 @@ from shared.events import (
     PROGRAM_COMPLETED,
 )
 from shared.interop.lrs import LrsClient
-from shared.interop.settings import XapiSettings
+from shared.interop.settings import SiasnSettings, XapiSettings
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -89,10 +90,12 @@ def create_app(
     settings: NotificationsSettings | None = None,
     privacy: PrivacySettings | None = None,
     xapi: XapiSettings | None = None,
+    siasn: SiasnSettings | None = None,
 ) -> FastAPI:
     """Settings are read from the environment unless given (tests, operator scripts)."""
     s = settings or NotificationsSettings()
     xapi = xapi or XapiSettings()
+    siasn = siasn or SiasnSettings()
     runtime = ServiceRuntime(
         s,
         produces=[],
@@ -141,6 +144,11 @@ def create_app(
             (EVALUATION_SUBMITTED, "xapi-evaluations"),
         ):
             runtime.subscribe(EventConsumer(contract, name, records.handler()))
+    # Every completion is kept as a SIASN entry, for the export even while the sync is off.
+    history = SiasnHistory(siasn)
+    runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "siasn-completions", history.on_completed))
+    if siasn.siasn_enabled:
+        runtime.every(siasn.siasn_sync_interval_s, history.sync_round, name="siasn-sync", at_start=True)
     if s.digest_enabled:
         # Daily at the hour in Medan; a failed round leaves its entries for the next day's digest.
         runtime.every(
@@ -152,9 +160,9 @@ def create_app(
         title="BKPSDM Medan — Notifications",
         description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
-        "as signed webhooks.",
+        "as signed webhooks; sends learning records to an LRS (xAPI) and training history to SIASN.",
         routers=[
-            build_router(webhooks, digests),
+            build_router(webhooks, digests, history),
         ],
         background=[dispatcher_job(dispatcher, s, xapi)] if s.dispatch_enabled else [],
     )
