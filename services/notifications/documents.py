@@ -178,14 +178,14 @@ class SiasnEntryDocument(Document):
     form-to-code table of that moment, so BKPSDM's correction of the table applies to what is not sent yet."""
 
     meta = document_meta(
-        ALIAS, "siasn_entries", ("status", "next_attempt_at"), ("completed_on", "unit_code"), "nip", "-created_at"
+        ALIAS, "siasn_entries", ("status", "next_attempt_at"), ("unit_code", "completed_on"), "nip", "-created_at"
     )
 
     id = StringField(primary_key=True)  # the enrolment id: one entry per seat completed
     event_id = StringField(required=True)
     nip = StringField(required=True)
     unit_code = StringField(required=True)
-    completed_on = StringField(required=True)  # ISO date: ordered as text, filtered by period
+    completed_on = StringField(required=True)  # ISO date
     certificate_number = StringField(required=True)
     completion = DictField(required=True)  # the ProgramCompleted payload (JSON)
     status = StringField(required=True, choices=("pending", "sent", "refused", "retryable"))
