@@ -145,7 +145,7 @@ def create_app(
         ):
             runtime.subscribe(EventConsumer(contract, name, records.handler()))
     # Every completion is kept as a SIASN entry, for the export even while the sync is off.
-    history = SiasnHistory(siasn)
+    history = SiasnHistory(siasn, registry=runtime.registry)
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "siasn-completions", history.on_completed))
     if siasn.siasn_enabled:
         runtime.every(siasn.siasn_sync_interval_s, history.sync_round, name="siasn-sync", at_start=True)

@@ -10,6 +10,7 @@ import pytest
 from tests.support.demo import NURSE, UNIT
 from tests.support.events import send
 from tests.support.interop import completion
+from tests.support.metrics import sample
 from tests.support.siasn import siasn_receiver
 from tests.support.waiting import eventually
 
@@ -83,6 +84,9 @@ def test_completions_reach_siasn_once_as_kursus_or_diklat_with_each_outcome_visi
         for event in events:  # redelivered: no second entry, nothing sent again
             send(infra, namespace, event.record)
         assert sync(client, admin) == {"sent": 0, "refused": 0, "retryable": 0}
+        metrics = client.get("/metrics").text
+        assert sample(metrics, "siasn_entries_synced_total", outcome="sent") == 3
+        assert sample(metrics, "siasn_entries_synced_total", outcome="refused") == 1
         by_id = {e["entry_id"]: e for e in recorded(client, admin, 4)}
 
     assert len(receiver.saves()) == 3

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mongoengine.errors import NotUniqueError
+from prometheus_client import CollectorRegistry, Counter
 
 from services.notifications import domain
 from services.notifications.application.records import insert_once, lease_due
@@ -40,8 +41,20 @@ class SyncRound:
 
 
 class SiasnHistory:
-    def __init__(self, settings: SiasnSettings, client: Callable[[], SiasnClient] | None = None) -> None:
+    def __init__(
+        self,
+        settings: SiasnSettings,
+        *,
+        registry: CollectorRegistry,
+        client: Callable[[], SiasnClient] | None = None,
+    ) -> None:
         self.settings = settings
+        self.outcomes = Counter(
+            "siasn_entries_synced_total",
+            "SIASN entries a sync round tried, by outcome: sent, refused (SIASN's reason on the entry), retryable",
+            ["outcome"],
+            registry=registry,
+        )
         self.retry = domain.RetryPolicy(1, settings.siasn_retry_backoff_s, settings.siasn_retry_backoff_max_s)
         self.client = client or (lambda: siasn_client(settings))
         # Longer than a round can take: each item makes at most four calls (data utama, history, save, and
@@ -129,6 +142,7 @@ class SiasnHistory:
         outcomes = asyncio.run(self._send(items))
         for entry, item, outcome in zip(entries, items, outcomes, strict=True):
             self._record(entry, item, outcome)
+            self.outcomes.labels(outcome.status.value).inc()
         counts = {s: sum(o.status is s for o in outcomes) for s in Status}
         return SyncRound(counts[Status.SENT], counts[Status.REFUSED], counts[Status.RETRYABLE])
 
