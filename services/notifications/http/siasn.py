@@ -15,6 +15,7 @@ from services.notifications.documents import SiasnEntryDocument, SiasnTableDocum
 from shared.domain.errors import Conflict
 from shared.http.access import Admin
 from shared.http.pagination import Page, Pagination, page_of
+from shared.http.reports import CSV_REPORT
 from shared.http.schemas import DocumentView
 from shared.interop.siasn_export import to_csv, to_json
 from shared.persistence import get_or_not_found
@@ -107,7 +108,9 @@ def build_router(history: SiasnHistory) -> APIRouter:
     def table_versions(_: Admin, page: Pagination) -> Page[TableOut]:
         return page_of(SiasnTableDocument.objects.order_by("-id"), page, lambda v: _table_out(v, history))
 
-    @router.get("/export", summary="Entries for upload by hand: CSV of one riwayat, or JSON of both")
+    @router.get(
+        "/export", summary="Entries for upload by hand: CSV of one riwayat, or JSON of both", responses=CSV_REPORT
+    )
     def export(
         _: Admin,
         format: Literal["json", "csv"] = "json",
