@@ -1,4 +1,5 @@
-"""Sending what the consumers recorded: e-mail over SMTP and signed webhook calls, with retries.
+"""Sending what the consumers recorded: e-mail over SMTP, signed webhook calls and xAPI statements to the
+LRS, with retries.
 
 The dispatcher claims due deliveries per channel and sends each in its own task, so a receiver that
 hangs or fails holds one slot of its own channel until its timeout, never the consumer, another channel
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import smtplib
 import time
@@ -24,10 +26,13 @@ import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from services.notifications import domain
+from services.notifications.application.records import lease_due
 from services.notifications.destinations import DestinationPolicy, UnsafeDestination
 from services.notifications.documents import DeliveryAttempt, DeliveryDocument, WebhookSubscriptionDocument
 from services.notifications.domain import DeliveryStatus
 from services.notifications.settings import NotificationsSettings
+from shared.interop.lrs import LrsClient, Outcome
+from shared.interop.xapi import Statement
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +42,13 @@ SIGNATURE_HEADER = "X-Bkpsdm-Signature"
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, error: str, status_code: int | None = None) -> None:
+    """``permanent``: sending the same thing again cannot succeed (the LRS refused the statement or our
+    credentials), so the delivery is dead at once, to be replayed once someone has fixed the cause."""
+
+    def __init__(self, error: str, status_code: int | None = None, *, permanent: bool = False) -> None:
         super().__init__(error)
         self.status_code = status_code
+        self.permanent = permanent
 
 
 Sender = Callable[[DeliveryDocument], Awaitable[None]]
@@ -113,21 +122,22 @@ def webhook_sender(client: httpx.AsyncClient, pool: Executor, destinations: Dest
     return send
 
 
+def xapi_sender(client: LrsClient) -> Sender:
+    """PUT at the statement's own id: a resend (after a timeout whose request did arrive) is the same
+    statement, which the LRS keeps once (409 from Ralph counts as delivered, see ``shared.interop.lrs``)."""
+
+    async def send(d: DeliveryDocument) -> None:
+        result = await client.put(Statement(d.subject, json.loads(d.body)))
+        if result.delivered:
+            return
+        error = f"LRS {result.status_code or 'unreachable'}: {result.detail}".strip()
+        raise DeliveryFailed(error, result.status_code, permanent=result.outcome is Outcome.PERMANENT)
+
+    return send
+
+
 def claim_due(channel: str, limit: int, lease: timedelta) -> list[DeliveryDocument]:
-    now = datetime.now(UTC)
-    due = DeliveryDocument.objects(status=DeliveryStatus.PENDING, channel=channel, next_attempt_at__lte=now)
-    claimed = []
-    for d in due.order_by("next_attempt_at").limit(limit):
-        # Conditional on the due time we read: whoever moves it first holds the lease. Milliseconds, as
-        # the database stores them, so record_attempt can match the lease it holds.
-        until = now + lease
-        until = until.replace(microsecond=until.microsecond // 1000 * 1000)
-        if DeliveryDocument.objects(
-            id=d.id, status=DeliveryStatus.PENDING, next_attempt_at=d.next_attempt_at
-        ).update_one(set__next_attempt_at=until):
-            d.next_attempt_at = until  # the lease we hold, which record_attempt checks
-            claimed.append(d)
-    return claimed
+    return lease_due(DeliveryDocument, {"status": DeliveryStatus.PENDING, "channel": channel}, limit, lease)
 
 
 def record_attempt(
@@ -150,7 +160,7 @@ def record_attempt(
     changes: dict[str, object] = {"push__log": entry, "inc__attempts": 1}
     if failure is None:
         outcome, changes = "delivered", changes | {"set__status": DeliveryStatus.DELIVERED, "set__delivered_at": now}
-    elif (delay := policy.delay_after(attempts)) is None:
+    elif failure.permanent or (delay := policy.delay_after(attempts)) is None:
         outcome, changes = "dead", changes | {"set__status": DeliveryStatus.DEAD, "set__dead_at": now}
     else:
         outcome, changes = "failed", changes | {"set__next_attempt_at": now + delay}
@@ -170,8 +180,8 @@ class DispatchMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.attempts = Counter(
             "notification_delivery_attempts_total",
-            "Attempts to send an e-mail or call a webhook, by outcome: delivered, failed, dead, lease_lost "
-            "(outlived its lease and was claimed again)",
+            "Attempts to send an e-mail, call a webhook or store an xAPI statement in the LRS (channel xapi), by "
+            "outcome: delivered, failed (retried later), dead, lease_lost (outlived its lease and was claimed again)",
             ["channel", "outcome"],
             registry=registry,
         )

@@ -85,21 +85,21 @@ class DeliveryAttempt(EmbeddedDocument):
 
 
 class DeliveryDocument(Document):
-    """One e-mail or webhook call to make, and the log of attempts at it."""
+    """One e-mail, webhook call or xAPI statement to send, and the log of attempts at it."""
 
     meta = document_meta(
         ALIAS, "deliveries", ("status", "channel", "next_attempt_at"), "event_id", "subscription_id", "recipient_nip"
     )
 
     id = StringField(primary_key=True)  # domain.message_id(event or digest, recipient or subscription, channel)
-    channel = StringField(required=True, choices=("email", "webhook"))
+    channel = StringField(required=True, choices=("email", "webhook", "xapi"))
     event_id = StringField(required=True)
     event_type = StringField(required=True)
     recipient_nip = StringField()  # e-mail
     address = StringField()  # e-mail
     language = StringField()  # e-mail
-    subject = StringField()  # e-mail
-    body = StringField(required=True)  # e-mail text, or the webhook's JSON body
+    subject = StringField()  # e-mail; xapi: the statement's kind (completed, post-test, ...)
+    body = StringField(required=True)  # e-mail text, the webhook's JSON body, or the xAPI statement
     subscription_id = StringField()  # webhook
     url = StringField()  # webhook
     headers = DictField()  # webhook: the CloudEvents attributes (ce-*)
@@ -162,6 +162,58 @@ class NeedToldDocument(Document):
     previous = DictField()  # the facts told before that event (for an update's wording)
 
 
+class SiasnAttempt(EmbeddedDocument):
+    at = DateTimeField(required=True)
+    status = StringField(required=True)  # sent, refused, retryable
+    siasn_id = StringField()
+    reason = StringField()
+    reason_en = StringField()
+    http_status = IntField()
+    already_in_siasn = BooleanField(default=False)
+
+
+class SiasnEntryDocument(Document):
+    """One completion's entry in the person's SIASN training history, and what became of sending it. The
+    completion itself is kept, not its SIASN body: the body is mapped when it is sent or exported, with the
+    form-to-code table of that moment, so BKPSDM's correction of the table applies to what is not sent yet."""
+
+    meta = document_meta(
+        ALIAS, "siasn_entries", ("status", "next_attempt_at"), ("unit_code", "completed_on"), "nip", "-created_at"
+    )
+
+    id = StringField(primary_key=True)  # the enrolment id: one entry per seat completed
+    event_id = StringField(required=True)
+    nip = StringField(required=True)
+    unit_code = StringField(required=True)
+    completed_on = StringField(required=True)  # ISO date
+    certificate_number = StringField(required=True)
+    completion = DictField(required=True)  # the ProgramCompleted payload (JSON)
+    status = StringField(required=True, choices=("pending", "sent", "refused", "retryable"))
+    riwayat = StringField()  # kursus or diklat, as last mapped
+    siasn_id = StringField()
+    reason = StringField()
+    reason_en = StringField()
+    attempts = IntField(default=0)
+    # Due time of the next attempt; pushed ahead while a sync holds it (a lease), like a delivery's.
+    next_attempt_at = DateTimeField(required=True)
+    log = ListField(EmbeddedDocumentField(SiasnAttempt))
+    created_at = DateTimeField(required=True)
+    sent_at = DateTimeField()
+
+
+class SiasnTableDocument(Document):
+    """One version of BKPSDM's form-to-jenisDiklatId table. Each edit inserts the next version and none is
+    ever changed, so the versions are the record of who changed the table, when and why."""
+
+    meta = document_meta(ALIAS, "siasn_tables")
+
+    id = IntField(primary_key=True)  # version: 1, 2, ...
+    table = DictField(required=True)  # the table as JenisDiklatTable.parse reads it
+    changed_by = StringField(required=True)
+    changed_at = DateTimeField(required=True)
+    note = StringField()
+
+
 ALL_DOCUMENTS = (
     MessageDocument,
     PersonDocument,
@@ -170,4 +222,6 @@ ALL_DOCUMENTS = (
     DigestEntryDocument,
     DigestDocument,
     NeedToldDocument,
+    SiasnEntryDocument,
+    SiasnTableDocument,
 )

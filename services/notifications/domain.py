@@ -12,6 +12,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
+# Learning records for the configured LRS: one delivery per xAPI statement, keyed by the statement id.
+XAPI = "xapi"
+CHANNELS = (EMAIL, WEBHOOK, XAPI)
 
 
 class DeliveryStatus(StrEnum):
@@ -144,7 +147,11 @@ class RetryPolicy:
         """Wait before the next attempt after ``attempts`` failed ones; None: give up (dead)."""
         if attempts >= self.max_attempts:
             return None
-        return timedelta(seconds=min(self.backoff_max_s, self.backoff_s * 2 ** (attempts - 1)))
+        return self.backoff(attempts)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The doubling wait after ``attempts`` failed attempts, capped (the exponent too, so it never overflows)."""
+        return timedelta(seconds=min(self.backoff_max_s, self.backoff_s * 2 ** min(attempts - 1, 30)))
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +14,18 @@ from fastapi import FastAPI
 
 from services.notifications import domain, templates
 from services.notifications.application.digests import Digests
+from services.notifications.application.learning_records import LearningRecords
 from services.notifications.application.notices import Notices
+from services.notifications.application.siasn import SiasnHistory
 from services.notifications.application.webhooks import Webhooks
-from services.notifications.delivery import Dispatcher, DispatchMetrics, email_sender, webhook_sender
+from services.notifications.delivery import (
+    Dispatcher,
+    DispatchMetrics,
+    Sender,
+    email_sender,
+    webhook_sender,
+    xapi_sender,
+)
 from services.notifications.documents import ALL_DOCUMENTS
 from services.notifications.http import build_router
 from services.notifications.privacy import data_kinds
@@ -34,13 +44,17 @@ from shared.events import (
     PROGRAM_COMPLETED,
     REMEDY_ACTION_OPENED,
 )
+from shared.interop.lrs import LrsClient
+from shared.interop.settings import SiasnSettings, XapiSettings
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
 
-def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> Callable[[], Coroutine[Any, Any, None]]:
+def dispatcher_job(
+    dispatcher: Dispatcher, settings: NotificationsSettings, xapi: XapiSettings
+) -> Callable[[], Coroutine[Any, Any, None]]:
     async def run() -> None:
         # Each channel's blocking work on threads of its own, as many as it may have in flight: a hung
         # mail server then never takes the default pool that the consumers' handlers run on.
@@ -48,14 +62,24 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
             c: ThreadPoolExecutor(settings.dispatch_concurrency, f"send-{c}") for c in (domain.EMAIL, domain.WEBHOOK)
         }
         try:
-            # No redirects followed: a subscriber's URL is where the event goes, nowhere else.
-            async with httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False) as client:
-                await dispatcher.run(
-                    {
-                        domain.EMAIL: email_sender(settings, pools[domain.EMAIL]),
-                        domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK], settings.webhook_destinations()),
-                    }
+            async with contextlib.AsyncExitStack() as stack:
+                # No redirects followed: a subscriber's URL is where the event goes, nowhere else.
+                client = await stack.enter_async_context(
+                    httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
                 )
+                senders: dict[str, Sender] = {
+                    domain.EMAIL: email_sender(settings, pools[domain.EMAIL]),
+                    domain.WEBHOOK: webhook_sender(client, pools[domain.WEBHOOK], settings.webhook_destinations()),
+                }
+                if xapi.xapi_enabled:
+                    lrs = LrsClient(
+                        xapi.xapi_lrs_endpoint,
+                        xapi.xapi_lrs_username,
+                        xapi.xapi_lrs_password.get_secret_value(),
+                        timeout_s=xapi.xapi_timeout_s,
+                    )
+                    senders[domain.XAPI] = xapi_sender(await stack.enter_async_context(lrs))
+                await dispatcher.run(senders)
         finally:
             # Sends cut off here were claimed; their lease expires and they are sent again.
             for pool in pools.values():
@@ -64,9 +88,16 @@ def dispatcher_job(dispatcher: Dispatcher, settings: NotificationsSettings) -> C
     return run
 
 
-def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
+def create_app(
+    settings: NotificationsSettings | None = None,
+    privacy: PrivacySettings | None = None,
+    xapi: XapiSettings | None = None,
+    siasn: SiasnSettings | None = None,
+) -> FastAPI:
     """Settings are read from the environment unless given (tests, operator scripts)."""
     s = settings or NotificationsSettings()
+    xapi = xapi or XapiSettings()
+    siasn = siasn or SiasnSettings()
     runtime = ServiceRuntime(
         s,
         produces=[],
@@ -82,7 +113,8 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
         interval_s=s.dispatch_interval_s,
         batch_size=s.dispatch_batch_size,
         concurrency=s.dispatch_concurrency,
-        lease=timedelta(seconds=s.delivery_lease_s),
+        # Longer than any one attempt on any channel (see delivery_lease_s).
+        lease=timedelta(seconds=max(s.delivery_lease_s, 10 * xapi.xapi_timeout_s + 30)),
         metrics=DispatchMetrics(runtime.registry),
     )
     service = Notices(wake_dispatcher=dispatcher.notify)
@@ -105,6 +137,22 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
         (ADOPTION_ITEM_OPENED, "notify-adoption-items", templates.adoption_item_opened),
     ):
         runtime.subscribe(EventConsumer(contract, name, service.handler(render)))
+    if xapi.xapi_enabled:
+        # Groups of their own: the LRS's record does not share offsets (or a stall) with the inbox.
+        records = LearningRecords(
+            profile=xapi.profile(), lrs_endpoint=xapi.xapi_lrs_endpoint, wake_dispatcher=dispatcher.notify
+        )
+        for contract, name in (
+            (PROGRAM_COMPLETED, "xapi-completions"),
+            (ENROLMENT_CHANGED, "xapi-enrolments"),
+            (EVALUATION_SUBMITTED, "xapi-evaluations"),
+        ):
+            runtime.subscribe(EventConsumer(contract, name, records.handler()))
+    # Every completion is kept as a SIASN entry, for the export even while the sync is off.
+    history = SiasnHistory(siasn, registry=runtime.registry)
+    runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "siasn-completions", history.on_completed))
+    if siasn.siasn_enabled:
+        runtime.every(siasn.siasn_sync_interval_s, history.sync_round, name="siasn-sync", at_start=True)
     if s.digest_enabled:
         # Daily at the hour in Medan; a failed round leaves its entries for the next day's digest.
         runtime.every(
@@ -116,9 +164,9 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
         title="BKPSDM Medan — Notifications",
         description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
-        "as signed webhooks.",
+        "as signed webhooks; sends learning records to an LRS (xAPI) and training history to SIASN.",
         routers=[
-            build_router(webhooks, digests),
+            build_router(webhooks, digests, history),
         ],
-        background=[dispatcher_job(dispatcher, s)] if s.dispatch_enabled else [],
+        background=[dispatcher_job(dispatcher, s, xapi)] if s.dispatch_enabled else [],
     )

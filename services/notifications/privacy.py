@@ -9,6 +9,7 @@ from services.notifications.documents import (
     MessageDocument,
     NeedToldDocument,
     PersonDocument,
+    SiasnEntryDocument,
 )
 from shared.audit.subjects import DataKind, OnErasure
 
@@ -70,6 +71,16 @@ def data_kinds() -> list[DataKind]:
             exported=False,
             retention_field="identified_at",
             retention_days=365,
+        ),
+        DataKind(
+            "siasn_entries",
+            SiasnEntryDocument,
+            ("nip",),
+            OnErasure.DELETE,
+            "A copy of the completion kept to send it to SIASN and show the outcome; the training history "
+            "itself is BKN's (SIASN) and the training service's.",
+            retention_field="created_at",
+            retention_days=730,
         ),
         DataKind(
             "digests",

@@ -25,10 +25,10 @@ def spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]], *, delimiter: str = ",") -> str:
     """Every CSV the services write goes through here, so every text cell is spreadsheet-safe."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow([spreadsheet_cell(h) for h in header])
     writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
     return out.getvalue()

@@ -75,8 +75,14 @@ class SiasnSettings(BaseSettings):
     siasn_instansi_id: str = ""
     siasn_lokasi_id: str = ""
     siasn_default_penyelenggara: str = "BKPSDM Kota Medan"
-    # BKPSDM's edited form-to-jenisDiklatId table; empty: the bundled default.
+    # The table used until BKPSDM saves one through PUT /siasn/table; empty: the bundled default.
     siasn_jenis_diklat_table: Path | None = None
+    # The sync job: how often it sends what is due, how many entries per round, and how long a retryable
+    # entry waits (doubling from SIASN_RETRY_BACKOFF_S up to SIASN_RETRY_BACKOFF_MAX_S; it never gives up).
+    siasn_sync_interval_s: float = Field(default=900.0, gt=0, le=86400)
+    siasn_sync_batch_size: int = Field(default=50, ge=1, le=1000)
+    siasn_retry_backoff_s: float = Field(default=300.0, ge=0, le=86400)
+    siasn_retry_backoff_max_s: float = Field(default=21600.0, ge=0, le=604800)
 
     def agency(self) -> Agency:
         return Agency(self.siasn_instansi_id, self.siasn_lokasi_id, self.siasn_default_penyelenggara)

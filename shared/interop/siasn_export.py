@@ -3,12 +3,10 @@ names as columns) and JSON (every entry with the endpoint it belongs to)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
-from typing import Any
 
+from shared.http.reports import csv_text
 from shared.interop.siasn import SAVE_PATHS, Riwayat, SiasnItem
 
 # Who and which seat each row is, before SIASN's own fields.
@@ -28,17 +26,11 @@ COLUMNS: dict[Riwayat, tuple[str, ...]] = {
 
 def to_csv(items: Sequence[SiasnItem], riwayat: Riwayat, *, delimiter: str = ",") -> str:
     """The items of one riwayat as CSV, in completion order then NIP. ``id`` (always new) and ``path``
-    (documents are uploaded in SIASN itself) are left out."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([*LEAD_COLUMNS, *COLUMNS[riwayat]])
-    for item in sorted((i for i in items if i.riwayat == riwayat), key=lambda i: (i.completed_on, i.nip)):
-        writer.writerow([item.nip, item.unit_code, item.reference, *(_cell(item.body[c]) for c in COLUMNS[riwayat])])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    (documents are uploaded in SIASN itself) are left out. Through the shared ``csv_text``: a programme
+    title starting with ``=`` is text in the spreadsheet BKPSDM opens, not a formula."""
+    ordered = sorted((i for i in items if i.riwayat == riwayat), key=lambda i: (i.completed_on, i.nip))
+    rows = ([item.nip, item.unit_code, item.reference, *(item.body[c] for c in COLUMNS[riwayat])] for item in ordered)
+    return csv_text([*LEAD_COLUMNS, *COLUMNS[riwayat]], rows, delimiter=delimiter)
 
 
 def to_json(items: Sequence[SiasnItem]) -> str:

@@ -1,20 +1,66 @@
 """The whole cycle over real Kafka and the real database, each service its own process:
 assessment -> NeedIdentified -> a seat planned in a batch (EnrolmentChanged) -> confirmation -> attendance
 -> completion -> ProgramCompleted -> evaluation opened -> submission -> EvaluationSubmitted -> inbox
-messages for the employee and the supervisor."""
+messages for the employee and the supervisor; the seat's learning record stored in a real LRS (Ralph) and
+its SIASN entry accepted by the SIASN receiver."""
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import jsonschema
+import pytest
 
 from shared.events import ENROLMENT_CHANGED, EVALUATION_SUBMITTED, NEED_IDENTIFIED, PROGRAM_COMPLETED
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.demo import HEAD, NURSE, UNIT, program_body
 from tests.support.kafka import wait_for_records
+from tests.support.lrs import PASSWORD, USERNAME, Ralph, RalphUnavailable, ralph
 from tests.support.metrics import sample
+from tests.support.processes import SERVICES
+from tests.support.siasn import SiasnReceiver, siasn_receiver
 from tests.support.waiting import eventually
+
+NURSE_IN_SIASN = "8ae483a87c3d2c77017c3f5e1b2a0011"
+
+
+@dataclass
+class Outside:
+    lrs: Ralph
+    siasn: SiasnReceiver
+
+    def env(self) -> dict[str, str]:
+        """Notifications sends to both; the SIASN job runs on demand (POST /siasn/sync) here."""
+        return {
+            "XAPI_ENABLED": "true",
+            "XAPI_LRS_ENDPOINT": self.lrs.endpoint,
+            "XAPI_LRS_USERNAME": USERNAME,
+            "XAPI_LRS_PASSWORD": PASSWORD,
+            "SIASN_ENABLED": "true",
+            "SIASN_BASE_URL": self.siasn.api_url,
+            "SIASN_TOKEN_URL": self.siasn.token_url,
+            "SIASN_CLIENT_ID": self.siasn.client_id,
+            "SIASN_CLIENT_SECRET": self.siasn.client_secret,
+            "SIASN_INSTANSI_ID": "A5EB03E23CFBF6A0E040640A040252AD",
+            "SIASN_LOKASI_ID": "A5EB03E21D9EF6A0E040640A040252AD",
+            "SIASN_SYNC_INTERVAL_S": "86400",
+        }
+
+
+@pytest.fixture
+def outside(tmp_path) -> Iterator[Outside]:
+    try:
+        with ralph(tmp_path / "ralph") as lrs, siasn_receiver({NURSE: NURSE_IN_SIASN}) as siasn:
+            yield Outside(lrs, siasn)
+    except RalphUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def system(start_service, outside):
+    return {name: start_service(name, **(outside.env() if name == "notifications" else {})) for name in SERVICES}
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict:
@@ -22,7 +68,7 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
     return response.json()
 
 
-def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
+def test_one_need_travels_the_whole_cycle(system, outside, admin, infra, namespace):
     needs, training, evaluation, notifications = (
         system[s].url for s in ("needs", "training", "evaluation", "notifications")
     )
@@ -168,3 +214,26 @@ def test_one_need_travels_the_whole_cycle(system, admin, infra, namespace):
     assert completions == 2
     published = sample(metrics, "outbox_events_published_total", service="training", topic=PROGRAM_COMPLETED.topic)
     assert published == 1
+
+    # 8. the seat's learning record in the LRS: attended, pre-test, post-test, completed, evaluations 2 and 1,
+    #    one registration, the NIP as the account
+    stored = eventually(lambda: len(s := outside.lrs.stored()) >= 6 and s, timeout_s=60, what="six statements")
+    assert len(stored) == 6 and len({s["id"] for s in stored}) == 6
+    assert {s["actor"]["account"]["name"] for s in stored} == {NURSE}
+    assert len({s["context"]["registration"] for s in stored}) == 1
+    completed = next(s for s in stored if s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed")
+    assert completed["result"]["score"]["scaled"] == 0.82
+    assert outside.lrs.strict_errors(stored) == []
+
+    # 9. its SIASN entry, sent by a sync round and accepted by the receiver's checks
+    eventually(
+        lambda: ok(http.get(f"{notifications}/siasn/entries", headers=admin))["total"] == 1, what="the SIASN entry"
+    )
+    assert ok(http.post(f"{notifications}/siasn/sync", headers=admin)) == {"sent": 1, "refused": 0, "retryable": 0}
+    [entry] = outside.siasn.records["kursus"]
+    assert (entry["nipBaru"], entry["noSertipikat"]) == (NURSE, first["certificate_number"])
+    assert (entry["tanggalKursus"], entry["tanggalSelesaiKursus"], entry["jenisDiklatId"]) == (
+        "01-03-2027",
+        "04-03-2027",
+        "5",
+    )

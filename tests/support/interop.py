@@ -16,6 +16,7 @@ from shared.events import (
     EventContext,
     EventContract,
     EventPayload,
+    EventRecord,
     ProgramCompleted,
     TransferBarrier,
     build_record,
@@ -35,11 +36,12 @@ ENROLMENT = f"{BATCH}:{NURSE}"
 class Received:
     context: EventContext
     payload: Any
+    record: EventRecord  # what was on the wire, to publish to a running service
 
 
 def received(contract: EventContract[Any], payload: EventPayload, time: datetime) -> Received:
     record = build_record(contract, payload, subject=payload.nip, time=time)  # type: ignore[attr-defined]
-    return Received(read_context(contract, record.headers), read_payload(contract, record.value))
+    return Received(read_context(contract, record.headers), read_payload(contract, record.value), record)
 
 
 def completion(**overrides: Any) -> Received:

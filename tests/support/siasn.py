@@ -86,6 +86,8 @@ class SiasnReceiver:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {"kursus": [], "diklat": []})
     # Answers forced on the next save calls: a status, optionally after storing the entry (a lost answer).
     forced: list[tuple[int, bool]] = field(default_factory=list)
+    # Every token stops working once this many saves were stored: a token expiring in the middle of a run.
+    expire_tokens_after_saves: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -182,6 +184,8 @@ class SiasnReceiver:
             return forced[0], {"message": "Service Unavailable"}
         siasn_id = secrets.token_hex(16)
         self.records[riwayat].append(self._as_read(riwayat, siasn_id, body))
+        if self.expire_tokens_after_saves == sum(map(len, self.records.values())):
+            self.tokens = dict.fromkeys(self.tokens, 0.0)  # under the lock the handler holds
         if forced:
             return forced[0], {"message": "Bad Gateway"}
         key = "rwKursusId" if riwayat == "kursus" else "rwDiklatId"

@@ -101,6 +101,16 @@ def test_retries_double_up_to_the_cap_then_the_delivery_is_dead():
     ]
 
 
+def test_a_wait_that_never_gives_up_stays_at_the_cap_however_many_attempts_failed():
+    # SIASN entries are retried forever: the 2000th failure waits the cap (300.0 * 2**1999 would overflow).
+    policy = domain.RetryPolicy(max_attempts=1, backoff_s=300.0, backoff_max_s=21600.0)
+    assert [policy.backoff(n) for n in (1, 2, 2000)] == [
+        timedelta(seconds=300),
+        timedelta(seconds=600),
+        timedelta(seconds=21600),
+    ]
+
+
 def test_the_signature_is_hmac_sha256_of_timestamp_and_body():
     body = b'{"nip": "199002202015032001"}'
     expected = hmac.new(b"s3cret", b"1800000000." + body, hashlib.sha256).hexdigest()

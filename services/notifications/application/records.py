@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from mongoengine import Document
 from mongoengine.errors import NotUniqueError
@@ -21,6 +21,27 @@ def insert_once(doc: Document) -> bool:
     except NotUniqueError:
         return False
     return True
+
+
+D = TypeVar("D", bound=Document)
+
+
+def lease_due(doc_type: type[D], filters: dict[str, Any], limit: int, lease: timedelta) -> list[D]:
+    """Claim up to ``limit`` documents matching ``filters`` whose ``next_attempt_at`` is due, by pushing it
+    ``lease`` ahead. Conditional on the due time read: whoever moves it first holds the lease, so two
+    senders never send one thing at once, and a crashed sender's claim simply expires."""
+    now = datetime.now(UTC)
+    claimed = []
+    for d in doc_type.objects(**filters, next_attempt_at__lte=now).order_by("next_attempt_at").limit(limit):
+        # Milliseconds, as the database stores them, so the holder can match the lease it holds.
+        until = now + lease
+        until = until.replace(microsecond=until.microsecond // 1000 * 1000)
+        if doc_type.objects(id=d.id, next_attempt_at=d.next_attempt_at, **filters).update_one(
+            set__next_attempt_at=until
+        ):
+            d.next_attempt_at = until
+            claimed.append(d)
+    return claimed
 
 
 def preferences(person: PersonDocument | None) -> domain.Preferences:

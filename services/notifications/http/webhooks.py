@@ -42,11 +42,11 @@ def build_router(webhooks: Webhooks, digests: Digests) -> APIRouter:
     def delete_webhook(subscription_id: str, _: Admin) -> WebhookOut:
         return WebhookOut.of(webhooks.end(subscription_id))
 
-    @router.get("/deliveries", summary="The delivery log of e-mails and webhook calls")
+    @router.get("/deliveries", summary="The delivery log of e-mails, webhook calls and xAPI statements")
     def list_deliveries(
         _: Admin,
         page: Pagination,
-        channel: Literal["email", "webhook"] | None = None,
+        channel: Literal["email", "webhook", "xapi"] | None = None,
         status: Literal["pending", "delivered", "dead"] | None = None,
         subscription_id: str | None = None,
         event_id: str | None = None,
