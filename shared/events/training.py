@@ -29,6 +29,12 @@ class ProgramCompleted(EventPayload):
     started_on: date
     completed_on: date
     certificate_number: str
+    certificate_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Public verification page of the Open Badges 3.0 credential issued for this completion "
+        "(its id; the QR code on the printed certificate points there). Anyone may open it, no sign-in.",
+    )
 
 
 PROGRAM_COMPLETED = EventContract(

@@ -74,6 +74,29 @@ def test_a_completion_promises_no_deadline_the_notifications_service_does_not_kn
     (notice,) = templates.program_completed(event)
     assert "7 hari" not in notice.id.body and "7 days" not in notice.en.body
     assert "when it appears under Evaluations" in notice.en.body and "batas waktunya" in notice.id.body
+    assert "diperiksa" not in notice.id.body  # an event from before certificates were signed has no page
+
+
+def test_the_completion_message_gives_the_certificate_verification_page():
+    url = "https://pelatihan.bkpsdm.example.go.id/credentials/8a1f0b52-3c4d-4e6f-9a0b-1c2d3e4f5a6b"
+    event = ProgramCompleted(
+        enrolment_id="enr-1",
+        nip=PARTICIPANT,
+        unit_code="PKM-PADANGBULAN",
+        program_code="PRIMA",
+        program_title="Pelatihan Pelayanan Prima",
+        form="training",
+        competencies=[{"code": "M.05", "target_level": 3}],
+        jp=30,
+        attendance_pct=95,
+        started_on=date(2027, 3, 8),
+        completed_on=date(2027, 3, 11),
+        certificate_number="BKPSDM-MDN/2027/5E1A2B3C",
+        certificate_url=url,
+    )
+    (notice,) = templates.program_completed(event)
+    assert notice.id.body.endswith(f"diperiksa keasliannya oleh siapa saja di: {url}")
+    assert notice.en.body.endswith(f"genuine at: {url}")
 
 
 PARTICIPANT, SUPERVISOR, ADMIN = "199002202015032001", "197911232006041003", "197805122003121002"

@@ -100,6 +100,10 @@ def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
 
 
 def program_completed(e: ProgramCompleted) -> list[Notice]:
+    # The public verification page of the signed certificate (issue 17); events from before it have none.
+    url = e.certificate_url
+    check_id = f" Sertifikat elektronik Anda dapat diperiksa keasliannya oleh siapa saja di: {url}" if url else ""
+    check_en = f" Anyone can check that your electronic certificate is genuine at: {url}" if url else ""
     return [
         Notice(
             Person(e.nip),
@@ -107,13 +111,14 @@ def program_completed(e: ProgramCompleted) -> list[Notice]:
             Text(
                 f"Selamat, Anda menyelesaikan {e.program_title}",
                 f"Anda telah menyelesaikan {e.program_title} ({e.jp} JP), sertifikat {e.certificate_number}. "
-                f"Isi evaluasi reaksi (level 1) saat muncul di menu Evaluasi; pengingat menyebutkan batas waktunya.",
+                f"Isi evaluasi reaksi (level 1) saat muncul di menu Evaluasi; pengingat menyebutkan batas waktunya."
+                f"{check_id}",
             ),
             Text(
                 f"Congratulations, you completed {e.program_title}",
                 f"You completed {e.program_title} ({e.jp} JP), certificate {e.certificate_number}. "
                 f"Please answer the reaction evaluation (level 1) when it appears under Evaluations; its reminder "
-                f"gives the due date.",
+                f"gives the due date.{check_en}",
             ),
         )
     ]

@@ -88,7 +88,9 @@ def enrolment_changed(
     return new_event(ENROLMENT_CHANGED, payload, subject=e.nip)
 
 
-def program_completed(e: EnrolmentDocument, batch: BatchDocument, offer: domain.ProgramOffer) -> ProgramCompleted:
+def program_completed(
+    e: EnrolmentDocument, batch: BatchDocument, offer: domain.ProgramOffer, certificate_url: str | None
+) -> ProgramCompleted:
     assert e.completed_on is not None and e.certificate_number is not None
     return ProgramCompleted(
         enrolment_id=e.id,
@@ -108,4 +110,5 @@ def program_completed(e: EnrolmentDocument, batch: BatchDocument, offer: domain.
         started_on=batch.starts_on,
         completed_on=e.completed_on,
         certificate_number=e.certificate_number,
+        certificate_url=certificate_url,
     )
