@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from shared.credentials import Award, Competency, CredentialService, CredentialSettings, Programme, Recipient
 from shared.credentials.badge import WIB
 from shared.http.auth import Role
@@ -144,6 +146,14 @@ def ensure_verifier() -> Path:
         if done.returncode != 0:
             raise VerifierUnavailable(f"npm ci in {VERIFIER_DIR} failed:\n{done.stdout}\n{done.stderr}")
     return VERIFIER_DIR
+
+
+def verifier_or_fail() -> None:
+    """For a module fixture: the independent verifier is there, or the tests fail saying how to get it."""
+    try:
+        ensure_verifier()
+    except VerifierUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def run_verifier(*args: str, stdin: str = "") -> dict[str, Any]:
