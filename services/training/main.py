@@ -56,11 +56,13 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     needs = PlannedNeeds(request=scheduler.request)
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", needs.on_need_identified))
     runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", needs.on_need_resolved))
+    certificates = Register(credentials)
     plan_requested = partial(scheduler.run, lambda year: runner.run(year, "planner"))
     return runtime.create_app(
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
         "placement of needs), seats, attendance and completion, and the Open Badges 3.0 certificates issued with it.",
-        routers=[build_router(plan, enrolments, Attendance(notify=notify), Register(credentials))],
+        routers=[build_router(plan, enrolments, Attendance(notify=notify), certificates)],
+        on_startup=[certificates.repair],
         background=[plan_requested] if settings.planner_enabled else [],
     )

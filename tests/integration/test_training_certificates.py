@@ -3,12 +3,15 @@ carries a signed Open Badges 3.0 credential with the facts of the completion; an
 without signing in; only the holder and BKPSDM get the file; BKPSDM revokes it with who and why."""
 
 import json
+from datetime import UTC, datetime
+
+from pymongo import MongoClient
 
 from shared.credentials.badge import identity_matches
 from shared.credentials.status import bit_is_set, decode_list
 from shared.events import PROGRAM_COMPLETED
 from shared.http.auth import Role
-from tests.conftest import bearer
+from tests.conftest import ADMIN_NIP, bearer
 from tests.support.credentials import completed_seat
 from tests.support.demo import HEAD, NURSE, UNIT
 from tests.support.kafka import read_topic, wait_for_records
@@ -146,7 +149,7 @@ def test_bkpsdm_revokes_a_certificate_recording_who_and_why_and_it_then_fails_ve
         reason = {"reason": "Nilai post-test terbukti dipalsukan (BA No. 12/2027)"}
         assert training.post(path, json=reason, headers=nurse).status_code == 403
         revoked = training.post(path, json=reason, headers=admin).json()
-        assert (revoked["revoked_by"], revoked["revocation_reason"]) == ("197805122003121002", reason["reason"])
+        assert (revoked["revoked_by"], revoked["revocation_reason"]) == (ADMIN_NIP, reason["reason"])
         assert revoked["history"][-1]["note"] == f"certificate revoked: {reason['reason']}"
         stored = training.get(f"/enrolments/{nurse_seat['enrolment_id']}", headers=admin).json()
         again = training.post(path, json={"reason": "sekali lagi"}, headers=admin).json()
@@ -165,3 +168,21 @@ def test_bkpsdm_revokes_a_certificate_recording_who_and_why_and_it_then_fails_ve
         stamped = training.get(f"/enrolments/{nurse_seat['enrolment_id']}/certificate", headers=nurse).text
         assert 'class="stamp"' in stamped
         assert training.post("/credentials/verification", json=other).json()["verdict"] == "valid"
+
+
+def test_a_revocation_whose_list_was_never_published_is_published_at_the_next_start(
+    run_service, admin, infra, namespace
+):
+    with run_service("training") as training:
+        seat = completed_seat(training, admin, infra, namespace, NURSE)
+        credential = credential_of(training, seat, admin).json()
+        assert training.post("/credentials/verification", json=credential).json()["verdict"] == "valid"
+    # As if the process died after recording the revocation on the seat, before re-signing the list.
+    client = MongoClient(infra.mongodb_uri)
+    client[f"{namespace}_training"]["enrolments"].update_one(
+        {"_id": seat["enrolment_id"]},
+        {"$set": {"revoked_at": datetime.now(UTC), "revoked_by": ADMIN_NIP, "revocation_reason": "Data keliru"}},
+    )
+    client.close()
+    with run_service("training") as training:
+        assert training.post("/credentials/verification", json=credential).json()["verdict"] == "revoked"

@@ -3,7 +3,7 @@ participant, and the status lists published.
 
 Revoking writes who, when and why on the seat first (one write: the seat is the truth), then
 publishes the list re-signed from every revoked seat of that list. The list is derived data: if a crash
-falls between the two writes, the next revocation (or ``republish``) rebuilds it whole.
+falls between the two writes, the next start (``repair``) or revocation rebuilds it whole.
 """
 
 from __future__ import annotations
@@ -116,15 +116,22 @@ class Register:
         self.republish(e.credential_status_list)
         return e
 
+    def repair(self) -> None:
+        """At start-up: publish again every list that counts fewer revocations than its seats record
+        (a crash fell between a revocation and its list)."""
+        for listed in StatusListDocument.objects.only("id", "revoked_count"):
+            if len(self._revoked(listed.id)) > listed.revoked_count:
+                self.republish(listed.id)
+
+    @staticmethod
+    def _revoked(list_id: str) -> list[int]:
+        seats = EnrolmentDocument.objects(credential_status_list=list_id, revoked_at__ne=None)
+        return [e.credential_status_index for e in seats.only("credential_status_index")]
+
     def republish(self, list_id: str) -> None:
         """Sign the list again from every revoked seat on it, and store it unless a fuller one is there."""
         with self._publishing:
-            revoked = [
-                e.credential_status_index
-                for e in EnrolmentDocument.objects(credential_status_list=list_id, revoked_at__ne=None).only(
-                    "credential_status_index"
-                )
-            ]
+            revoked = self._revoked(list_id)
             signed = self.credentials.status_list(list_id, revoked)
             # Revocations only add: of two publishers across replicas, the one that counted more wins.
             StatusListDocument._get_collection().update_one(
