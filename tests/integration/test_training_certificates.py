@@ -3,10 +3,13 @@ carries a signed Open Badges 3.0 credential with the facts of the completion; an
 without signing in; only the holder and BKPSDM get the file; BKPSDM revokes it with who and why."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from pymongo import MongoClient
 
+from services.training.certificates.issuing import Issuer
+from shared.credentials import CredentialService, CredentialSettings
 from shared.credentials.badge import identity_matches
 from shared.credentials.status import bit_is_set, decode_list
 from shared.events import PROGRAM_COMPLETED
@@ -186,3 +189,12 @@ def test_a_revocation_whose_list_was_never_published_is_published_at_the_next_st
     client.close()
     with run_service("training") as training:
         assert training.post("/credentials/verification", json=credential).json()["verdict"] == "revoked"
+
+
+def test_status_positions_taken_at_once_by_many_writers_are_all_different(run_service):
+    with run_service("training"):
+        issuer = Issuer(CredentialService(CredentialSettings()))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            slots = list(pool.map(lambda n: issuer.take_slot(f"seat-{n}"), range(40)))
+    assert len({(s.list_id, s.index) for s in slots}) == 40
+    assert {s.list_id for s in slots} == {"revocation-1"}
