@@ -158,6 +158,11 @@ def test_bkpsdm_revokes_a_certificate_recording_who_and_why_and_it_then_fails_ve
         again = training.post(path, json={"reason": "sekali lagi"}, headers=admin).json()
         assert (again["revoked_at"], again["revocation_reason"]) == (stored["revoked_at"], reason["reason"])
 
+        # The audit trail holds the request: who revoked whose certificate, and when.
+        entries = training.get("/audit/entries", params={"nip": NURSE, "actor": ADMIN_NIP}, headers=admin).json()
+        routes = [(e["method"], e["route"], e["status"]) for e in entries["items"]]
+        assert ("POST", "/enrolments/{enrolment_id}/certificate/revocation", 200) in routes
+
         # The published list has her bit set, and only hers.
         url = credential["credentialStatus"]["statusListCredential"].removeprefix(BASE)
         bits = decode_list(training.get(url).json()["credentialSubject"]["encodedList"])
