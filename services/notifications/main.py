@@ -23,6 +23,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.audit.settings import PrivacySettings
 from shared.domain import clock
 from shared.events import (
+    CERTIFICATE_REVOKED,
     DATA_SUBJECT_REQUESTED,
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
@@ -95,6 +96,7 @@ def create_app(settings: NotificationsSettings | None = None, privacy: PrivacySe
     for contract, name, render in (
         (ENROLMENT_CHANGED, "inbox-enrolments", templates.enrolment_changed),
         (PROGRAM_COMPLETED, "inbox-completions", templates.program_completed),
+        (CERTIFICATE_REVOKED, "inbox-certificate-revocations", templates.certificate_revoked),
         (EVALUATION_SUBMITTED, "inbox-evaluations", templates.evaluation_submitted),
         (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),

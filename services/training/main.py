@@ -22,7 +22,14 @@ from services.training.seats.enrolments import Enrolments
 from services.training.settings import TrainingSettings
 from shared.audit.settings import PrivacySettings
 from shared.credentials import CredentialService, CredentialSettings
-from shared.events import DATA_SUBJECT_REQUESTED, ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
+from shared.events import (
+    CERTIFICATE_REVOKED,
+    DATA_SUBJECT_REQUESTED,
+    ENROLMENT_CHANGED,
+    NEED_IDENTIFIED,
+    NEED_RESOLVED,
+    PROGRAM_COMPLETED,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -34,7 +41,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     credentials = CredentialService(CredentialSettings(environment=settings.environment))
     runtime = ServiceRuntime(
         settings,
-        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED],
+        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED, CERTIFICATE_REVOKED],
         documents=ALL_DOCUMENTS,
         outbox_documents=[EnrolmentDocument],
         personal_data=data_kinds(),
@@ -56,7 +63,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     needs = PlannedNeeds(request=scheduler.request)
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", needs.on_need_identified))
     runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", needs.on_need_resolved))
-    certificates = Register(credentials)
+    certificates = Register(credentials, notify=notify)
     plan_requested = partial(scheduler.run, lambda year: runner.run(year, "planner"))
     return runtime.create_app(
         title="BKPSDM Medan — Training",

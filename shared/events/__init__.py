@@ -41,8 +41,10 @@ from shared.events.privacy import (
     Rectification,
 )
 from shared.events.training import (
+    CERTIFICATE_REVOKED,
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
+    CertificateRevoked,
     EnrolmentChanged,
     ProgramCompleted,
 )
@@ -52,6 +54,7 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
     NEED_RESOLVED,
     ENROLMENT_CHANGED,
     PROGRAM_COMPLETED,
+    CERTIFICATE_REVOKED,
     EVALUATION_SUBMITTED,
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -61,6 +64,7 @@ ALL_CONTRACTS: tuple[EventContract[Any], ...] = (
 
 __all__ = [
     "ALL_CONTRACTS",
+    "CERTIFICATE_REVOKED",
     "DATA_SUBJECT_REQUESTED",
     "DATA_SUBJECT_REQUEST_HANDLED",
     "ENROLMENT_CHANGED",
@@ -72,6 +76,7 @@ __all__ = [
     "NEED_RESOLVED",
     "PRIVACY_SERVICES",
     "PROGRAM_COMPLETED",
+    "CertificateRevoked",
     "DataKindOutcome",
     "DataSubjectRequestHandled",
     "DataSubjectRequestKind",

@@ -46,6 +46,29 @@ PROGRAM_COMPLETED = EventContract(
 )
 
 
+class CertificateRevoked(EventPayload):
+    enrolment_id: str
+    nip: NIP
+    unit_code: UnitCode
+    program_code: str
+    program_title: str
+    certificate_number: str
+    certificate_url: str = Field(max_length=2000, description="Its public verification page, which now says revoked")
+    reason: str = Field(description="Why BKPSDM withdrew it")
+    revoked_by: NIP
+    revoked_at: datetime
+
+
+CERTIFICATE_REVOKED = EventContract(
+    name="CertificateRevoked",
+    version=1,
+    producer="training",
+    model=CertificateRevoked,
+    summary="BKPSDM withdrew the Open Badges 3.0 certificate of a completion; its status list entry is set and "
+    "verifiers now answer revoked. The completion itself stands.",
+)
+
+
 class EnrolmentChanged(EventPayload):
     enrolment_id: str = Field(description="Stable id of the seat: batch code and NIP")
     nip: NIP

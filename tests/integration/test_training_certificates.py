@@ -12,7 +12,7 @@ from services.training.certificates.issuing import Issuer
 from shared.credentials import CredentialService, CredentialSettings
 from shared.credentials.badge import identity_matches
 from shared.credentials.status import bit_is_set, decode_list
-from shared.events import PROGRAM_COMPLETED
+from shared.events import CERTIFICATE_REVOKED, PROGRAM_COMPLETED
 from shared.http.auth import Role
 from tests.conftest import ADMIN_NIP, bearer
 from tests.support.credentials import completed_seat
@@ -176,6 +176,17 @@ def test_bkpsdm_revokes_a_certificate_recording_who_and_why_and_it_then_fails_ve
         stamped = training.get(f"/enrolments/{nurse_seat['enrolment_id']}/certificate", headers=nurse).text
         assert 'class="stamp"' in stamped
         assert training.post("/credentials/verification", json=other).json()["verdict"] == "valid"
+
+    # One CertificateRevoked announces it, however often it was asked.
+    topic = f"{namespace}.{CERTIFICATE_REVOKED.topic}"
+    wait_for_records(infra.kafka_bootstrap_servers, topic, lambda r: r.key == NURSE)
+    [announced] = [json.loads(r.value) for r in read_topic(infra.kafka_bootstrap_servers, topic)]
+    assert (announced["enrolment_id"], announced["reason"], announced["revoked_by"]) == (
+        nurse_seat["enrolment_id"],
+        reason["reason"],
+        ADMIN_NIP,
+    )
+    assert announced["certificate_url"] == credential["id"]
 
 
 def test_a_revocation_whose_list_was_never_published_is_published_at_the_next_start(

@@ -3,9 +3,10 @@ One module per producer; the renderers are named here, the one place main.py and
 
 from services.notifications.templates.evaluation import evaluation_due, evaluation_escalated, evaluation_submitted
 from services.notifications.templates.needs import need_facts, need_identified, need_resolved, need_updated
-from services.notifications.templates.training import enrolment_changed, program_completed
+from services.notifications.templates.training import certificate_revoked, enrolment_changed, program_completed
 
 __all__ = [
+    "certificate_revoked",
     "enrolment_changed",
     "evaluation_due",
     "evaluation_escalated",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.notifications.domain import Notice, Person, Text
-from shared.events import EnrolmentChanged, ProgramCompleted
+from shared.events import CertificateRevoked, EnrolmentChanged, ProgramCompleted
 
 
 def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
@@ -119,6 +119,26 @@ def program_completed(e: ProgramCompleted) -> list[Notice]:
                 f"You completed {e.program_title} ({e.jp} JP), certificate {e.certificate_number}. "
                 f"Please answer the reaction evaluation (level 1) when it appears under Evaluations; its reminder "
                 f"gives the due date.{check_en}",
+            ),
+        )
+    ]
+
+
+def certificate_revoked(e: CertificateRevoked) -> list[Notice]:
+    reason = e.reason.rstrip(". ")
+    return [
+        Notice(
+            Person(e.nip),
+            "employee",
+            Text(
+                f"Sertifikat {e.certificate_number} dicabut",
+                f"BKPSDM mencabut sertifikat elektronik Anda {e.certificate_number} untuk {e.program_title}. "
+                f"Alasan: {reason}. Pemeriksaan keasliannya kini menyatakan dicabut: {e.certificate_url}",
+            ),
+            Text(
+                f"Certificate {e.certificate_number} revoked",
+                f"BKPSDM revoked your electronic certificate {e.certificate_number} for {e.program_title}. "
+                f"Reason: {reason}. Its verification page now says revoked: {e.certificate_url}",
             ),
         )
     ]

@@ -1,8 +1,9 @@
 """The issued certificates: looked up, verified for anyone, revoked by BKPSDM, the name chosen by the
 participant, and the status lists published.
 
-Revoking writes who, when and why on the seat first (one write: the seat is the truth), then
-publishes the list re-signed from every revoked seat of that list. The list is derived data: if a crash
+Revoking writes who, when and why on the seat first, with the CertificateRevoked announcing it (one
+write through the embedded outbox: the seat is the truth, and the event is published at least once
+after it), then publishes the list re-signed from every revoked seat of that list. The list is derived data: if a crash
 falls between the two writes, the next start (``repair``) or revocation rebuilds it whole.
 """
 
@@ -15,10 +16,11 @@ from typing import Any
 
 from services.training import domain
 from services.training.documents import EnrolmentDocument, StatusListDocument
-from services.training.seats.changes import seat
+from services.training.seats.changes import program_of, seat
 from shared.credentials import CredentialService, Verification
 from shared.domain.errors import Conflict, NotFound
-from shared.messaging.outbox import commit, retrying
+from shared.events import CERTIFICATE_REVOKED, CertificateRevoked
+from shared.messaging.outbox import Notify, commit, new_event, retrying
 
 
 def _no_certificate(key: str) -> NotFound:
@@ -26,8 +28,9 @@ def _no_certificate(key: str) -> NotFound:
 
 
 class Register:
-    def __init__(self, credentials: CredentialService) -> None:
+    def __init__(self, credentials: CredentialService, *, notify: Notify) -> None:
         self.credentials = credentials
+        self.notify = notify  # wakes the relay after a revocation
         self._publishing = threading.Lock()
 
     # Finding and reading
@@ -109,10 +112,23 @@ class Register:
             e.revoked_at, e.revoked_by, e.revocation_reason = now, by, reason
             e.history.append({"status": e.status, "by": by, "at": now, "note": f"certificate revoked: {reason}"})
             e.updated_at = now
-            commit(e)
+            revoked = CertificateRevoked(
+                enrolment_id=e.id,
+                nip=e.nip,
+                unit_code=e.unit_code,
+                program_code=e.program_code,
+                program_title=program_of(e.program_code).title,
+                certificate_number=e.certificate_number,
+                certificate_url=self.credentials.urls.credential(e.credential_id),
+                reason=reason,
+                revoked_by=by,
+                revoked_at=now,
+            )
+            commit(e, [new_event(CERTIFICATE_REVOKED, revoked, subject=e.nip)])
             return e
 
         e = retrying(attempt)
+        self.notify()
         self.republish(e.credential_status_list)
         return e
 
