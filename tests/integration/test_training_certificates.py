@@ -75,6 +75,7 @@ def test_a_completion_carries_its_signed_certificate_and_anyone_can_check_it(run
         assert by_id["verdict"] == "valid", by_id
         number = training.get("/credentials/verification", params={"number": seat["certificate_number"]}).json()
         assert (number["verdict"], number["certificate_number"]) == ("valid", seat["certificate_number"])
+        assert number["credential_id"] is None  # the number does not lead to the page with her name
         assert training.post("/credentials/verification", json=credential).json()["verdict"] == "valid"
         unknown = training.get("/credentials/verification", params={"number": "BKPSDM-MDN/2027/00000000"})
         assert unknown.status_code == 404

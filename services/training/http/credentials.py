@@ -80,7 +80,9 @@ def build_router(register: Register) -> APIRouter:
 
     @router.get("/credentials/verification", summary="Public: is the certificate with this number valid?")
     def verify_number(number: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
-        return verdict(register.by_number(number))
+        # The verdict only, not the page: a number can be derived from a batch code and a NIP
+        # (domain.certificate_number), while the page's id is random and known only to the holder's readers.
+        return verdict(register.by_number(number)) | {"credential_id": None}
 
     @router.post(
         "/credentials/verification",
