@@ -24,6 +24,10 @@ from shared.http.errors import ApiError, wants_english
 from shared.persistence import get_or_not_found
 
 LD_JSON = "application/ld+json"
+# In the OpenAPI document: these routes answer JSON-LD (verifiers ask for it by this media type).
+LD_DOCUMENT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A JSON-LD document", "content": {LD_JSON: {"schema": {"type": "object"}}}}
+}
 CredentialId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 Language = Annotated[Literal["id", "en"] | None, Query(description="Default: from Accept-Language, else id")]
 # The largest credential a verifier is asked to check (ours are about 6 KB).
@@ -59,18 +63,30 @@ def build_router(register: Register) -> APIRouter:
         answer = register.verify(register.credential_of(e)).as_dict()
         return answer | {"certificate_number": e.certificate_number}
 
-    @router.get("/credentials/issuer", summary="Public: the issuer profile (BKPSDM) with its keys, JSON-LD")
+    @router.get(
+        "/credentials/issuer",
+        responses=LD_DOCUMENT,
+        summary="Public: the issuer profile (BKPSDM) with its keys, JSON-LD",
+    )
     def issuer_profile() -> Response:
         return _ld(credentials.issuer_profile())
 
-    @router.get("/credentials/issuer/keys/{multikey}", summary="Public: one verification method (Multikey)")
+    @router.get(
+        "/credentials/issuer/keys/{multikey}",
+        responses=LD_DOCUMENT,
+        summary="Public: one verification method (Multikey)",
+    )
     def verification_method(multikey: Annotated[str, Path(max_length=100)]) -> Response:
         method = credentials.verification_method(multikey)
         if method is None:
             raise ApiError(404, "not_found", "Kunci tidak dikenal.", "Unknown key.")
         return _ld(method)
 
-    @router.get("/credentials/status/{list_id}", summary="Public: a signed revocation list (Bitstring Status List)")
+    @router.get(
+        "/credentials/status/{list_id}",
+        responses=LD_DOCUMENT,
+        summary="Public: a signed revocation list (Bitstring Status List)",
+    )
     def status_list(list_id: Annotated[str, Path(max_length=64)]) -> Response:
         document = register.status_list(list_id)
         if document is None:
@@ -107,7 +123,11 @@ def build_router(register: Register) -> APIRouter:
         page = render_verification(register.verify(credential), credential, language=_language(request, lang))
         return HTMLResponse(page)
 
-    @router.get("/enrolments/{enrolment_id}/credential", summary="The signed certificate as JSON (holder, BKPSDM)")
+    @router.get(
+        "/enrolments/{enrolment_id}/credential",
+        responses=LD_DOCUMENT,
+        summary="The signed certificate as JSON (holder, BKPSDM)",
+    )
     def download(enrolment_id: str, who: Staff) -> Response:
         e = _holder_or_bkpsdm(enrolment_id, who)
         filename = f"sertifikat-{e.certificate_number or e.id}".replace("/", "-")
