@@ -34,6 +34,7 @@ from shared.audit.settings import PrivacySettings
 from shared.domain import clock
 from shared.events import (
     ADOPTION_ITEM_OPENED,
+    CERTIFICATE_REVOKED,
     DATA_SUBJECT_REQUESTED,
     ENROLMENT_CHANGED,
     EVALUATION_DUE,
@@ -129,6 +130,7 @@ def create_app(
     for contract, name, render in (
         (ENROLMENT_CHANGED, "inbox-enrolments", templates.enrolment_changed),
         (PROGRAM_COMPLETED, "inbox-completions", templates.program_completed),
+        (CERTIFICATE_REVOKED, "inbox-certificate-revocations", templates.certificate_revoked),
         (EVALUATION_SUBMITTED, "inbox-evaluations", templates.evaluation_submitted),
         (EVALUATION_DUE, "notify-evaluation-due", templates.evaluation_due),
         (EVALUATION_ESCALATED, "notify-escalations", templates.evaluation_escalated),

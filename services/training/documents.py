@@ -154,7 +154,17 @@ class PlannedNeedDocument(Document):
 class EnrolmentDocument(OutboxDocument):
     """A seat of one employee in one batch (id ``<batch>:<nip>``), serving one or more needs."""
 
-    meta = document_meta(ALIAS, "enrolments", "nip", "status", "batch_code", "fiscal_year", "outbox_pending")
+    meta = document_meta(
+        ALIAS,
+        "enrolments",
+        "nip",
+        "status",
+        "batch_code",
+        "fiscal_year",
+        "outbox_pending",
+        "credential_id",
+        "certificate_number",
+    )
 
     id = StringField(primary_key=True)
     batch_code = StringField(required=True)
@@ -183,6 +193,20 @@ class EnrolmentDocument(OutboxDocument):
     attendance_pct = FloatField()
     completed_on = DateField()
     certificate_number = StringField()
+    # The participant's own choice (services.training.certificates): their name goes on the certificate
+    # only if they set it before completion; empty keeps it to the hashed NIP.
+    name_on_certificate = StringField()
+    name_consent_at = DateTimeField()
+    # The Open Badges 3.0 credential issued at completion, in the same write as the completion: the
+    # signed JSON exactly as issued (signing again would give another proof), its status list entry.
+    credential_id = StringField()
+    credential = StringField()
+    credential_status_list = StringField()
+    credential_status_index = IntField()
+    # Who revoked the certificate, when and why (the credential is the truth; the list follows it).
+    revoked_at = DateTimeField()
+    revoked_by = StringField()
+    revocation_reason = StringField()
     created_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 
@@ -199,6 +223,32 @@ class PlanLeaseDocument(OutboxDocument):
     last_run = DictField()
 
 
+class StatusListDocument(Document):
+    """A Bitstring Status List of the certificates (services.training.certificates): its permutation
+    key, a hint of its next free sequence number, and the signed list as served."""
+
+    meta = document_meta(ALIAS, "status_lists")
+
+    id = StringField(primary_key=True)
+    key = StringField(required=True)
+    next_sequence = IntField(default=0)
+    revoked_count = IntField(default=0)
+    signed = StringField(required=True)
+    updated_at = DateTimeField(required=True)
+
+
+class StatusSlotDocument(Document):
+    """One taken position of a status list, ``<list>:<sequence>``. The primary key makes a sequence
+    number impossible to hand out twice, on every database and across replicas."""
+
+    meta = document_meta(ALIAS, "status_slots")
+
+    id = StringField(primary_key=True)
+    enrolment_id = StringField(required=True)
+    index = IntField(required=True)
+    taken_at = DateTimeField(required=True)
+
+
 ALL_DOCUMENTS = (
     ProgramDocument,
     CurriculumDocument,
@@ -208,4 +258,6 @@ ALL_DOCUMENTS = (
     PlannedNeedDocument,
     EnrolmentDocument,
     PlanLeaseDocument,
+    StatusListDocument,
+    StatusSlotDocument,
 )

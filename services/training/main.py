@@ -6,6 +6,8 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from services.training.certificates.issuing import Issuer
+from services.training.certificates.register import Register
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
 from services.training.http import build_router
 from services.training.plan import figures, planner
@@ -19,7 +21,15 @@ from services.training.seats.attendance import Attendance
 from services.training.seats.enrolments import Enrolments
 from services.training.settings import TrainingSettings
 from shared.audit.settings import PrivacySettings
-from shared.events import DATA_SUBJECT_REQUESTED, ENROLMENT_CHANGED, NEED_IDENTIFIED, NEED_RESOLVED, PROGRAM_COMPLETED
+from shared.credentials import CredentialService, CredentialSettings
+from shared.events import (
+    CERTIFICATE_REVOKED,
+    DATA_SUBJECT_REQUESTED,
+    ENROLMENT_CHANGED,
+    NEED_IDENTIFIED,
+    NEED_RESOLVED,
+    PROGRAM_COMPLETED,
+)
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
 
@@ -27,9 +37,11 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: TrainingSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
     """Settings are read from the environment unless given (tests, operator scripts)."""
     settings = settings or TrainingSettings()
+    # The certificate signing key (CREDENTIALS_*): production stops here without one of its own.
+    credentials = CredentialService(CredentialSettings(environment=settings.environment))
     runtime = ServiceRuntime(
         settings,
-        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED],
+        produces=[ENROLMENT_CHANGED, PROGRAM_COMPLETED, CERTIFICATE_REVOKED],
         documents=ALL_DOCUMENTS,
         outbox_documents=[EnrolmentDocument],
         personal_data=data_kinds(),
@@ -39,7 +51,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     notify = runtime.relay.notify
     scheduler = PlanScheduler(debounce_s=settings.planner_debounce_s, retry_s=settings.planner_retry_s)
-    enrolments = Enrolments(notify=notify, replan=scheduler.request)
+    enrolments = Enrolments(notify=notify, replan=scheduler.request, issuer=Issuer(credentials))
     runner = PlanRunner(
         policy=planner.Policy(unit_share=settings.planner_unit_share),
         enrolments=enrolments,
@@ -52,11 +64,13 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "place-needs", needs.on_need_identified))
     runtime.subscribe(EventConsumer(NEED_RESOLVED, "drop-resolved-needs", needs.on_need_resolved))
     runtime.kpis(figures.KPIS, figures.kpis)
+    certificates = Register(credentials, notify=notify)
     plan_requested = partial(scheduler.run, lambda year: runner.run(year, "planner"))
     return runtime.create_app(
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
-        "placement of needs), seats, attendance and completion.",
-        routers=[build_router(plan, enrolments, Attendance(notify=notify))],
+        "placement of needs), seats, attendance and completion, and the Open Badges 3.0 certificates issued with it.",
+        routers=[build_router(plan, enrolments, Attendance(notify=notify), certificates)],
+        on_startup=[certificates.repair],
         background=[plan_requested] if settings.planner_enabled else [],
     )

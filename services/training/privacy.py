@@ -19,10 +19,19 @@ def data_kinds() -> list[DataKind]:
             OnErasure.PSEUDONYMISE,
             "A completion is an official record (certificate number, JP delivered, realisation and JP-per-unit "
             "reports): kept without anything that points to the person; the final report and learning "
-            "agreement (free text about them) go.",
+            "agreement (free text about them) go, and so do the name chosen for the certificate and our copy "
+            "of the signed certificate, which may carry it (the holder's own copy still verifies).",
             only={"status": EnrolmentStatus.COMPLETED.value},
             rectifies=CODES,
-            drop_on_pseudonymise=("final_report", "learning_agreement", "explanation", "explanation_en"),
+            drop_on_pseudonymise=(
+                "final_report",
+                "learning_agreement",
+                "explanation",
+                "explanation_en",
+                "name_on_certificate",
+                "name_consent_at",
+                "credential",
+            ),
             retention_field="updated_at",
             retention_days=10 * YEAR,
             on_retention=OnErasure.PSEUDONYMISE,

@@ -74,7 +74,7 @@ TEXT = {
     },
 }
 
-_environment = Environment(
+templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,
@@ -195,7 +195,7 @@ def render(
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}")
     page = view(credential, language)
-    return _environment.get_template("certificate.html").render(
+    return templates.get_template("certificate.html").render(
         lang=language,
         t=TEXT[language],
         c=page,

@@ -42,6 +42,12 @@ class ProgramCompleted(EventPayload):
     completed_on: date
     certificate_number: str
     curriculum: CurriculumRef | None = None
+    certificate_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Public verification page of the Open Badges 3.0 credential issued for this completion "
+        "(its id; the QR code on the printed certificate points there). Anyone may open it, no sign-in.",
+    )
 
 
 PROGRAM_COMPLETED = EventContract(
@@ -50,6 +56,29 @@ PROGRAM_COMPLETED = EventContract(
     producer="training",
     model=ProgramCompleted,
     summary="A participant met the completion criteria of a development programme.",
+)
+
+
+class CertificateRevoked(EventPayload):
+    enrolment_id: str
+    nip: NIP
+    unit_code: UnitCode
+    program_code: str
+    program_title: str
+    certificate_number: str
+    certificate_url: str = Field(max_length=2000, description="Its public verification page, which now says revoked")
+    reason: str = Field(description="Why BKPSDM withdrew it")
+    revoked_by: NIP
+    revoked_at: datetime
+
+
+CERTIFICATE_REVOKED = EventContract(
+    name="CertificateRevoked",
+    version=1,
+    producer="training",
+    model=CertificateRevoked,
+    summary="BKPSDM withdrew the Open Badges 3.0 certificate of a completion; its status list entry is set and "
+    "verifiers now answer revoked. The completion itself stands.",
 )
 
 

@@ -168,6 +168,9 @@ def test_one_need_travels_the_whole_cycle(system, outside, admin, infra, namespa
     expected = [NEED_IDENTIFIED, ENROLMENT_CHANGED, ENROLMENT_CHANGED, PROGRAM_COMPLETED, *[EVALUATION_SUBMITTED] * 2]
     assert types == sorted(c.type for c in expected)
     assert {m["language"] for m in inbox["items"]} == {"id"}
+    # the completion message gives the public verification page of her signed certificate
+    [completion] = [m for m in inbox["items"] if m["event_type"] == PROGRAM_COMPLETED.type]
+    assert f"{training}/credentials/" in completion["body"], completion["body"]
     english = ok(http.get(f"{notifications}/inbox", headers={**nurse, "Accept-Language": "en"}))
     assert any(m["title"] == "Level 1 (reaction) evaluation received" for m in english["items"])
     assert ok(http.get(f"{notifications}/inbox/unread-count", headers=nurse))["unread"] == 6

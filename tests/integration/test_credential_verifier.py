@@ -19,13 +19,12 @@ from shared.credentials.linked_data import BUNDLED, CONTEXTS_DIR, OB_V3P0
 from tests.support.credentials import (
     VERIFIER_DIR,
     DocumentHost,
-    VerifierUnavailable,
     award,
     document_host,
-    ensure_verifier,
     independently_verify,
     run_verifier,
     service_for,
+    verifier_or_fail,
 )
 
 LIST = "revocation-1"
@@ -34,10 +33,7 @@ TODAY = datetime.now(UTC)
 
 @pytest.fixture(scope="module", autouse=True)
 def verifier() -> None:
-    try:
-        ensure_verifier()
-    except VerifierUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
+    verifier_or_fail()
 
 
 @pytest.fixture

@@ -74,3 +74,21 @@ def test_cors_answers_only_the_listed_origins():
     assert "access-control-allow-origin" not in other.headers
     closed = TestClient(create_app(NeedsSettings(**SAFE)))
     assert "access-control-allow-origin" not in closed.get("/health/live", headers={"Origin": allowed}).headers
+
+
+def test_training_refuses_to_start_in_production_without_its_own_certificate_signing_key(monkeypatch):
+    from services.training.main import create_app as create_training
+    from services.training.settings import TrainingSettings
+    from shared.credentials.keys import generate_seed
+    from shared.credentials.settings import DEV_SIGNING_KEY_SEED
+
+    monkeypatch.setenv("CREDENTIALS_BASE_URL", "https://pelatihan.bkpsdm.pemkomedan.go.id")
+    for seed in ("", DEV_SIGNING_KEY_SEED):
+        monkeypatch.setenv("CREDENTIALS_SIGNING_KEY_SEED", seed)
+        with pytest.raises(ValidationError, match="CREDENTIALS_SIGNING_KEY_SEED is required in production"):
+            create_training(TrainingSettings(**SAFE))
+    monkeypatch.setenv("CREDENTIALS_SIGNING_KEY_SEED", generate_seed())
+    app = create_training(TrainingSettings(**SAFE))
+    app.state.runtime.started = True  # as once its dependencies answered; no lifespan runs here
+    issuer = TestClient(app).get("/credentials/issuer").json()
+    assert issuer["id"] == "https://pelatihan.bkpsdm.pemkomedan.go.id/credentials/issuer"

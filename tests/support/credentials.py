@@ -21,9 +21,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from shared.credentials import Award, Competency, CredentialService, CredentialSettings, Programme, Recipient
 from shared.credentials.badge import WIB
+from shared.http.auth import Role
+from tests.conftest import bearer
+from tests.support.demo import UNIT, program_body, schedule
+from tests.support.events import enrolments, need_event, send
 from tests.support.receivers import serving
+from tests.support.waiting import eventually
 
 VERIFIER_DIR = Path(__file__).with_name("verifier")
 
@@ -141,6 +148,14 @@ def ensure_verifier() -> Path:
     return VERIFIER_DIR
 
 
+def verifier_or_fail() -> None:
+    """For a module fixture: the independent verifier is there, or the tests fail saying how to get it."""
+    try:
+        ensure_verifier()
+    except VerifierUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
 def run_verifier(*args: str, stdin: str = "") -> dict[str, Any]:
     directory = ensure_verifier()
     done = subprocess.run(
@@ -157,3 +172,30 @@ def independently_verify(credential: dict[str, Any], host: DocumentHost, now: da
     if now is not None:
         args += ["--now", now.isoformat()]
     return run_verifier(*args, stdin=json.dumps(credential))
+
+
+def completed_seat(
+    training: Any, admin: dict[str, str], infra: Any, namespace: str, nip: str, *, name: str | None = None
+) -> dict[str, Any]:
+    """A seat of ``nip`` planned from a need, confirmed, attended, scored and completed in the training
+    service (a TestClient or an httpx.Client with its base_url); ``name``: the participant's consent."""
+    if training.get("/programs/PRIMA", headers=admin).status_code == 404:
+        assert training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin).status_code == 200
+        schedule(training, admin, "PRIMA-1", "PRIMA", sessions=1)
+    send(infra, namespace, need_event(nip=nip))
+    seat = eventually(lambda: enrolments(training, admin, nip=nip)["items"], what=f"a seat for {nip}")[0]
+    path = f"/enrolments/{seat['enrolment_id']}"
+    person = bearer(nip, Role.EMPLOYEE, unit=UNIT)
+    assert training.post(f"{path}/confirm", headers=person).status_code == 200
+    if name is not None:
+        chosen = training.put(f"{path}/certificate-name", json={"name": name}, headers=person)
+        assert chosen.status_code == 200, chosen.text
+    marked = training.put("/batches/PRIMA-1/sessions/1/attendance", json={"present": [nip]}, headers=admin)
+    assert marked.status_code == 200, marked.text
+    scored = training.put(f"{path}/scores", json={"pre_score": 55, "post_score": 82}, headers=admin)
+    assert scored.status_code == 200, scored.text
+    done = training.post(f"{path}/completion", json={"completed_on": "2027-03-11"}, headers=admin)
+    assert done.status_code == 200, done.text
+    completed: dict[str, Any] = done.json()
+    assert completed["status"] == "completed", completed
+    return completed

@@ -44,7 +44,15 @@ class ServiceProcess:
     def __init__(self, service: str, env: dict[str, str], log_dir: Path) -> None:
         self.service = service
         self.port = free_port()
-        self.env = {**os.environ, **env, "HTTP_PORT": str(self.port), "HTTP_HOST": "127.0.0.1"}
+        # CREDENTIALS_BASE_URL: certificates name the training service's own address, where a verifier
+        # finds the issuer's documents (the other services ignore it).
+        self.env = {
+            **os.environ,
+            "CREDENTIALS_BASE_URL": self.url,
+            **env,
+            "HTTP_PORT": str(self.port),
+            "HTTP_HOST": "127.0.0.1",
+        }
         self.log_path = log_dir / f"{service}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -2,7 +2,14 @@ from datetime import UTC, date, datetime
 
 from services.notifications import domain, templates
 from services.notifications.domain import Person, UnitHeads
-from shared.events import EnrolmentChanged, EvaluationSubmitted, NeedIdentified, NeedSource, ProgramCompleted
+from shared.events import (
+    CertificateRevoked,
+    EnrolmentChanged,
+    EvaluationSubmitted,
+    NeedIdentified,
+    NeedSource,
+    ProgramCompleted,
+)
 from tests.support.events import need_payload
 
 
@@ -56,24 +63,57 @@ def test_a_unit_level_need_goes_to_the_unit_head_alone():
     assert f'Basis: the unit\'s public satisfaction survey (SKM) ("{reason}").' in explained.en.body
 
 
+def completed(**changes):
+    fields = {
+        "enrolment_id": "enr-1",
+        "nip": PARTICIPANT,
+        "unit_code": "PKM-PADANGBULAN",
+        "program_code": "PRIMA",
+        "program_title": "Pelatihan Pelayanan Prima",
+        "form": "training",
+        "competencies": [{"code": "M.05", "target_level": 3}],
+        "jp": 30,
+        "attendance_pct": 95,
+        "started_on": date(2027, 3, 8),
+        "completed_on": date(2027, 3, 11),
+        "certificate_number": "BKPSDM/2027/001",
+    }
+    return ProgramCompleted(**(fields | changes))
+
+
+CERTIFICATE_PAGE = "https://pelatihan.bkpsdm.example.go.id/credentials/8a1f0b52-3c4d-4e6f-9a0b-1c2d3e4f5a6b"
+
+
 def test_a_completion_promises_no_deadline_the_notifications_service_does_not_know():
-    event = ProgramCompleted(
-        enrolment_id="enr-1",
-        nip=PARTICIPANT,
-        unit_code="PKM-PADANGBULAN",
-        program_code="PRIMA",
-        program_title="Pelatihan Pelayanan Prima",
-        form="training",
-        competencies=[{"code": "M.05", "target_level": 3}],
-        jp=30,
-        attendance_pct=95,
-        started_on=date(2027, 3, 8),
-        completed_on=date(2027, 3, 11),
-        certificate_number="BKPSDM/2027/001",
-    )
-    (notice,) = templates.program_completed(event)
+    (notice,) = templates.program_completed(completed())
     assert "7 hari" not in notice.id.body and "7 days" not in notice.en.body
     assert "when it appears under Evaluations" in notice.en.body and "batas waktunya" in notice.id.body
+    assert "diperiksa" not in notice.id.body  # an event from before certificates were signed has no page
+
+
+def test_the_completion_message_gives_the_certificate_verification_page():
+    url = CERTIFICATE_PAGE
+    (notice,) = templates.program_completed(completed(certificate_url=url))
+    assert notice.id.body.endswith(f"diperiksa keasliannya oleh siapa saja di: {url}")
+    assert notice.en.body.endswith(f"genuine at: {url}")
+
+
+def test_a_revoked_certificate_is_told_to_its_holder_with_the_reason_and_the_page():
+    url = CERTIFICATE_PAGE
+    facts = completed().model_dump(include={"enrolment_id", "nip", "unit_code", "program_code", "program_title"})
+    event = CertificateRevoked(
+        **facts,
+        certificate_number="BKPSDM-MDN/2027/5E1A2B3C",
+        certificate_url=url,
+        reason="Diterbitkan untuk angkatan yang salah.",
+        revoked_by=ADMIN,
+        revoked_at=datetime(2027, 4, 1, 9, tzinfo=UTC),
+    )
+    (notice,) = templates.certificate_revoked(event)
+    assert notice.to == Person(PARTICIPANT)
+    assert notice.id.title == "Sertifikat BKPSDM-MDN/2027/5E1A2B3C dicabut"
+    assert "Alasan: Diterbitkan untuk angkatan yang salah. " in notice.id.body and notice.id.body.endswith(url)
+    assert "Reason: Diterbitkan untuk angkatan yang salah. " in notice.en.body and notice.en.body.endswith(url)
 
 
 PARTICIPANT, SUPERVISOR, ADMIN = "199002202015032001", "197911232006041003", "197805122003121002"

@@ -9,10 +9,11 @@ from services.notifications.templates.evaluation import (
     remedy_action_opened,
 )
 from services.notifications.templates.needs import need_facts, need_identified, need_resolved, need_updated
-from services.notifications.templates.training import enrolment_changed, program_completed
+from services.notifications.templates.training import certificate_revoked, enrolment_changed, program_completed
 
 __all__ = [
     "adoption_item_opened",
+    "certificate_revoked",
     "enrolment_changed",
     "evaluation_due",
     "evaluation_escalated",

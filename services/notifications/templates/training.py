@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.notifications.domain import Notice, Person, Text
-from shared.events import EnrolmentChanged, ProgramCompleted
+from shared.events import CertificateRevoked, EnrolmentChanged, ProgramCompleted
 
 
 def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
@@ -100,6 +100,10 @@ def enrolment_changed(e: EnrolmentChanged) -> list[Notice]:
 
 
 def program_completed(e: ProgramCompleted) -> list[Notice]:
+    # The public verification page of the signed certificate (issue 17); events from before it have none.
+    url = e.certificate_url
+    check_id = f" Sertifikat elektronik Anda dapat diperiksa keasliannya oleh siapa saja di: {url}" if url else ""
+    check_en = f" Anyone can check that your electronic certificate is genuine at: {url}" if url else ""
     return [
         Notice(
             Person(e.nip),
@@ -107,13 +111,34 @@ def program_completed(e: ProgramCompleted) -> list[Notice]:
             Text(
                 f"Selamat, Anda menyelesaikan {e.program_title}",
                 f"Anda telah menyelesaikan {e.program_title} ({e.jp} JP), sertifikat {e.certificate_number}. "
-                f"Isi evaluasi reaksi (level 1) saat muncul di menu Evaluasi; pengingat menyebutkan batas waktunya.",
+                f"Isi evaluasi reaksi (level 1) saat muncul di menu Evaluasi; pengingat menyebutkan batas waktunya."
+                f"{check_id}",
             ),
             Text(
                 f"Congratulations, you completed {e.program_title}",
                 f"You completed {e.program_title} ({e.jp} JP), certificate {e.certificate_number}. "
                 f"Please answer the reaction evaluation (level 1) when it appears under Evaluations; its reminder "
-                f"gives the due date.",
+                f"gives the due date.{check_en}",
+            ),
+        )
+    ]
+
+
+def certificate_revoked(e: CertificateRevoked) -> list[Notice]:
+    reason = e.reason.rstrip(". ")
+    return [
+        Notice(
+            Person(e.nip),
+            "employee",
+            Text(
+                f"Sertifikat {e.certificate_number} dicabut",
+                f"BKPSDM mencabut sertifikat elektronik Anda {e.certificate_number} untuk {e.program_title}. "
+                f"Alasan: {reason}. Pemeriksaan keasliannya kini menyatakan dicabut: {e.certificate_url}",
+            ),
+            Text(
+                f"Certificate {e.certificate_number} revoked",
+                f"BKPSDM revoked your electronic certificate {e.certificate_number} for {e.program_title}. "
+                f"Reason: {reason}. Its verification page now says revoked: {e.certificate_url}",
             ),
         )
     ]

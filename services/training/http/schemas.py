@@ -245,6 +245,23 @@ class CompletionIn(BaseModel):
     completed_on: date | None = Field(default=None, description="Default: the last day of the batch")
 
 
+class CertificateNameIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(
+        min_length=1,
+        max_length=120,
+        description="Your name as it should appear on the certificate, with your consent; null keeps it off "
+        "(the certificate then names you only by a hashed NIP)",
+    )
+
+
+class RevocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=5, max_length=500, description="Why the certificate is withdrawn (audit trail)")
+
+
 class EnrolmentOut(DocumentView):
     enrolment_id: str = Field(validation_alias="id")
     batch_code: str
@@ -270,6 +287,11 @@ class EnrolmentOut(DocumentView):
     final_report: dict[str, object] | None
     completed_on: date | None
     certificate_number: str | None
+    name_on_certificate: str | None
+    credential_id: str | None = Field(description="Id of the signed certificate (GET /credentials/{id})")
+    revoked_at: datetime | None
+    revoked_by: str | None
+    revocation_reason: str | None
 
     @field_validator("learning_agreement", "final_report", mode="before")
     @classmethod

@@ -89,7 +89,11 @@ def enrolment_changed(
 
 
 def program_completed(
-    e: EnrolmentDocument, batch: BatchDocument, offer: domain.ProgramOffer, curriculum: CurriculumRef | None
+    e: EnrolmentDocument,
+    batch: BatchDocument,
+    offer: domain.ProgramOffer,
+    curriculum: CurriculumRef | None,
+    certificate_url: str | None,
 ) -> ProgramCompleted:
     assert e.completed_on is not None and e.certificate_number is not None
     return ProgramCompleted(
@@ -112,4 +116,5 @@ def program_completed(
         completed_on=e.completed_on,
         certificate_number=e.certificate_number,
         curriculum=curriculum,
+        certificate_url=certificate_url,
     )

@@ -14,6 +14,7 @@ from typing import Any
 from services.training import domain
 from services.training.catalogue import curricula
 from services.training.catalogue.programmes import offer_of
+from services.training.certificates.issuing import Issuer, Slot
 from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
 from services.training.seats.changes import (
     Note,
@@ -35,9 +36,10 @@ MET = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has
 
 
 class Enrolments:
-    def __init__(self, *, notify: Notify, replan: Callable[[int], None]) -> None:
+    def __init__(self, *, notify: Notify, replan: Callable[[int], None], issuer: Issuer) -> None:
         self.notify = notify
         self.replan = replan  # asks for a planning run of a fiscal year
+        self.issuer = issuer  # signs the certificate of each completion
 
     def act(self, enrolment_id: str, action: str, by: str, note: Note | None = None) -> EnrolmentDocument:
         """Move a seat along its lifecycle (confirm, withdraw, lapse, no_show...)."""
@@ -103,7 +105,9 @@ class Enrolments:
     def complete(self, enrolment_id: str, completed_on: date | None, by: str) -> EnrolmentDocument:
         """Judge an attending participant against the programme's criteria: completed (with one
         ProgramCompleted) or failed, with the reasons. Asking again answers the same and announces
-        nothing new: the status guard below makes it so."""
+        nothing new: the status guard below makes it so. A completion carries its signed certificate in
+        the same write as the status and the events (the embedded outbox), so neither exists alone."""
+        taken: list[Slot] = []  # a status list position, taken once even if the write is retried
 
         def attempt() -> EnrolmentDocument:
             e = seat(enrolment_id)
@@ -140,10 +144,14 @@ class Enrolments:
                 commit(e, [enrolment_changed(e, batch, program, previous)])
                 return e
             e.certificate_number = domain.certificate_number(e.id, finished)
+            if not taken:
+                taken.append(self.issuer.take_slot(e.id))
+            self.issuer.issue(e, batch, program, offer, taken[0])
             previous = move(e, domain.EnrolmentStatus.COMPLETED, by)
             e.reason = e.reason_en = None
             curriculum = curricula.in_force(program.curriculum_code) if program.curriculum_code else None
-            completed = new_event(PROGRAM_COMPLETED, program_completed(e, batch, offer, curriculum), subject=e.nip)
+            payload = program_completed(e, batch, offer, curriculum, self.issuer.url_of(e))
+            completed = new_event(PROGRAM_COMPLETED, payload, subject=e.nip)
             commit(e, [enrolment_changed(e, batch, program, previous), completed])
             return e
 
