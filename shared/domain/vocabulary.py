@@ -4,6 +4,8 @@ loading pydantic; ``shared.events`` builds the contracts on them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 # The competency code of a need for the yearly minimum of JP rather than for a competency (PP 11/2017:
@@ -60,6 +62,70 @@ class TransferBarrier(StrEnum):
     TRANSFER_OR_PROMOTION = "transfer_or_promotion"
     CONTENT_MISMATCH = "content_mismatch"
     OWN_ABILITY = "own_ability"
+
+
+# Barriers that training does not fix: the remedy is an action of the person's supervisor or unit head
+# (resources, work that applies the skill, support), not another course. A follow-up whose barriers are
+# all of these goes to no training.
+ACTION_BARRIERS = frozenset(
+    {TransferBarrier.LACK_OF_RESOURCES, TransferBarrier.NO_OPPORTUNITY, TransferBarrier.LACK_OF_SUPPORT}
+)
+
+
+@dataclass(frozen=True)
+class TrainingRemedy:
+    """What training gives a follow-up for one barrier: the recommended form (None: any form) and whether
+    the programme that did not transfer is excluded."""
+
+    form: DevelopmentForm | None
+    exclude_programme: bool = False
+
+
+# The training remedy of each barrier training can fix, in order of precedence (the first barrier found
+# decides the form). PerLAN 10/2018 lists coaching and mentoring among the non-classical forms and PP
+# 11/2017 Pasal 212 ayat (3) names on-the-job coaching: the remedy for someone who cannot yet do it alone.
+# Content that did not fit the job is not taught again: any form, but never the same programme. After a
+# transfer or promotion the skill was never practised in the new post: a refresher there.
+TRAINING_REMEDIES: dict[TransferBarrier, TrainingRemedy] = {
+    TransferBarrier.OWN_ABILITY: TrainingRemedy(DevelopmentForm.COACHING),
+    TransferBarrier.CONTENT_MISMATCH: TrainingRemedy(None, exclude_programme=True),
+    TransferBarrier.TRANSFER_OR_PROMOTION: TrainingRemedy(DevelopmentForm.REFRESHER),
+}
+
+# Forms a planner may use in place of a recommended one: coaching and mentoring are both one-to-one
+# guidance at work (PerLAN 10/2018 lists them side by side); a refresher may be taken as e-learning.
+EQUIVALENT_FORMS: dict[DevelopmentForm, frozenset[DevelopmentForm]] = {
+    DevelopmentForm.COACHING: frozenset({DevelopmentForm.COACHING, DevelopmentForm.MENTORING}),
+    DevelopmentForm.MENTORING: frozenset({DevelopmentForm.MENTORING, DevelopmentForm.COACHING}),
+    DevelopmentForm.REFRESHER: frozenset({DevelopmentForm.REFRESHER, DevelopmentForm.E_LEARNING}),
+}
+
+
+def accepted_forms(recommended: str | None) -> frozenset[str] | None:
+    """The forms that satisfy a recommendation (None: any form)."""
+    if recommended is None:
+        return None
+    form = DevelopmentForm(recommended)
+    return frozenset(EQUIVALENT_FORMS.get(form, frozenset({form})))
+
+
+def training_remedy(barriers: Iterable[str]) -> TrainingRemedy | None:
+    """The training a follow-up with these barriers gets, or None when only actions can remedy them (or
+    none was named: then nothing is known to call for training either way, and the need goes to training
+    like any other, with no form)."""
+    named = [TransferBarrier(b) for b in barriers]
+    if named and all(b in ACTION_BARRIERS for b in named):
+        return None
+    form = next((r.form for b, r in TRAINING_REMEDIES.items() if b in named and r.form), None)
+    return TrainingRemedy(form, exclude_programme=TransferBarrier.CONTENT_MISMATCH in named)
+
+
+class EmploymentType(StrEnum):
+    """PNS (civil servant) or PPPK (government employee on contract): their JP rules differ (PP 11/2017,
+    PP 49/2018)."""
+
+    PNS = "PNS"
+    PPPK = "PPPK"
 
 
 class ReminderKind(StrEnum):

@@ -103,3 +103,17 @@ def test_a_batch_must_lie_inside_its_phase():
         domain.check_window(date(2027, 3, 1), date(2027, 3, 5), within=(date(2027, 3, 2), date(2027, 6, 30)))
     with pytest.raises(Invalid, match="fiscal year 2027"):
         domain.check_window(date(2027, 12, 1), date(2028, 1, 5), fiscal_year=2027)
+
+
+def test_a_seminar_takes_its_jp_from_its_days_and_refuses_a_figure_that_contradicts_them():
+    # LAN conversion: a national seminar earns 4 JP a day, so one day is 4 JP, never the year's 20.
+    with pytest.raises(Invalid) as refused:
+        domain.program_jp("seminar", jp=20, days=1, international=False)
+    assert refused.value.code == "jp_contradicts_days"
+    assert "earns 4 JP" in refused.value.message_en and "not 20 JP" in refused.value.message_en
+    # A JP figure alone is not enough: the days decide.
+    with pytest.raises(Invalid) as no_days:
+        domain.program_jp("workshop", jp=10, days=None, international=False)
+    assert no_days.value.code == "jp_from_days"
+    # A figure that agrees with the days is accepted.
+    assert domain.program_jp("workshop", jp=14, days=2, international=True) == 14

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluation import domain, schedule
 from services.evaluation.documents import EvaluationDocument
+from shared.domain.nip import NIP_REGEX
 from shared.http.schemas import DocumentView
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -88,7 +89,7 @@ class EvaluationOut(DocumentView):
 class EvaluatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    evaluator_nip: str = Field(pattern=r"^\d{18}$", description="NIP of the new evaluator (the new supervisor)")
+    evaluator_nip: str = Field(pattern=NIP_REGEX, description="NIP of the new evaluator (the new supervisor)")
     reason: str = Field(min_length=3, max_length=500, description="Why, kept in the evaluation's history")
 
 

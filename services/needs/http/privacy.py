@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.documents import PrivacyAnswerDocument, PrivacyRequestDocument
 from services.needs.http.schemas import RequestIn
+from shared.domain.nip import NIP_REGEX
 from shared.events import PRIVACY_SERVICES
 from shared.http.access import Admin
 from shared.persistence import get_or_not_found
@@ -48,7 +49,7 @@ def requests_router(requests: PrivacyRequests) -> APIRouter:
         return request_view(recorded)
 
     @router.get("", summary="Requests, newest first")
-    def list_requests(_: Admin, nip: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None) -> list[dict[str, Any]]:
+    def list_requests(_: Admin, nip: Annotated[str | None, Query(pattern=NIP_REGEX)] = None) -> list[dict[str, Any]]:
         found = PrivacyRequestDocument.objects(**({"nip": nip} if nip else {})).order_by("-requested_at").limit(200)
         return [request_view(d) for d in found]
 
