@@ -143,7 +143,9 @@ def test_level_3_only_from_the_supervisor_and_a_low_one_becomes_one_follow_up_ne
             what="follow-up need",
         )
         assert len(follow_ups) == 1
-        assert (follow_ups[0]["competency_code"], follow_ups[0]["recommended_form"]) == ("M.05", "mentoring")
+        # Lack of support and of resources are actions (supervisor, unit head): no training form.
+        assert (follow_ups[0]["competency_code"], follow_ups[0]["recommended_form"]) == ("M.05", None)
+        assert follow_ups[0]["required_level"] == 3  # the nurse's post (PERAWAT) requires M.05 at 3
 
     (event,) = [e for e in published(infra, namespace, EVALUATION_SUBMITTED) if e["level"] == 3]
     assert (event["evaluator_nip"], event["barriers"]) == (HEAD, ["lack_of_support", "lack_of_resources"])
