@@ -301,6 +301,10 @@ def test_the_unit_head_sees_what_they_stand_in_for_and_bkpsdm_gives_an_evaluatio
         assert (
             evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=HEAD_HEADERS).status_code == 403
         )
+        # The shared NIP rule: a birth month of 13 is refused naming that part, not only a wrong pattern.
+        month_13 = change | {"evaluator_nip": "198513022010012002"}
+        wrong = evaluation.put("/evaluations/enr-moved-L3/evaluator", json=month_13, headers=admin)
+        assert (wrong.status_code, wrong.json()["error"]["code"]) == (422, "invalid_nip.birth_date")
         given = evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=admin)
         assert given.status_code == 200, given.text
         (entry,) = given.json()["history"]

@@ -225,3 +225,9 @@ def test_a_purpose_that_looks_like_a_formula_comes_out_of_the_audit_csv_as_text(
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["purpose"] == "'-23 cek data"  # '+' is not kept in a purpose; the leading '-' is escaped
     assert rows[0]["status"] == "200"
+
+
+def test_a_request_for_a_wrong_nip_is_refused_naming_the_part(run_service, admin):
+    with run_service("needs") as needs:
+        refused = needs.post("/privacy/requests", json={"nip": "199002202015033001", "kind": "access"}, headers=admin)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (422, "invalid_nip.gender")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.documents import PrivacyAnswerDocument, PrivacyRequestDocument
-from services.needs.http.schemas import RequestIn
+from services.needs.http.schemas import RequestIn, valid_nip
 from shared.domain.nip import NIP_REGEX
 from shared.events import PRIVACY_SERVICES
 from shared.http.access import Admin
@@ -44,7 +44,11 @@ def requests_router(requests: PrivacyRequests) -> APIRouter:
     @router.post("", status_code=202, summary="Record a data subject's request; every service handles it")
     def create(body: RequestIn, who: Admin) -> dict[str, Any]:
         recorded = requests.record(
-            nip=body.nip, kind=body.kind, rectification=body.rectification, note=body.note, requested_by=who.nip
+            nip=valid_nip(body.nip),
+            kind=body.kind,
+            rectification=body.rectification,
+            note=body.note,
+            requested_by=who.nip,
         )
         return request_view(recorded)
 
