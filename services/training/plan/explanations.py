@@ -51,66 +51,69 @@ def forms_text(need: Need) -> tuple[str, str]:
     return text_id, text_en
 
 
+# Why a need waits, by blocker: templates filled in per need (built once: a big run words thousands).
+BLOCKER_TEXTS: dict[Blocker, tuple[str, str]] = {
+    Blocker.NO_PROGRAMME: (
+        "Belum ada program siap{fi} yang mencakup {c} sampai level {level}.",
+        "No ready programme{fe} covers {c} up to level {level}.",
+    ),
+    Blocker.NO_BATCH: (
+        "Program yang sesuai{fi} ada, tetapi tidak ada angkatannya tahun ini yang belum dimulai.",
+        "Fitting programmes{fe} exist but none of their batches this year is still to start.",
+    ),
+    Blocker.NO_LEVEL: (
+        "Level yang dibutuhkan untuk {c} tidak diketahui; lengkapi standar kompetensi jabatan pegawai.",
+        "The level needed in {c} is not known; complete the standard of the employee's position.",
+    ),
+    Blocker.NO_FORM: (
+        "Ada program yang mencakup {c} sampai level {level}, tetapi tidak ada program siap{fi} yang "
+        "dibutuhkan tindak lanjut ini.",
+        "Programmes cover {c} up to level {level}, but no ready programme{fe} that this follow-up calls for.",
+    ),
+    Blocker.JP_CAP: (
+        "Angkatan {b} akan membuat pengembangan PPPK ini melebihi {cap} JP setahun (PP 49/2018); kebutuhan "
+        "ini menunggu tahun perjanjian kerja berikutnya.",
+        "Batch {b} would take this PPPK's development past {cap} JP a year (PP 49/2018); the need waits for "
+        "the next contract year.",
+    ),
+    Blocker.SEAT_BEFORE: (
+        "Pegawai sudah pernah memiliki kursi di angkatan {b} (ditarik, selesai atau tidak lulus); ia tidak "
+        "diusulkan lagi ke sana.",
+        "The employee had a seat in batch {b} before (withdrawn, completed or failed); they are not proposed "
+        "there again.",
+    ),
+    Blocker.OVERLAP: (
+        "Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
+        "Batch {b} overlaps another batch the employee attends.",
+    ),
+    Blocker.CAPACITY: ("Angkatan {b} sudah penuh.", "Batch {b} is full."),
+    Blocker.PHASE_CAPACITY: (
+        "Kapasitas peserta tahap angkatan {b} sudah penuh.",
+        "The participant capacity of the phase of batch {b} is used up.",
+    ),
+    Blocker.BUDGET: (
+        "Anggaran tahap angkatan {b} tidak cukup untuk satu peserta lagi.",
+        "The budget of the phase of batch {b} cannot pay for another participant.",
+    ),
+    Blocker.FAIR_SHARE: (
+        "Unit {u} sudah memakai jatah wajarnya di angkatan {b}.",
+        "Unit {u} already has its fair share of batch {b}.",
+    ),
+}
+
+
 def blocker_text(blocker: Blocker, batch: Batch | None, need: Need, cap: int) -> Explanation:
-    b, level = (batch.code if batch else ""), need.required_level
     forms_id, forms_en = forms_text(need)
-    text_id, text_en = {
-        Blocker.NO_PROGRAMME: (
-            "Belum ada program siap{fi} yang mencakup {c} sampai level {level}.",
-            "No ready programme{fe} covers {c} up to level {level}.",
-        ),
-        Blocker.NO_BATCH: (
-            "Program yang sesuai{fi} ada, tetapi tidak ada angkatannya tahun ini yang belum dimulai.",
-            "Fitting programmes{fe} exist but none of their batches this year is still to start.",
-        ),
-        Blocker.NO_LEVEL: (
-            "Level yang dibutuhkan untuk {c} tidak diketahui; lengkapi standar kompetensi jabatan pegawai.",
-            "The level needed in {c} is not known; complete the standard of the employee's position.",
-        ),
-        Blocker.NO_FORM: (
-            "Ada program yang mencakup {c} sampai level {level}, tetapi tidak ada program siap{fi} yang "
-            "dibutuhkan tindak lanjut ini.",
-            "Programmes cover {c} up to level {level}, but no ready programme{fe} that this follow-up calls for.",
-        ),
-        Blocker.JP_CAP: (
-            "Angkatan {b} akan membuat pengembangan PPPK ini melebihi {cap} JP setahun (PP 49/2018); kebutuhan "
-            "ini menunggu tahun perjanjian kerja berikutnya.",
-            "Batch {b} would take this PPPK's development past {cap} JP a year (PP 49/2018); the need waits for "
-            "the next contract year.",
-        ),
-        Blocker.SEAT_BEFORE: (
-            "Pegawai sudah pernah memiliki kursi di angkatan {b} (ditarik, selesai atau tidak lulus); ia tidak "
-            "diusulkan lagi ke sana.",
-            "The employee had a seat in batch {b} before (withdrawn, completed or failed); they are not proposed "
-            "there again.",
-        ),
-        Blocker.OVERLAP: (
-            "Jadwal angkatan {b} bertabrakan dengan angkatan lain yang diikuti pegawai.",
-            "Batch {b} overlaps another batch the employee attends.",
-        ),
-        Blocker.CAPACITY: ("Angkatan {b} sudah penuh.", "Batch {b} is full."),
-        Blocker.PHASE_CAPACITY: (
-            "Kapasitas peserta tahap angkatan {b} sudah penuh.",
-            "The participant capacity of the phase of batch {b} is used up.",
-        ),
-        Blocker.BUDGET: (
-            "Anggaran tahap angkatan {b} tidak cukup untuk satu peserta lagi.",
-            "The budget of the phase of batch {b} cannot pay for another participant.",
-        ),
-        Blocker.FAIR_SHARE: (
-            "Unit {u} sudah memakai jatah wajarnya di angkatan {b}.",
-            "Unit {u} already has its fair share of batch {b}.",
-        ),
-    }[blocker]
+    text_id, text_en = BLOCKER_TEXTS[blocker]
     if blocker in (Blocker.NO_PROGRAMME, Blocker.NO_BATCH) and need.competency_code == JP_COMPETENCY_CODE:
         text_id = (
             "Belum ada angkatan, atau gabungan angkatan tanpa jadwal bertabrakan, yang memberi sedikitnya {jp} JP."
         )
         text_en = "No batch, nor combination of batches that do not overlap, earns at least {jp} JP."
     values = {
-        "b": b,
+        "b": batch.code if batch else "",
         "c": need.competency_code,
-        "level": level,
+        "level": need.required_level,
         "u": need.unit_code,
         "jp": need.jp_shortfall or 1,
         "fi": forms_id,

@@ -208,7 +208,7 @@ def plan(
         key = (need.competency_code, need.required_level, need.jp_shortfall, need.forms, need.excluded_program)
         if key not in cache:
             ranked = sorted((p, b) for b in state.batches.values() if (p := preference(b, need)) is not None)
-            covering = [p for p in known_programmes if _fit(p, need) is not None]
+            covering = [] if ranked else [p for p in known_programmes if _fit(p, need) is not None]
             if ranked:
                 cache[key] = _Candidates(ranked[0][1], [b for _, b in ranked])
             elif need.competency_code != JP_COMPETENCY_CODE and need.required_level is None:
@@ -245,13 +245,27 @@ def plan(
             need.need_id, batch.code, None, placed_text(need, batch, rank, joined, note), rank, joined
         )
 
+    # The smallest shortfall no combination met, per unit while fair share applies (else under None), for
+    # people the search treats alike (no seat held, nothing withdrawn, no PPPK cap). Seats and money are
+    # only used up during a run, so what failed once fails for any larger shortfall: a long waitlist of
+    # JP needs costs one search, not one each.
+    failed: dict[str | None, int] = {}
+    withdrawn_nips = {nip for _, nip in withdrawn_pairs}
+
     def combine(need: Need, rank: int, fair: bool) -> bool:
         """PP 11/2017 Pasal 203 ayat (4) sets a yearly total, so a JP shortfall no single batch meets may
         be met by several: the combination with the smallest total JP, then the cheapest, whose batches
         do not overlap, within each phase's budget and capacity (and a PPPK's cap). Returns whether one
         was found and placed."""
+        wanted, unit = need.jp_shortfall or 1, need.unit_code if fair else None
+        alike = not state.person[need.nip] and need.nip not in withdrawn_nips and not state.over_cap(need, 0)
+        alike = alike and need.employment_type != EmploymentType.PPPK
+        if alike and wanted >= failed.get(unit, wanted + 1):
+            return False
         found = _combination(state, need, open_batches, withdrawn_pairs, fair)
         if found is None:
+            if alike:
+                failed[unit] = min(failed.get(unit, wanted), wanted)
             return False
         joined = [seat(need, batch) for batch in found]
         codes = tuple(sorted(b.code for b in found))  # as the stored seats give them back (by code)
