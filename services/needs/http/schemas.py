@@ -112,6 +112,9 @@ class NeedOut(DocumentView):
     source: str
     fiscal_year: int
     status: str
+    barriers: list[str] = Field(default_factory=list, description="Evaluation follow-ups: why it did not transfer")
+    program_code: str | None = Field(default=None, description="Evaluation follow-ups: the programme concerned")
+    employment_type: str | None = None
 
 
 class PerformanceIn(Strict):

@@ -28,9 +28,9 @@ from services.training.plan.explanations import (
 from services.training.plan.model import Batch, Need, Phase, Policy, Seat
 from shared.domain.vocabulary import JP_COMPETENCY_CODE, EmploymentType
 
-# The planner's inputs live in ``model``; callers name them through this module.
 DEFAULT_POLICY = Policy()
 
+# The planner's inputs live in ``model``; callers name them through this module.
 __all__ = ["Batch", "Blocker", "Decision", "Explanation", "Need", "Phase", "Plan", "Policy", "Seat", "plan"]
 
 
