@@ -303,9 +303,8 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
                 need = fill_need(
                     NeedDocument(id=spec.need_id, identified_at=now),
                     spec,
-                    supervisor_nip=employee.get("supervisor_nip"),
-                    position_code=employee.get("position_code"),
-                    now=now,
+                    employee,
+                    now,
                 )
                 new.append((need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=nip)]))
             else:

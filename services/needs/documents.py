@@ -102,6 +102,9 @@ class NeedDocument(OutboxDocument):
     fiscal_year = IntField(required=True)
     recommended_form = StringField()
     reason = StringField()
+    barriers = ListField(StringField())  # evaluation follow-ups: why the training did not transfer
+    program_code = StringField()  # evaluation follow-ups: the programme that did not transfer
+    employment_type = StringField()  # of the employee when the need was announced (PNS, PPPK)
     status = StringField(required=True, choices=[s.value for s in NeedStatus])
     identified_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)

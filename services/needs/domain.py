@@ -1,4 +1,5 @@
-"""Pure rules of training-needs analysis: NIP structure, competency standards, gaps and priority.
+"""Pure rules of training-needs analysis: competency standards, gaps and priority (the NIP rule is shared:
+``shared.domain.nip``).
 
 No I/O and no framework imports: everything here is plain data in, plain data out.
 """
@@ -102,63 +103,6 @@ STANDARD_COMPETENCIES = (
     Competency("M.08", "Pengambilan Keputusan", CompetencyKind.MANAGERIAL),
     Competency("SK.01", "Perekat Bangsa", CompetencyKind.SOCIO_CULTURAL),
 )
-
-
-class InvalidNip(Invalid):
-    """A NIP that breaks the Perka BKN 22/2007 layout; says which part is wrong, in both languages."""
-
-    def __init__(self, part: str, message_id: str, message_en: str) -> None:
-        super().__init__(f"invalid_nip.{part}", message_id, message_en)
-        self.part = part
-
-
-@dataclass(frozen=True)
-class Nip:
-    """NIP layout YYYYMMDD YYYYMM G NNN: birth date, CPNS appointment (TMT) month, gender, serial."""
-
-    value: str
-    birth_date: date
-    appointment_year: int
-    appointment_month: int
-    gender: str
-
-    @classmethod
-    def parse(cls, raw: str) -> Nip:
-        value = raw.replace(" ", "")
-        if len(value) != 18 or not value.isdigit():
-            raise InvalidNip(
-                "length",
-                f"NIP harus 18 digit angka; diterima {len(value)} karakter.",
-                f"A NIP has 18 digits; got {len(value)} characters.",
-            )
-        try:
-            birth = date(int(value[0:4]), int(value[4:6]), int(value[6:8]))
-        except ValueError:
-            raise InvalidNip(
-                "birth_date",
-                f"Digit 1-8 ({value[0:8]}) bukan tanggal lahir yang sah.",
-                f"Digits 1-8 ({value[0:8]}) are not a valid birth date.",
-            ) from None
-        year, month = int(value[8:12]), int(value[12:14])
-        if not 1 <= month <= 12:
-            raise InvalidNip(
-                "appointment",
-                f"Digit 9-14 ({value[8:14]}) bukan bulan TMT CPNS yang sah.",
-                f"Digits 9-14 ({value[8:14]}) are not a valid appointment (TMT) month.",
-            )
-        if (year, month) <= (birth.year, birth.month):
-            raise InvalidNip(
-                "appointment",
-                f"TMT CPNS {value[8:14]} tidak boleh sebelum tanggal lahir.",
-                f"The appointment month {value[8:14]} must come after the birth date.",
-            )
-        if value[14] not in "12":
-            raise InvalidNip(
-                "gender",
-                f"Digit 15 ({value[14]}) harus 1 (laki-laki) atau 2 (perempuan).",
-                f"Digit 15 ({value[14]}) must be 1 (male) or 2 (female).",
-            )
-        return cls(value, birth, year, month, "male" if value[14] == "1" else "female")
 
 
 @dataclass(frozen=True)
@@ -336,16 +280,23 @@ class NeedSpec:
     assessed_level: int | None = None
     recommended_form: str | None = None
     reason: str | None = None
+    barriers: tuple[str, ...] = ()
+    program_code: str | None = None  # the programme that did not transfer (evaluation follow-ups)
+
+    def _facts(self) -> tuple[object, ...]:
+        return (
+            self.required_level,
+            self.assessed_level,
+            self.gap,
+            self.recommended_form,
+            self.reason,
+            self.barriers,
+            self.program_code,
+        )
 
     def differs_materially(self, other: NeedSpec, priority_delta: float) -> bool:
         """Worth announcing again: anything but a small move of the priority score."""
-        same_facts = (self.required_level, self.assessed_level, self.gap, self.recommended_form, self.reason) == (
-            other.required_level,
-            other.assessed_level,
-            other.gap,
-            other.recommended_form,
-            other.reason,
-        )
+        same_facts = self._facts() == other._facts()
         return not same_facts or abs(self.priority - other.priority) >= priority_delta
 
 
@@ -356,16 +307,14 @@ JP_COMPETENCY_NAME = "Pengembangan kompetensi minimal per tahun (JP)"
 
 @dataclass(frozen=True)
 class JpRule:
-    """PP 11/2017 as amended: at least 20 JP a year for a PNS; a PPPK's development is capped (24 JP)."""
+    """PP 11/2017 Pasal 203 ayat (4), as amended by PP 17/2020: at least 20 JP a year. Every JP earned
+    counts: the PPPK cap (PP 49/2018, 24 JP a contract year) limits what the training planner gives, not
+    what counts (capping what counts never bit, since 24 > 20)."""
 
     minimum: int
-    cap: int | None = None
-
-    def counted(self, earned: int) -> int:
-        return earned if self.cap is None else min(earned, self.cap)
 
     def shortfall(self, earned: int) -> int:
-        return max(0, self.minimum - self.counted(earned))
+        return max(0, self.minimum - earned)
 
 
 def jp_need_id(fiscal_year: int, nip: str) -> str:
@@ -389,6 +338,6 @@ def jp_need(
         source=NeedSource.JP_SHORTFALL,
         fiscal_year=fiscal_year,
         priority=priority,
-        priority_parts=parts | {"jp_earned": float(rule.counted(earned))},
-        reason=f"{rule.counted(earned)} dari minimal {rule.minimum} JP tahun {fiscal_year}; kurang {shortfall} JP.",
+        priority_parts=parts | {"jp_earned": float(earned)},
+        reason=f"{earned} dari minimal {rule.minimum} JP tahun {fiscal_year}; kurang {shortfall} JP.",
     )

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from services.needs import domain
+from shared.domain.nip import InvalidNip, Nip
 
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/xlsx")
 UNIT_KINDS = ("opd", "bagian", "upt", "puskesmas", "kecamatan", "kelurahan", "sekolah", "other")
@@ -337,8 +338,8 @@ def _nip(value: str, column: str, err: Err) -> str:
         )
         return value
     try:
-        return domain.Nip.parse(value).value
-    except domain.InvalidNip as exc:
+        return Nip.parse(value).value
+    except InvalidNip as exc:
         err(column, exc.message_id, exc.message_en)
         return value
 

@@ -53,9 +53,9 @@ def needs_recap(needs: Iterable[Mapping[str, Any]], by: str, names: Mapping[str,
 def jp_compliance(
     employees: Iterable[Mapping[str, Any]], earned: Mapping[str, int], rules: Mapping[str, domain.JpRule]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per employee: JP earned, counted, the minimum and the shortfall; per unit: the compliance rate."""
+    """Per employee: JP earned, the minimum and the shortfall; per unit: the compliance rate."""
     people = []
-    units: dict[str, dict[str, Any]] = defaultdict(lambda: {"employees": 0, "compliant": 0, "jp_counted": 0})
+    units: dict[str, dict[str, Any]] = defaultdict(lambda: {"employees": 0, "compliant": 0, "jp_earned": 0})
     for e in employees:
         rule = rules.get(e["employment_type"], rules["PNS"])
         jp = earned.get(e["nip"], 0)
@@ -67,7 +67,6 @@ def jp_compliance(
                 "unit_code": e["unit_code"],
                 "employment_type": e["employment_type"],
                 "jp_earned": jp,
-                "jp_counted": rule.counted(jp),
                 "jp_minimum": rule.minimum,
                 "jp_shortfall": shortfall,
                 "compliant": shortfall == 0,
@@ -76,14 +75,14 @@ def jp_compliance(
         u = units[e["unit_code"]]
         u["employees"] += 1
         u["compliant"] += shortfall == 0
-        u["jp_counted"] += rule.counted(jp)
+        u["jp_earned"] += jp
     summary = [
         {
             "unit_code": code,
             "employees": u["employees"],
             "compliant": u["compliant"],
             "compliance_pct": round(u["compliant"] / u["employees"] * 100, 1),
-            "mean_jp": round(u["jp_counted"] / u["employees"], 1),
+            "mean_jp": round(u["jp_earned"] / u["employees"], 1),
         }
         for code, u in sorted(units.items())
     ]

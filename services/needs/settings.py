@@ -20,10 +20,9 @@ class NeedsSettings(ServiceSettings):
     priority_skm_weight: float = Field(default=1.0, ge=0)
     priority_announce_delta: float = Field(default=0.5, ge=0)
 
-    # The yearly JP minimum per employment type, and the PPPK cap on what counts.
+    # The yearly JP minimum per employment type (the PPPK cap on what is given is the planner's).
     jp_minimum_pns: int = Field(default=20, ge=0)
     jp_minimum_pppk: int = Field(default=20, ge=0)
-    jp_cap_pppk: int = Field(default=24, ge=1)
     # From this day of the year (MM-DD) a periodic check raises a need for everyone below the minimum.
     jp_check_enabled: bool = True
     jp_check_from: str = "07-01"
@@ -67,7 +66,7 @@ class NeedsSettings(ServiceSettings):
     def jp_rules(self) -> dict[str, domain.JpRule]:
         return {
             "PNS": domain.JpRule(self.jp_minimum_pns),
-            "PPPK": domain.JpRule(self.jp_minimum_pppk, self.jp_cap_pppk),
+            "PPPK": domain.JpRule(self.jp_minimum_pppk),
         }
 
     def skm_policy(self) -> sources.SkmPolicy:

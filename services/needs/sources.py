@@ -9,19 +9,10 @@ from enum import StrEnum
 
 from services.needs.domain import NeedSpec, PriorityPolicy
 from shared.domain.lifecycle import Lifecycle
-from shared.domain.vocabulary import NeedSource
+from shared.domain.vocabulary import NeedSource, training_remedy
 
 # --- When training does not transfer: follow-ups from evaluations ------------------------------------
 
-# The remedy a barrier calls for, in order of precedence. Lack of resources is not solved by training:
-# it is recorded on the need so BKPSDM and the unit head see it, with no form recommended.
-FOLLOW_UP_FORMS = (
-    ("own_ability", "coaching"),
-    ("content_mismatch", "refresher"),
-    ("lack_of_support", "mentoring"),
-    ("no_opportunity_to_apply", "internship"),
-    ("transfer_or_promotion", "refresher"),
-)
 BARRIER_NAMES = {
     "lack_of_resources": "sarana/sumber daya kurang",
     "no_opportunity_to_apply": "tidak ada kesempatan menerapkan",
@@ -30,13 +21,6 @@ BARRIER_NAMES = {
     "content_mismatch": "materi tidak sesuai pekerjaan",
     "own_ability": "kemampuan diri",
 }
-
-
-def follow_up_form(barriers: list[str]) -> str | None:
-    for barrier, form in FOLLOW_UP_FORMS:
-        if barrier in barriers:
-            return form
-    return None
 
 
 def follow_up_need(
@@ -48,11 +32,18 @@ def follow_up_need(
     competency_name: str,
     fiscal_year: int,
     barriers: list[str],
+    program_code: str,
+    required_level: int | None,
     front_line: bool,
     policy: PriorityPolicy,
 ) -> NeedSpec:
+    """The follow-up of one competency: the position's standard as its level, the barriers and the
+    programme that did not transfer, so the planner can give the remedy (``TRAINING_REMEDIES``); a need
+    whose barriers only actions can remedy recommends no form and goes to no training."""
     priority, parts = policy.follow_up_score(front_line)
     named = ", ".join(BARRIER_NAMES.get(b, b) for b in barriers) or "tidak disebutkan"
+    remedy = training_remedy(barriers)
+    remedy_text = "" if remedy else " Bukan diatasi dengan pelatihan: tindakan atasan atau kepala unit."
     return NeedSpec(
         need_id=f"{fiscal_year}-{nip}-{competency_code}-FU-{evaluation_id}",
         nip=nip,
@@ -63,8 +54,11 @@ def follow_up_need(
         fiscal_year=fiscal_year,
         priority=priority,
         priority_parts=parts,
-        recommended_form=follow_up_form(barriers),
-        reason=f"Kesulitan menerapkan hasil pelatihan; hambatan: {named}.",
+        required_level=required_level,
+        recommended_form=remedy.form if remedy and remedy.form else None,
+        reason=f"Kesulitan menerapkan hasil pelatihan {program_code}; hambatan: {named}.{remedy_text}",
+        barriers=tuple(barriers),
+        program_code=program_code,
     )
 
 

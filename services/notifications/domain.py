@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from shared.domain.nip import nip_problem
+
 INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
 # Learning records for the configured LRS: one delivery per xAPI statement, keyed by the statement id.
 XAPI = "xapi"
@@ -187,8 +189,9 @@ class Problem:
 
 def check_person(p: PersonRecord) -> list[Problem]:
     problems: list[Problem] = []
-    if not (len(p.nip) == 18 and p.nip.isdigit()):
-        problems.append(Problem("nip", "NIP harus 18 digit angka.", "A NIP has 18 digits."))
+    # The same structural rule as the needs service (Perka BKN 22/2007): a birth month of 13 is refused here too.
+    if (wrong := nip_problem(p.nip)) is not None:
+        problems.append(Problem("nip", wrong.message_id, wrong.message_en))
     if p.language not in LANGUAGES:
         problems.append(Problem("language", "Bahasa harus id atau en.", "The language must be id or en."))
     unknown = sorted(set(p.channels) - set(PERSONAL_CHANNELS))

@@ -140,10 +140,16 @@ class PlannedNeedDocument(Document):
     priority = FloatField(required=True)
     source = StringField(required=True)
     jp_shortfall = IntField()
+    # An evaluation follow-up's remedy, and what the PPPK cap needs (NeedIdentified v1, additive fields).
+    recommended_form = StringField()
+    barriers = ListField(StringField())
+    program_code = StringField()  # the programme that did not transfer
+    employment_type = StringField()
     identified_at = DateTimeField(required=True)
     announced_at = DateTimeField()  # time of the latest event applied (NeedIdentified or NeedResolved)
     status = StringField(required=True)  # open, placed, waitlisted, resolved, unit_level
     batch_code = StringField()
+    batch_codes = ListField(StringField())  # a JP shortfall met by several batches: all of them
     reason_code = StringField()
     explanation = StringField()
     explanation_en = StringField()

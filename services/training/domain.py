@@ -11,7 +11,7 @@ from enum import StrEnum
 from shared.domain.errors import Forbidden, Invalid
 from shared.domain.identity import Principal, Role
 from shared.domain.lifecycle import Lifecycle
-from shared.domain.vocabulary import EnrolmentState
+from shared.domain.vocabulary import EnrolmentState, NeedSource, training_remedy
 
 # The lifecycle of a seat is part of the published contract, so its states are defined there once.
 EnrolmentStatus = EnrolmentState
@@ -149,19 +149,30 @@ def is_classical(form: str) -> bool:
 
 
 def program_jp(form: str, *, jp: int | None, days: int | None, international: bool) -> int:
-    """The JP a programme earns. Seminars and workshops convert days (4 or 5 JP a day, 6 or 7 when
-    international); a structured training abroad earns its own JP plus 20 %; other forms state their JP."""
+    """The JP a programme earns. Seminars and workshops always convert days (4 or 5 JP a day, 6 or 7 when
+    international: LAN's conversion of non-structured development under PerLAN 10/2018), so a one-day
+    seminar entered as 20 JP cannot meet the whole yearly minimum; a JP figure is accepted only when it
+    agrees with the days. A structured training abroad earns its own JP plus 20 %; other forms state
+    their JP."""
     if form in JP_PER_DAY:
         if days is None:
-            if jp is None:
-                raise Invalid(
-                    "jp_unknown",
-                    f"Isi jumlah hari {form} agar JP dapat dihitung.",
-                    f"Give the number of days of the {form} so its JP can be converted.",
-                )
-            return jp
+            raise Invalid(
+                "jp_from_days",
+                f"JP {form} dihitung dari jumlah hari (konversi LAN); isi jumlah hari.",
+                f"The JP of a {form} come from its days (LAN conversion); give the number of days.",
+            )
         national, abroad = JP_PER_DAY[form]
-        return days * (abroad if international else national)
+        per_day = abroad if international else national
+        if jp is not None and jp != days * per_day:
+            where_id, where_en = ("internasional", "international") if international else ("nasional", "national")
+            raise Invalid(
+                "jp_contradicts_days",
+                f"{form} {days} hari ({where_id}) bernilai {days * per_day} JP ({per_day} JP per hari menurut "
+                f"konversi LAN), bukan {jp} JP. Kosongkan JP atau isi {days * per_day}.",
+                f"A {days}-day {where_en} {form} earns {days * per_day} JP ({per_day} JP a day by the LAN "
+                f"conversion), not {jp} JP. Leave JP out or give {days * per_day}.",
+            )
+        return days * per_day
     if jp is None:
         raise Invalid("jp_unknown", "Isi JP program ini.", "Give the JP of this programme.")
     if international and form in ("training", "course"):
@@ -253,6 +264,18 @@ class PlannedNeedStatus(StrEnum):
     WAITLISTED = "waitlisted"
     RESOLVED = "resolved"  # met meanwhile: the planner leaves it
     UNIT_LEVEL = "unit_level"  # a need of a whole unit: BKPSDM plans it
+    ACTION_ONLY = "action_only"  # a follow-up only the supervisor's or unit head's action remedies
+
+
+def planned_status(nip: str | None, source: str, barriers: list[str]) -> PlannedNeedStatus:
+    """Where an announced need starts. A need of a whole unit is BKPSDM's to plan (a dedicated batch, a
+    benchmarking visit); an evaluation follow-up whose barriers are all ACTION_BARRIERS goes to no
+    training (the README said training does not fix lack of resources, yet the planner placed it)."""
+    if not nip:
+        return PlannedNeedStatus.UNIT_LEVEL
+    if source == NeedSource.EVALUATION_FOLLOW_UP and training_remedy(barriers) is None:
+        return PlannedNeedStatus.ACTION_ONLY
+    return PlannedNeedStatus.OPEN
 
 
 def check_window(

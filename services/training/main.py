@@ -53,7 +53,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     scheduler = PlanScheduler(debounce_s=settings.planner_debounce_s, retry_s=settings.planner_retry_s)
     enrolments = Enrolments(notify=notify, replan=scheduler.request, issuer=Issuer(credentials))
     runner = PlanRunner(
-        policy=planner.Policy(unit_share=settings.planner_unit_share),
+        policy=planner.Policy(unit_share=settings.planner_unit_share, pppk_jp_cap=settings.planner_pppk_jp_cap),
         enrolments=enrolments,
         notify=notify,
         lease=PlanLease(lease_s=settings.planner_lease_s),

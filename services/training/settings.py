@@ -21,6 +21,8 @@ class TrainingSettings(ServiceSettings):
     planner_lease_s: float = Field(default=20.0, ge=3, le=600)
     # While other units still wait, one unit takes at most this share of a batch's seats.
     planner_unit_share: float = Field(default=0.5, gt=0, le=1)
+    # PP 49/2018: the JP of development a PPPK is given in a contract year, at most.
+    planner_pppk_jp_cap: int = Field(default=24, ge=1, le=500)
     # Plan as if today were this day (what-if planning; tests): batches starting on or before it take
     # nobody new. Empty: the real date.
     planner_as_of: date | None = None

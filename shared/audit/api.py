@@ -14,12 +14,13 @@ from fastapi.responses import JSONResponse
 from shared.audit.subjects import PersonalData
 from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
 from shared.domain import clock
+from shared.domain.nip import NIP_REGEX
 from shared.http.access import Admin, Staff, forbidden_record, scope_of
 from shared.http.pagination import Pagination
 from shared.http.reports import CSV_REPORT
 
 MAX_CSV_ROWS = 100_000
-NipQuery = Query(pattern=r"^\d{18}$")
+NipQuery = Query(pattern=NIP_REGEX)
 
 
 def audit_router(trail: AuditTrail) -> APIRouter:

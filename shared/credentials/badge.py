@@ -34,6 +34,7 @@ from shared.credentials.issuer import CredentialUrls, IssuerIdentity
 from shared.credentials.linked_data import CREDENTIAL_CONTEXT
 from shared.credentials.proof import xsd_datetime
 from shared.credentials.status import LIST_LENGTH, status_entry
+from shared.domain.nip import nip_problem
 
 WIB = timezone(timedelta(hours=7), "WIB")
 NIP_IDENTITY_TYPE = "ext:NIP"
@@ -141,8 +142,8 @@ def _midnight_wib(day: date) -> str:
 def _check(award: Award, status_index: int) -> None:
     p = award.programme
     problems: list[tuple[str, str]] = []
-    if not (len(award.recipient.nip) == 18 and award.recipient.nip.isdigit()):
-        problems.append(("NIP harus 18 angka.", "The NIP must be 18 digits."))
+    if (wrong := nip_problem(award.recipient.nip)) is not None:
+        problems.append((wrong.message_id, wrong.message_en))
     if len(award.recipient.salt) < 16:
         problems.append(("Salt NIP terlalu pendek (minimal 16 karakter).", "The NIP salt is too short (16+)."))
     if p.form not in FORM_LABELS:

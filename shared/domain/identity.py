@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 # A NIP (Nomor Induk Pegawai) is 18 digits; this finds one inside ids and texts.
-NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
+NIP_PATTERN = re.compile(r"(?<![0-9])[0-9]{18}(?![0-9])")
 
 
 class Role(StrEnum):

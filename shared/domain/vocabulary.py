@@ -4,6 +4,8 @@ loading pydantic; ``shared.events`` builds the contracts on them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 # The competency code of a need for the yearly minimum of JP rather than for a competency (PP 11/2017:
@@ -62,6 +64,62 @@ class TransferBarrier(StrEnum):
     OWN_ABILITY = "own_ability"
 
 
+@dataclass(frozen=True)
+class TrainingRemedy:
+    """What training gives a follow-up for one barrier: the recommended form (None: any form) and whether
+    the programme that did not transfer is excluded."""
+
+    form: DevelopmentForm | None
+    exclude_programme: bool = False
+
+
+# The training remedy of each barrier training can fix, in order of precedence (the first barrier found
+# decides the form). PerLAN 10/2018 lists coaching and mentoring among the non-classical forms and PP
+# 11/2017 Pasal 212 ayat (3) names on-the-job coaching: the remedy for someone who cannot yet do it alone.
+# Content that did not fit the job is not taught again: any form, but never the same programme. After a
+# transfer or promotion the skill was never practised in the new post: a refresher there.
+TRAINING_REMEDIES: dict[TransferBarrier, TrainingRemedy] = {
+    TransferBarrier.OWN_ABILITY: TrainingRemedy(DevelopmentForm.COACHING),
+    TransferBarrier.CONTENT_MISMATCH: TrainingRemedy(None, exclude_programme=True),
+    TransferBarrier.TRANSFER_OR_PROMOTION: TrainingRemedy(DevelopmentForm.REFRESHER),
+}
+
+# Forms a planner may use in place of a recommended one: coaching and mentoring are both one-to-one
+# guidance at work (PerLAN 10/2018 lists them side by side); a refresher may be taken as e-learning.
+EQUIVALENT_FORMS: dict[DevelopmentForm, frozenset[DevelopmentForm]] = {
+    DevelopmentForm.COACHING: frozenset({DevelopmentForm.COACHING, DevelopmentForm.MENTORING}),
+    DevelopmentForm.MENTORING: frozenset({DevelopmentForm.MENTORING, DevelopmentForm.COACHING}),
+    DevelopmentForm.REFRESHER: frozenset({DevelopmentForm.REFRESHER, DevelopmentForm.E_LEARNING}),
+}
+
+
+def accepted_forms(recommended: str | None) -> frozenset[str] | None:
+    """The forms that satisfy a recommendation (None: any form)."""
+    if recommended is None:
+        return None
+    form = DevelopmentForm(recommended)
+    return frozenset(EQUIVALENT_FORMS.get(form, frozenset({form})))
+
+
+def training_remedy(barriers: Iterable[str]) -> TrainingRemedy | None:
+    """The training a follow-up with these barriers gets, or None when only actions can remedy them (or
+    none was named: then nothing is known to call for training either way, and the need goes to training
+    like any other, with no form)."""
+    named = [TransferBarrier(b) for b in barriers]
+    if named and all(b in ACTION_BARRIERS for b in named):
+        return None
+    form = next((r.form for b, r in TRAINING_REMEDIES.items() if b in named and r.form), None)
+    return TrainingRemedy(form, exclude_programme=TransferBarrier.CONTENT_MISMATCH in named)
+
+
+class EmploymentType(StrEnum):
+    """PNS (civil servant) or PPPK (government employee on contract): their JP rules differ (PP 11/2017,
+    PP 49/2018)."""
+
+    PNS = "PNS"
+    PPPK = "PPPK"
+
+
 class ReminderKind(StrEnum):
     DUE = "due"
     OVERDUE = "overdue"
@@ -78,7 +136,8 @@ class EvaluatorRole(StrEnum):
 
 # Barriers that training does not remove, and who owns the action that does (issue 14): the unit head
 # provides the means; the supervisor assigns work that applies the skill (the on-the-job part of
-# development, PerLAN 10/2018) and backs the employee in it. The other barriers go back to training.
+# development, PerLAN 10/2018) and backs the employee in it. The other barriers go back to training; a
+# follow-up whose barriers are all of these goes to no training (``training_remedy``).
 ACTION_BARRIERS: dict[TransferBarrier, EvaluatorRole] = {
     TransferBarrier.LACK_OF_RESOURCES: EvaluatorRole.UNIT,
     TransferBarrier.NO_OPPORTUNITY: EvaluatorRole.SUPERVISOR,

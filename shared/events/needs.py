@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from shared.domain.vocabulary import JP_COMPETENCY_CODE, NeedSource
+from shared.domain.vocabulary import JP_COMPETENCY_CODE, EmploymentType, NeedSource, TransferBarrier
 from shared.events.common import NIP, CompetencyCode, DevelopmentForm, FiscalYearNumber, UnitCode
 from shared.events.contracts import EventContract, EventPayload
 
@@ -23,7 +23,7 @@ class NeedIdentified(EventPayload):
     position_code: str | None = None
     competency_code: CompetencyCode
     competency_name: str
-    required_level: int | None = Field(default=None, ge=1, le=5)
+    required_level: int | None = Field(default=None, ge=1, le=5, description="The position's standard level")
     assessed_level: int | None = Field(default=None, ge=0, le=5)
     gap: int = Field(ge=0, description="required_level - assessed_level (0 for needs not made from a gap)")
     priority: float = Field(ge=0, description="Priority score; higher is more urgent")
@@ -33,6 +33,17 @@ class NeedIdentified(EventPayload):
     recommended_form: DevelopmentForm | None = None
     reason: str | None = None
     identified_at: datetime
+    # Added within v1 (optional, so older consumers and events stay valid): what an evaluation follow-up
+    # needs for its remedy, and the employment type the PPPK JP cap depends on.
+    barriers: list[TransferBarrier] = Field(
+        default_factory=list, description="Why the training did not transfer (evaluation follow-ups)"
+    )
+    program_code: str | None = Field(
+        default=None, max_length=40, description="The programme that did not transfer (evaluation follow-ups)"
+    )
+    employment_type: EmploymentType | None = Field(
+        default=None, description="PNS or PPPK; a PPPK is given at most 24 JP a contract year (PP 49/2018)"
+    )
 
 
 NEED_IDENTIFIED = EventContract(

@@ -154,7 +154,9 @@ def test_level_3_only_from_the_supervisor_and_a_low_one_becomes_one_follow_up_ne
             what="follow-up need",
         )
         assert len(follow_ups) == 1
-        assert (follow_ups[0]["competency_code"], follow_ups[0]["recommended_form"]) == ("M.05", "mentoring")
+        # Lack of support and of resources are actions (supervisor, unit head): no training form.
+        assert (follow_ups[0]["competency_code"], follow_ups[0]["recommended_form"]) == ("M.05", None)
+        assert follow_ups[0]["required_level"] == 3  # the nurse's post (PERAWAT) requires M.05 at 3
 
     (event,) = [e for e in published(infra, namespace, EVALUATION_SUBMITTED) if e["level"] == 3]
     assert (event["evaluator_nip"], event["barriers"]) == (HEAD, ["lack_of_support", "lack_of_resources"])
@@ -310,6 +312,10 @@ def test_the_unit_head_sees_what_they_stand_in_for_and_bkpsdm_gives_an_evaluatio
         assert (
             evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=HEAD_HEADERS).status_code == 403
         )
+        # The shared NIP rule: a birth month of 13 is refused naming that part, not only a wrong pattern.
+        month_13 = change | {"evaluator_nip": "198513022010012002"}
+        wrong = evaluation.put("/evaluations/enr-moved-L3/evaluator", json=month_13, headers=admin)
+        assert (wrong.status_code, wrong.json()["error"]["code"]) == (422, "invalid_nip.birth_date")
         given = evaluation.put("/evaluations/enr-moved-L3/evaluator", json=change, headers=admin)
         assert given.status_code == 200, given.text
         (entry,) = given.json()["history"]

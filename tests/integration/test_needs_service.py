@@ -70,6 +70,10 @@ def test_a_wrong_nip_is_refused_with_the_part_that_is_wrong(run_service, admin):
         assert error["code"] == "invalid_nip.gender"
         assert error["message"] == "Digit 15 (3) harus 1 (laki-laki) atau 2 (perempuan)."
         assert needs.get("/employees/199002202015033001", headers=admin).status_code == 404
+        # A superscript digit used to reach int() and answer 500; a full-width NIP was stored as a second person.
+        for wrong in ("19900220²015032001", "１９９００２２０２０１５０３２００１"):
+            refused = needs.put(f"/employees/{wrong}", json=body, headers=admin)
+            assert (refused.status_code, refused.json()["error"]["code"]) == (422, "invalid_nip.length")
 
 
 def test_staff_may_read_but_only_bkpsdm_may_change_master_data(run_service, admin):

@@ -74,7 +74,9 @@ def test_a_jp_ledger_crossing_20_resolves_the_shortfall_need(run_service, admin,
     assert [json.loads(r.value)["source"] for r in announced] == ["jp_shortfall"]
 
 
-def test_a_struggle_to_apply_with_two_barriers_becomes_one_follow_up_need(run_service, admin, infra, namespace):
+def test_a_struggle_only_actions_remedy_becomes_one_follow_up_need_with_no_training_form(
+    run_service, admin, infra, namespace
+):
     payload = EvaluationSubmitted(
         evaluation_id="enr-a-L3",
         enrolment_id="enr-a",
@@ -99,16 +101,19 @@ def test_a_struggle_to_apply_with_two_barriers_becomes_one_follow_up_need(run_se
         )
         assert len(follow_ups) == 1
         (need,) = follow_ups
+        # Lack of support and of resources are actions of the supervisor and unit head, not training.
         assert (need["source"], need["competency_code"], need["recommended_form"]) == (
             "evaluation_follow_up",
             "M.05",
-            "mentoring",
+            None,
         )
-        assert "kurang dukungan tim/atasan" in need["reason"]
+        assert "kurang dukungan tim/atasan" in need["reason"] and "Bukan diatasi dengan pelatihan" in need["reason"]
     (announced,) = wait_for_records(
         infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}", lambda r: r.key == NURSE
     )
-    assert json.loads(announced.value)["recommended_form"] == "mentoring"
+    event = json.loads(announced.value)
+    assert (event["recommended_form"], event["required_level"], event["program_code"]) == (None, 3, "PEL-PRIMA")
+    assert event["barriers"] == ["lack_of_support", "lack_of_resources"]
 
 
 def test_a_survey_in_band_c_raises_a_unit_need_and_a_better_one_resolves_it(run_service, admin):

@@ -337,6 +337,9 @@ def test_the_directory_is_kept_by_bkpsdm_and_a_bad_file_changes_nothing(notifica
         f"/directory/{NURSE}", json={"email": "siti.baru@puskesmas.example", "language": "en"}, headers=admin
     )
     assert put.status_code == 200 and put.json()["channels"] == ["inbox"]
+    # The needs service's NIP rule: a birth month of 13 is refused here too, naming the birth date.
+    month_13 = notifications.put("/directory/199013202015032001", json={}, headers={**admin, "Accept-Language": "en"})
+    assert month_13.status_code == 422 and "Digits 1-8 (19901320)" in month_13.json()["error"]["message"]
     heads = notifications.get("/directory", params={"head_of": UNIT}, headers=admin).json()
     assert [p["nip"] for p in heads["items"]] == [HEAD]
     assert notifications.put(f"/directory/{NURSE}", json={}, headers=NURSE_H).status_code == 403

@@ -280,3 +280,9 @@ def test_thirty_access_requests_for_one_person_all_complete_and_no_export_holds_
             answers = read_topic(infra.kafka_bootstrap_servers, topic)
             assert len(answers) >= 30, service
             assert max(len(r.value) for r in answers) < 5_000, service
+
+
+def test_a_request_for_a_wrong_nip_is_refused_naming_the_part(run_service, admin):
+    with run_service("needs") as needs:
+        refused = needs.post("/privacy/requests", json={"nip": "199002202015033001", "kind": "access"}, headers=admin)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (422, "invalid_nip.gender")

@@ -20,7 +20,12 @@ def test_a_seminar_given_in_days_earns_its_converted_jp(run_service, admin):
         program = training.put("/programs/SEMINAR-INT", json=body, headers=admin).json()
         assert (program["jp"], program["classical"], program["ready"]) == (12, True, True)  # 2 days x 6 JP
         missing = training.put("/programs/SEMINAR-X", json=body | {"days": None}, headers=admin)
-        assert missing.status_code == 422 and missing.json()["error"]["code"] == "jp_unknown"
+        assert missing.status_code == 422 and missing.json()["error"]["code"] == "jp_from_days"
+        # One national day is 4 JP: a seminar entered as 20 JP would meet the whole yearly minimum.
+        contradicting = body | {"days": 1, "international": False, "jp": 20}
+        refused = training.put("/programs/SEMINAR-Y", json=contradicting, headers=admin)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "jp_contradicts_days"
+        assert "earns 4 JP" in refused.json()["error"]["messages"]["en"]
 
 
 def test_a_university_programme_takes_participants_once_its_curriculum_is_approved(

@@ -115,7 +115,7 @@ def test_the_name_appears_only_where_the_person_allows_it():
 @pytest.mark.parametrize(
     ("changes", "complaint"),
     [
-        ({"recipient": Recipient("19900220", new_salt())}, "NIP harus 18 angka"),
+        ({"recipient": Recipient("19900220", new_salt())}, "NIP harus 18 digit angka 0-9"),
         ({"completed_on": date(2027, 2, 27)}, "Tanggal selesai sebelum tanggal mulai"),
         ({"post_score": 104}, "Nilai post-test harus 0-100"),
         ({"recipient": Recipient(NIP, "short")}, "Salt NIP terlalu pendek"),

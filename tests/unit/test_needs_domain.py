@@ -3,7 +3,8 @@ from datetime import date
 import pytest
 
 from services.needs import domain
-from services.needs.domain import Assessment, AssessmentSource, InvalidNip, Nip, PositionType
+from services.needs.domain import Assessment, AssessmentSource, PositionType
+from shared.domain.nip import InvalidNip, Nip
 
 
 def test_a_well_formed_nip_reveals_birth_date_appointment_and_gender():

@@ -48,14 +48,14 @@ def test_jp_compliance_per_employee_and_per_unit():
         {"nip": "2", "name": "B", "unit_code": "PKM-A", "employment_type": "PPPK"},
         {"nip": "3", "name": "C", "unit_code": "DINKES", "employment_type": "PNS"},
     ]
-    people, units = reports.jp_compliance(employees, {"1": 12, "2": 30}, {"PNS": JpRule(20), "PPPK": JpRule(20, 24)})
+    people, units = reports.jp_compliance(employees, {"1": 12, "2": 30}, {"PNS": JpRule(20), "PPPK": JpRule(20)})
     by_nip = {p["nip"]: p for p in people}
     assert (by_nip["1"]["jp_shortfall"], by_nip["1"]["compliant"]) == (8, False)
-    assert (by_nip["2"]["jp_counted"], by_nip["2"]["compliant"]) == (24, True)  # PPPK cap
+    assert (by_nip["2"]["jp_earned"], by_nip["2"]["compliant"]) == (30, True)  # every JP counts
     assert by_nip["3"]["jp_shortfall"] == 20
     assert units == [
         {"unit_code": "DINKES", "employees": 1, "compliant": 0, "compliance_pct": 0.0, "mean_jp": 0.0},
-        {"unit_code": "PKM-A", "employees": 2, "compliant": 1, "compliance_pct": 50.0, "mean_jp": 18.0},
+        {"unit_code": "PKM-A", "employees": 2, "compliant": 1, "compliance_pct": 50.0, "mean_jp": 21.0},
     ]
 
 

@@ -5,6 +5,7 @@ import pytest
 from services.needs import domain, sources
 from services.needs.domain import JpRule, PriorityPolicy
 from services.needs.sources import SkmPolicy
+from shared.domain.vocabulary import DevelopmentForm, TrainingRemedy, training_remedy
 
 POLICY = PriorityPolicy()
 
@@ -27,16 +28,15 @@ def test_a_civil_servant_with_12_jp_falls_8_short_of_the_minimum():
     assert "kurang 8 JP" in need.reason
 
 
-def test_crossing_the_minimum_clears_the_shortfall_and_a_pppk_cap_limits_what_counts():
+def test_crossing_the_minimum_clears_the_shortfall_and_every_jp_earned_counts():
     assert (
         domain.jp_need(
             JpRule(20), nip="1" * 18, unit_code="U", fiscal_year=2027, earned=20, front_line=True, policy=POLICY
         )
         is None
     )
-    pppk = JpRule(minimum=20, cap=24)
-    assert pppk.counted(30) == 24 and pppk.shortfall(30) == 0
-    assert pppk.shortfall(18) == 2
+    pppk = JpRule(minimum=20)
+    assert pppk.shortfall(30) == 0 and pppk.shortfall(18) == 2
 
 
 def test_a_performance_gap_raises_the_priority_of_a_competency_need():
@@ -48,36 +48,52 @@ def test_a_performance_gap_raises_the_priority_of_a_competency_need():
     assert parts["performance_gap"] == 25.0
 
 
-@pytest.mark.parametrize(
-    ("barriers", "form"),
-    [
-        (["lack_of_support", "own_ability"], "coaching"),
-        (["lack_of_support"], "mentoring"),
-        (["content_mismatch", "lack_of_support"], "refresher"),
-        (["no_opportunity_to_apply"], "internship"),
-        (["lack_of_resources"], None),
-        ([], None),
-    ],
-)
-def test_a_struggle_to_apply_recommends_a_form_after_its_barriers(barriers, form):
-    assert sources.follow_up_form(barriers) == form
-
-
-def test_a_follow_up_need_names_the_barriers():
-    need = sources.follow_up_need(
+def follow_up(barriers, *, required_level=3):
+    return sources.follow_up_need(
         evaluation_id="enr-1-L3",
         nip="199002202015032001",
         unit_code="PKM-PADANGBULAN",
         competency_code="M.05",
         competency_name="Pelayanan Publik",
         fiscal_year=2027,
-        barriers=["lack_of_resources", "lack_of_support"],
+        barriers=barriers,
+        program_code="PRIMA",
+        required_level=required_level,
         front_line=True,
         policy=POLICY,
     )
-    assert need.recommended_form == "mentoring"
+
+
+@pytest.mark.parametrize(
+    ("barriers", "form"),
+    [
+        (["lack_of_support", "own_ability"], "coaching"),  # own ability: coaching; the support is an action
+        (["content_mismatch", "transfer_or_promotion"], "refresher"),  # any form but the same programme
+        (["content_mismatch"], None),
+        (["lack_of_support"], None),  # actions only: no training form
+        (["no_opportunity_to_apply", "lack_of_resources"], None),
+        ([], None),
+    ],
+)
+def test_a_struggle_to_apply_recommends_the_training_remedy_of_its_barriers(barriers, form):
+    assert follow_up(barriers).recommended_form == form
+
+
+def test_a_follow_up_need_carries_its_level_barriers_and_the_programme_that_did_not_transfer():
+    need = follow_up(["own_ability", "lack_of_resources"], required_level=3)
+    assert (need.required_level, need.recommended_form, need.program_code) == (3, "coaching", "PRIMA")
+    assert need.barriers == ("own_ability", "lack_of_resources")
     assert need.priority == 3.0  # follow-up weight 2.0 x front-line 1.5
-    assert "sarana/sumber daya kurang" in need.reason and "kurang dukungan tim/atasan" in need.reason
+    assert "sarana/sumber daya kurang" in need.reason and "kemampuan diri" in need.reason
+
+
+def test_a_follow_up_only_actions_remedy_says_it_is_not_for_training():
+    need = follow_up(["lack_of_resources"])
+    assert need.recommended_form is None
+    assert "Bukan diatasi dengan pelatihan" in (need.reason or "")
+    assert training_remedy(["lack_of_resources"]) is None
+    assert training_remedy(["lack_of_resources", "own_ability"]) == TrainingRemedy(DevelopmentForm.COACHING)
+    assert training_remedy(["content_mismatch"]) == TrainingRemedy(None, exclude_programme=True)
 
 
 def test_ikm_and_bands_follow_permenpanrb_14_2017():

@@ -1,16 +1,18 @@
 """The planner's choices, one rule at a time, on plans small enough to check by hand."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from services.training.domain import ProgramOffer
 from services.training.plan.planner import Batch, Blocker, Need, Phase, Policy, Seat, plan
+from shared.domain.vocabulary import accepted_forms
 
 PHASE = Phase("T1", date(2027, 3, 1), date(2027, 6, 30), budget=100_000_000)
 T0 = datetime(2027, 2, 1, tzinfo=UTC)
 
 
-def programme(code, competencies, *, cost=1_000_000.0, jp=24):
-    return ProgramOffer(code, code.title(), "training", competencies, jp, cost, 80.0, None)
+def programme(code, competencies, *, cost=1_000_000.0, jp=24, form="training"):
+    return ProgramOffer(code, code.title(), form, competencies, jp, cost, 80.0, None)
 
 
 PRIMA = programme("PRIMA", {"M.05": 3})
@@ -215,4 +217,127 @@ def test_a_completed_seat_serves_its_needs_and_a_failed_one_sends_them_back():
 def test_a_jp_shortfall_no_programme_can_meet_says_so_in_jp():
     short = programme("SHORT", {"M.07": 2}, jp=8)
     result = run([need(1, competency="JP", level=None, shortfall=30)], [batch("S1", short)])
-    assert result.waitlisted[0].explanation.en == "No ready programme earns at least 30 JP."
+    assert result.waitlisted[0].explanation.en == (
+        "No batch, nor combination of batches that do not overlap, earns at least 30 JP."
+    )
+
+
+def test_a_batch_that_is_closed_or_started_takes_nobody_new_even_with_room_and_money():
+    started = Batch("STARTED", "T1", PRIMA, date(2027, 3, 1), date(2027, 3, 3), 30, accepting=False)
+    result = run([need(1)], [started])
+    assert result.waitlisted[0].reason == Blocker.NO_BATCH  # without the rule it would be placed there
+    assert run([need(1)], [started, batch("B1")]).placed[0].batch_code == "B1"
+
+
+def follow_up(n, *, form=None, excluded=None, level=3, **kw):
+    return replace(need(n, level=level, **kw), forms=accepted_forms(form), excluded_program=excluded)
+
+
+def test_a_coaching_follow_up_goes_to_coaching_or_mentoring_never_the_cheapest_classroom():
+    classroom = programme("KELAS", {"M.05": 3}, cost=0)
+    coaching = programme("COACH", {"M.05": 3}, cost=2_000_000, form="coaching")
+    mentoring = programme("MENTOR", {"M.05": 3}, cost=1_500_000, form="mentoring")
+    batches = [batch("KELAS-1", classroom), batch("COACH-1", coaching), batch("MENTOR-1", mentoring)]
+    result = run([follow_up(1, form="coaching")], batches)
+    assert placed(result) == {"need-1": "MENTOR-1"}  # mentoring is coaching's equivalent, and cheaper
+    assert "of the form coaching, mentoring" in result.decisions[0].explanation.en
+    assert placed(run([need(1)], batches)) == {"need-1": "KELAS-1"}  # without the remedy: the cheapest
+
+
+def test_a_follow_up_no_batch_of_its_form_can_take_waits_saying_so_in_both_languages():
+    classroom = programme("KELAS", {"M.05": 3}, cost=0)
+    result = run([follow_up(1, form="coaching")], [batch("KELAS-1", classroom)])
+    waiting = result.waitlisted[0]
+    assert waiting.reason == Blocker.NO_FORM
+    assert "no ready programme of the form coaching, mentoring" in waiting.explanation.en
+    assert "berbentuk coaching, mentoring" in waiting.explanation.id
+    # A coaching programme exists but has no batch yet: that is said too, naming the form.
+    coaching = programme("COACH", {"M.05": 3}, form="coaching")
+    unscheduled = run([follow_up(1, form="coaching")], [batch("KELAS-1", classroom)], programmes=[coaching])
+    assert unscheduled.waitlisted[0].reason == Blocker.NO_BATCH
+    assert "programmes of the form coaching, mentoring exist" in unscheduled.waitlisted[0].explanation.en
+
+
+def test_a_follow_up_for_a_level_3_post_never_lands_in_a_level_1_programme():
+    basic = programme("DASAR", {"M.05": 1}, cost=0)
+    result = run([follow_up(1, level=3)], [batch("DASAR-1", basic), batch("PRIMA-1")])
+    assert placed(result) == {"need-1": "PRIMA-1"}
+    assert "(3 needed)" in result.decisions[0].explanation.en
+
+
+def test_a_need_without_a_required_level_is_not_read_as_level_1():
+    basic = programme("DASAR", {"M.05": 1}, cost=0)
+    result = run([need(1, level=None)], [batch("DASAR-1", basic)])
+    waiting = result.waitlisted[0]
+    assert waiting.reason == Blocker.NO_LEVEL
+    assert "level needed in M.05 is not known" in waiting.explanation.en
+
+
+def test_a_content_mismatch_follow_up_never_goes_back_into_the_programme_that_did_not_fit():
+    other = programme("LAIN", {"M.05": 3}, cost=3_000_000)
+    batches = [batch("PRIMA-2"), batch("LAIN-1", other)]
+    result = run([follow_up(1, excluded="PRIMA")], batches)
+    assert placed(result) == {"need-1": "LAIN-1"}  # PRIMA is cheaper, but its content did not fit
+    assert "other than PRIMA" in result.decisions[0].explanation.en
+    only_same = run([follow_up(1, excluded="PRIMA")], [batch("PRIMA-2")])
+    assert only_same.waitlisted[0].reason == Blocker.NO_PROGRAMME
+    assert "programme other than PRIMA" in only_same.waitlisted[0].explanation.en
+
+
+PPPK_NIP = "199002202019032001"
+
+
+def test_a_pppk_is_never_given_more_than_24_jp_a_year():
+    # 16 JP already held; a 12-JP batch would make 28 > 24 (PP 49/2018); an 8-JP one makes exactly 24.
+    sixteen = programme("ENAM-BELAS", {"M.01": 2}, jp=16)
+    twelve = programme("DUA-BELAS", {"M.05": 3}, jp=12, cost=0)
+    eight = programme("DELAPAN", {"M.05": 3}, jp=8, cost=500_000)
+    held = Seat("HELD-1", PPPK_NIP, "PKM-A", ("need-0",), 1_000_000)
+    batches = [batch("HELD-1", sixteen, start=date(2027, 3, 1), days=1), batch("TWELVE", twelve), batch("EIGHT", eight)]
+    pppk = replace(need(1, nip=PPPK_NIP), employment_type="PPPK")
+    assert placed(run([pppk], batches, seats=[held])) == {"need-1": "EIGHT"}
+    only_twelve = run([pppk], batches[:2], seats=[held])
+    assert only_twelve.waitlisted[0].reason == Blocker.JP_CAP
+    assert "past 24 JP a year (PP 49/2018)" in only_twelve.waitlisted[0].explanation.en
+    # A PNS has no such cap: the cheaper 12-JP batch.
+    pns = replace(need(1, nip=PPPK_NIP), employment_type="PNS")
+    assert placed(run([pns], batches, seats=[held])) == {"need-1": "TWELVE"}
+
+
+def jp_need(shortfall, *, nip="199002202015032001", **kw):
+    return replace(need(1, nip=nip, competency="JP", level=None, shortfall=shortfall), **kw)
+
+
+def test_a_20_jp_shortfall_is_met_by_a_12_and_an_8_jp_batch_that_do_not_overlap():
+    twelve = programme("DUA-BELAS", {"M.07": 2}, jp=12, cost=1_000_000)
+    eight = programme("DELAPAN", {"M.07": 2}, jp=8, cost=500_000)
+    batches = [
+        batch("D12-A", twelve, start=date(2027, 3, 8)),  # 8-10 March
+        batch("D8-A", eight, start=date(2027, 3, 9)),  # 9-11 March: overlaps D12-A
+        batch("D8-B", eight, start=date(2027, 4, 5)),
+        batch("D12-B", twelve, start=date(2027, 5, 3)),
+    ]
+    result = run([jp_need(20)], batches)
+    decision = result.placed[0]
+    # 12 + 8 = 20 is the smallest total reaching 20 (12 + 12 = 24, 8 + 8 + 8 = 24); D8-A overlaps D12-A,
+    # so D12-A + D8-B (1.5 M, over by 7 April) beats D8-A + D12-B (1.5 M, over by 5 May).
+    assert decision.batch_codes == ("D12-A", "D8-B")
+    assert set(result.new_seats) == {("D12-A", "199002202015032001"), ("D8-B", "199002202015032001")}
+    assert "20 JP short are met by 2 batches together, 20 JP in all" in decision.explanation.en
+    assert "D12-A (programme DUA-BELAS, 12 JP" in decision.explanation.en and "D8-B (programme DELAPAN, 8 JP" in (
+        decision.explanation.en
+    )
+
+
+def test_a_combination_stays_within_budget_and_the_pppk_cap():
+    twelve = programme("DUA-BELAS", {"M.07": 2}, jp=12, cost=1_000_000)
+    eight = programme("DELAPAN", {"M.07": 2}, jp=8, cost=500_000)
+    batches = [batch("D12", twelve), batch("D8", eight, start=date(2027, 4, 5))]
+    poor = Phase("T1", PHASE.starts_on, PHASE.ends_on, budget=1_200_000)  # pays one, not both (1.5 M)
+    assert run([jp_need(20)], batches, phases=[poor]).waitlisted[0].reason == Blocker.NO_PROGRAMME
+    # A PPPK who already holds 8 JP may be given 16 more: 12 + 8 = 20 would make 28.
+    held_eight = programme("PAGI", {"M.01": 2}, jp=8)
+    pppk_batches = [*batches, batch("HELD", held_eight, start=date(2027, 6, 1), days=1)]
+    held = Seat("HELD", PPPK_NIP, "PKM-A", ("other",), 1_000_000)
+    pppk = jp_need(20, nip=PPPK_NIP, employment_type="PPPK")
+    assert run([pppk], pppk_batches, seats=[held]).placed == []

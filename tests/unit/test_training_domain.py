@@ -132,3 +132,17 @@ def test_a_curriculum_is_changed_only_by_its_institutions_partners_and_bkpsdm():
             domain.curriculum_owner(usu, current, named)
     with pytest.raises(Invalid):
         domain.curriculum_owner(admin, None, None)
+
+
+def test_a_seminar_takes_its_jp_from_its_days_and_refuses_a_figure_that_contradicts_them():
+    # LAN conversion: a national seminar earns 4 JP a day, so one day is 4 JP, never the year's 20.
+    with pytest.raises(Invalid) as refused:
+        domain.program_jp("seminar", jp=20, days=1, international=False)
+    assert refused.value.code == "jp_contradicts_days"
+    assert "earns 4 JP" in refused.value.message_en and "not 20 JP" in refused.value.message_en
+    # A JP figure alone is not enough: the days decide.
+    with pytest.raises(Invalid) as no_days:
+        domain.program_jp("workshop", jp=10, days=None, international=False)
+    assert no_days.value.code == "jp_from_days"
+    # A figure that agrees with the days is accepted.
+    assert domain.program_jp("workshop", jp=14, days=2, international=True) == 14

@@ -16,6 +16,7 @@ from services.evaluation.schedule import Schedule, evaluation_id, plan, reminder
 from shared.domain import clock
 from shared.domain.errors import ConcurrentUpdate, Conflict, Forbidden, Invalid
 from shared.domain.identity import Principal, Role
+from shared.domain.nip import Nip
 from shared.events import (
     EVALUATION_DUE,
     EVALUATION_ESCALATED,
@@ -209,6 +210,7 @@ class Evaluations:
         their behalf. The change is kept in the evaluation's history, and a window already open is
         announced to the new evaluator (EvaluationDue) in the same write."""
         today = clock.today()
+        evaluator_nip = Nip.parse(evaluator_nip).value
 
         def attempt() -> EvaluationDocument:
             e = get_or_not_found(EvaluationDocument, evaluation_id, "Evaluasi", "Evaluation")

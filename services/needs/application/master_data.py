@@ -8,6 +8,7 @@ from typing import Any
 from services.needs import domain
 from services.needs.documents import CompetencyDocument, EmployeeDocument, PositionDocument, UnitDocument
 from shared.domain.errors import Invalid
+from shared.domain.nip import Nip
 from shared.persistence import get_or_not_found, levels_to_documents
 
 
@@ -55,10 +56,10 @@ def save_position(code: str, fields: dict[str, Any]) -> PositionDocument:
 
 def save_employee(raw_nip: str, fields: dict[str, Any]) -> EmployeeDocument:
     """An employee under a valid NIP (Perka BKN 22/2007), in a unit and position that exist."""
-    nip = domain.Nip.parse(raw_nip).value
+    nip = Nip.parse(raw_nip).value
     get_or_not_found(UnitDocument, fields["unit_code"], "Unit kerja", "Work unit")
     get_or_not_found(PositionDocument, fields["position_code"], "Jabatan", "Position")
     if fields["supervisor_nip"]:
-        domain.Nip.parse(fields["supervisor_nip"])
+        Nip.parse(fields["supervisor_nip"])
     EmployeeDocument(nip=nip, **fields).save()
     return get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")

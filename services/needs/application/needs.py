@@ -9,8 +9,10 @@ source ends in ``open_need`` or ``resolve_need``, so a need is announced the sam
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
+from typing import Any
 
 from services.needs import domain, sources
 from services.needs.documents import (
@@ -74,18 +76,26 @@ SPEC_FIELDS = tuple(f.name for f in fields(domain.NeedSpec) if f.name != "need_i
 def spec_of(need: NeedDocument) -> domain.NeedSpec:
     stated = {name: getattr(need, name) for name in SPEC_FIELDS}
     return domain.NeedSpec(
-        need_id=need.id, **stated | {"source": NeedSource(need.source), "priority_parts": dict(need.priority_parts)}
+        need_id=need.id,
+        **stated
+        | {
+            "source": NeedSource(need.source),
+            "priority_parts": dict(need.priority_parts),
+            "barriers": tuple(need.barriers or ()),
+        },
     )
 
 
 def fill_need(
-    need: NeedDocument, spec: domain.NeedSpec, *, supervisor_nip: str | None, position_code: str | None, now: datetime
+    need: NeedDocument, spec: domain.NeedSpec, employee: Mapping[str, Any] | None, now: datetime
 ) -> NeedDocument:
-    """The need as the source now states it, open."""
+    """The need as the source now states it, open, with who supervises the person and their employment type."""
     for name in SPEC_FIELDS:
         setattr(need, name, getattr(spec, name))
-    need.supervisor_nip = supervisor_nip
-    need.position_code = position_code
+    need.barriers = list(spec.barriers)
+    need.supervisor_nip = employee.get("supervisor_nip") if employee else None
+    need.position_code = employee.get("position_code") if employee else None
+    need.employment_type = employee.get("employment_type") if employee else None
     need.status = domain.NeedStatus.OPEN
     need.updated_at = now
     return need
@@ -97,6 +107,7 @@ def need_identified(need: NeedDocument) -> NeedIdentified:
         **asdict(spec_of(need)),
         supervisor_nip=need.supervisor_nip,
         position_code=need.position_code,
+        employment_type=need.employment_type,
         identified_at=need.updated_at,
     )
 
@@ -123,9 +134,8 @@ class NeedsService:
             need = fill_need(
                 need or NeedDocument(id=spec.need_id, identified_at=now),
                 spec,
-                supervisor_nip=employee.supervisor_nip if employee else None,
-                position_code=employee.position_code if employee else None,
-                now=now,
+                employee.to_mongo() if employee else None,
+                now,
             )
             commit(need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=spec.nip or spec.unit_code)])
             self.notify()
@@ -196,16 +206,22 @@ class NeedsService:
         codes = sorted(set(AssessmentDocument.objects(nip=nip).distinct("competency_code")))
         return [n for c in codes if (n := self.analyse(employee, c, fiscal_year=fiscal_year)) is not None]
 
+    @staticmethod
+    def standard_of(employee: EmployeeDocument | None) -> dict[str, int]:
+        """The levels the employee's position requires (empty when the employee or position is unknown)."""
+        position = PositionDocument.objects(code=employee.position_code).first() if employee else None
+        if position is None:
+            return {}
+        return domain.required_levels(domain.PositionType(position.type), levels_from_documents(position.standard))
+
     def analyse(self, employee: EmployeeDocument, competency_code: str, *, fiscal_year: int) -> NeedDocument | None:
         """Compare the position's standard with the effective assessment; open, update or resolve the need."""
         competency_doc = get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
-        position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
+        get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
         )
-        required = domain.required_levels(
-            domain.PositionType(position.type), levels_from_documents(position.standard)
-        ).get(competency_code)
+        required = self.standard_of(employee).get(competency_code)
         assessed = domain.effective_assessment(
             [
                 domain.Assessment(a.competency_code, a.level, domain.AssessmentSource(a.source), a.assessed_on)
@@ -318,6 +334,7 @@ class NeedsService:
         if not event.competency_codes:
             log.warning("evaluation %s reports a struggle but names no competency", event.evaluation_id)
             return
+        standard = self.standard_of(employee)
         for code in event.competency_codes:
             spec = sources.follow_up_need(
                 evaluation_id=event.evaluation_id,
@@ -327,6 +344,8 @@ class NeedsService:
                 competency_name=names.get(code, code),
                 fiscal_year=event.submitted_at.year,
                 barriers=[b.value for b in event.barriers],
+                program_code=event.program_code,
+                required_level=standard.get(code),
                 front_line=self.front_line(event.unit_code),
                 policy=self.rules.priority,
             )

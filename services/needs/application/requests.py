@@ -4,6 +4,7 @@ becomes needs (``sources.request_needs``)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.needs import sources
@@ -95,4 +96,7 @@ class UnitRequests:
             front_line=self.needs.front_line(request.unit_code),
             policy=self.needs.rules.priority,
         ):
-            self.needs.open_need(spec, EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None)
+            employee = EmployeeDocument.objects(nip=spec.nip).first() if spec.nip else None
+            # The level asked for is the person's position standard: the planner never guesses one.
+            level = self.needs.standard_of(employee).get(competency.code)
+            self.needs.open_need(replace(spec, required_level=level), employee)

@@ -95,7 +95,6 @@ def build_router(service: NeedsService) -> APIRouter:
             nip=nip,
             fiscal_year=fiscal_year,
             total_jp=total,
-            counted_jp=rule.counted(total),
             minimum_jp=rule.minimum,
             shortfall_jp=rule.shortfall(total),
             entries=list(ledger.entries) if ledger else [],

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.documents import PrivacyAnswerDocument, PrivacyRequestDocument
-from services.needs.http.schemas import RequestIn
+from services.needs.http.schemas import RequestIn, valid_nip
+from shared.domain.nip import NIP_REGEX
 from shared.events import PRIVACY_SERVICES
 from shared.http.access import Admin
 from shared.persistence import get_or_not_found
@@ -43,12 +44,16 @@ def requests_router(requests: PrivacyRequests) -> APIRouter:
     @router.post("", status_code=202, summary="Record a data subject's request; every service handles it")
     def create(body: RequestIn, who: Admin) -> dict[str, Any]:
         recorded = requests.record(
-            nip=body.nip, kind=body.kind, rectification=body.rectification, note=body.note, requested_by=who.nip
+            nip=valid_nip(body.nip),
+            kind=body.kind,
+            rectification=body.rectification,
+            note=body.note,
+            requested_by=who.nip,
         )
         return request_view(recorded)
 
     @router.get("", summary="Requests, newest first")
-    def list_requests(_: Admin, nip: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None) -> list[dict[str, Any]]:
+    def list_requests(_: Admin, nip: Annotated[str | None, Query(pattern=NIP_REGEX)] = None) -> list[dict[str, Any]]:
         found = PrivacyRequestDocument.objects(**({"nip": nip} if nip else {})).order_by("-requested_at").limit(200)
         return [request_view(d) for d in found]
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.needs import domain, sources
 from services.needs.documents import PositionDocument
+from shared.domain.nip import Nip
 from shared.events import DataSubjectRequestKind, Rectification
 from shared.http.auth import Principal, Role, require_roles
 from shared.http.schemas import DocumentView
@@ -111,6 +112,9 @@ class NeedOut(DocumentView):
     source: str
     fiscal_year: int
     status: str
+    barriers: list[str] = Field(default_factory=list, description="Evaluation follow-ups: why it did not transfer")
+    program_code: str | None = Field(default=None, description="Evaluation follow-ups: the programme concerned")
+    employment_type: str | None = None
 
 
 class PerformanceIn(Strict):
@@ -155,7 +159,6 @@ class JpLedgerOut(BaseModel):
     nip: str
     fiscal_year: int
     total_jp: int
-    counted_jp: int
     minimum_jp: int
     shortfall_jp: int
     entries: list[dict[str, object]]
@@ -217,13 +220,13 @@ def position_out(d: PositionDocument) -> PositionOut:
 
 def valid_nip(raw: str) -> str:
     """The NIP without spaces, or a refusal naming the part that is wrong (``invalid_nip.<part>``)."""
-    return domain.Nip.parse(raw).value
+    return Nip.parse(raw).value
 
 
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    nip: str = Field(pattern=r"^\d{18}$")
+    nip: str = Field(max_length=40, description="Checked by the shared NIP rule (a 422 names the wrong part)")
     kind: DataSubjectRequestKind
     rectification: Rectification | None = None
     note: str | None = Field(default=None, max_length=500, description="The request letter, the legal basis")

@@ -101,7 +101,7 @@ def build_router(plan: PlanCommands, attendance: Attendance) -> APIRouter:
         who: Staff,
         page: Pagination,
         fiscal_year: FiscalYear,
-        status: Literal["open", "placed", "waitlisted", "unit_level", "resolved"] | None = None,
+        status: Literal["open", "placed", "waitlisted", "unit_level", "action_only", "resolved"] | None = None,
         unit_code: str | None = None,
         nip: str | None = None,
     ) -> Page[NeedOut]:

@@ -308,8 +308,16 @@ class NeedOut(DocumentView):
     required_level: int | None
     priority: float
     source: str
-    status: str = Field(description="open, placed, waitlisted, resolved, or unit_level (planned by BKPSDM)")
+    status: str = Field(
+        description="open, placed, waitlisted, resolved, unit_level (planned by BKPSDM) or action_only (a "
+        "follow-up only the supervisor's or unit head's action remedies: no training)"
+    )
     batch_code: str | None
+    batch_codes: list[str] = Field(default_factory=list, description="A JP shortfall met by several batches")
+    recommended_form: str | None = None
+    barriers: list[str] = Field(default_factory=list)
+    program_code: str | None = Field(default=None, description="The programme that did not transfer (follow-ups)")
+    employment_type: str | None = None
     reason_code: str | None = Field(description="Why it is waitlisted: capacity, budget, fair_share, ...")
     explanation: str | None
     explanation_en: str | None

@@ -11,7 +11,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.training.documents import PlannedNeedDocument
-from services.training.domain import PlannedNeedStatus
+from services.training.domain import PlannedNeedStatus, planned_status
 from shared.events import EventContext, NeedIdentified, NeedResolved, NeedSource
 
 
@@ -34,10 +34,14 @@ class PlannedNeeds:
             "priority": event.priority,
             "source": event.source.value,
             "jp_shortfall": int(shortfall) if shortfall is not None else None,
+            "recommended_form": event.recommended_form,
+            "barriers": [b.value for b in event.barriers],
+            "program_code": event.program_code,
+            "employment_type": event.employment_type,
             "identified_at": event.identified_at,
         }
-        # Needs of a whole unit are BKPSDM's to plan (a dedicated batch, a benchmarking visit): kept, not placed.
-        status = (PlannedNeedStatus.OPEN if event.nip else PlannedNeedStatus.UNIT_LEVEL).value
+        # Kept, but not placed: needs of a whole unit, and follow-ups only an action remedies.
+        status = planned_status(event.nip, event.source, fields["barriers"]).value
         if _apply_if_latest(event.need_id, ctx.time, fields, {"status": status}):
             # Newer than its resolution (if any): announced again, so it is open again.
             PlannedNeedDocument._get_collection().update_one(

@@ -34,6 +34,7 @@ from services.training.plan import planner
 from services.training.plan.lease import PlanLease
 from services.training.seats.changes import enrolment_changed, seat
 from services.training.seats.enrolments import Enrolments
+from shared.domain.vocabulary import accepted_forms, training_remedy
 from shared.events import EventRecord
 from shared.messaging.outbox import Notify, commit, insert_all, retrying
 from shared.persistence import bulk_write
@@ -153,26 +154,16 @@ def load(fiscal_year: int, today: date) -> YearState:
         if e.status in domain.HOLDS_SEAT
     ]
     withdrawn = [(e.batch_code, e.nip) for e in enrolments if e.status == domain.EnrolmentStatus.WITHDRAWN]
-    not_planned = [PlannedNeedStatus.UNIT_LEVEL.value, PlannedNeedStatus.RESOLVED.value]
+    not_planned = [
+        s.value for s in (PlannedNeedStatus.UNIT_LEVEL, PlannedNeedStatus.ACTION_ONLY, PlannedNeedStatus.RESOLVED)
+    ]
     need_docs = {
         n["_id"]: n
         for n in PlannedNeedDocument._get_collection().find(
             {"fiscal_year": fiscal_year, "status": {"$nin": not_planned}}
         )
     }
-    needs = [
-        planner.Need(
-            n["_id"],
-            n["nip"],
-            n["unit_code"],
-            n["competency_code"],
-            n.get("required_level"),
-            n["priority"],
-            n["identified_at"],
-            n.get("jp_shortfall"),
-        )
-        for n in need_docs.values()
-    ]
+    needs = [planned_need(n) for n in need_docs.values()]
     return YearState(
         fiscal_year=fiscal_year,
         phases=[planner.Phase(p.code, p.starts_on, p.ends_on, p.budget, p.capacity) for p in phases.values()],
@@ -184,6 +175,24 @@ def load(fiscal_year: int, today: date) -> YearState:
         batch_docs=batch_docs,
         programs=programs,
         need_docs=need_docs,
+    )
+
+
+def planned_need(n: dict[str, Any]) -> planner.Need:
+    """A stored need as the planner reads it, with its follow-up remedy (TRAINING_REMEDIES)."""
+    remedy = training_remedy(n.get("barriers") or ())
+    return planner.Need(
+        n["_id"],
+        n["nip"],
+        n["unit_code"],
+        n["competency_code"],
+        n.get("required_level"),
+        n["priority"],
+        n["identified_at"],
+        n.get("jp_shortfall"),
+        forms=accepted_forms(n.get("recommended_form")),
+        excluded_program=n.get("program_code") if remedy and remedy.exclude_programme else None,
+        employment_type=n.get("employment_type"),
     )
 
 
@@ -237,16 +246,21 @@ def write_decisions(state: YearState, result: planner.Plan) -> int:
     now = datetime.now(UTC)
     wanted: dict[str, dict[str, Any]] = {}
     placed, waitlisted = PlannedNeedStatus.PLACED.value, PlannedNeedStatus.WAITLISTED.value
+    held_in: dict[str, list[str]] = {}
     for held in state.seats:  # placed before: the seat is the truth (repairs a run interrupted before this step)
         if held.status == domain.EnrolmentStatus.FAILED:
             continue  # its needs were planned again
         for need_id in held.need_ids:
-            wanted[need_id] = {"status": placed, "batch_code": held.batch_code}
+            held_in.setdefault(need_id, []).append(held.batch_code)
+    for need_id, codes in held_in.items():  # several seats: a JP shortfall met by a combination
+        codes.sort()
+        wanted[need_id] = {"status": placed, "batch_code": codes[0], "batch_codes": codes if len(codes) > 1 else None}
     for d in result.decisions:
         if d.batch_code is not None:
             wanted[d.need_id] = {
                 "status": placed,
                 "batch_code": d.batch_code,
+                "batch_codes": list(d.batch_codes) or None,
                 "reason_code": None,
                 "explanation": d.explanation.id,
                 "explanation_en": d.explanation.en,
@@ -256,6 +270,7 @@ def write_decisions(state: YearState, result: planner.Plan) -> int:
             wanted[d.need_id] = {
                 "status": waitlisted,
                 "batch_code": None,
+                "batch_codes": None,
                 "reason_code": str(d.reason),
                 "explanation": d.explanation.id,
                 "explanation_en": d.explanation.en,
