@@ -5,7 +5,6 @@ Read-only on purpose: there is no route that changes or removes an entry.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -15,6 +14,7 @@ from shared.audit.subjects import PersonalData
 from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
 from shared.domain import clock
 from shared.http.access import Admin
+from shared.http.bounds import Moment
 from shared.http.pagination import Pagination
 from shared.http.reports import CSV_REPORT
 
@@ -31,8 +31,8 @@ def audit_router(trail: AuditTrail) -> APIRouter:
         page: Pagination,
         nip: Annotated[str | None, NipQuery] = None,
         actor: Annotated[str | None, NipQuery] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
         found = trail.query(
@@ -66,7 +66,7 @@ def privacy_router(data: PersonalData) -> APIRouter:
     def run_retention(
         who: Admin,
         as_of: Annotated[
-            datetime | None,
+            Moment | None,
             Query(description="Judge as of this earlier moment (Medan time if no zone); from 2000-01-01 to today"),
         ] = None,
     ) -> dict[str, Any]:
