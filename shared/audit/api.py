@@ -16,7 +16,7 @@ from shared.domain import clock
 from shared.http.access import Admin
 from shared.http.bounds import Moment
 from shared.http.pagination import Pagination
-from shared.http.reports import CSV_REPORT
+from shared.http.reports import CSV_REPORT, attachment
 
 MAX_CSV_ROWS = 100_000
 NipQuery = Query(pattern=r"^\d{18}$")
@@ -46,7 +46,7 @@ def audit_router(trail: AuditTrail) -> APIRouter:
             return Response(
                 rows_as_csv(rows),
                 media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="audit-{trail.service}.csv"'},
+                headers=attachment(f"audit-{trail.service}.csv"),
             )
         total = found.count()
         items = [entry_row(d) for d in found.skip(page.offset).limit(page.limit)]

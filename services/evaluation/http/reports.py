@@ -15,7 +15,7 @@ from services.evaluation.http.schemas import Quarter, Year
 from services.evaluation.http.scopes import unit_scope
 from shared.domain import clock
 from shared.http.access import Admin, Head
-from shared.http.reports import csv_text, report_formats
+from shared.http.reports import attachment, csv_text, report_formats
 
 
 def _completed_between(year: int | None, quarter: int | None) -> dict[str, Any]:
@@ -58,11 +58,10 @@ def build_router(figures: Figures) -> APIRouter:
     ) -> dict[str, Any] | Response:
         report = figures.quarterly_report(year, quarter, clock.today())
         if format == "csv":
-            name = f"monitoring-evaluasi-{year}-Q{quarter}.csv"
             return Response(
                 csv_text(reports.CSV_HEADER, reports.csv_rows(report)),
                 media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                headers=attachment(f"monitoring-evaluasi-{year}-Q{quarter}.csv"),
             )
         if format == "html":
             return HTMLResponse(reports.to_html(report))
