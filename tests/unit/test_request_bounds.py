@@ -1,10 +1,11 @@
 """Every number and date a request can carry is bounded, as each service's OpenAPI document says.
 
 Walks the request side of the four documents (query, path and header parameters; JSON and form bodies,
-through every ``$ref``, property, item, map value and union member) and lists each numeric field without
-both a lower and an upper bound, and each date or date-time field without ``formatMinimum`` and
-``formatMaximum``. An unbounded value answered 500 (issue 12: ``1e999`` as a budget, ``10**20`` as a
-capacity, an audit ``since`` in year 1): the fix is one of the bounded types of ``shared.http.bounds``.
+through every ``$ref``, property, item, map value (keyed by pattern too) and union member) and lists
+each numeric field without both a lower and an upper bound, and each date or date-time field without
+``formatMinimum`` and ``formatMaximum``. An unbounded value answered 500 (issue 12: ``1e999`` as a
+budget, ``10**20`` as a capacity, an audit ``since`` in year 1): the fix is one of the bounded types of
+``shared.http.bounds``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def unbounded(document: dict[str, Any], schema: dict[str, Any], where: str, seen
             yield from unbounded(document, member, where, seen)
     for name, member in schema.get("properties", {}).items():
         yield from unbounded(document, member, f"{where}.{name}", seen)
+    for member in schema.get("patternProperties", {}).values():
+        yield from unbounded(document, member, f"{where}{{}}", seen)
     for key, suffix in (("items", "[]"), ("additionalProperties", "{}")):
         if isinstance(schema.get(key), dict):
             yield from unbounded(document, schema[key], f"{where}{suffix}", seen)
@@ -95,6 +98,7 @@ def test_the_walk_finds_an_unbounded_field():
                         "budget": {"type": "number", "minimum": 0},
                         "starts_on": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
                         "levels": {"type": "object", "additionalProperties": {"type": "integer", "maximum": 5}},
+                        "answers": {"patternProperties": {"^[a-z]+$": {"type": "number", "maximum": 5}}},
                         "fine": {"type": "integer", "minimum": 1, "maximum": 5},
                     }
                 }
@@ -106,4 +110,5 @@ def test_the_walk_finds_an_unbounded_field():
         "PhaseIn.budget: number without a maximum",
         "PhaseIn.starts_on: date without formatMinimum/formatMaximum",
         "PhaseIn.levels{}: integer without a minimum",
+        "PhaseIn.answers{}: number without a minimum",
     ]
