@@ -56,7 +56,7 @@ class FieldProblem(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    # Some refusals add their own detail (e.g. an import's problems by line); they are named here too.
+    # Some refusals carry more detail beside these (an import's problems, by line and column).
     model_config = ConfigDict(extra="allow")
 
     code: str = Field(description="Stable, for programs: e.g. invalid_request, not_found, plan_running")
