@@ -67,3 +67,12 @@ def test_the_largest_sane_values_are_still_accepted(services):
     response = client.put("/phases/T-BIG", json=phase, headers=ADMIN)
     assert response.status_code == 200, response.text
     assert response.json()["budget"] == 10**12
+
+
+def test_a_unit_code_outside_ascii_in_a_download_name_is_no_500(services):
+    # Found by schemathesis: the CSV's file name carried the query's unit_code into a header.
+    response = services("needs").get(
+        "/reports/jp-compliance", params={"fiscal_year": 2027, "unit_code": 'ï"x', "format": "csv"}, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="kepatuhan-jp-2027---x.csv"'
