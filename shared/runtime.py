@@ -33,6 +33,7 @@ from shared.audit.trail import OPERATIONS_PATHS, AuditTrail, install_audit
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
 from shared.http.browser import add_security_headers, install_docs
+from shared.http.error_docs import document_errors
 from shared.http.errors import error_body, install_error_handlers, unexpected_error
 from shared.http.query import screen_request
 from shared.kpi import Kpi, KpiGauges, Values
@@ -354,6 +355,7 @@ class ServiceRuntime:
             app.include_router(privacy_router(self._personal_data))
         for router in routers:
             app.include_router(router)
+        document_errors(app)
         return app
 
     async def _start(
@@ -441,7 +443,11 @@ class ServiceRuntime:
         async def live() -> dict[str, str]:
             return {"status": "ok", "service": self.settings.service_name}
 
-        @router.get("/health/ready", summary="The service can reach Kafka and its database")
+        @router.get(
+            "/health/ready",
+            summary="The service can reach Kafka and its database",
+            responses={503: {"description": "Not ready: its checks say what is not there yet"}},
+        )
         async def ready() -> JSONResponse:
             waiting = f"not yet: {self.start_problem}" if self.start_problem else "waiting for the database and Kafka"
             checks: dict[str, str] = {"started": "ok" if self.started else waiting}

@@ -5,7 +5,6 @@ Read-only on purpose: there is no route that changes or removes an entry.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
@@ -16,8 +15,9 @@ from shared.audit.trail import AuditTrail, entry_row, rows_as_csv
 from shared.domain import clock
 from shared.domain.nip import NIP_REGEX
 from shared.http.access import Admin, Staff, forbidden_record, scope_of
+from shared.http.bounds import Moment
 from shared.http.pagination import Pagination
-from shared.http.reports import CSV_REPORT
+from shared.http.reports import CSV_REPORT, attachment
 
 MAX_CSV_ROWS = 100_000
 NipQuery = Query(pattern=NIP_REGEX)
@@ -32,8 +32,8 @@ def audit_router(trail: AuditTrail) -> APIRouter:
         page: Pagination,
         nip: Annotated[str | None, NipQuery] = None,
         actor: Annotated[str | None, NipQuery] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response:
         found = trail.query(
@@ -47,7 +47,7 @@ def audit_router(trail: AuditTrail) -> APIRouter:
             return Response(
                 rows_as_csv(rows),
                 media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="audit-{trail.service}.csv"'},
+                headers=attachment(f"audit-{trail.service}.csv"),
             )
         total = found.count()
         items = [entry_row(d) for d in found.skip(page.offset).limit(page.limit)]
@@ -67,7 +67,7 @@ def privacy_router(data: PersonalData) -> APIRouter:
     def run_retention(
         who: Admin,
         as_of: Annotated[
-            datetime | None,
+            Moment | None,
             Query(description="Judge as of this earlier moment (Medan time if no zone); from 2000-01-01 to today"),
         ] = None,
     ) -> dict[str, Any]:

@@ -65,11 +65,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {"location": ".".join(str(p) for p in err["loc"]), "problem": err["msg"], "type": err["type"]}
         for err in exc.errors()
     ]
+    # The message names the fields too, for a person reading it without the list (at most a few).
+    named = ", ".join(dict.fromkeys(f["location"] for f in fields[:5]))[:300]
     body = error_body(
         request,
         "invalid_request",
-        "Permintaan tidak valid; periksa isian berikut.",
-        "The request is not valid; check the fields listed.",
+        f"Permintaan tidak valid; periksa isian berikut: {named}.",
+        f"The request is not valid; check the fields listed: {named}.",
         fields=fields,
     )
     return JSONResponse(body, status_code=422)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -41,13 +42,20 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return csv_text(fields, ([row.get(f) for f in fields] for row in rows))
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """The header that makes a response a download named ``filename``. A name may carry a caller's
+    value (a unit code from the query): anything but letters, digits, dots and hyphens becomes a hyphen,
+    so no quote, line break or non-ASCII character reaches the header (the fuzzer's ``ï`` broke it)."""
+    return {"Content-Disposition": f'attachment; filename="{re.sub(r"[^A-Za-z0-9.-]", "-", filename)}"'}
+
+
 def report_response(rows: list[dict[str, Any]], fmt: ReportFormat, filename: str, extra: dict[str, Any]) -> Response:
     """``rows`` as a CSV attachment, or as JSON under ``rows`` next to ``extra`` (what the report is of)."""
     if fmt == "csv":
         return Response(
             to_csv(rows),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+            headers=attachment(f"{filename}.csv"),
         )
     return JSONResponse({**extra, "rows": rows})
 

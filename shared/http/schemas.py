@@ -1,4 +1,7 @@
-"""Responses read straight from documents, so each response names its fields once.
+"""Request models' base, and responses read straight from documents, so each response names its fields once.
+
+A ``RequestModel`` takes only the fields it declares and no non-finite float (``1e999`` is infinity);
+its numbers and dates use the bounded types of ``shared.http.bounds``.
 
 A ``DocumentView`` reads every field from the document attribute of the same name (a field whose name
 differs says where it reads from with ``validation_alias``, e.g. ``enrolment_id`` from ``id``). What the
@@ -19,6 +22,10 @@ class _With:
 
     def __getattr__(self, name: str) -> Any:
         return self._extra[name] if name in self._extra else getattr(self._doc, name)
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DocumentView(BaseModel):

@@ -17,7 +17,7 @@ from shared.domain import clock
 from shared.domain.errors import Forbidden
 from shared.http.access import Admin, Head
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.reports import csv_text, report_formats
+from shared.http.reports import attachment, csv_text, report_formats
 
 PartnerOrAdmin = Annotated[Principal, Depends(require_roles(Role.PARTNER, Role.BKPSDM_ADMIN))]
 
@@ -78,11 +78,10 @@ def build_router(figures: Figures) -> APIRouter:
     ) -> dict[str, Any] | Response:
         report = figures.quarterly_report(year, quarter, clock.today())
         if format == "csv":
-            name = f"monitoring-evaluasi-{year}-Q{quarter}.csv"
             return Response(
                 csv_text(reports.CSV_HEADER, reports.csv_rows(report)),
                 media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                headers=attachment(f"monitoring-evaluasi-{year}-Q{quarter}.csv"),
             )
         if format == "html":
             return HTMLResponse(reports.to_html(report))

@@ -6,30 +6,25 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.evaluation import domain, schedule
 from services.evaluation.documents import EvaluationDocument
-from shared.http.schemas import DocumentView
+from shared.http.bounds import Count, Measure, PlanningDate
+from shared.http.schemas import DocumentView, RequestModel
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
-
-class IndicatorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IndicatorIn(RequestModel):
     code: str = Field(pattern=r"^[a-z0-9_]{1,40}$", description="The unit's own indicator, e.g. antrian_harian")
     label: str | None = Field(default=None, max_length=200)
-    before: FiniteFloat
-    after: FiniteFloat
+    before: Measure
+    after: Measure
     higher_is_better: bool = True
 
 
-class SubmissionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubmissionIn(RequestModel):
     # Item codes are plain identifiers: no operator ("$...") or dotted key can reach a stored document.
-    answers: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], int | float | str | list[str]] = Field(
+    answers: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], Count | Measure | str | list[str]] = Field(
         description="Item code -> answer: Likert 1-5, a number, free text, or a list of barriers", max_length=100
     )
     indicators: list[IndicatorIn] = Field(
@@ -37,10 +32,8 @@ class SubmissionIn(BaseModel):
     )
 
 
-class RemindIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    as_of: date | None = Field(default=None, description="Judge due/overdue as of this day (default: today)")
+class RemindIn(RequestModel):
+    as_of: PlanningDate | None = Field(default=None, description="Judge due/overdue as of this day (default: today)")
 
 
 class ItemOut(BaseModel):
@@ -90,9 +83,7 @@ class EvaluationOut(DocumentView):
     )
 
 
-class EvaluatorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvaluatorIn(RequestModel):
     # Checked by the shared NIP rule in the use case, so a wrong one is refused naming the wrong part.
     evaluator_nip: str = Field(max_length=40, description="NIP of the new evaluator (the new supervisor)")
     reason: str = Field(min_length=3, max_length=500, description="Why, kept in the evaluation's history")
@@ -114,7 +105,7 @@ class ReassignedOut(DocumentView):
     history: list[HistoryOut]
 
 
-AsOf = Annotated[date | None, Query(description="Judge due/overdue as of this day (default: today in Medan)")]
+AsOf = Annotated[PlanningDate | None, Query(description="Judge due/overdue as of this day (default: today in Medan)")]
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
 Quarter = Annotated[int | None, Query(ge=1, le=4)]
 
@@ -163,48 +154,33 @@ class ActionOut(DocumentView):
     closed_at: datetime | None
 
 
-class ActionDoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActionDoneIn(RequestModel):
     note: str = Field(min_length=3, max_length=2000, description="What was done, e.g. the tool provided")
 
 
-class ActionDroppedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActionDroppedIn(RequestModel):
     reason: str = Field(min_length=3, max_length=2000, description="Why the action is dropped")
 
 
-PlanDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
-
-
-class PracticeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PracticeIn(RequestModel):
     title: str = Field(min_length=3, max_length=300, description="The practice seen at the host")
     plan: str = Field(min_length=3, max_length=2000, description="The home unit's plan to adopt it")
-    due_on: PlanDate = Field(description="By when the home unit adopts it (within a year of the visit)")
+    due_on: PlanningDate = Field(description="By when the home unit adopts it (within a year of the visit)")
 
 
-class VisitReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VisitReportIn(RequestModel):
     practices: list[PracticeIn] = Field(min_length=1, max_length=30)
 
 
-class MilestoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MilestoneIn(RequestModel):
     title: str = Field(min_length=3, max_length=300)
-    due_on: PlanDate
+    due_on: PlanningDate
 
 
-class ChangeProjectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChangeProjectIn(RequestModel):
     title: str = Field(min_length=3, max_length=280, description="The change project (aksi perubahan)")
     milestones: list[MilestoneIn] = Field(min_length=1, max_length=20)
-    epp_on: PlanDate = Field(description="The post-training evaluation (EPP), 6-12 months after the programme")
+    epp_on: PlanningDate = Field(description="The post-training evaluation (EPP), 6-12 months after the programme")
 
 
 class AdoptionItemOut(DocumentView):

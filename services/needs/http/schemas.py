@@ -6,25 +6,24 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from services.needs import domain, sources
 from services.needs.documents import PositionDocument
 from shared.domain.nip import Nip
 from shared.events import DataSubjectRequestKind, Rectification
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.schemas import DocumentView
+from shared.http.bounds import CompetencyLevel, FiscalYearNumber, NonNegativeMeasure, People, PositiveMeasure, Within
+from shared.http.schemas import DocumentView, RequestModel
 from shared.persistence import levels_from_documents
 
 Assessor = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.SUPERVISOR))]
+# Domain bounds, published in the schema too: the domain refuses the same range (needs.domain).
+ASSESSMENT_DAYS = Within(domain.EARLIEST_ASSESSMENT, domain.LATEST_ASSESSMENT)
 Code = Annotated[str, Path(min_length=1, max_length=domain.CODE_MAX_LENGTH, pattern=domain.CODE_PATTERN)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UnitIn(Strict):
+class UnitIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["opd", "bagian", "upt", "puskesmas", "kecamatan", "kelurahan", "sekolah", "other"]
     parent_code: str | None = None
@@ -35,21 +34,13 @@ class UnitOut(UnitIn, DocumentView):
     code: str
 
 
-class PositionIn(Strict):
+class PositionIn(RequestModel):
     title: str = Field(min_length=1, max_length=200)
     type: domain.PositionType
     unit_code: str | None = None
-    standard: dict[str, int] = Field(
+    standard: dict[str, CompetencyLevel] = Field(
         default_factory=dict, description="Competency code -> required level 1-5, over the type's defaults"
     )
-
-    @field_validator("standard")
-    @classmethod
-    def _levels(cls, v: dict[str, int]) -> dict[str, int]:
-        bad = {k: lvl for k, lvl in v.items() if not 1 <= lvl <= 5}
-        if bad:
-            raise ValueError(f"levels must be 1-5: {bad}")
-        return v
 
 
 class PositionOut(PositionIn, DocumentView):
@@ -57,7 +48,7 @@ class PositionOut(PositionIn, DocumentView):
     required_levels: dict[str, int]
 
 
-class EmployeeIn(Strict):
+class EmployeeIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     unit_code: str
     position_code: str
@@ -69,7 +60,7 @@ class EmployeeOut(EmployeeIn, DocumentView):
     nip: str
 
 
-class CompetencyIn(Strict):
+class CompetencyIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: domain.CompetencyKind = domain.CompetencyKind.TECHNICAL
     weight: float = Field(default=1.0, gt=0, le=10, description="Weight in the priority score")
@@ -80,12 +71,12 @@ class CompetencyOut(CompetencyIn, DocumentView):
     code: str
 
 
-class AssessmentIn(Strict):
+class AssessmentIn(RequestModel):
     nip: str
     competency_code: str
-    level: int = Field(ge=1, le=5)
+    level: CompetencyLevel
     source: domain.AssessmentSource
-    assessed_on: date = Field(ge=domain.EARLIEST_ASSESSMENT, le=domain.LATEST_ASSESSMENT)
+    assessed_on: Annotated[date, ASSESSMENT_DAYS]
 
 
 class AssessmentOut(DocumentView):
@@ -117,25 +108,24 @@ class NeedOut(DocumentView):
     employment_type: str | None = None
 
 
-class PerformanceIn(Strict):
+class PerformanceIn(RequestModel):
     nip: str
-    fiscal_year: int = Field(ge=2000, le=2100)
-    target: float = Field(gt=0, description="SKP target")
-    realisation: float = Field(ge=0, description="SKP realisation, in the target's unit")
+    fiscal_year: FiscalYearNumber
+    target: PositiveMeasure = Field(description="SKP target")
+    realisation: NonNegativeMeasure = Field(description="SKP realisation, in the target's unit")
 
 
-class SkmIn(Strict):
-    fiscal_year: int = Field(ge=2000, le=2100)
-    respondents: int = Field(ge=1)
-    nrr: dict[str, float] = Field(description="Mean answer (1-4) per element U1..U9")
+class SkmIn(RequestModel):
+    fiscal_year: FiscalYearNumber
+    respondents: People
+    # Answers run from 1 to 4, so each element's mean answer (NRR) does too (PermenPANRB 14/2017).
+    nrr: dict[str, Annotated[float, Field(ge=1, le=4)]] = Field(description="Mean answer (1-4) per element U1..U9")
 
     @field_validator("nrr")
     @classmethod
     def _elements(cls, v: dict[str, float]) -> dict[str, float]:
         if set(v) != set(sources.SKM_ELEMENTS):
             raise ValueError(f"give exactly the nine elements {', '.join(sources.SKM_ELEMENTS)}")
-        if any(not 1 <= x <= 4 for x in v.values()):
-            raise ValueError("each mean answer (NRR) is between 1 and 4")
         return v
 
 
@@ -150,8 +140,8 @@ class SkmOut(BaseModel):
     needs: list[NeedOut]
 
 
-class JpCheckIn(Strict):
-    fiscal_year: int = Field(ge=2000, le=2100)
+class JpCheckIn(RequestModel):
+    fiscal_year: FiscalYearNumber
     unit_code: str | None = None
 
 
@@ -176,15 +166,15 @@ class JobOut(DocumentView):
     status_url: str
 
 
-class UnitRequestIn(Strict):
+class UnitRequestIn(RequestModel):
     unit_code: str
     competency_code: str
-    fiscal_year: int = Field(ge=2000, le=2100)
+    fiscal_year: FiscalYearNumber
     nips: list[str] = Field(default_factory=list, max_length=500, description="Employees; empty for the whole unit")
     justification: str = Field(min_length=10, max_length=2000)
 
 
-class DecisionIn(Strict):
+class DecisionIn(RequestModel):
     approve: bool
     note: str | None = Field(default=None, max_length=2000)
 
@@ -202,8 +192,8 @@ class UnitRequestOut(DocumentView):
     decision_note: str | None
 
 
-class AnalysisIn(Strict):
-    fiscal_year: int = Field(ge=2000, le=2100)
+class AnalysisIn(RequestModel):
+    fiscal_year: FiscalYearNumber
 
 
 class AssessmentResult(BaseModel):
@@ -223,9 +213,7 @@ def valid_nip(raw: str) -> str:
     return Nip.parse(raw).value
 
 
-class RequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RequestIn(RequestModel):
     nip: str = Field(max_length=40, description="Checked by the shared NIP rule (a 422 names the wrong part)")
     kind: DataSubjectRequestKind
     rectification: Rectification | None = None

@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 from services.needs import public_survey
 from services.needs.application.skm import PublicSatisfaction
 from services.needs.documents import UnitDocument
-from services.needs.http.schemas import Code, NeedOut, SkmIn, SkmOut, Strict
+from services.needs.http.schemas import Code, NeedOut, SkmIn, SkmOut
 from services.needs.sources import SKM_ELEMENTS
 from shared.domain.errors import DomainError
 from shared.http.access import Admin
 from shared.http.browser import PAGE_POLICY
 from shared.http.ratelimit import RateLimit
+from shared.http.schemas import RequestModel
 from shared.persistence import get_or_not_found
 
 _pages = Environment(
@@ -31,18 +32,7 @@ FORM_POLICY = PAGE_POLICY.replace("form-action 'none'", "form-action 'self'")
 # Never more than this many bytes of form from an anonymous client (nine answers and an id take ~100).
 MAX_FORM_BYTES = 4096
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
-    429: {
-        "description": "Too many submissions from this address; `Retry-After` says when to try again",
-        "content": {"application/json": {}},
-    }
-}
-# The pages answer an unknown unit with the JSON error body; the form's own refusals are the page again.
-PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such unit", "content": {"application/json": {}}},
-    422: {
-        "description": "The page again, saying what is missing (or a JSON error for a bad query)",
-        "content": {"text/html": {}, "application/json": {}},
-    },
+    429: {"description": "Too many submissions from this address; `Retry-After` says when to try again"}
 }
 Lang = Annotated[str, Query(pattern="^(id|en)$")]
 WORDS = {
@@ -67,7 +57,7 @@ WORDS = {
 }
 
 
-class CitizenAnswerIn(Strict):
+class CitizenAnswerIn(RequestModel):
     submission_id: str = Field(min_length=8, max_length=64, pattern=public_survey.SUBMISSION_ID.pattern)
     answers: dict[str, Annotated[int, Field(ge=public_survey.LOWEST, le=public_survey.HIGHEST)]] = Field(
         description="U1..U9, each 1 (tidak baik) to 4 (sangat baik)", max_length=len(SKM_ELEMENTS)
@@ -125,7 +115,6 @@ def build_router(skm: PublicSatisfaction, *, per_minute: int) -> APIRouter:
         tags=["public"],
         response_class=HTMLResponse,
         summary="The unit's SKM questionnaire as a page citizens fill in (no sign-in)",
-        responses=PAGE_ERRORS,
     )
     def form(code: Code, lang: Lang = "id") -> HTMLResponse:
         return _page(code, lang)
@@ -136,7 +125,7 @@ def build_router(skm: PublicSatisfaction, *, per_minute: int) -> APIRouter:
         response_class=HTMLResponse,
         dependencies=[limit],
         summary="The questionnaire page's submission (form-encoded); answers the page again",
-        responses=PAGE_ERRORS | RATE_LIMITED,
+        responses=RATE_LIMITED,
     )
     async def submit_form(code: Code, request: Request, lang: Lang = "id") -> HTMLResponse:
         body = await request.body()
@@ -146,13 +135,14 @@ def build_router(skm: PublicSatisfaction, *, per_minute: int) -> APIRouter:
             skm.answer(code, submission_id, dict(fields))
         except DomainError as error:
             message = error.message_en if lang == "en" else error.message_id
-            return _page(code, lang, error=message, chosen=fields, submission_id=submission_id, status=422)
+            # The page again, saying what is missing: a page for people, not an API refusal.
+            return _page(code, lang, error=message, chosen=fields, submission_id=submission_id)
         return _page(code, lang, done=True)
 
     return router
 
 
-def _page(code: str, lang: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(code: str, lang: str, **context: Any) -> HTMLResponse:
     unit = get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit")
     names = public_survey.ELEMENTS_EN if lang == "en" else SKM_ELEMENTS
     chosen = {k: int(v) for k, v in context.pop("chosen", {}).items() if v.isascii() and v.isdigit()}
@@ -168,4 +158,4 @@ def _page(code: str, lang: str, *, status: int = 200, **context: Any) -> HTMLRes
         error=context.pop("error", None),
         done=context.pop("done", False),
     )
-    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": FORM_POLICY})
+    return HTMLResponse(html, headers={"Content-Security-Policy": FORM_POLICY})

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from services.notifications import domain
 from services.notifications.documents import DeliveryDocument, MessageDocument
 from services.notifications.domain import DeliveryStatus
-from shared.http.schemas import DocumentView
+from shared.http.schemas import DocumentView, RequestModel
 
 
 class MessageOut(BaseModel):
@@ -39,10 +39,8 @@ class PersonFields(BaseModel):
     bkpsdm_admin: bool = False
 
 
-class PersonIn(PersonFields):
+class PersonIn(PersonFields, RequestModel):
     """The same fields, bounded, and nothing else."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
@@ -54,9 +52,7 @@ class PersonIn(PersonFields):
     )
 
 
-class PreferencesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PreferencesIn(RequestModel):
     language: str | None = Field(default=None, max_length=10)
     channels: list[Annotated[str, Field(max_length=20)]] | None = Field(default=None, max_length=10)
     digest: bool | None = None
@@ -79,9 +75,7 @@ class ImportOut(BaseModel):
     unchanged: int
 
 
-class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WebhookIn(RequestModel):
     url: str = Field(max_length=2000, description="Where to POST each event (https in production)")
     event_types: list[Annotated[str, Field(max_length=200)]] = Field(
         min_length=1, max_length=50, description="CloudEvents types, e.g. id.go.pemkomedan.bkpsdm..."

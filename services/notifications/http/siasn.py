@@ -8,24 +8,23 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.notifications.application.siasn import SiasnHistory
 from services.notifications.documents import SiasnEntryDocument, SiasnTableDocument
 from shared.domain.errors import Conflict
 from shared.http.access import Admin
+from shared.http.bounds import PlanningDate
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.reports import CSV_REPORT
-from shared.http.schemas import DocumentView
+from shared.http.schemas import DocumentView, RequestModel
 from shared.interop.siasn_export import to_csv, to_json
 from shared.persistence import get_or_not_found
 
-Day = Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+Day = Annotated[PlanningDate | None, Query()]
 
 
-class TableIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TableIn(RequestModel):
     about: str = Field(default="", max_length=2000)
     rules: list[dict[str, Any]] = Field(
         min_length=1, max_length=200, description="Ordered rules: the first that matches a completion decides"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter
@@ -20,6 +19,7 @@ from services.notifications.http.schemas import (
 )
 from shared.domain import clock
 from shared.http.access import Admin
+from shared.http.bounds import PlanningDate
 from shared.http.pagination import Page, Pagination, page_of
 from shared.persistence import get_or_not_found
 
@@ -71,7 +71,7 @@ def build_router(webhooks: Webhooks, digests: Digests) -> APIRouter:
         return delivery_out(webhooks.replay(delivery_id))
 
     @router.post("/digests/run", tags=["digest"], summary="Gather the daily digests now (the job runs daily)")
-    def run_digests(_: Admin, day: date | None = None) -> DigestRunOut:
+    def run_digests(_: Admin, day: PlanningDate | None = None) -> DigestRunOut:
         done = digests.run_digests(day or clock.today())
         return DigestRunOut(day=done.day, digests=done.digests, items=done.items)
 

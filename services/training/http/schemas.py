@@ -6,24 +6,23 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from shared.domain.identity import Principal, Role
 from shared.events.common import NIP, DevelopmentForm
 from shared.http.auth import require_roles
-from shared.http.schemas import DocumentView
+from shared.http.bounds import CompetencyLevel, FiscalYearNumber, People, PlanningDate, Rupiah
+from shared.http.schemas import DocumentView, RequestModel
 from shared.persistence import levels_from_documents
 
 Author = Annotated[Principal, Depends(require_roles(Role.BKPSDM_ADMIN, Role.PARTNER))]
 Code = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
-class ProgramIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProgramIn(RequestModel):
     title: str = Field(min_length=1, max_length=200)
     form: DevelopmentForm
-    competencies: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(
+    competencies: dict[str, CompetencyLevel] = Field(
         min_length=1, description="Competency code -> level the programme brings a participant to"
     )
     jp: int | None = Field(
@@ -41,7 +40,7 @@ class ProgramIn(BaseModel):
     delivery_mode: Literal["classroom", "online", "blended", "on_the_job", "field_visit"] = "classroom"
     location: str | None = Field(default=None, max_length=200)
     host_region: str | None = Field(default=None, max_length=200, description="For exchanges and benchmarking visits")
-    cost_per_participant: float = Field(default=0, ge=0)
+    cost_per_participant: Rupiah = 0
     capacity_per_batch: int = Field(default=30, ge=1, le=10_000)
     min_attendance_pct: float = Field(default=80, ge=0, le=100)
     passing_score: float | None = Field(default=None, ge=0, le=100)
@@ -63,18 +62,14 @@ class ProgramOut(ProgramIn, DocumentView):
         return levels_from_documents(value) if isinstance(value, list) else value
 
 
-class ModuleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ModuleIn(RequestModel):
     title: str = Field(min_length=1, max_length=200)
     jp: int = Field(ge=1, le=500)
     competency_code: str = Field(min_length=1, max_length=40)
     learning_outcome: str = Field(min_length=1, max_length=1000)
 
 
-class CurriculumIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CurriculumIn(RequestModel):
     title: str = Field(min_length=1, max_length=200)
     partner: str = Field(min_length=1, max_length=200, description="The partner institution, e.g. a university")
     institution: str | None = Field(
@@ -87,15 +82,11 @@ class CurriculumIn(BaseModel):
     )
 
 
-class VersionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VersionIn(RequestModel):
     modules: list[ModuleIn] = Field(min_length=1, max_length=100)
 
 
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReviewIn(RequestModel):
     action: Literal["submit", "approve", "return", "retire"]
     note: str | None = Field(default=None, max_length=2000)
 
@@ -108,28 +99,24 @@ class CurriculumOut(DocumentView):
     versions: list[dict[str, object]]
 
 
-class PhaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    fiscal_year: int = Field(ge=2000, le=2100)
+class PhaseIn(RequestModel):
+    fiscal_year: FiscalYearNumber
     title: str = Field(min_length=1, max_length=200)
-    starts_on: date
-    ends_on: date
-    budget: float = Field(ge=0, description="Rupiah available for participants of this phase")
-    capacity: int | None = Field(default=None, ge=1, description="Participants in the whole phase (optional)")
+    starts_on: PlanningDate
+    ends_on: PlanningDate
+    budget: Rupiah = Field(description="Rupiah available for participants of this phase")
+    capacity: People | None = Field(default=None, description="Participants in the whole phase (optional)")
 
 
 class PhaseOut(PhaseIn, DocumentView):
     code: str
 
 
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchIn(RequestModel):
     phase_code: str = Field(min_length=1, max_length=40)
     program_code: str = Field(min_length=1, max_length=40)
-    starts_on: date
-    ends_on: date
+    starts_on: PlanningDate
+    ends_on: PlanningDate
     capacity: int | None = Field(default=None, ge=1, le=10_000, description="Default: the programme's capacity")
     sessions: int | None = Field(default=None, ge=1, le=1000, description="Default: one per day of the window")
     location: str | None = Field(default=None, max_length=200)
@@ -156,9 +143,7 @@ class BatchOut(DocumentView):
     seats_held: int
 
 
-class EvidenceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvidenceIn(RequestModel):
     indicator: str = Field(
         pattern=r"^[a-z0-9_]{1,40}$", description="e.g. spbe_index: the national e-government (SPBE) evaluation"
     )
@@ -170,9 +155,7 @@ class EvidenceIn(BaseModel):
     )
 
 
-class HostIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class HostIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["region", "agency"]
     known_for: str = Field(min_length=3, max_length=500, description="The public service it is known for")
@@ -198,56 +181,40 @@ class HostOut(DocumentView):
     updated_at: datetime
 
 
-class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CancelIn(RequestModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class WithdrawIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WithdrawIn(RequestModel):
     reason: str = Field(min_length=1, max_length=500, description="Why the seat is given up")
 
 
-class AttendanceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AttendanceIn(RequestModel):
     present: list[NIP] = Field(max_length=10_000, description="NIPs present at the session; the others were absent")
 
 
-class ScoresIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScoresIn(RequestModel):
     pre_score: float | None = Field(default=None, ge=0, le=100)
     post_score: float | None = Field(default=None, ge=0, le=100)
 
 
-class LearningAgreementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LearningAgreementIn(RequestModel):
     host_agency: str = Field(min_length=1, max_length=200)
     objectives: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(min_length=1, max_length=20)
     mentor: str = Field(min_length=1, max_length=200, description="Mentor at the host agency")
-    agreed_on: date
+    agreed_on: PlanningDate
 
 
-class FinalReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FinalReportIn(RequestModel):
     summary: str = Field(min_length=20, max_length=20_000)
-    submitted_on: date
+    submitted_on: PlanningDate
 
 
-class CompletionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    completed_on: date | None = Field(default=None, description="Default: the last day of the batch")
+class CompletionIn(RequestModel):
+    completed_on: PlanningDate | None = Field(default=None, description="Default: the last day of the batch")
 
 
-class CertificateNameIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CertificateNameIn(RequestModel):
     name: str | None = Field(
         min_length=1,
         max_length=120,
@@ -256,9 +223,7 @@ class CertificateNameIn(BaseModel):
     )
 
 
-class RevocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RevocationIn(RequestModel):
     reason: str = Field(min_length=5, max_length=500, description="Why the certificate is withdrawn (audit trail)")
 
 
