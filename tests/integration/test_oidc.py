@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,16 +21,15 @@ from services.console.oidc import (
     SignInRefused,
 )
 from shared.domain.identity import Role
-from tests.support.oidc import OidcProvider, running_oidc_provider
+from tests.support.oidc import OidcProvider, oidc_provider  # noqa: F401 (the session's provider fixture)
 from tests.support.processes import free_port
 
 CALLBACK = "http://127.0.0.1:8000/auth/callback"
 
 
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
-    with running_oidc_provider(tmp_path_factory.mktemp("oidc")) as running:
-        yield running
+@pytest.fixture
+def provider(oidc_provider: OidcProvider) -> OidcProvider:  # noqa: F811 (that fixture, by name)
+    return oidc_provider
 
 
 def settings_for(provider: OidcProvider, **changes: str) -> OidcSettings:
