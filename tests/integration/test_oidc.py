@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from services.console.oidc import (
@@ -123,8 +124,8 @@ async def test_an_id_token_from_another_sign_in_is_refused_by_its_nonce(provider
     assert refused.value.code == "id_token_invalid" and "nonce" in refused.value.message_en
 
 
-def tampered_in_transit(change: Callable[[dict[str, object]], None]) -> httpx.AsyncClient:
-    """A client whose token responses have their ID token's claims changed on the way (signature kept)."""
+def tampered_in_transit(forge: Callable[[str], str]) -> httpx.AsyncClient:
+    """A client whose token responses have their ID token replaced on the way by ``forge(id_token)``."""
 
     class Tampering(httpx.AsyncBaseTransport):
         def __init__(self) -> None:
@@ -135,26 +136,42 @@ def tampered_in_transit(change: Callable[[dict[str, object]], None]) -> httpx.As
             if not request.url.path.endswith("/token"):
                 return response
             body = json.loads(await response.aread())
-            header, payload, signature = body["id_token"].split(".")
-            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-            change(claims)
-            forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-            body["id_token"] = f"{header}.{forged}.{signature}"
+            body["id_token"] = forge(body["id_token"])
             return httpx.Response(response.status_code, json=body)
 
     return httpx.AsyncClient(transport=Tampering())
 
 
-async def test_a_tampered_id_token_is_refused(provider):
-    def promote(claims: dict[str, object]) -> None:
-        claims["roles"] = ["employee", "bkpsdm_admin"]
+def promoted(id_token: str) -> str:
+    """The same token, signature kept, naming the person BKPSDM."""
+    header, payload, signature = id_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["roles"] = ["employee", "bkpsdm_admin"]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
 
-    async with tampered_in_transit(promote) as http:
+
+def resigned_with_the_client_secret(provider: OidcProvider) -> Callable[[str], str]:
+    """Algorithm confusion: the claims signed HS256 with the client secret, which the attacker may know."""
+
+    def forge(id_token: str) -> str:
+        claims = jwt.decode(id_token, options={"verify_signature": False})
+        return jwt.encode({**claims, "roles": ["bkpsdm_admin"]}, provider.client_secret, algorithm="HS256")
+
+    return forge
+
+
+@pytest.mark.parametrize("kind", ["claims changed", "re-signed HS256"])
+async def test_a_tampered_id_token_is_refused(provider, kind):
+    forge = promoted if kind == "claims changed" else resigned_with_the_client_secret(provider)
+    async with tampered_in_transit(forge) as http:
         client = OidcClient(settings_for(provider), http)
         code, state, start = await code_for(provider, client)
         with pytest.raises(SignInRefused) as refused:
             await client.finish(code, state, start.state, start.code_verifier, start.nonce, CALLBACK)
-    assert refused.value.code == "id_token_invalid" and "Signature verification failed" in refused.value.message_en
+    assert refused.value.code == "id_token_invalid"
+    reason = "Signature verification failed" if kind == "claims changed" else "not an accepted asymmetric algorithm"
+    assert reason in refused.value.message_en
 
 
 async def test_an_account_without_a_nip_or_with_an_unknown_role_is_refused(provider):

@@ -27,7 +27,7 @@ from tests.support.processes import free_port, stop
 
 PROVIDER_DIR = REPO / "tests" / "support" / "oidc"
 CLIENT_ID = "bkpsdm-console"
-CLIENT_SECRET = "console-test-secret"
+CLIENT_SECRET = "console-test-secret-0123456789abcdef"
 PASSWORD = "rahasia"  # every demo account's (provider.mjs)
 # The client is a native-type client: a loopback redirect URI matches on any port (RFC 8252 7.3).
 REDIRECT_URIS = ("http://127.0.0.1/auth/callback",)

@@ -5,7 +5,7 @@
 // Started by tests/support/oidc.py. Settings come from the environment:
 //   OIDC_PORT           loopback port to listen on (required)
 //   OIDC_CLIENT_ID      default "bkpsdm-console"
-//   OIDC_CLIENT_SECRET  default "console-test-secret"
+//   OIDC_CLIENT_SECRET  default "console-test-secret-0123456789abcdef"
 //   OIDC_REDIRECT_URIS  comma-separated, default "http://127.0.0.1/auth/callback"; the client is a
 //                       native-type client, so a loopback redirect URI matches on any port (RFC 8252
 //                       section 7.3): a test registers the path, whatever free port its console took.
@@ -22,7 +22,7 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 const issuer = `http://127.0.0.1:${port}`;
 const clientId = process.env.OIDC_CLIENT_ID ?? 'bkpsdm-console';
-const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'console-test-secret';
+const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'console-test-secret-0123456789abcdef';
 const redirectUris = (process.env.OIDC_REDIRECT_URIS ?? 'http://127.0.0.1/auth/callback').split(',');
 
 // The demo people of the tests; the password is the same for all.
