@@ -4,12 +4,9 @@ provider's form in Chromium."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,10 +14,9 @@ from playwright.sync_api import Browser, Page
 
 from services.console.oidc import OidcClient, OidcSettings
 from shared.domain.identity import Role
-from tests.support.browser import KnownViolation, OfflineGuard, check_accessibility
+from tests.support.browser import KnownViolation, OfflineGuard, check_accessibility, in_own_loop
 from tests.support.oidc import PASSWORD, OidcProvider
 
-T = TypeVar("T")
 # An unlabelled form field: axe-core's "label" rule, critical under WCAG 2.1 A.
 UNLABELLED = '<!doctype html><html lang="id"><title>Uji</title><main><input id="nip"></main></html>'
 
@@ -78,12 +74,6 @@ def callback_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/auth/callback"
     server.shutdown()
     server.server_close()
-
-
-def in_own_loop(work: Coroutine[Any, Any, T]) -> T:
-    """Await the async OIDC client from a test that drives the synchronous browser API."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
 
 
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)

@@ -10,16 +10,19 @@ PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1), with three guarantees for every page a test
 The ``page`` fixture runs each test at the two sizes the pages must fit, 1366×768 and a phone's 360×740;
 a test can pick one with ``@pytest.mark.parametrize("viewport", ["phone"], indirect=True)``. Chromium is
 CHROMIUM_PATH, else /usr/bin/chromium; a machine without it fails with how to install it, never skips.
+Browser tests are synchronous (Playwright's sync API); ``in_own_loop(coroutine)`` awaits async code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,6 +31,7 @@ from playwright.sync_api import Browser, Page, Playwright, Request, Route, Viewp
 from tests.support.infra import REPO
 from tests.support.node import NodeToolUnavailable, ensure_node_tool
 
+T = TypeVar("T")
 AXE_DIR = REPO / "tests" / "support" / "axe"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 VIEWPORTS: dict[str, ViewportSize] = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 360, "height": 740}}
@@ -82,14 +86,17 @@ class OfflineGuard:
             route.abort("blockedbyclient")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's synchronous driver runs, its event loop counts as
+# running in this thread, so the async tests of every later module (pytest-asyncio) could not start.
+# Within a browser test module, await async code with ``in_own_loop``.
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     launched = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     yield launched
@@ -182,6 +189,13 @@ _MATCHES = """([targets, selectors]) => targets.map(target => {
   const element = target.length === 1 ? document.querySelector(target[0]) : null;
   return element !== null && selectors.some(selector => element.matches(selector));
 })"""
+
+
+def in_own_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Await ``work`` (the OIDC client, an async helper) from a test that drives the synchronous
+    browser API: in a thread with its own event loop, as the driver's loop holds this thread's."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
