@@ -1,0 +1,111 @@
+"""A real OpenID Provider for the tests: panva's oidc-provider on node (tests/support/oidc/provider.mjs,
+pinned in its package-lock.json), on a free loopback port, with one confidential client and the demo
+accounts listed there. Sign in with ``provider.sign_in(client, authorize_url, account)`` over HTTP, or
+in a browser by filling the provider's form (fields ``login`` and ``password``, button "Masuk").
+
+Use the ``oidc_provider`` fixture (import it into a test module or conftest), or
+``running_oidc_provider(...)`` for other redirect URIs. A machine without node fails, never skips."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.infra import REPO
+from tests.support.node import NodeToolUnavailable, ensure_node_tool
+from tests.support.processes import free_port, stop
+
+PROVIDER_DIR = REPO / "tests" / "support" / "oidc"
+CLIENT_ID = "bkpsdm-console"
+CLIENT_SECRET = "console-test-secret-0123456789abcdef"
+PASSWORD = "rahasia"  # every demo account's (provider.mjs)
+# The client is a native-type client: a loopback redirect URI matches on any port (RFC 8252 7.3).
+REDIRECT_URIS = ("http://127.0.0.1/auth/callback",)
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    issuer: str
+    client_id: str
+    client_secret: str
+    log_path: Path
+
+    def settings_env(self) -> dict[str, str]:
+        """The OIDC_* environment a console needs to sign in against this provider."""
+        return {"OIDC_ISSUER": self.issuer, "OIDC_CLIENT_ID": self.client_id, "OIDC_CLIENT_SECRET": self.client_secret}
+
+    def sign_in(self, client: httpx.Client, authorize_url: str, account: str, password: str = PASSWORD) -> str:
+        """Follow ``authorize_url`` through the provider's login form as ``account``; the URL the provider
+        finally redirects to (the client's redirect URI with ``code`` and ``state``), not followed."""
+        page = client.get(authorize_url, follow_redirects=True)
+        assert page.status_code == 200 and 'name="login"' in page.text, f"no login form: {page.status_code} {page.text}"
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action, page.text
+        response = client.post(page.url.join(html.unescape(action[1])), data={"login": account, "password": password})
+        while response.is_redirect:
+            target = response.url.join(response.headers["location"])
+            if not str(target).startswith(self.issuer):
+                return str(target)
+            response = client.get(target)
+        raise AssertionError(f"the provider did not redirect back: {response.status_code} {response.text}")
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def running_oidc_provider(
+    log_dir: Path, redirect_uris: tuple[str, ...] = REDIRECT_URIS, timeout_s: float = 30
+) -> Iterator[OidcProvider]:
+    try:
+        ensure_node_tool(PROVIDER_DIR, "oidc-provider")
+    except NodeToolUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    port = free_port()
+    provider = OidcProvider(f"http://127.0.0.1:{port}", CLIENT_ID, CLIENT_SECRET, log_dir / "oidc-provider.log")
+    env = {
+        **os.environ,
+        "OIDC_PORT": str(port),
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
+    }
+    with provider.log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            ["node", "provider.mjs"], cwd=PROVIDER_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_for_discovery(provider, proc, timeout_s)
+        yield provider
+    finally:
+        stop(proc, timeout_s=10)
+
+
+def _wait_for_discovery(provider: OidcProvider, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the OpenID provider exited with {proc.returncode}:\n{provider.tail()}")
+        try:
+            if httpx.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the OpenID provider published no discovery document in {timeout_s}s:\n{provider.tail()}")
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
+    with running_oidc_provider(tmp_path_factory.mktemp("oidc")) as provider:
+        yield provider
