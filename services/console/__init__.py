@@ -1,0 +1,1 @@
+"""The web console: the pages employees, supervisors, unit heads, BKPSDM and partners work in."""
