@@ -206,3 +206,39 @@ def _number(text: str) -> float | str:
     except ValueError:
         return text
     return value if value == value and abs(value) != float("inf") else text
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    y: int
+    length: int  # in the chart's units, the longest bar filling the plot
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart drawn as SVG on the server: no chart script runs in the browser."""
+
+    bars: tuple[Bar, ...]
+    plot: int
+    height: int
+    label_width: int = 180
+    bar_height: int = 22
+
+
+def bar_chart(rows: list[tuple[str, float]], plot: int = 300) -> BarChart:
+    top = max((v for _, v in rows), default=0)
+    bars = tuple(
+        Bar(label, value, 6 + i * 30, round(plot * value / top) if top > 0 else 0)
+        for i, (label, value) in enumerate(rows)
+    )
+    return BarChart(bars, plot, 12 + 30 * len(rows))
+
+
+def count_by(items: list[dict[str, Any]], key: str) -> list[tuple[str, float]]:
+    """How many items per value of ``key``, most first (ties by name)."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[str(item[key])] = counts.get(str(item[key]), 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -6,7 +6,6 @@ Every POST is checked against the session's CSRF token before anything else read
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -176,6 +175,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
             csrf_token=session.csrf,
             date=lambda d: domain.format_date(d, language),
             when=lambda d: domain.format_datetime(d, language),
+            count=lambda v: domain.format_number(v, language),
+            money=domain.format_rupiah,
             flash=request.query_params.get("done"),
             **values,
         )
@@ -215,7 +216,7 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(ServiceRefused, service_refused)
 
 
-def query_of(request: Request, *names: str) -> Mapping[str, str]:
+def query_of(request: Request, *names: str) -> dict[str, str]:
     """The list filters the page was asked for (empty ones left out)."""
     return {n: v for n in names if (v := request.query_params.get(n, "").strip())}
 
