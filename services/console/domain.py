@@ -190,13 +190,13 @@ def answers_of(
         if kind == "likert":
             answers[code] = int(value) if value.isdigit() else value
         elif kind == "number":
-            answers[code] = _number(value)
+            answers[code] = parse_number(value)
         else:
             answers[code] = value
     return answers
 
 
-def _number(text: str) -> float | str:
+def parse_number(text: str) -> float | str:
     """A number typed either way (1.234,5 or 1234.5); what is no number goes to the service as typed."""
     cleaned = text.replace(" ", "")
     if "," in cleaned:
