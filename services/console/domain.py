@@ -71,9 +71,11 @@ def may_open(person: Person, path: str) -> bool:
 
 
 def home_of(person: Person) -> str:
-    """Where a person lands after signing in: the first page of their menu."""
+    """Where a person lands after signing in: their role's own page (BKPSDM's home, the team, the unit),
+    else the first page of their menu."""
     pages = menu(person)
-    return pages[0].path if pages else "/inbox"
+    own = [p for p in pages if not set(EVERYONE) <= p.roles]
+    return (own or pages)[0].path if pages else "/inbox"
 
 
 MONTHS: dict[Language, tuple[str, ...]] = {

@@ -66,7 +66,7 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
             assert "<svg" in unit.text and "Pelayanan Publik" in unit.text
             assert console.get("/bkpsdm").status_code == 403
             post_form(console, "/unit", "/logout")
-            assert sign_in(console, "bkpsdm").headers["location"] == "/me/needs"
+            assert sign_in(console, "bkpsdm").headers["location"] == "/bkpsdm"
             home = console.get("/bkpsdm")
             assert home.status_code == 200, home.text
             assert "Rp 2.500.000" in home.text and "Kesenjangan kompetensi" in home.text
@@ -161,3 +161,27 @@ def test_the_cycle_clicked_through_as_bkpsdm_the_employee_and_the_supervisor(run
                 what="the inbox telling each step",
             )
             assert inbox.status_code == 200
+
+
+def test_a_partner_drafts_and_submits_a_curriculum_version_that_bkpsdm_approves(run_service, admin):
+    with run_service("training") as training, console_over({"training": training}) as console:
+        sign_in(console, "mitra")
+        assert "Belum ada kurikulum" in console.get("/partner/curricula").text
+        created = post_form(console, "/partner/curricula", "/partner/curricula", code="USU-DIG", title="Digitalisasi")
+        assert created.status_code == 303, created.text
+        module = {"title-1": "Layanan daring", "jp-1": "24", "competency-1": "M.05", "outcome-1": "Merancang layanan"}
+        page = "/partner/curricula/USU-DIG"
+        assert post_form(console, page, f"{page}/versions", **module).status_code == 303
+        assert "Draf" in console.get(page).text
+        assert post_form(console, page, f"{page}/versions/1/review", action="submit").status_code == 303
+        # Only BKPSDM approves: the partner's page offers no such button.
+        assert "Ditinjau BKPSDM" in console.get(page).text and 'value="approve"' not in console.get(page).text
+        assert "Universitas Sumatera Utara" in console.get("/partner/curricula").text
+        post_form(console, page, "/logout")
+
+        sign_in(console, "bkpsdm")
+        approved = post_form(console, page, f"{page}/versions/1/review", action="approve", note="Sesuai")
+        assert approved.status_code == 303
+        assert "Disetujui" in console.get(page).text
+        version = training.get("/curricula/USU-DIG", headers=admin).json()["versions"][0]
+        assert (version["status"], version["modules"][0]["jp"]) == ("approved", 24)

@@ -86,3 +86,9 @@ def test_a_university_programme_takes_participants_once_its_curriculum_is_approv
         training.post("/curricula/USU-DIG/versions/2/review", json={"action": "submit"}, headers=PARTNER)
         both = training.post("/curricula/USU-DIG/versions/2/review", json={"action": "approve"}, headers=admin).json()
         assert [v["status"] for v in both["versions"]] == ["retired", "approved"]
+        mine = training.get("/curricula", params={"partner": "Universitas Sumatera Utara"}, headers=PARTNER).json()
+        assert [c["code"] for c in mine["items"]] == ["USU-DIG"]
+        assert (
+            training.get("/curricula", params={"partner": "Universitas Negeri Medan"}, headers=PARTNER).json()["items"]
+            == []
+        )

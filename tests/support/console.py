@@ -60,7 +60,7 @@ def sign_in(console: TestClient, person: str) -> httpx.Response:
     return answer
 
 
-def post_form(console: TestClient, page_path: str, action: str, **fields: str) -> httpx.Response:
+def post_form(console: TestClient, page_path: str, target: str, /, **fields: str) -> httpx.Response:
     """Post a form as the browser would: the CSRF token read from the page the form is on."""
     token = csrf_of(console.get(page_path))
-    return console.post(action, data={**fields, "csrf_token": token}, follow_redirects=False)
+    return console.post(target, data={**fields, "csrf_token": token}, follow_redirects=False)

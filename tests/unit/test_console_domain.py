@@ -62,7 +62,9 @@ def test_a_pegawai_has_no_bkpsdm_page_and_bkpsdm_has_its_own():
     assert "/bkpsdm" not in [p.path for p in domain.menu(pegawai)]
     admin = person(Role.EMPLOYEE, Role.BKPSDM_ADMIN)
     assert domain.may_open(admin, "/bkpsdm/batches/2027-A1")
-    assert domain.home_of(domain.Person("mitra", "USU", frozenset({Role.PARTNER}), None)) == "/inbox"
+    assert domain.home_of(admin) == "/bkpsdm"
+    assert domain.home_of(pegawai) == "/me/needs"
+    assert domain.home_of(person(Role.EMPLOYEE, Role.SUPERVISOR)) == "/team"
 
 
 def test_the_session_cookie_cannot_be_edited_or_outlive_its_age():
