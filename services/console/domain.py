@@ -54,6 +54,8 @@ PAGES: tuple[Page, ...] = (
     _page("/bkpsdm", "nav.bkpsdm_home", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/needs", "nav.bkpsdm_needs", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/batches", "nav.bkpsdm_batches", Role.BKPSDM_ADMIN),
+    _page("/bkpsdm/monitoring", "nav.monitoring", Role.BKPSDM_ADMIN),
+    _page("/bkpsdm/reports", "nav.reports", Role.BKPSDM_ADMIN),
     _page("/partner/curricula", "nav.partner_curricula", Role.PARTNER, Role.BKPSDM_ADMIN),
 )
 

@@ -156,6 +156,23 @@ def test_the_cycle_clicked_through_as_bkpsdm_the_employee_and_the_supervisor(run
                 what="the follow-up need on the employee's page",
             )
             assert "Tindak lanjut evaluasi" in follow_up.text
+            post_form(console, "/me/needs", "/logout")
+
+            # BKPSDM follows it up: monitoring with reminders, and the quarter's report in three forms.
+            sign_in(console, "bkpsdm")
+            monitoring = console.get("/bkpsdm/monitoring?state=upcoming")
+            assert monitoring.status_code == 200, monitoring.text
+            reminded = post_form(console, "/bkpsdm/monitoring", "/bkpsdm/monitoring/reminders")
+            assert reminded.status_code == 303 and "overdue=" in reminded.headers["location"]
+            assert "Pengingat terkirim" in console.get(reminded.headers["location"]).text
+            report = console.get("/bkpsdm/reports?year=2027&quarter=1")
+            assert report.status_code == 200 and "2027-Q1" in report.text
+            csv = console.get("/bkpsdm/reports/quarterly.csv?year=2027&quarter=1")
+            assert csv.headers["content-type"].startswith("text/csv") and "periode" in csv.text
+            printable = console.get("/bkpsdm/reports/quarterly.html?year=2027&quarter=1")
+            assert printable.status_code == 200 and "script-src" not in printable.headers["content-security-policy"]
+            post_form(console, "/bkpsdm", "/logout")
+            sign_in(console, "pegawai")
             inbox = eventually(
                 lambda: (p := console.get("/inbox")) and p.text.count('<li class="card') >= 3 and p,
                 what="the inbox telling each step",
