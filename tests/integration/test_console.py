@@ -202,3 +202,31 @@ def test_a_partner_drafts_and_submits_a_curriculum_version_that_bkpsdm_approves(
         assert "Disetujui" in console.get(page).text
         version = training.get("/curricula/USU-DIG", headers=admin).json()["versions"][0]
         assert (version["status"], version["modules"][0]["jp"]) == ("approved", 24)
+
+
+def test_a_unit_head_drafts_and_submits_a_request_that_bkpsdm_approves_into_needs(run_service, admin):
+    with run_service("needs") as needs, console_over({"needs": needs}, fiscal_year=2027) as console:
+        load_puskesmas(needs, admin)
+        sign_in(console, "kepala-unit")
+        page = "/unit/requests"
+        assert "Belum ada usulan" in console.get(page).text
+        short = post_form(console, page, page, competency_code="M.05", fiscal_year="2027", nips="", justification="x")
+        assert short.status_code == 422 and 'role="alert"' in short.text  # the service's own check, shown
+        why = "Keluhan pelayanan meningkat di loket pendaftaran."
+        drafted = post_form(
+            console, page, page, competency_code="M.05", fiscal_year="2027", nips=NURSE, justification=why
+        )
+        assert drafted.status_code == 303, drafted.text
+        listed = console.get(page)
+        assert why in listed.text and "Draf" in listed.text
+        request_id = needs.get("/unit-requests", headers=admin).json()["items"][0]["request_id"]
+        assert post_form(console, page, f"{page}/{request_id}/submission").status_code == 303
+        assert "Diajukan" in console.get(page).text
+        assert console.get("/bkpsdm/requests").status_code == 403
+        post_form(console, page, "/logout")
+
+        sign_in(console, "bkpsdm")
+        decided = post_form(console, "/bkpsdm/requests", f"/bkpsdm/requests/{request_id}/decision", decision="approve")
+        assert decided.status_code == 303, decided.text
+        assert "Disetujui" in console.get("/bkpsdm/requests").text
+        assert "Usulan unit" in console.get("/bkpsdm/needs?source=unit_request&year=2027").text
