@@ -61,15 +61,25 @@ class ServiceApi:
     language: Language
 
     async def call(
-        self, service: Service, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> Any:
         headers: dict[str, str] = {"Accept-Language": self.language}
+        if content_type:
+            headers["Content-Type"] = content_type
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             response = await self.client.request(
-                method, self.urls[service] + path, params=query, json=json, headers=headers
+                method, self.urls[service] + path, params=query, json=json, content=content, headers=headers
             )
         except httpx.HTTPError as exc:
             messages = {lang: text.format(service=service) for lang, text in UNREACHABLE.items()}
@@ -83,6 +93,9 @@ class ServiceApi:
 
     async def post(self, service: Service, path: str, body: Any = None) -> Any:
         return await self.call(service, "POST", path, json=body if body is not None else {})
+
+    async def upload(self, service: Service, path: str, content: bytes, content_type: str) -> Any:
+        return await self.call(service, "POST", path, content=content, content_type=content_type)
 
     async def put(self, service: Service, path: str, body: Any) -> Any:
         return await self.call(service, "PUT", path, json=body)

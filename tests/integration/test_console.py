@@ -2,7 +2,7 @@
 each role's pages render with the scenario's data, and the employee's part of the cycle is clicked through
 its forms."""
 
-from tests.support.console import console_over, post_form, sign_in
+from tests.support.console import console_over, csrf_of, post_form, sign_in
 from tests.support.demo import NURSE, assess, load_puskesmas, program_body, schedule
 from tests.support.events import enrolments
 from tests.support.waiting import eventually
@@ -230,3 +230,37 @@ def test_a_unit_head_drafts_and_submits_a_request_that_bkpsdm_approves_into_need
         assert decided.status_code == 303, decided.text
         assert "Disetujui" in console.get("/bkpsdm/requests").text
         assert "Usulan unit" in console.get("/bkpsdm/needs?source=unit_request&year=2027").text
+
+
+UNITS = "kode_unit,nama_unit,jenis,kode_unit_induk,garis_depan\nDINKES,Dinas Kesehatan,opd,,tidak\n"
+
+
+def upload(console, kind, name, content):
+    token = csrf_of(console.get("/bkpsdm/imports"))
+    files = {"file": (name, content, "text/csv")}
+    return console.post(
+        "/bkpsdm/imports", data={"kind": kind, "csrf_token": token}, files=files, follow_redirects=False
+    )
+
+
+def test_bkpsdm_imports_a_file_follows_its_progress_and_sees_a_bad_files_row_errors(run_service):
+    with run_service("needs") as needs, console_over({"needs": needs}) as console:
+        sign_in(console, "bkpsdm")
+        started = upload(console, "units", "unit.csv", UNITS.encode())
+        assert started.status_code == 303, started.text
+        done = eventually(
+            lambda: (p := console.get(started.headers["location"])) and "Impor selesai" in p.text and p,
+            what="the import done",
+        )
+        assert 'http-equiv="refresh"' not in done.text and "inserted" in done.text
+
+        bad = UNITS + "PKM-X,Puskesmas X,puskesmas,TIDAK-ADA,ya\nDINKES,Dinas Kesehatan,opd,,tidak\n"
+        refused = upload(console, "units", "unit-salah.csv", bad.encode())
+        page = eventually(
+            lambda: (p := console.get(refused.headers["location"])) and "Berkas ditolak" in p.text and p,
+            what="the bad file refused",
+        )
+        assert '<td class="num">3</td>' in page.text and '<td class="num">4</td>' in page.text
+        # No CSRF token, no import.
+        files = {"file": ("unit.csv", UNITS.encode(), "text/csv")}
+        assert console.post("/bkpsdm/imports", data={"kind": "units"}, files=files).status_code == 403

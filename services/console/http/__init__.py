@@ -6,7 +6,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import domain
-from services.console.http import batches, bkpsdm, curricula, health, me, reports, requests, signin, staff
+from services.console.http import (
+    batches,
+    bkpsdm,
+    curricula,
+    health,
+    imports,
+    me,
+    reports,
+    requests,
+    signin,
+    staff,
+)
 from services.console.http.web import redirect, session_of
 
 
@@ -18,6 +29,6 @@ def build_router() -> APIRouter:
         person = session_of(request).person
         return redirect(request, domain.home_of(person) if person else "/login")
 
-    for module in (health, signin, me, staff, bkpsdm, batches, curricula, reports, requests):
+    for module in (health, signin, me, staff, bkpsdm, batches, curricula, reports, requests, imports):
         router.include_router(module.build_router())
     return router

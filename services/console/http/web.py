@@ -6,8 +6,10 @@ Every POST is checked against the session's CSRF token before anything else read
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -133,8 +135,16 @@ def api_for(request: Request) -> ServiceApi:
 
 
 @dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Form:
     fields: dict[str, list[str]]
+    files: dict[str, Upload] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         values = self.fields.get(name)
@@ -145,11 +155,33 @@ class Form:
         return self.fields.get(name, [])
 
 
+def _multipart(content_type: str, body: bytes) -> Form:
+    """A multipart/form-data body (a file upload), parsed by the standard library's MIME parser."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, list[str]] = {}
+    files: dict[str, Upload] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if filename := part.get_filename():
+            files[name] = Upload(filename, part.get_content_type(), data)
+        else:
+            fields.setdefault(name, []).append(data.decode("utf-8", errors="replace"))
+    return Form(fields, files)
+
+
 async def checked_form(request: Request) -> Form:
-    """The posted form, once its CSRF token matches the session's (403 page otherwise). Forms here are
-    url-encoded: parsed with the standard library, so no multipart parser is needed."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    form = Form(parse_qs(body, keep_blank_values=True))
+    """The posted form, once its CSRF token matches the session's (403 page otherwise). Forms are
+    url-encoded, or multipart when they carry a file; both parsed with the standard library."""
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = _multipart(content_type, body)
+    else:
+        form = Form(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     if not hmac.compare_digest(form.get("csrf_token").encode(), session_of(request).csrf.encode()):
         raise Refused(403, "error.csrf")
     return form
