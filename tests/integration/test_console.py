@@ -2,6 +2,8 @@
 each role's pages render with the scenario's data, and the employee's part of the cycle is clicked through
 its forms."""
 
+import re
+
 from tests.support.console import console_over, csrf_of, post_form, sign_in
 from tests.support.demo import NURSE, assess, load_puskesmas, program_body, schedule
 from tests.support.events import enrolments
@@ -264,3 +266,20 @@ def test_bkpsdm_imports_a_file_follows_its_progress_and_sees_a_bad_files_row_err
         # No CSRF token, no import.
         files = {"file": ("unit.csv", UNITS.encode(), "text/csv")}
         assert console.post("/bkpsdm/imports", data={"kind": "units"}, files=files).status_code == 403
+
+
+def test_bkpsdm_subscribes_a_system_to_events_sees_the_secret_once_and_ends_it(run_service):
+    with run_service("notifications") as notifications, console_over({"notifications": notifications}) as console:
+        sign_in(console, "bkpsdm")
+        page = "/bkpsdm/webhooks"
+        assert "Belum ada sistem lain yang berlangganan" in console.get(page).text
+        event_type = "id.go.pemkomedan.bkpsdm.needs.NeedResolved.v1"
+        created = post_form(console, page, page, url="http://127.0.0.1:9/hook", event_types=event_type)
+        assert created.status_code == 200 and "tidak ditampilkan lagi" in created.text
+        listed = console.get(page)
+        assert "http://127.0.0.1:9/hook" in listed.text and "Aktif" in listed.text
+        assert "tidak ditampilkan lagi" not in listed.text
+        end = re.search(r'action="(/bkpsdm/webhooks/[^"]+/end)"', listed.text)
+        assert end
+        assert post_form(console, page, end.group(1)).status_code == 303
+        assert "Berakhir" in console.get(page).text

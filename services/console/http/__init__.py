@@ -17,6 +17,7 @@ from services.console.http import (
     requests,
     signin,
     staff,
+    webhooks,
 )
 from services.console.http.web import redirect, session_of
 
@@ -29,6 +30,6 @@ def build_router() -> APIRouter:
         person = session_of(request).person
         return redirect(request, domain.home_of(person) if person else "/login")
 
-    for module in (health, signin, me, staff, bkpsdm, batches, curricula, reports, requests, imports):
+    for module in (health, signin, me, staff, bkpsdm, batches, curricula, reports, requests, imports, webhooks):
         router.include_router(module.build_router())
     return router
