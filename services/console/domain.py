@@ -45,6 +45,7 @@ def _page(path: str, text: str, *roles: Role) -> Page:
 EVERYONE = (Role.EMPLOYEE, Role.SUPERVISOR, Role.UNIT_HEAD, Role.BKPSDM_ADMIN)
 # The menu, in the order it is shown; a page is listed for the roles that may use it.
 PAGES: tuple[Page, ...] = (
+    _page("/me/competencies", "nav.my_competencies", *EVERYONE),
     _page("/me/needs", "nav.my_needs", *EVERYONE),
     _page("/me/seats", "nav.my_seats", *EVERYONE),
     _page("/me/evaluations", "nav.my_evaluations", *EVERYONE),

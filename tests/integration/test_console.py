@@ -24,7 +24,10 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
         eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="the nurse's seat")
         services = {"needs": needs, "training": training, "evaluation": evaluation, "notifications": notifications}
         with console_over(services, fiscal_year=2027) as console:
-            assert sign_in(console, "pegawai").headers["location"] == "/me/needs"
+            assert sign_in(console, "pegawai").headers["location"] == "/me/competencies"
+            mine = console.get("/me/competencies")
+            assert mine.status_code == 200, mine.text
+            assert "Pelayanan Publik" in mine.text and "Kesenjangan 2" in mine.text and "Belum diases" in mine.text
 
             page = console.get("/me/needs")
             assert page.status_code == 200, page.text

@@ -63,7 +63,7 @@ def test_a_pegawai_has_no_bkpsdm_page_and_bkpsdm_has_its_own():
     admin = person(Role.EMPLOYEE, Role.BKPSDM_ADMIN)
     assert domain.may_open(admin, "/bkpsdm/batches/2027-A1")
     assert domain.home_of(admin) == "/bkpsdm"
-    assert domain.home_of(pegawai) == "/me/needs"
+    assert domain.home_of(pegawai) == "/me/competencies"
     assert domain.home_of(person(Role.EMPLOYEE, Role.SUPERVISOR)) == "/team"
 
 

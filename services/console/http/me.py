@@ -40,6 +40,12 @@ async def planner_decisions(request: Request, needs: list[dict[str, Any]], nip: 
 def build_router() -> APIRouter:
     router = APIRouter()
 
+    @router.get("/me/competencies")
+    async def my_competencies(request: Request) -> Response:
+        person = person_of(request)
+        rows = await api_for(request).get("needs", f"/employees/{person.nip}/competencies")
+        return render(request, "me_competencies.html", rows=rows)
+
     @router.get("/me/needs")
     async def my_needs(request: Request) -> Response:
         person = person_of(request)
