@@ -1,6 +1,6 @@
 """The session cookie's content, signed so nobody can forge or edit it: ``payload.signature`` with an
-HMAC-SHA256 of the payload under SESSION_SECRET, and the moment it was issued, so an old cookie expires
-whatever the browser keeps. The cookie is signed, not encrypted: it holds the person's own token, which
+HMAC-SHA256 of the payload under CONSOLE_SESSION_SECRET, and the moment it was issued, so an old cookie
+expires whatever the browser keeps. The cookie is signed, not encrypted: it holds the person's own token, which
 the person may read anyway; HttpOnly keeps page scripts from it."""
 
 from __future__ import annotations

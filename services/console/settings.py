@@ -18,7 +18,9 @@ class ConsoleSettings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     http_host: str = "127.0.0.1"
-    console_port: int = Field(default=8000, ge=1, le=65535)
+    # The address people reach the console at (behind the city's proxy): the OIDC redirect URI is made
+    # from it. Unset: the address of the request.
+    console_public_url: str = ""
     # The services the console calls (a backend-for-frontend: it never reads their databases).
     needs_url: str = "http://127.0.0.1:8001"
     training_url: str = "http://127.0.0.1:8002"
@@ -29,8 +31,8 @@ class ConsoleSettings(BaseSettings):
     fiscal_year: int | None = Field(default=None, ge=2000, le=2100)
     service_timeout_s: float = Field(default=15.0, gt=0, le=300)
     # Signs the session cookie (HMAC-SHA256); a session lasts at most this long, whatever its token says.
-    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
-    session_max_age_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+    console_session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    console_session_max_age_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     # Production sign-in: OpenID Connect (authorization code + PKCE) against the city's identity
     # provider; the claims that carry the NIP, roles, unit and partner institution are named here.
     oidc_issuer: str = ""
@@ -59,9 +61,9 @@ class ConsoleSettings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> ConsoleSettings:
         if self.environment == "production":
-            secret = self.session_secret.get_secret_value()
+            secret = self.console_session_secret.get_secret_value()
             if secret == DEV_SESSION_SECRET or len(secret) < 32:
-                raise ValueError("SESSION_SECRET must be set (32 characters or more) in production")
+                raise ValueError("CONSOLE_SESSION_SECRET must be set (32 characters or more) in production")
             if not self.oidc_configured:
                 raise ValueError("OIDC_ISSUER and OIDC_CLIENT_ID are required in production: nobody could sign in")
         return self

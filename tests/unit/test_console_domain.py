@@ -120,12 +120,12 @@ def test_every_text_has_both_languages_and_fills_its_values():
     assert text("no.such.key", "en") == "no.such.key"
 
 
-def test_production_refuses_the_development_session_secret_and_no_sign_in():
-    with pytest.raises(ValueError, match="SESSION_SECRET"):
+def test_production_refuses_the_development_console_session_secret_and_no_sign_in():
+    with pytest.raises(ValueError, match="CONSOLE_SESSION_SECRET"):
         ConsoleSettings(environment="production", oidc_issuer="https://sso", oidc_client_id="console")
     with pytest.raises(ValueError, match="OIDC_ISSUER"):
-        ConsoleSettings(environment="production", session_secret="x" * 40)
+        ConsoleSettings(environment="production", console_session_secret="x" * 40)
     production = ConsoleSettings(
-        environment="production", session_secret="x" * 40, oidc_issuer="https://sso", oidc_client_id="console"
+        environment="production", console_session_secret="x" * 40, oidc_issuer="https://sso", oidc_client_id="console"
     )
     assert production.secure_cookies and not production.dev_sign_in

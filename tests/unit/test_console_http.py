@@ -30,7 +30,7 @@ def test_the_cookie_is_httponly_lax_and_secure_only_in_production():
         cookie = console.get("/login").headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     production = ConsoleSettings(
-        environment="production", session_secret="s" * 40, oidc_issuer="https://sso.test", oidc_client_id="c"
+        environment="production", console_session_secret="s" * 40, oidc_issuer="https://sso.test", oidc_client_id="c"
     )
     with TestClient(create_app(production)) as console:
         page = console.get("/login", follow_redirects=False)

@@ -47,7 +47,8 @@ def oidc_client(request: Request) -> Any:
 
 
 def _callback_url(request: Request) -> str:
-    return str(request.url_for("auth_callback"))
+    public = console_of(request).settings.console_public_url.rstrip("/")
+    return f"{public}/auth/callback" if public else str(request.url_for("auth_callback"))
 
 
 def _local(path: str) -> str:

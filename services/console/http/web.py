@@ -76,7 +76,7 @@ def build_console(settings: ConsoleSettings, client: httpx.AsyncClient) -> Conso
         "isoday": date.fromisoformat,
         "instant": datetime.fromisoformat,
     }
-    signer = SessionSigner(settings.session_secret.get_secret_value(), settings.session_max_age_s)
+    signer = SessionSigner(settings.console_session_secret.get_secret_value(), settings.console_session_max_age_s)
     return Console(settings, signer, client, env)
 
 
@@ -111,7 +111,7 @@ def save_session(request: Request, response: Response) -> Response:
         response.set_cookie(
             SESSION_COOKIE,
             console.signer.dump(request.state.session),
-            max_age=console.settings.session_max_age_s,
+            max_age=console.settings.console_session_max_age_s,
             httponly=True,  # no page script may read the token
             samesite="lax",  # sent on links from elsewhere, never on their forms' POSTs
             secure=console.settings.secure_cookies,
