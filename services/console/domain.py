@@ -61,6 +61,7 @@ PAGES: tuple[Page, ...] = (
     _page("/bkpsdm/monitoring", "nav.monitoring", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/reports", "nav.reports", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/webhooks", "nav.webhooks", Role.BKPSDM_ADMIN),
+    _page("/bkpsdm/privacy", "nav.privacy", Role.BKPSDM_ADMIN),
     _page("/partner/curricula", "nav.partner_curricula", Role.PARTNER, Role.BKPSDM_ADMIN),
 )
 

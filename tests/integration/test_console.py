@@ -236,6 +236,14 @@ def test_a_unit_head_drafts_and_submits_a_request_that_bkpsdm_approves_into_need
         assert "Disetujui" in console.get("/bkpsdm/requests").text
         assert "Usulan unit" in console.get("/bkpsdm/needs?source=unit_request&year=2027").text
 
+        # Personal data: an access request recorded from the page, followed per service; the audit trail.
+        privacy = "/bkpsdm/privacy"
+        assert post_form(console, privacy, privacy, nip=NURSE, kind="access", note="Surat 12/2027").status_code == 303
+        page = console.get(privacy)
+        assert "Akses (salinan data)" in page.text and "Surat 12/2027" in page.text and "needs:" in page.text
+        audited = console.get(f"{privacy}?service=needs&nip={NURSE}")
+        assert audited.status_code == 200 and "Jejak audit" in audited.text
+
 
 UNITS = "kode_unit,nama_unit,jenis,kode_unit_induk,garis_depan\nDINKES,Dinas Kesehatan,opd,,tidak\n"
 

@@ -13,6 +13,7 @@ from services.console.http import (
     health,
     imports,
     me,
+    privacy,
     reports,
     requests,
     signin,
@@ -30,6 +31,19 @@ def build_router() -> APIRouter:
         person = session_of(request).person
         return redirect(request, domain.home_of(person) if person else "/login")
 
-    for module in (health, signin, me, staff, bkpsdm, batches, curricula, reports, requests, imports, webhooks):
+    for module in (
+        health,
+        signin,
+        me,
+        staff,
+        bkpsdm,
+        batches,
+        curricula,
+        reports,
+        requests,
+        imports,
+        webhooks,
+        privacy,
+    ):
         router.include_router(module.build_router())
     return router
