@@ -56,6 +56,7 @@ PAGES: tuple[Page, ...] = (
     _page("/bkpsdm", "nav.bkpsdm_home", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/needs", "nav.bkpsdm_needs", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/imports", "nav.imports", Role.BKPSDM_ADMIN),
+    _page("/bkpsdm/catalogue", "nav.catalogue", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/batches", "nav.bkpsdm_batches", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/requests", "nav.bkpsdm_requests", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/monitoring", "nav.monitoring", Role.BKPSDM_ADMIN),

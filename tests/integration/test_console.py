@@ -75,6 +75,8 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
             home = console.get("/bkpsdm")
             assert home.status_code == 200, home.text
             assert "Rp 2.500.000" in home.text and "Kesenjangan kompetensi" in home.text
+            catalogue = console.get("/bkpsdm/catalogue")
+            assert "Pelatihan Pelayanan Prima" in catalogue.text and "Rp 2.500.000" in catalogue.text
             listed = console.get("/bkpsdm/needs?unit_code=PKM-PADANGBULAN")
             assert NURSE in listed.text
             assert "Belum ada kebutuhan" in console.get("/bkpsdm/needs?unit_code=DISDUKCAPIL").text
@@ -125,6 +127,9 @@ def test_the_cycle_clicked_through_as_bkpsdm_the_employee_and_the_supervisor(run
             closed = post_form(console, batch, f"{batch}/completion")
             assert closed.status_code == 303, closed.text
             assert "Lulus" in console.get(batch).text
+            post_form(console, batch, "/logout")
+            sign_in(console, "pegawai")
+            assert "Sertifikat" in console.get("/me/seats").text
             post_form(console, batch, "/logout")
 
             sign_in(console, "pegawai")

@@ -115,6 +115,15 @@ def build_router() -> APIRouter:
             summary=summary,
         )
 
+    @router.get("/bkpsdm/catalogue")
+    async def catalogue(request: Request) -> Response:
+        person_of(request)
+        filters = query_of(request, "competency_code")
+        page = await api_for(request).get(
+            "training", "/programs", limit=PAGE_SIZE, offset=offset_of(request), **filters
+        )
+        return render(request, "catalogue.html", programs=page["items"], pager=pager(page), filters=filters)
+
     @router.post("/bkpsdm/planner")
     async def run_planner(request: Request) -> Response:
         person_of(request, "/bkpsdm/batches")
