@@ -11,6 +11,7 @@ lists are small here, and the figures are the needs-backed pages' at scale.
 from __future__ import annotations
 
 import asyncio
+import re
 import statistics
 import tempfile
 import time
@@ -71,7 +72,7 @@ async def measure(
     settings: ConsoleSettings, who: dict[str, Person], pages: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
     timed = TimedTransport()
-    app = create_app(settings, httpx.AsyncClient(transport=timed, timeout=60))
+    app = create_app(settings, httpx.AsyncClient(transport=timed, timeout=120))
     signer = app.state.console.signer
     rows = []
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client:
@@ -91,7 +92,11 @@ async def measure(
                 answer = await client.get(path)
                 page_s.append(time.perf_counter() - started)
                 api_s.append(covered(timed.spans))
-                assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
+                if answer.status_code != 200:
+                    alert = re.search(r'role="alert">([^<]*)', answer.text)
+                    raise SystemExit(
+                        f"{path} answered {answer.status_code}: {alert.group(1) if alert else answer.text}"
+                    )
             row = {
                 "page": path,
                 "as": role,
