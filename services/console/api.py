@@ -17,9 +17,13 @@ SERVICES: tuple[Service, ...] = ("needs", "training", "evaluation", "notificatio
 class ServiceRefused(Exception):
     """A service said no (4xx) or could not answer; its message in both languages, from its error body."""
 
-    def __init__(self, status: int, code: str, messages: dict[str, str]) -> None:
+    def __init__(
+        self, status: int, code: str, messages: dict[str, str], rows: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(messages.get("en", code))
         self.status, self.code, self.messages = status, code, messages
+        # A refused file's problems, each naming its line and column (the directory import).
+        self.rows = rows or []
 
     def message(self, language: Language) -> str:
         return self.messages.get(language) or self.messages.get("id") or self.code
@@ -33,7 +37,8 @@ def _refusal(response: httpx.Response) -> ServiceRefused:
         if fields := error.get("fields"):
             detail = "; ".join(f"{f['location']}: {f['problem']}" for f in fields)
             messages = {lang: f"{text} ({detail})" for lang, text in messages.items()}
-        return ServiceRefused(response.status_code, str(error.get("code", "error")), messages)
+        problems = error.get("problems") if isinstance(error.get("problems"), list) else None
+        return ServiceRefused(response.status_code, str(error.get("code", "error")), messages, problems)
     except (ValueError, KeyError, TypeError):
         return ServiceRefused(
             response.status_code,

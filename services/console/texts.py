@@ -240,6 +240,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "imports.kind.positions": ("Jabatan", "Positions"),
     "imports.kind.employees": ("Pegawai", "Employees"),
     "imports.kind.assessments": ("Hasil asesmen", "Assessment results"),
+    "imports.kind.directory": (
+        "Direktori pemberitahuan (e-mail, bahasa, saluran, kepala unit)",
+        "Notification directory (e-mail, language, channels, unit heads)",
+    ),
     "import.running": ("Sedang diimpor… halaman ini diperbarui sendiri.", "Importing… this page refreshes itself."),
     "import.done": ("Impor selesai.", "The import is done."),
     "import.rejected": (

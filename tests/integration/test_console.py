@@ -299,3 +299,11 @@ def test_bkpsdm_subscribes_a_system_to_events_sees_the_secret_once_and_ends_it(r
         assert end
         assert post_form(console, page, end.group(1)).status_code == 303
         assert "Berakhir" in console.get(page).text
+
+        # The notification directory, imported from the same page as master data: all rows or none.
+        good = f"nip,nama,email,bahasa,kanal\n{NURSE},Siti Rahmawati,siti@puskesmas.example,id,inbox\n"
+        imported = upload(console, "directory", "direktori.csv", good.encode())
+        assert imported.status_code == 200 and "Impor selesai" in imported.text
+        bad = f"nip,email,bahasa,kanal\n{NURSE},siti@puskesmas.example,fr,inbox\n"
+        refused = upload(console, "directory", "direktori.csv", bad.encode())
+        assert refused.status_code == 422 and "Berkas ditolak" in refused.text and "bahasa" in refused.text
