@@ -4,8 +4,10 @@ its forms."""
 
 import re
 
+from shared.http.auth import Role
+from tests.conftest import bearer
 from tests.support.console import console_over, csrf_of, post_form, sign_in
-from tests.support.demo import NURSE, assess, load_puskesmas, program_body, schedule
+from tests.support.demo import NURSE, UNIT, assess, load_puskesmas, program_body, schedule
 from tests.support.events import enrolments
 from tests.support.waiting import eventually
 
@@ -52,6 +54,12 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
                 what="a message in the nurse's inbox",
             )
             assert inbox.status_code == 200
+            chosen = post_form(console, "/inbox", "/inbox/preferences", language="en", channels="inbox")
+            assert chosen.status_code == 303, chosen.text
+            assert (
+                notifications.get("/directory/me", headers=bearer(NURSE, Role.EMPLOYEE, unit=UNIT)).json()["language"]
+                == "en"
+            )
 
             post_form(console, "/me/needs", "/language", language="en", next="/me/needs")
             english = console.get("/me/needs")

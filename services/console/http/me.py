@@ -131,9 +131,10 @@ def build_router() -> APIRouter:
         person_of(request)
         api = api_for(request)
         unread_only = query_of(request, "unread")
-        page, unread = await asyncio.gather(
+        page, unread, me = await asyncio.gather(
             api.get("notifications", "/inbox", limit=PAGE_SIZE, offset=offset_of(request), **unread_only),
             api.get("notifications", "/inbox/unread-count"),
+            api.get("notifications", "/directory/me"),
         )
         return render(
             request,
@@ -142,7 +143,21 @@ def build_router() -> APIRouter:
             pager=pager(page),
             unread=unread["unread"],
             filters=unread_only,
+            me=me,
         )
+
+    @router.post("/inbox/preferences")
+    async def preferences(request: Request) -> Response:
+        """How the person is told: the language of their messages, their channels, a daily digest."""
+        person_of(request, "/inbox")
+        form = await checked_form(request)
+        body = {
+            "language": form.get("language"),
+            "channels": form.all("channels"),
+            "digest": form.get("digest") == "yes",
+        }
+        await api_for(request).call("notifications", "PATCH", "/directory/me", json=body)
+        return redirect(request, "/inbox?done=saved")
 
     @router.post("/inbox/{message_id}/read")
     async def mark_read(request: Request, message_id: str) -> Response:
