@@ -1,5 +1,5 @@
 # The stable interface for operators and CI. Every target installs what it needs on a fresh machine.
-#   make up      infrastructure + four services + Medan demo data, in the background
+#   make up      infrastructure + four services + web console + Medan demo data, in the background
 #   make down    stop everything this repo started
 #   make status  what is running, and whether it is ready
 #   make test    the whole test suite over real Kafka and FerretDB (make test-fast: -m "not slow")
@@ -76,6 +76,7 @@ infra:
 up: venv infra
 	@scripts/services.sh up
 	@$(PY) scripts/demo_data.py
+	@echo "Console: http://$${HTTP_HOST:-127.0.0.1}:$${CONSOLE_PORT:-8000} (development: choose a demo person to sign in)"
 
 down:
 	@scripts/services.sh down

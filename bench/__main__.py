@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark against the running Kafka and database, print and save figures.
 
 ``python -m bench e2e`` (or ``BENCH_ONLY=e2e make bench``) runs only the benchmarks named: outbox,
-planner, needs, e2e, credentials, lookups.
+planner, needs, e2e, credentials, lookups, console.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import credentials, e2e, lookups, needs, outbox, planner
+from bench import console, credentials, e2e, lookups, needs, outbox, planner
 
 RESULTS = Path(__file__).with_name("results")
-NAMES = ("outbox", "planner", "needs", "e2e", "credentials", "lookups")
+NAMES = ("outbox", "planner", "needs", "e2e", "credentials", "lookups", "console")
 
 
 def main(argv: list[str]) -> int:
@@ -48,6 +48,8 @@ def main(argv: list[str]) -> int:
         runs["e2e"] = lambda: e2e.run(kafka, mongo)
     if "credentials" in chosen:
         runs["credentials"] = credentials.run
+    if "console" in chosen:
+        runs["console"] = lambda: console.run(kafka, mongo)
     if "lookups" in chosen:
         runs["lookups"] = lambda: lookups.run(kafka, mongo)
     for name, run in runs.items():

@@ -116,6 +116,42 @@ async def _publish_all(kafka: str, naming: Naming) -> tuple[int, float]:
         await broker.stop()
 
 
+def noop(phase: str, done: int, total: int) -> None:
+    """Progress of an import or analysis, unreported in a benchmark."""
+
+
+def load_workforce(
+    settings: NeedsSettings, scale: str
+) -> tuple[dict[str, str], dict[str, int], float, NeedsService, dict[str, Any], float]:
+    """Import a workforce of ``scale`` into the (connected) needs database and analyse it: the files,
+    their row counts, the import's seconds, the service, the analysis report and its seconds."""
+    employees, units = SCALES[scale]
+    ensure_indexes(settings, bulk.DOCUMENTS.values())
+    seed_standard_competencies()
+    for code in TECHNICAL:
+        CompetencyDocument(code=code, name=f"Teknis {code}", kind="technical").save()
+    print(f"\n[{scale}] generating {employees:,} employees x 12 competencies ...", flush=True)
+    files = workforce(employees, units)
+    rows = {k: v.count("\n") - 1 for k, v in files.items()}
+
+    started = time.perf_counter()
+    for kind in ("units", "positions", "employees", "assessments"):
+        report = bulk.import_file(kind, files[kind].encode(), "text/csv", noop, settings.import_limits())
+        assert report["inserted"] == rows[kind], report
+    import_s = time.perf_counter() - started
+    print(f"[{scale}] imported {sum(rows.values()):,} rows in {import_s:.1f} s", flush=True)
+
+    service = NeedsService(
+        rules=NeedsRules(priority=settings.rules(), jp_rules=settings.jp_rules(), skm=settings.skm_policy()),
+        notify=lambda: None,
+    )
+    started = time.perf_counter()
+    report = bulk.analyse_all(service, 2027, noop)
+    analysis_s = time.perf_counter() - started
+    print(f"[{scale}] analysis: {report['needs_open']:,} needs in {analysis_s:.1f} s", flush=True)
+    return files, rows, import_s, service, report, analysis_s
+
+
 def run(kafka: str, mongo: str, scale: str) -> dict[str, Any]:
     employees, units = SCALES[scale]
     namespace = f"bench{uuid.uuid4().hex[:8]}"
@@ -124,32 +160,7 @@ def run(kafka: str, mongo: str, scale: str) -> dict[str, Any]:
     settings = NeedsSettings(mongodb_uri=mongo, mongodb_database=f"{namespace}_needs")
     connect_database(settings)
     try:
-        ensure_indexes(settings, bulk.DOCUMENTS.values())
-        seed_standard_competencies()
-        for code in TECHNICAL:
-            CompetencyDocument(code=code, name=f"Teknis {code}", kind="technical").save()
-        print(f"\n[{scale}] generating {employees:,} employees x 12 competencies ...", flush=True)
-        files = workforce(employees, units)
-        rows = {k: v.count("\n") - 1 for k, v in files.items()}
-
-        def noop(phase: str, done: int, total: int) -> None:
-            pass
-
-        started = time.perf_counter()
-        for kind in ("units", "positions", "employees", "assessments"):
-            report = bulk.import_file(kind, files[kind].encode(), "text/csv", noop, settings.import_limits())
-            assert report["inserted"] == rows[kind], report
-        import_s = time.perf_counter() - started
-        print(f"[{scale}] imported {sum(rows.values()):,} rows in {import_s:.1f} s", flush=True)
-
-        service = NeedsService(
-            rules=NeedsRules(priority=settings.rules(), jp_rules=settings.jp_rules(), skm=settings.skm_policy()),
-            notify=lambda: None,
-        )
-        started = time.perf_counter()
-        report = bulk.analyse_all(service, 2027, noop)
-        analysis_s = time.perf_counter() - started
-        print(f"[{scale}] analysis: {report['needs_open']:,} needs in {analysis_s:.1f} s", flush=True)
+        files, rows, import_s, service, report, analysis_s = load_workforce(settings, scale)
         published, publish_s = asyncio.run(_publish_all(kafka, naming))
         print(f"[{scale}] published {published:,} NeedIdentified in {publish_s:.1f} s", flush=True)
 

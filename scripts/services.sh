@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Run the four services as background processes on this machine (no Docker).
+# Run the four services and the web console as background processes on this machine (no Docker).
 #
-#   scripts/services.sh up       start needs, training, evaluation, notifications; wait until ready
+#   scripts/services.sh up       start needs, training, evaluation, notifications, console; wait until ready
 #   scripts/services.sh down     stop the ones this script started
 #   scripts/services.sh status   one line per service, with its readiness
 #
-# Ports: NEEDS_PORT (8001), TRAINING_PORT (8002), EVALUATION_PORT (8003), NOTIFICATIONS_PORT (8004).
+# Ports: NEEDS_PORT (8001), TRAINING_PORT (8002), EVALUATION_PORT (8003), NOTIFICATIONS_PORT (8004),
+# CONSOLE_PORT (8000). The console calls the services at these ports (NEEDS_URL, ... unless set) and shows
+# FISCAL_YEAR's plan, by default next year's: the one scripts/demo_data.py loads.
 # Other settings (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, JWT_SECRET, ...) pass through the environment;
 # FERRETDB_POSTGRESQL_URL defaults to infra/local.sh's PostgreSQL (FERRETDB_PG_PORT), for the lookup indexes.
 set -euo pipefail
@@ -16,7 +18,7 @@ RUN_DIR=${RUN_DIR:-$repo/.run}
 PYTHON=${PYTHON:-$repo/.venv/bin/python}
 HOST=${HTTP_HOST:-127.0.0.1}
 START_TIMEOUT=${SERVICES_START_TIMEOUT:-90}
-SERVICES=(needs training evaluation notifications)
+SERVICES=(needs training evaluation notifications console)
 
 port_of() {
   case $1 in
@@ -24,6 +26,7 @@ port_of() {
     training) echo "${TRAINING_PORT:-8002}" ;;
     evaluation) echo "${EVALUATION_PORT:-8003}" ;;
     notifications) echo "${NOTIFICATIONS_PORT:-8004}" ;;
+    console) echo "${CONSOLE_PORT:-8000}" ;;
   esac
 }
 
@@ -41,6 +44,12 @@ ready() { curl -fsS -m 3 "http://$HOST:$(port_of "$1")/health/ready" >/dev/null 
 
 up() {
   mkdir -p "$RUN_DIR"
+  local name
+  for name in needs training evaluation notifications; do
+    local var="${name^^}_URL"
+    export "$var=${!var:-http://$HOST:$(port_of "$name")}"
+  done
+  export FISCAL_YEAR=${FISCAL_YEAR:-$(($(date +%Y) + 1))}
   local svc pid
   for svc in "${SERVICES[@]}"; do
     if pid=$(running_pid "$svc"); then say "$svc already running (pid $pid)"; continue; fi
@@ -57,7 +66,7 @@ up() {
       ((SECONDS < deadline)) || { say "$svc not ready after ${START_TIMEOUT}s; see $RUN_DIR/$svc.log"; exit 1; }
       sleep 0.5
     done
-    say "$svc is ready: http://$HOST:$(port_of "$svc")/docs"
+    if [[ $svc == console ]]; then say "console is ready: http://$HOST:$(port_of console)"; else say "$svc is ready: http://$HOST:$(port_of "$svc")/docs"; fi
   done
 }
 

@@ -97,3 +97,20 @@ def test_an_employee_sees_only_their_own_needs(run_service, admin):
         own = needs.get("/needs", headers=bearer(NURSE, Role.EMPLOYEE, unit=UNIT)).json()
         assert [n["competency_code"] for n in own["items"]] == ["M.05"]
         assert needs.get("/needs/2027-199002202015032001-M.05", headers=other).status_code == 403
+
+
+def test_an_employee_sees_their_positions_standard_beside_the_assessed_level(run_service, admin):
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        assess(needs, admin, 1)
+        nurse = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
+        rows = {r["competency_code"]: r for r in needs.get(f"/employees/{NURSE}/competencies", headers=nurse).json()}
+        assert {k: rows["M.05"][k] for k in ("required_level", "assessed_level", "gap", "source")} == {
+            "required_level": 3,
+            "assessed_level": 1,
+            "gap": 2,
+            "source": "assessment_centre",
+        }
+        assert (rows["M.03"]["required_level"], rows["M.03"]["assessed_level"], rows["M.03"]["gap"]) == (2, None, None)
+        stranger = bearer("199301012018011001", Role.EMPLOYEE, unit="DISDUKCAPIL")
+        assert needs.get(f"/employees/{NURSE}/competencies", headers=stranger).status_code in (403, 404)

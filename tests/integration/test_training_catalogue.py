@@ -95,6 +95,9 @@ def test_a_university_programme_takes_participants_once_its_curriculum_is_approv
         training.post("/curricula/USU-DIG/versions/2/review", json={"action": "submit"}, headers=PARTNER)
         both = training.post("/curricula/USU-DIG/versions/2/review", json={"action": "approve"}, headers=admin).json()
         assert [v["status"] for v in both["versions"]] == ["retired", "approved"]
+        mine = training.get("/curricula", params={"institution": "USU"}, headers=PARTNER).json()
+        assert [c["code"] for c in mine["items"]] == ["USU-DIG"]
+        assert training.get("/curricula", params={"institution": "UNIMED"}, headers=PARTNER).json()["items"] == []
 
 
 def test_a_completion_names_the_curriculum_version_it_was_taught_from_and_its_owner(

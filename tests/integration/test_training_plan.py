@@ -97,6 +97,9 @@ def test_needs_wait_for_capacity_and_for_budget_each_with_its_reason(run_service
         assert report["waitlist_by_unit"] == [
             {"unit_code": UNIT, "waitlisted": 2, "by_reason": {"budget": 1, "capacity": 1}}
         ]
+        # The waitlist filtered by its reason (the console's planner page).
+        short_of_money = planned_needs(training, admin, status="waitlisted", reason_code="budget")["items"]
+        assert [n["nip"] for n in short_of_money] == [CLERK]
 
         # More money for the phase: the next run places the clerk.
         schedule(training, admin, "KOM-1", "KOM", phase="T2-2027", budget=5_000_000)

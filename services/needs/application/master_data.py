@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from services.needs import domain
-from services.needs.documents import CompetencyDocument, EmployeeDocument, PositionDocument, UnitDocument
+from services.needs.documents import (
+    AssessmentDocument,
+    CompetencyDocument,
+    EmployeeDocument,
+    PositionDocument,
+    UnitDocument,
+)
 from shared.domain.errors import Invalid
 from shared.domain.nip import Nip
-from shared.persistence import get_or_not_found, levels_to_documents
+from shared.persistence import get_or_not_found, levels_from_documents, levels_to_documents
 
 
 def seed_standard_competencies() -> None:
@@ -63,3 +69,33 @@ def save_employee(raw_nip: str, fields: dict[str, Any]) -> EmployeeDocument:
         Nip.parse(fields["supervisor_nip"])
     EmployeeDocument(nip=nip, **fields).save()
     return get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+
+
+def competency_profile(employee: EmployeeDocument) -> list[dict[str, Any]]:
+    """The employee's position standard beside the assessment that counts for each competency (the most
+    trusted source, then the most recent: domain.effective_assessment), with the gap where both exist."""
+    position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
+    required = domain.required_levels(domain.PositionType(position.type), levels_from_documents(position.standard))
+    assessed: dict[str, list[domain.Assessment]] = {}
+    for a in AssessmentDocument.objects(nip=employee.nip):
+        assessed.setdefault(a.competency_code, []).append(
+            domain.Assessment(a.competency_code, a.level, domain.AssessmentSource(a.source), a.assessed_on)
+        )
+    codes = sorted(set(required) | set(assessed))
+    names = {c.code: c.name for c in CompetencyDocument.objects(code__in=codes)}
+    rows = []
+    for code in codes:
+        counted = domain.effective_assessment(assessed.get(code, []))
+        level = required.get(code)
+        rows.append(
+            {
+                "competency_code": code,
+                "competency_name": names.get(code, code),
+                "required_level": level,
+                "assessed_level": counted.level if counted else None,
+                "source": counted.source.value if counted else None,
+                "assessed_on": counted.assessed_on if counted else None,
+                "gap": max(0, level - counted.level) if counted and level is not None else None,
+            }
+        )
+    return rows

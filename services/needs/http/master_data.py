@@ -15,6 +15,7 @@ from services.needs.documents import (
 from services.needs.http.schemas import (
     Code,
     CompetencyIn,
+    CompetencyLevelOut,
     CompetencyOut,
     EmployeeIn,
     EmployeeOut,
@@ -82,6 +83,15 @@ def build_router() -> APIRouter:
     def list_employees(scope: CallerScope, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
         qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
         return page_of(qs.filter(scope.query()).order_by("nip"), page, EmployeeOut.of)
+
+    @router.get(
+        "/employees/{nip}/competencies",
+        tags=["master data"],
+        summary="The position's standard beside the assessed level, per competency, with the gap",
+    )
+    def get_competencies(nip: str, scope: CallerScope) -> list[CompetencyLevelOut]:
+        employee = visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        return [CompetencyLevelOut(**row) for row in master_data.competency_profile(employee)]
 
     @router.get("/employees/{nip}", tags=["master data"])
     def get_employee(nip: str, scope: CallerScope) -> EmployeeOut:

@@ -60,6 +60,16 @@ class EmployeeOut(EmployeeIn, DocumentView):
     nip: str
 
 
+class CompetencyLevelOut(BaseModel):
+    competency_code: str
+    competency_name: str
+    required_level: int | None = Field(description="The position's standard; none when it asks nothing")
+    assessed_level: int | None = Field(description="The assessment that counts; none when never assessed")
+    source: str | None
+    assessed_on: date | None
+    gap: int | None = Field(description="Levels short of the standard (0 when met); none without both")
+
+
 class CompetencyIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: domain.CompetencyKind = domain.CompetencyKind.TECHNICAL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from services.training import domain
 from services.training.catalogue import curricula
@@ -54,6 +54,13 @@ def build_router() -> APIRouter:
     @router.put("/curricula/{code}", tags=["curricula"], summary="Create or rename a partner curriculum")
     def put_curriculum(code: Code, body: CurriculumIn, who: Author) -> CurriculumOut:
         return CurriculumOut.of(curricula.save(code, body.title, body.partner, body.institution, who))
+
+    @router.get("/curricula", tags=["curricula"], summary="Curricula, optionally of one partner institution")
+    def list_curricula(
+        _: CurrentPrincipal, page: Pagination, institution: Annotated[str | None, Query(max_length=100)] = None
+    ) -> Page[CurriculumOut]:
+        qs = CurriculumDocument.objects(institution=institution) if institution else CurriculumDocument.objects
+        return page_of(qs.order_by("id"), page, CurriculumOut.of)
 
     @router.get("/curricula/{code}", tags=["curricula"])
     def get_curriculum(code: Code, _: CurrentPrincipal) -> CurriculumOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from services.training import domain
 from services.training.documents import BatchDocument, EnrolmentDocument, PhaseDocument, PlannedNeedDocument
@@ -104,8 +104,17 @@ def build_router(plan: PlanCommands, attendance: Attendance) -> APIRouter:
         status: Literal["open", "placed", "waitlisted", "unit_level", "action_only", "resolved"] | None = None,
         unit_code: str | None = None,
         nip: str | None = None,
+        reason_code: Annotated[
+            str | None, Query(max_length=40, description="Why it waits: capacity, budget, ...")
+        ] = None,
     ) -> Page[NeedOut]:
-        filters = {"fiscal_year": fiscal_year, "status": status, "unit_code": unit_code, "nip": nip}
+        filters = {
+            "fiscal_year": fiscal_year,
+            "status": status,
+            "unit_code": unit_code,
+            "nip": nip,
+            "reason_code": reason_code,
+        }
         query = PlannedNeedDocument.objects(**{k: v for k, v in filters.items() if v is not None})
         ordered = query.filter(scope_of(who).query()).order_by("-priority", "identified_at", "id")
         return page_of(ordered, page, NeedOut.of)

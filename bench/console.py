@@ -1,0 +1,167 @@
+"""The console's pages at Medan scale: each page's time beside the time of the API calls it makes, in
+the same run, as a ratio (what the console adds on top of the services).
+
+The needs service holds Medan's workforce (13,000 employees in 51 units, twelve competencies each, about
+40,000 open needs, imported and analysed as in bench/needs.py); the four services run as their own
+uvicorn processes; the console runs in this process with its calls timed at its HTTP client. The needs
+service's outbox relay is off, so the other services do not spend the run planning 40,000 needs: their
+lists are small here, and the figures are the needs-backed pages' at scale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import clean_up
+from bench.needs import load_workforce
+from services.console.domain import Person
+from services.console.http.web import SESSION_COOKIE
+from services.console.main import create_app
+from services.console.sessions import Session
+from services.console.settings import ConsoleSettings
+from services.needs.settings import NeedsSettings
+from shared.domain.identity import Role
+from shared.http.auth import mint_token
+from shared.persistence import connect_database, disconnect_database
+from shared.settings import ServiceSettings
+from tests.support.processes import SERVICES, ServiceProcess
+
+ROUNDS = 30
+
+
+class TimedTransport(httpx.AsyncBaseTransport):
+    """Records the span of every call the console makes (body read included), so a page's API time is
+    the union of its calls' spans: calls made side by side count once."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.spans: list[tuple[float, float]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        self.spans.append((started, time.perf_counter()))
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+
+def covered(spans: list[tuple[float, float]]) -> float:
+    """Seconds covered by the spans (overlaps counted once)."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(spans):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+async def measure(
+    settings: ConsoleSettings, who: dict[str, Person], pages: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    timed = TimedTransport()
+    app = create_app(settings, httpx.AsyncClient(transport=timed, timeout=120))
+    signer = app.state.console.signer
+    rows = []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console") as client:
+        for role, path in pages:
+            person = who[role]
+            token = mint_token(
+                ServiceSettings(service_name="bench", http_port=1),
+                nip=person.nip,
+                roles=sorted(person.roles),
+                unit_code=person.unit,
+            )
+            client.cookies.set(SESSION_COOKIE, signer.dump(Session().signed_in(person, token)))
+            page_s, api_s = [], []
+            for _ in range(ROUNDS):
+                timed.spans.clear()
+                started = time.perf_counter()
+                answer = await client.get(path)
+                page_s.append(time.perf_counter() - started)
+                api_s.append(covered(timed.spans))
+                if answer.status_code != 200:
+                    alert = re.search(r'role="alert">([^<]*)', answer.text)
+                    raise SystemExit(
+                        f"{path} answered {answer.status_code}: {alert.group(1) if alert else answer.text}"
+                    )
+            row = {
+                "page": path,
+                "as": role,
+                "page_p95_ms": round(1000 * p95(page_s), 1),
+                "api_p95_ms": round(1000 * p95(api_s), 1),
+                "calls": len(timed.spans),
+            }
+            row["ratio"] = round(row["page_p95_ms"] / row["api_p95_ms"], 2) if row["api_p95_ms"] else None
+            rows.append(row)
+            print(
+                f"  {path:<34} {role:<10} page p95 {row['page_p95_ms']:>7.1f} ms   API p95 {row['api_p95_ms']:>7.1f} ms"
+                f"   ratio {row['ratio']}   ({row['calls']} calls)",
+                flush=True,
+            )
+    return rows
+
+
+def run(kafka: str, mongo: str) -> dict[str, Any]:
+    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    needs_settings = NeedsSettings(mongodb_uri=mongo, mongodb_database=f"{namespace}_needs")
+    connect_database(needs_settings)
+    processes: list[ServiceProcess] = []
+    try:
+        files, _, _, _, report, _ = load_workforce(needs_settings, "medan")
+        disconnect_database(needs_settings)
+        employee_nip, unit = files["employees"].splitlines()[1].split(",")[0:3:2]
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "MONGODB_URI": mongo,
+            "KAFKA_NAMESPACE": namespace,
+            "LOG_LEVEL": "WARNING",
+            "JP_CHECK_ENABLED": "false",
+        }
+        logs = Path(tempfile.mkdtemp(prefix="bench-console-"))
+        for service in SERVICES:
+            # The relay off (needs only): the analysis' 40,000 announcements stay in its outbox.
+            extra = {"OUTBOX_RELAY_ENABLED": "false"} if service == "needs" else {}
+            proc = ServiceProcess(service, {**env, "MONGODB_DATABASE": f"{namespace}_{service}", **extra}, logs)
+            processes.append(proc.start().wait_ready(timeout_s=180))
+        urls = {f"{p.service}_url": p.url for p in processes}
+        settings = ConsoleSettings(**urls, fiscal_year=2027)  # type: ignore[arg-type]
+        who = {
+            "pegawai": Person(employee_nip, "Pegawai", frozenset({Role.EMPLOYEE}), unit),
+            "atasan": Person(employee_nip, "Atasan", frozenset({Role.EMPLOYEE, Role.SUPERVISOR}), unit),
+            "kepala": Person(employee_nip, "Kepala", frozenset({Role.EMPLOYEE, Role.UNIT_HEAD}), unit),
+            "bkpsdm": Person("197805122003121002", "BKPSDM", frozenset({Role.BKPSDM_ADMIN}), "BKPSDM"),
+        }
+        pages = [
+            ("pegawai", "/me/needs"),
+            ("pegawai", "/me/seats"),
+            ("pegawai", "/me/evaluations"),
+            ("pegawai", "/inbox"),
+            ("atasan", "/team"),
+            ("kepala", "/unit"),
+            ("bkpsdm", "/bkpsdm"),
+            ("bkpsdm", "/bkpsdm/needs"),
+            ("bkpsdm", f"/bkpsdm/needs?unit_code={unit}&source=competency_gap"),
+            ("bkpsdm", "/bkpsdm/needs?offset=20000"),
+            ("bkpsdm", "/bkpsdm/batches"),
+            ("bkpsdm", "/partner/curricula"),
+        ]
+        print(f"\n[console] {report['needs_open']:,} open needs; {ROUNDS} rounds per page", flush=True)
+        rows = asyncio.run(measure(settings, who, pages))
+    finally:
+        for proc in processes:
+            proc.stop()
+        clean_up(kafka, mongo, namespace)
+    return {"benchmark": "console-medan", "needs": report["needs_open"], "rounds": ROUNDS, "pages": rows}

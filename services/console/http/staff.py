@@ -1,0 +1,87 @@
+"""The supervisor's team and the unit head's dashboard: what the services let them see of their people."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.console import domain
+from services.console.http.web import api_for, language_of, person_of, render, year_of
+from services.console.texts import text
+
+# A unit's dashboard reads its open needs a page at a time, up to this many (a puskesmas has a few
+# hundred; the largest OPD under two thousand).
+UNIT_NEEDS_CAP = 2000
+SERVICE_PAGE = 500
+
+
+async def all_pages(request: Request, service: Any, path: str, cap: int, **params: Any) -> tuple[list[Any], int]:
+    """Every item of a paginated list up to ``cap``, and the list's total."""
+    api = api_for(request)
+    first = await api.get(service, path, limit=SERVICE_PAGE, offset=0, **params)
+    offsets = range(SERVICE_PAGE, min(first["total"], cap), SERVICE_PAGE)
+    rest = await asyncio.gather(*(api.get(service, path, limit=SERVICE_PAGE, offset=o, **params) for o in offsets))
+    return [i for page in (first, *rest) for i in page["items"]], first["total"]
+
+
+def sources_named(counts: list[tuple[str, float]], language: domain.Language) -> list[tuple[str, float]]:
+    return [(text(f"source.{source}", language), n) for source, n in counts]
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/team")
+    async def team(request: Request) -> Response:
+        person = person_of(request)
+        api = api_for(request)
+        year = year_of(request)
+        # The needs service shows a supervisor their unit; their direct reports are those naming them.
+        staff, _ = await all_pages(request, "needs", "/employees", UNIT_NEEDS_CAP, unit_code=person.unit)
+        reports = [e for e in staff if e.get("supervisor_nip") == person.nip]
+
+        async def figures(nip: str) -> tuple[Any, Any, Any]:
+            return await asyncio.gather(
+                api.get("needs", "/needs", nip=nip, status="open", limit=5),
+                api.get("needs", f"/jp-ledgers/{nip}", fiscal_year=year),
+                api.get("training", "/enrolments", nip=nip, limit=5),
+            )
+
+        rows = await asyncio.gather(*(figures(e["nip"]) for e in reports))
+        members = [
+            {
+                "employee": e,
+                "needs": needs,
+                "ledger": ledger,
+                "jp_pct": domain.progress_pct(ledger["total_jp"], ledger["minimum_jp"]),
+                "seats": seats["items"],
+            }
+            for e, (needs, ledger, seats) in zip(reports, rows, strict=True)
+        ]
+        # The evaluations the supervisor owes: the service narrows monitoring to the caller as evaluator.
+        due, overdue = await asyncio.gather(
+            api.get("evaluation", "/monitoring/evaluations", state="due", limit=50),
+            api.get("evaluation", "/monitoring/evaluations", state="overdue", limit=50),
+        )
+        owed = overdue["items"] + due["items"]
+        return render(request, "team.html", members=members, year=year, evaluations=owed)
+
+    @router.get("/unit")
+    async def unit(request: Request) -> Response:
+        person = person_of(request)
+        needs, total = await all_pages(request, "needs", "/needs", UNIT_NEEDS_CAP, unit_code=person.unit, status="open")
+        rates = await api_for(request).get("evaluation", "/monitoring/response-rates", unit_code=person.unit)
+        return render(
+            request,
+            "unit.html",
+            total=total,
+            shown=len(needs),
+            by_competency=domain.bar_chart(domain.count_by(needs, "competency_name")),
+            by_source=domain.bar_chart(sources_named(domain.count_by(needs, "source"), language_of(request))),
+            rates=rates,
+        )
+
+    return router
