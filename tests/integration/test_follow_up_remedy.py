@@ -3,8 +3,9 @@ as the evaluation service does), the needs service's follow-up need and its Need
 planner's placement."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from shared.domain import clock
 from shared.events import EVALUATION_SUBMITTED, NEED_IDENTIFIED, EvaluationSubmitted, TransferBarrier, build_record
 from tests.support.demo import HEAD, NURSE, UNIT, load_puskesmas, program_body, schedule
 from tests.support.events import planned_needs, send
@@ -90,3 +91,37 @@ def test_each_follow_up_gets_its_remedy_at_its_positions_level(run_service, admi
     event = json.loads(announced[0].value)
     assert (event["required_level"], event["recommended_form"], event["program_code"]) == (3, "coaching", "PEL-PRIMA")
     assert (event["barriers"], event["employment_type"]) == (["own_ability", "lack_of_resources"], "PNS")
+
+
+def test_a_struggling_level_3_with_own_ability_and_lack_of_resources_gets_coaching_and_an_action(
+    run_service, admin, infra, namespace, monkeypatch
+):
+    """Issue 14's done-when, through the three services: the supervisor's level 3 (barriers own ability
+    and lack of resources) becomes a coaching placement at the post's level and an action for the head."""
+    from tests.integration.test_evaluation_service import BEHAVIOUR, HEAD_HEADERS, completion, plan_of, submit
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 1, 3, 10, tzinfo=clock.WIB))
+    with (
+        run_service("needs") as needs,
+        run_service("training") as training,
+        run_service("evaluation", BEHAVIOUR_OPENS_DAYS="0") as evaluation,
+    ):
+        load_puskesmas(needs, admin)
+        for code, body in {
+            "KELAS-PRIMA": program_body({"M.05": 3}, cost_per_participant=0),
+            "COACH-PRIMA": program_body({"M.05": 3}, form="coaching", cost_per_participant=1_000_000),
+        }.items():
+            assert training.put(f"/programs/{code}", json=body, headers=admin).status_code == 200
+            schedule(training, admin, f"{code}-1", code)
+        send(infra, namespace, completion("enr-nurse", date(2027, 1, 2), nip=NURSE, program="PEL-PRIMA"))
+        plan_of(evaluation, admin, nip=NURSE)
+        answers = dict.fromkeys(BEHAVIOUR, 2) | {"barriers": ["own_ability", "lack_of_resources"]}
+        assert submit(evaluation, "enr-nurse-L3", HEAD_HEADERS, answers).status_code == 200
+
+        nurse = decided(training, admin, NURSE)
+        assert (nurse["status"], nurse["batch_code"], nurse["required_level"]) == ("placed", "COACH-PRIMA-1", 3)
+        (action,) = eventually(
+            lambda: evaluation.get("/actions", params={"unit_code": UNIT}, headers=admin).json()["items"],
+            what="the action for the unit head",
+        )
+        assert (action["barrier"], action["owner_role"], action["nip"]) == ("lack_of_resources", "unit", NURSE)
