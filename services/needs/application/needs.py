@@ -165,9 +165,10 @@ class NeedsService:
         # fiscal year), leaving a record without its analysis.
         domain.check_assessment_date(cmd.assessed_on)
         employee = get_or_not_found(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
-        get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
+        competency = get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
-        # and the analysis below runs again, so the need and its event are never left half-done.
+        # and the analysis below runs again, so the need and its event are never left half-done. One
+        # replace (mongoengine's save() of a new id is a failed replace, then an insert: two round trips).
         assessment = AssessmentDocument(
             id=assessment_id(cmd.nip, cmd.competency_code, cmd.source.value, cmd.assessed_on),
             nip=cmd.nip,
@@ -178,8 +179,13 @@ class NeedsService:
             recorded_by=cmd.recorded_by,
             recorded_at=datetime.now(UTC),
         )
-        assessment.save()
-        need = self.analyse(employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on))
+        assessment.validate()
+        AssessmentDocument._get_collection().replace_one(
+            {"_id": assessment.id}, assessment.to_mongo().to_dict(), upsert=True
+        )
+        need = self.analyse(
+            employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on), competency_doc=competency
+        )
         return AssessmentOutcome(assessment, need)
 
     def record_performance(self, nip: str, fiscal_year: int, target: float, realisation: float) -> list[NeedDocument]:
@@ -196,9 +202,19 @@ class NeedsService:
         codes = sorted(set(AssessmentDocument.objects(nip=nip).distinct("competency_code")))
         return [n for c in codes if (n := self.analyse(employee, c, fiscal_year=fiscal_year)) is not None]
 
-    def analyse(self, employee: EmployeeDocument, competency_code: str, *, fiscal_year: int) -> NeedDocument | None:
-        """Compare the position's standard with the effective assessment; open, update or resolve the need."""
-        competency_doc = get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
+    def analyse(
+        self,
+        employee: EmployeeDocument,
+        competency_code: str,
+        *,
+        fiscal_year: int,
+        competency_doc: CompetencyDocument | None = None,
+    ) -> NeedDocument | None:
+        """Compare the position's standard with the effective assessment; open, update or resolve the need.
+        ``competency_doc``: the competency when the caller has read it already (one round trip less)."""
+        competency_doc = competency_doc or get_or_not_found(
+            CompetencyDocument, competency_code, "Kompetensi", "Competency"
+        )
         position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
