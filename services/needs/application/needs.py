@@ -50,6 +50,22 @@ class RecordAssessment:
     recorded_by: str
 
 
+def assessment_document(cmd: RecordAssessment, recorded_at: datetime) -> AssessmentDocument:
+    """The stored assessment, under its natural key (``assessment_id``): recording it again replaces it."""
+    doc = AssessmentDocument(
+        id=assessment_id(cmd.nip, cmd.competency_code, cmd.source.value, cmd.assessed_on),
+        nip=cmd.nip,
+        competency_code=cmd.competency_code,
+        source=cmd.source.value,
+        assessed_on=cmd.assessed_on,
+        level=cmd.level,
+        recorded_by=cmd.recorded_by,
+        recorded_at=recorded_at,
+    )
+    doc.validate()
+    return doc
+
+
 @dataclass(frozen=True)
 class AssessmentOutcome:
     assessment: AssessmentDocument
@@ -169,17 +185,7 @@ class NeedsService:
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
         # and the analysis below runs again, so the need and its event are never left half-done. One
         # replace (mongoengine's save() of a new id is a failed replace, then an insert: two round trips).
-        assessment = AssessmentDocument(
-            id=assessment_id(cmd.nip, cmd.competency_code, cmd.source.value, cmd.assessed_on),
-            nip=cmd.nip,
-            competency_code=cmd.competency_code,
-            source=cmd.source.value,
-            assessed_on=cmd.assessed_on,
-            level=cmd.level,
-            recorded_by=cmd.recorded_by,
-            recorded_at=datetime.now(UTC),
-        )
-        assessment.validate()
+        assessment = assessment_document(cmd, datetime.now(UTC))
         AssessmentDocument._get_collection().replace_one(
             {"_id": assessment.id}, assessment.to_mongo().to_dict(), upsert=True
         )

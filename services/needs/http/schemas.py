@@ -87,6 +87,16 @@ class AssessmentIn(Strict):
     assessed_on: date = Field(ge=domain.EARLIEST_ASSESSMENT, le=domain.LATEST_ASSESSMENT)
 
 
+class AssessmentsBulkIn(Strict):
+    # The hard bound of the model; ASSESSMENTS_BULK_MAX (at most this) is the one in force.
+    assessments: list[AssessmentIn] = Field(min_length=1, max_length=50_000)
+
+
+class AssessmentsBulkResult(BaseModel):
+    assessments: int
+    analysed: int
+
+
 class AssessmentOut(DocumentView):
     nip: str
     competency_code: str
