@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from kafka.admin import KafkaAdminClient
@@ -19,3 +20,12 @@ def clean_up(kafka: str, mongo: str, namespace: str) -> None:
         topics = [t for t in admin.list_topics() if t.startswith(f"{namespace}.")]
         if topics:
             admin.delete_topics(topics)
+
+
+def postgresql_url() -> str:
+    """FerretDB's PostgreSQL, where a service's start-up creates the indexes its lookups use: a benchmark
+    without them would measure collection scans, not what a service does (see shared/ferretdb.py)."""
+    return os.environ.get(
+        "FERRETDB_POSTGRESQL_URL",
+        f"postgres://ferretdb@127.0.0.1:{os.environ.get('FERRETDB_PG_PORT', '54329')}/ferretdb",
+    )

@@ -29,7 +29,7 @@ import psycopg
 from mongoengine import BooleanField, Document, IntField, StringField
 from psycopg import sql
 
-from bench.common import clean_up
+from bench.common import clean_up, postgresql_url
 from services.needs.documents import EmployeeDocument
 from services.needs.settings import NeedsSettings
 from shared.ferretdb import LookupReport, is_ferretdb
@@ -237,10 +237,7 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
     sizes = _sizes("BENCH_LOOKUP_SIZES", "1000,100000,1000000")
     api_sizes = _sizes("BENCH_LOOKUP_API_SIZES", "1000,100000")
     ops = int(os.environ.get("BENCH_LOOKUP_OPS", "300"))
-    url = os.environ.get(
-        "FERRETDB_POSTGRESQL_URL",
-        f"postgres://ferretdb@127.0.0.1:{os.environ.get('FERRETDB_PG_PORT', '54329')}/ferretdb",
-    )
+    url = postgresql_url()
     namespace = f"benchlk{uuid.uuid4().hex[:8]}"
     try:
         driver = _driver(mongo, namespace, url, sizes, ops)

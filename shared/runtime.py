@@ -161,6 +161,7 @@ class ServiceRuntime:
             registry=self.registry,
             poll_interval_s=settings.outbox_poll_interval_s,
             batch_size=settings.outbox_batch_size,
+            linger_s=settings.outbox_linger_ms / 1000,
             dead_letters=self.outbox_dead_letters,
         )
         self.consumers = ConsumerRuntime(

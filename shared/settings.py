@@ -51,7 +51,10 @@ class ServiceSettings(BaseSettings):
     ferretdb_lookup_indexes_required: bool = False
 
     outbox_poll_interval_s: float = Field(default=0.5, gt=0)
-    outbox_batch_size: int = Field(default=200, ge=1)
+    outbox_batch_size: int = Field(default=200, ge=1, le=100_000)
+    # After a wake-up the relay waits this long before reading, so the commits of requests arriving
+    # together are published and cleared in one round; 0 sends each commit in a round of its own.
+    outbox_linger_ms: int = Field(default=5, ge=0, le=1000)
     # Off only to simulate a crash between a state write and its publication (tests); never in service.
     outbox_relay_enabled: bool = True
 

@@ -80,6 +80,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
                 max_import_bytes=settings.max_import_mb * 1_000_000,
                 import_limits=settings.import_limits(),
                 skm_public_per_minute=settings.skm_public_per_minute,
+                assessments_bulk_max=settings.assessments_bulk_max,
             ),
         ],
         on_startup=[seed_standard_competencies, Jobs.mark_interrupted],

@@ -11,6 +11,8 @@ from shared.settings import ServiceSettings
 class NeedsSettings(ServiceSettings):
     service_name: str = "needs"
     http_port: int = Field(default=8001, ge=1, le=65535)
+    # POST /assessments/bulk: most assessments in one request (an assessment centre's file of results).
+    assessments_bulk_max: int = Field(default=5000, ge=1, le=50_000)
 
     # Priority policy (README, "How a need's priority is made").
     priority_front_line_factor: float = Field(default=1.5, ge=1.0)

@@ -28,6 +28,14 @@ class Invalid(DomainError):
     """What was given breaks a rule, whatever the current state: asking again unchanged fails again."""
 
 
+class InvalidItems(Invalid):
+    """Items of a list break rules; ``items`` names the first of them by index, with the reason."""
+
+    def __init__(self, message_id: str, message_en: str, items: list[dict[str, object]]) -> None:
+        super().__init__("invalid_items", message_id, message_en)
+        self.items = items
+
+
 class Conflict(DomainError):
     """The current state does not allow it; it may once the state changes."""
 

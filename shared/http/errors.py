@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from shared.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from shared.domain.errors import Conflict, DomainError, Forbidden, Invalid, InvalidItems, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,10 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse(error_body(request, exc.code, exc.message_id, exc.message_en), status_code=status_of(exc))
+    extra = {"items": exc.items} if isinstance(exc, InvalidItems) else {}
+    return JSONResponse(
+        error_body(request, exc.code, exc.message_id, exc.message_en, **extra), status_code=status_of(exc)
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

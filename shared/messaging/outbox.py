@@ -39,6 +39,7 @@ from aiokafka.errors import UnknownTopicOrPartitionError
 from faststream.kafka import KafkaBroker
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
+from pymongo import UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.domain.errors import ConcurrentUpdate
@@ -53,6 +54,7 @@ from shared.messaging.dead_letters import (
     dead_letter_headers,
 )
 from shared.messaging.topics import Naming
+from shared.persistence import bulk_write
 
 log = logging.getLogger(__name__)
 
@@ -211,13 +213,17 @@ class OutboxRelay:
         poll_interval_s: float,
         batch_size: int,
         sweep_interval_s: float = 600.0,
+        linger_s: float = 0.0,
         dead_letters: type[OutboxDeadLetter] | None = None,
     ) -> None:
         """``dead_letters``: where an entry even its dead-letter topic refuses is kept (the service's
-        ``outbox_dead_letters``); without it such an entry fails its round, and every round after."""
+        ``outbox_dead_letters``); without it such an entry fails its round, and every round after.
+        ``linger_s``: how long a wake-up waits before reading, so that the commits of requests arriving
+        together go out in one round (one publish, one clearing) rather than one round each."""
         self._broker = broker
         self._documents = documents
         self._poll_interval_s = poll_interval_s
+        self._linger_s = linger_s
         self._batch_size = batch_size
         self._sweep_interval_s = sweep_interval_s
         self._wake = asyncio.Event()
@@ -276,6 +282,8 @@ class OutboxRelay:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+                    if self._linger_s and not self._stopping:
+                        await asyncio.sleep(self._linger_s)
 
     def sweep(self) -> int:
         """Flag entries left unflagged by an insert_all that died between its two steps. Only entries
@@ -296,7 +304,12 @@ class OutboxRelay:
         return repaired
 
     async def run_once(self) -> int:
-        """One pass over every document type; returns how many entries were published."""
+        """One pass over every document type; returns how many entries were published.
+
+        Every complete batch read (the single-document commits and the bulk batches that fit in the
+        round) goes out in one publish, acknowledged together, then is cleared with one bulk write. A
+        bulk batch larger than the round is streamed on its own, in its place in the reading order, so
+        entries leave in the order they were read (per key, as the producer keeps per-partition order)."""
         total = 0
         for doc_type in self._documents:
             coll = doc_type._get_collection()
@@ -304,14 +317,27 @@ class OutboxRelay:
             batches: dict[str, list[dict[str, Any]]] = {}
             for doc in pending:
                 batches.setdefault(doc.get("outbox_batch") or "", []).append(doc)
+            whole: list[tuple[str, list[Any]]] = []
+            entries: list[dict[str, Any]] = []
             for token, docs in batches.items():
                 if len(docs) < docs[0].get("outbox_batch_size", 1):
+                    total += await self._publish_and_clear(coll, whole, entries)
+                    whole, entries = [], []
                     total += await self._relay_whole_batch(coll, token)
                 else:
-                    await self._publish([e for doc in docs for e in doc.get("outbox", [])])
-                    await asyncio.to_thread(self._clear, coll, token, [doc["_id"] for doc in docs])
-                    total += sum(len(doc.get("outbox", [])) for doc in docs)
+                    whole.append((token, [doc["_id"] for doc in docs]))
+                    entries.extend(e for doc in docs for e in doc.get("outbox", []))
+            total += await self._publish_and_clear(coll, whole, entries)
         return total
+
+    async def _publish_and_clear(
+        self, coll: Any, batches: list[tuple[str, list[Any]]], entries: list[dict[str, Any]]
+    ) -> int:
+        if not batches:
+            return 0
+        await self._publish(entries)
+        await asyncio.to_thread(self._clear, coll, batches)
+        return len(entries)
 
     async def _publish(self, entries: list[dict[str, Any]]) -> None:
         """Send in order without waiting for each acknowledgement (the idempotent producer keeps
@@ -435,9 +461,7 @@ class OutboxRelay:
         try:
             while (chunk := await chunks.get()) is not None:
                 ids, entries = chunk
-                await self._publish(entries)
-                await asyncio.to_thread(self._clear, coll, token, ids)
-                published += len(entries)
+                published += await self._publish_and_clear(coll, [(token, ids)], entries)
         finally:
             stop.set()
             await reader  # re-raises a read error: what was not cleared stays pending for the next round
@@ -448,17 +472,24 @@ class OutboxRelay:
         return list(coll.find({"outbox_pending": True}, fields).limit(self._batch_size))
 
     @staticmethod
-    def _clear(coll: Any, token: str, ids: list[Any]) -> None:
-        """Empty the outboxes of the documents just published. The token is the guard: a document that
-        received entries after the relay read it carries a new token, keeps its outbox and is published
-        next round (its already-published entries again, which consumers absorb). By id, never by token
-        alone: a document of the batch flagged after the read must not be cleared unpublished."""
+    def _clear(coll: Any, batches: list[tuple[str, list[Any]]]) -> None:
+        """Empty the outboxes of the documents just published, in bulk: one statement per batch, sent in
+        commands of ``BULK_STATEMENTS`` (FerretDB v1 stalls on larger ones). The token is the guard: a
+        document that received entries after the relay read it carries a new token, keeps its outbox
+        and is published next round (its already-published entries again, which consumers absorb). By
+        id too, never by token alone: a document of a bulk batch flagged after the read must not be
+        cleared unpublished. A single document is matched by ``_id`` (indexed on FerretDB), a bulk batch
+        by its token (indexed; the ``$in`` on ids is then applied only to what the token matched)."""
         done = {
             "$set": {"outbox": [], "outbox_pending": False},
             "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
         }
-        with _one_writer(coll, ids):
-            if len(ids) == 1:
-                coll.update_one({"_id": ids[0], "outbox_batch": token}, done)
-            elif ids:
-                coll.update_many({"_id": {"$in": ids}, "outbox_batch": token}, done)
+        operations = [
+            UpdateOne({"_id": ids[0], "outbox_batch": token}, done)
+            if len(ids) == 1
+            else UpdateMany({"outbox_batch": token, "_id": {"$in": ids}}, done)
+            for token, ids in batches
+            if ids
+        ]
+        with _one_writer(coll, [i for _, ids in batches for i in ids]):
+            bulk_write(coll, operations)

@@ -30,8 +30,8 @@ def needs_db(infra, namespace):
     disconnect_database(settings)
 
 
-def needs_relay(broker, namespace, registry=None):
-    """The relay a needs service runs, publishing in rounds of ten."""
+def needs_relay(broker, namespace, registry=None, batch_size=10):
+    """The relay a needs service runs, publishing in rounds of ten (by default)."""
     return OutboxRelay(
         broker,
         [NeedDocument],
@@ -39,12 +39,14 @@ def needs_relay(broker, namespace, registry=None):
         naming=Naming(namespace),
         registry=registry or CollectorRegistry(),
         poll_interval_s=0.1,
-        batch_size=10,
+        batch_size=batch_size,
         dead_letters=outbox_dead_letter_document("needs"),
     )
 
 
-def relay_rounds(infra, namespace, rounds, *, after_publish=None, registry=None, request_timeout_ms=40_000):
+def relay_rounds(
+    infra, namespace, rounds, *, after_publish=None, registry=None, request_timeout_ms=40_000, batch_size=10
+):
     """Run ``rounds`` relay rounds of a needs relay against the real broker; ``after_publish`` runs
     after each publication (to change the database while the relay is mid-round)."""
     ensure_topics(
@@ -57,7 +59,7 @@ def relay_rounds(infra, namespace, rounds, *, after_publish=None, registry=None,
 
     async def run():
         broker = KafkaBroker(infra.kafka_bootstrap_servers, request_timeout_ms=request_timeout_ms)
-        relay = needs_relay(broker, namespace, registry)
+        relay = needs_relay(broker, namespace, registry, batch_size)
         if after_publish is not None:
             publish = relay._publish
 
@@ -121,11 +123,34 @@ def test_an_event_appended_while_the_relay_publishes_is_kept_for_the_next_round(
     need.gap = 1
     later = event()
     commit(need, [later])  # lands between the relay's read and its clean-up
-    OutboxRelay._clear(needs_db, read_by_relay["outbox_batch"], [read_by_relay["_id"]])
+    OutboxRelay._clear(needs_db, [(read_by_relay["outbox_batch"], [read_by_relay["_id"]])])
     stored = needs_db.find_one({"_id": need.id})
     assert later.event_id in [e["event_id"] for e in stored["outbox"]]
     assert stored["outbox_pending"] is True
     assert stored["outbox_batch"] != read_by_relay["outbox_batch"]
+
+
+def test_commits_of_many_documents_go_out_in_one_round_and_a_later_commit_is_kept(needs_db, infra, namespace):
+    """Sixty single-document commits (more than one bulk command of 25) are published and cleared in one
+    round; the one written again between the round's publication and its clearing keeps its outbox, and
+    goes out again next round with its new entry (the old one twice, which consumers absorb)."""
+    needs = [new_need(id=f"need-{i:02d}") for i in range(60)]
+    for need in needs:
+        commit(need, [event()])
+    late, later = needs[37], event()
+
+    def commit_late_once():
+        if late.version == 1:
+            late.gap = 1
+            commit(late, [later])
+
+    rounds = relay_rounds(infra, namespace, 3, after_publish=commit_late_once, batch_size=60)
+    assert rounds == [60, 2, 0]
+    assert needs_db.count_documents({"outbox_pending": True}) == 0
+    published = read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
+    ids = {r.headers["ce_id"] for r in published}
+    assert len(published) == 62 and len(ids) == 61 and later.event_id in ids
+    assert needs_db.find_one({"_id": late.id})["gap"] == 1
 
 
 def test_changes_written_while_the_relay_clears_the_same_document_are_all_kept(needs_db, infra, namespace):

@@ -52,6 +52,22 @@ class RecordAssessment:
     recorded_by: str
 
 
+def assessment_document(cmd: RecordAssessment, recorded_at: datetime) -> AssessmentDocument:
+    """The stored assessment, under its natural key (``assessment_id``): recording it again replaces it."""
+    doc = AssessmentDocument(
+        id=assessment_id(cmd.nip, cmd.competency_code, cmd.source.value, cmd.assessed_on),
+        nip=cmd.nip,
+        competency_code=cmd.competency_code,
+        source=cmd.source.value,
+        assessed_on=cmd.assessed_on,
+        level=cmd.level,
+        recorded_by=cmd.recorded_by,
+        recorded_at=recorded_at,
+    )
+    doc.validate()
+    return doc
+
+
 @dataclass(frozen=True)
 class AssessmentOutcome:
     assessment: AssessmentDocument
@@ -175,21 +191,17 @@ class NeedsService:
         # fiscal year), leaving a record without its analysis.
         domain.check_assessment_date(cmd.assessed_on)
         employee = get_or_not_found(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
-        get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
+        competency = get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
-        # and the analysis below runs again, so the need and its event are never left half-done.
-        assessment = AssessmentDocument(
-            id=assessment_id(cmd.nip, cmd.competency_code, cmd.source.value, cmd.assessed_on),
-            nip=cmd.nip,
-            competency_code=cmd.competency_code,
-            source=cmd.source.value,
-            assessed_on=cmd.assessed_on,
-            level=cmd.level,
-            recorded_by=cmd.recorded_by,
-            recorded_at=datetime.now(UTC),
+        # and the analysis below runs again, so the need and its event are never left half-done. One
+        # replace (mongoengine's save() of a new id is a failed replace, then an insert: two round trips).
+        assessment = assessment_document(cmd, datetime.now(UTC))
+        AssessmentDocument._get_collection().replace_one(
+            {"_id": assessment.id}, assessment.to_mongo().to_dict(), upsert=True
         )
-        assessment.save()
-        need = self.analyse(employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on))
+        need = self.analyse(
+            employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on), competency_doc=competency
+        )
         return AssessmentOutcome(assessment, need)
 
     def record_performance(self, nip: str, fiscal_year: int, target: float, realisation: float) -> list[NeedDocument]:
@@ -210,18 +222,32 @@ class NeedsService:
     def standard_of(employee: EmployeeDocument | None) -> dict[str, int]:
         """The levels the employee's position requires (empty when the employee or position is unknown)."""
         position = PositionDocument.objects(code=employee.position_code).first() if employee else None
+        return NeedsService.standard_of_position(position)
+
+    @staticmethod
+    def standard_of_position(position: PositionDocument | None) -> dict[str, int]:
         if position is None:
             return {}
         return domain.required_levels(domain.PositionType(position.type), levels_from_documents(position.standard))
 
-    def analyse(self, employee: EmployeeDocument, competency_code: str, *, fiscal_year: int) -> NeedDocument | None:
-        """Compare the position's standard with the effective assessment; open, update or resolve the need."""
-        competency_doc = get_or_not_found(CompetencyDocument, competency_code, "Kompetensi", "Competency")
-        get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
+    def analyse(
+        self,
+        employee: EmployeeDocument,
+        competency_code: str,
+        *,
+        fiscal_year: int,
+        competency_doc: CompetencyDocument | None = None,
+    ) -> NeedDocument | None:
+        """Compare the position's standard with the effective assessment; open, update or resolve the need.
+        ``competency_doc``: the competency when the caller has read it already (one round trip less)."""
+        competency_doc = competency_doc or get_or_not_found(
+            CompetencyDocument, competency_code, "Kompetensi", "Competency"
+        )
+        position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
         competency = domain.Competency(
             competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
         )
-        required = self.standard_of(employee).get(competency_code)
+        required = self.standard_of_position(position).get(competency_code)
         assessed = domain.effective_assessment(
             [
                 domain.Assessment(a.competency_code, a.level, domain.AssessmentSource(a.source), a.assessed_on)

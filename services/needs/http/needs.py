@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from services.needs.application.assessments import record_assessments
 from services.needs.application.needs import NeedsService, RecordAssessment
 from services.needs.documents import (
     EmployeeDocument,
@@ -16,6 +17,8 @@ from services.needs.http.schemas import (
     AssessmentIn,
     AssessmentOut,
     AssessmentResult,
+    AssessmentsBulkIn,
+    AssessmentsBulkResult,
     Assessor,
     JpCheckIn,
     JpLedgerOut,
@@ -24,6 +27,7 @@ from services.needs.http.schemas import (
     valid_nip,
 )
 from services.needs.http.scopes import CallerScope
+from shared.domain.errors import Invalid
 from shared.events import NeedSource
 from shared.http.access import Admin, forbidden_record, visible
 from shared.http.auth import Principal, Role
@@ -42,8 +46,35 @@ def _of_report(who: Principal, raw_nip: str) -> str:
     return nip
 
 
-def build_router(service: NeedsService) -> APIRouter:
+def build_router(service: NeedsService, *, bulk_max: int) -> APIRouter:
     router = APIRouter()
+
+    @router.post(
+        "/assessments/bulk",
+        tags=["assessments"],
+        status_code=201,
+        summary="Record many assessments at once (an assessment centre's results): all validated first",
+    )
+    def post_assessments_bulk(body: AssessmentsBulkIn, who: Assessor) -> AssessmentsBulkResult:
+        if len(body.assessments) > bulk_max:
+            raise Invalid(
+                "too_many",
+                f"Paling banyak {bulk_max} penilaian per permintaan.",
+                f"At most {bulk_max} assessments per request.",
+            )
+        cmds = [
+            RecordAssessment(
+                nip=a.nip,  # checked with the rest, so a bad NIP is reported with its index
+                competency_code=a.competency_code,
+                level=a.level,
+                source=a.source,
+                assessed_on=a.assessed_on,
+                recorded_by=who.nip,
+            )
+            for a in body.assessments
+        ]
+        supervisor = None if who.has_any(Role.BKPSDM_ADMIN) else who.nip
+        return AssessmentsBulkResult(**record_assessments(service, cmds, supervisor_nip=supervisor))
 
     @router.post(
         "/assessments",

@@ -89,6 +89,16 @@ class AssessmentIn(RequestModel):
     assessed_on: Annotated[date, ASSESSMENT_DAYS]
 
 
+class AssessmentsBulkIn(RequestModel):
+    # The hard bound of the model; ASSESSMENTS_BULK_MAX (at most this) is the one in force.
+    assessments: list[AssessmentIn] = Field(min_length=1, max_length=50_000)
+
+
+class AssessmentsBulkResult(BaseModel):
+    assessments: int
+    analysed: int
+
+
 class AssessmentOut(DocumentView):
     nip: str
     competency_code: str

@@ -1,0 +1,70 @@
+"""How many database round trips one POST /assessments costs, counted on the wire (pymongo's command
+monitoring): every lookup is a round trip to FerretDB, so the count bounds the request's latency."""
+
+import threading
+from collections import Counter
+
+import pymongo.monitoring
+import pytest
+
+from tests.support.demo import assess, load_puskesmas
+
+# Measured (issue 16): a first assessment opening a need costs 9 (was 11: the competency read twice, and
+# mongoengine saving a new id as a failed replace then an insert); the same assessment again 8 (was 9).
+MAX_ROUND_TRIPS_OPENING = 9
+MAX_ROUND_TRIPS_UNCHANGED = 8
+
+
+class _Commands(pymongo.monitoring.CommandListener):
+    """Counts the commands sent from request threads while armed. TestClient runs a sync endpoint in an
+    AnyIO worker thread; the relay and the background loops run elsewhere, so they are not counted."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def started(self, event: pymongo.monitoring.CommandStartedEvent) -> None:
+        if self.armed and threading.current_thread().name.startswith("AnyIO worker thread"):
+            with self._lock:
+                self.seen[f"{event.command_name} {event.command.get(event.command_name)}"] += 1
+
+    def succeeded(self, event: pymongo.monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: pymongo.monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+# Registered once for the process (pymongo has no unregister); it counts only while a test arms it.
+COMMANDS = _Commands()
+pymongo.monitoring.register(COMMANDS)
+
+
+@pytest.fixture
+def commands():
+    COMMANDS.seen.clear()
+    yield COMMANDS
+    COMMANDS.armed = False
+
+
+def counted(commands, action):
+    commands.seen.clear()
+    commands.armed = True
+    try:
+        action()
+    finally:
+        commands.armed = False
+    return dict(commands.seen)
+
+
+def test_an_assessment_costs_a_bounded_number_of_round_trips(run_service, admin, commands):
+    # The listener must exist before the service's client is created: run_service comes after it.
+    with run_service("needs") as needs:
+        load_puskesmas(needs, admin)
+        opening = counted(commands, lambda: assess(needs, admin, 1))
+        unchanged = counted(commands, lambda: assess(needs, admin, 1))
+    assert sum(opening.values()) <= MAX_ROUND_TRIPS_OPENING, (
+        f"{sum(opening.values())} {opening}; {sum(unchanged.values())} {unchanged}"
+    )
+    assert sum(unchanged.values()) <= MAX_ROUND_TRIPS_UNCHANGED, unchanged
