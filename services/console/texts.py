@@ -19,6 +19,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.bkpsdm_batches": ("Angkatan dan perencana", "Batches and planner"),
     "nav.partner_curricula": ("Kurikulum mitra", "Partner curricula"),
     "nav.skip": ("Lewati ke isi", "Skip to content"),
+    # A table wider than a phone scrolls sideways; its box takes the keyboard focus so arrow keys scroll it.
+    "a11y.table": ("Tabel (geser ke samping untuk kolom lainnya)", "Table (scroll sideways for more columns)"),
     "action.sign_out": ("Keluar", "Sign out"),
     "action.sign_in": ("Masuk", "Sign in"),
     "action.switch_language": ("English", "Bahasa Indonesia"),
@@ -52,6 +54,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.forbidden": (
         "Halaman ini bukan untuk peran Anda. Gunakan menu untuk membuka halaman Anda.",
         "This page is not for your role. Use the menu to open your pages.",
+    ),
+    "error.token_refused": (
+        "Anda sudah masuk, tetapi layanan menolak tanda masuk dari penyedia identitas kota. Hubungi BKPSDM.",
+        "You are signed in, but the services refuse the city identity provider's sign-in token. Contact BKPSDM.",
     ),
     "error.not_found": ("Halaman ini tidak ada.", "There is no such page."),
     "error.back": ("Kembali ke beranda", "Back to the home page"),

@@ -6,6 +6,7 @@ Every POST is checked against the session's CSRF token before anything else read
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import policy
@@ -224,6 +225,10 @@ def redirect(request: Request, to: str) -> Response:
     return save_session(request, RedirectResponse(to, status_code=303))
 
 
+# How long after signing in a refused token means "not trusted" rather than "expired".
+FRESH_SIGN_IN_S = 120
+
+
 def install_error_pages(app: FastAPI) -> None:
     async def not_signed_in(request: Request, _: Exception) -> Response:
         return redirect(request, "/login")
@@ -234,8 +239,13 @@ def install_error_pages(app: FastAPI) -> None:
 
     async def service_refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceRefused)
-        if exc.status == 401:  # the token expired: sign in again
-            replace_session(request, Session())
+        if exc.status == 401:
+            # A token refused minutes after sign-in has not expired: the services do not trust the identity
+            # provider's tokens (their JWT_* settings). Signing in again would loop between the console and
+            # the provider (ERR_TOO_MANY_REDIRECTS), so the person is told instead, still signed in.
+            if time.time() - session_of(request).issued_at < FRESH_SIGN_IN_S:
+                return render(request, "error.html", 401, message=text("error.token_refused", language_of(request)))
+            replace_session(request, Session())  # the token expired: sign in again
             return redirect(request, "/login")
         return render(request, "error.html", exc.status, message=exc.message(language_of(request)))
 
