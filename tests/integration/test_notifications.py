@@ -449,7 +449,7 @@ def test_an_attempt_that_outlived_its_lease_neither_overwrites_the_newer_one_nor
 @pytest.mark.slow
 def test_a_mail_server_that_hangs_does_not_stall_the_consumers(run_service, admin, infra, namespace):
     # More stuck sends than any default thread pool has threads (at most 32): the handlers still run.
-    heads = [f"1990010120150310{n:02d}" for n in range(40)]
+    heads = [f"1990010120150310{n:02d}" for n in range(1, 41)]  # serials from 001 (Perka BKN 22/2007)
     rows = "".join(
         f"{nip};Kepala {n};k{n}@unit.example;id;inbox,email;tidak;{UNIT};{UNIT};tidak\n" for n, nip in enumerate(heads)
     )
