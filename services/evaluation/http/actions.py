@@ -49,7 +49,9 @@ def build_router(service: RemedyActions) -> APIRouter:
             filters["status"] = status.value
         if overdue is not None:
             late = Q(status=ActionStatus.OPEN.value, due_on__lt=today)
-            query = RemedyActionDocument.objects(late if overdue else ~late, **filters)
+            # Not overdue: closed, or open and not yet past its date (mongoengine's Q has no negation).
+            on_time = Q(status__ne=ActionStatus.OPEN.value) | Q(due_on__gte=today)
+            query = RemedyActionDocument.objects(late if overdue else on_time, **filters)
         else:
             query = RemedyActionDocument.objects(**filters)
         if not who.has_any(Role.BKPSDM_ADMIN):

@@ -32,7 +32,7 @@ FORM_POLICY = PAGE_POLICY.replace("form-action 'none'", "form-action 'self'")
 # Never more than this many bytes of form from an anonymous client (nine answers and an id take ~100).
 MAX_FORM_BYTES = 4096
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
-    429: {"description": "Too many submissions from this address; `Retry-After` says when to try again"}
+    429: {"description": "Too many submissions from this address; the Retry-After header says when to try again"}
 }
 Lang = Annotated[str, Query(pattern="^(id|en)$")]
 WORDS = {

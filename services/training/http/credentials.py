@@ -94,7 +94,11 @@ def build_router(register: Register) -> APIRouter:
         # As long as the list says a verifier may keep it (ttl).
         return _ld(document, **{"Cache-Control": f"public, max-age={LIST_TTL_MS // 1000}"})
 
-    @router.get("/credentials/verification", summary="Public: is the certificate with this number valid?")
+    @router.get(
+        "/credentials/verification",
+        summary="Public: is the certificate with this number valid?",
+        responses={404: {"description": "No certificate has this number"}},
+    )
     def verify_number(number: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
         # The verdict only, not the page: a number can be derived from a batch code and a NIP
         # (domain.certificate_number), while the page's id is random and known only to the holder's readers.
