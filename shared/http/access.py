@@ -9,7 +9,7 @@ knows the unit tree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -60,6 +60,27 @@ class Scope:
         if self.units:
             q |= Q(unit_code__in=sorted(self.units))
         return q
+
+    def within(self, given: Mapping[str, Any], nip_field: str = "nip") -> Q | None:
+        """The caller's equality filters narrowed to this scope, as flat an equality query as the rule allows;
+        None when the scope excludes every record they ask for.
+
+        FerretDB v1 pushes down a flat document of equalities (served by the lookup indexes) but scans the
+        whole collection for ``$and``/``$or`` (shared/ferretdb.py): ``given & query()`` took 98 s over
+        37,655 needs for an employee's own list. A filter the scope already covers (one's own NIP, a unit
+        in a head's reach) makes the scope's condition redundant, so it is dropped rather than repeated.
+        """
+        if self.everyone or given.get(nip_field) == self.nip or given.get("unit_code") in self.units:
+            return Q(**given)
+        if not self.reports and not self.units:
+            # Only one's own records: an equality on the NIP, or nothing if another NIP is asked for.
+            return None if nip_field in given else Q(**given, **{nip_field: self.nip})
+        return Q(**given) & self.query(nip_field)
+
+    def records(self, doc: Any, given: Mapping[str, Any], nip_field: str = "nip") -> Any:
+        """``doc``'s records matching ``given`` within this scope (``within``); none, unasked, if it excludes them."""
+        query = self.within(given, nip_field)
+        return doc.objects.none() if query is None else doc.objects(query)
 
     def check_unit(self, unit_code: str | None) -> None:
         """Figures over a whole unit: BKPSDM any, a unit head theirs (and sub-units), nobody else."""

@@ -81,8 +81,8 @@ def build_router() -> APIRouter:
 
     @router.get("/employees", tags=["master data"])
     def list_employees(scope: CallerScope, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
-        qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
-        return page_of(qs.filter(scope.query()).order_by("nip"), page, EmployeeOut.of)
+        employees = scope.records(EmployeeDocument, {"unit_code": unit_code} if unit_code else {})
+        return page_of(employees.order_by("nip"), page, EmployeeOut.of)
 
     @router.get(
         "/employees/{nip}/competencies",

@@ -1,0 +1,48 @@
+"""Scopes as queries FerretDB can push down (shared/http/access.py, Scope.within).
+
+FerretDB v1 answers a flat document of equalities from the lookup indexes but scans the collection for
+``$and``/``$or``: an employee's own needs list, queried as ``{$and: [{nip}, {nip}]}``, took 98 s over
+37,655 needs. These tests pin the shape of each caller's query, and that it still means the same rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mongoengine import Q
+
+from services.needs.documents import NeedDocument
+from shared.http.access import Scope
+
+ME, OTHER = "199002202015032001", "198208082008011002"
+
+
+def shape(q: Q | None) -> dict[str, Any] | None:
+    return None if q is None else q.to_query(NeedDocument)
+
+
+def test_an_employees_own_list_is_one_flat_equality_on_the_nip_with_or_without_the_nip_filter():
+    me = Scope(nip=ME)
+    assert shape(me.within({"fiscal_year": 2027})) == {"fiscal_year": 2027, "nip": ME}
+    assert shape(me.within({"nip": ME, "status": "open"})) == {"nip": ME, "status": "open"}
+
+
+def test_an_employee_asking_for_someone_elses_records_gets_no_query_at_all():
+    assert Scope(nip=ME).within({"nip": OTHER}) is None
+
+
+def test_bkpsdm_and_a_filter_the_scope_already_covers_add_no_condition():
+    assert shape(Scope(nip=ME, everyone=True).within({"source": "jp_shortfall"})) == {"source": "jp_shortfall"}
+    supervisor = Scope(nip=ME, reports=True, units=frozenset({"PKM-A", "PKM-B"}))
+    assert shape(supervisor.within({"nip": ME})) == {"nip": ME}
+    assert shape(supervisor.within({"unit_code": "PKM-B"})) == {"unit_code": "PKM-B"}
+
+
+def test_a_supervisor_or_head_asking_beyond_their_own_keeps_the_whole_rule():
+    head = Scope(nip=ME, reports=True, units=frozenset({"PKM-A"}))
+    assert shape(head.within({"nip": OTHER})) == {
+        "$and": [
+            {"nip": OTHER},
+            {"$or": [{"nip": ME}, {"supervisor_nip": ME}, {"unit_code": {"$in": ["PKM-A"]}}]},
+        ]
+    }
