@@ -67,15 +67,28 @@ class Scope:
 
         FerretDB v1 pushes down a flat document of equalities (served by the lookup indexes) but scans the
         whole collection for ``$and``/``$or`` (shared/ferretdb.py): ``given & query()`` took 98 s over
-        37,655 needs for an employee's own list. A filter the scope already covers (one's own NIP, a unit
-        in a head's reach) makes the scope's condition redundant, so it is dropped rather than repeated.
+        37,655 needs for an employee's own list. So the scope's alternatives that the filters already
+        satisfy end the matter, those they contradict are dropped, and one left over joins the filters.
         """
         if self.everyone or given.get(nip_field) == self.nip or given.get("unit_code") in self.units:
             return Q(**given)
-        if not self.reports and not self.units:
-            # Only one's own records: an equality on the NIP, or nothing if another NIP is asked for.
-            return None if nip_field in given else Q(**given, **{nip_field: self.nip})
-        return Q(**given) & self.query(nip_field)
+        # The scope as a union of equalities, less those the filters contradict (another NIP, another unit).
+        terms: list[dict[str, Any]] = []
+        if nip_field not in given:
+            terms.append({nip_field: self.nip})
+        if self.reports and given.get("supervisor_nip", self.nip) == self.nip:
+            terms.append({"supervisor_nip": self.nip})
+        if self.units and "unit_code" not in given:
+            (only, *more) = sorted(self.units)
+            terms.append({"unit_code__in": sorted(self.units)} if more else {"unit_code": only})
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return Q(**given, **terms[0])
+        either = Q(**terms[0])
+        for term in terms[1:]:
+            either |= Q(**term)
+        return Q(**given) & either
 
     def records(self, doc: Any, given: Mapping[str, Any], nip_field: str = "nip") -> Any:
         """``doc``'s records matching ``given`` within this scope (``within``); none, unasked, if it excludes them."""

@@ -38,11 +38,26 @@ def test_bkpsdm_and_a_filter_the_scope_already_covers_add_no_condition():
     assert shape(supervisor.within({"unit_code": "PKM-B"})) == {"unit_code": "PKM-B"}
 
 
-def test_a_supervisor_or_head_asking_beyond_their_own_keeps_the_whole_rule():
-    head = Scope(nip=ME, reports=True, units=frozenset({"PKM-A"}))
+def test_a_supervisor_asking_for_a_direct_report_is_one_flat_query_too():
+    supervisor = Scope(nip=ME, reports=True)
+    assert shape(supervisor.within({"nip": OTHER, "status": "open"})) == {
+        "nip": OTHER,
+        "status": "open",
+        "supervisor_nip": ME,
+    }
+    head = Scope(nip=ME, units=frozenset({"PKM-A"}))
+    assert shape(head.within({"nip": OTHER})) == {"nip": OTHER, "unit_code": "PKM-A"}
+
+
+def test_a_head_who_also_supervises_keeps_the_alternatives_the_filters_leave_open():
+    head = Scope(nip=ME, reports=True, units=frozenset({"PKM-A", "PKM-B"}))
     assert shape(head.within({"nip": OTHER})) == {
-        "$and": [
-            {"nip": OTHER},
-            {"$or": [{"nip": ME}, {"supervisor_nip": ME}, {"unit_code": {"$in": ["PKM-A"]}}]},
-        ]
+        "$and": [{"nip": OTHER}, {"$or": [{"supervisor_nip": ME}, {"unit_code": {"$in": ["PKM-A", "PKM-B"]}}]}]
+    }
+    assert shape(head.within({})) == {
+        "$or": [{"nip": ME}, {"supervisor_nip": ME}, {"unit_code": {"$in": ["PKM-A", "PKM-B"]}}]
+    }
+    # Another unit than theirs: only their own and their reports' records there.
+    assert shape(head.within({"unit_code": "PKM-Z"})) == {
+        "$and": [{"unit_code": "PKM-Z"}, {"$or": [{"nip": ME}, {"supervisor_nip": ME}]}]
     }
