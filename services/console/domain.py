@@ -53,6 +53,7 @@ PAGES: tuple[Page, ...] = (
     _page("/team", "nav.team", Role.SUPERVISOR),
     _page("/unit", "nav.unit", Role.UNIT_HEAD),
     _page("/unit/requests", "nav.unit_requests", Role.UNIT_HEAD),
+    _page("/unit/skm", "nav.unit_skm", Role.UNIT_HEAD),
     _page("/bkpsdm", "nav.bkpsdm_home", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/needs", "nav.bkpsdm_needs", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/imports", "nav.imports", Role.BKPSDM_ADMIN),
