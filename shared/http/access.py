@@ -70,7 +70,12 @@ class Scope:
         37,655 needs for an employee's own list. So the scope's alternatives that the filters already
         satisfy end the matter, those they contradict are dropped, and one left over joins the filters.
         """
-        if self.everyone or given.get(nip_field) == self.nip or given.get("unit_code") in self.units:
+        if (
+            self.everyone
+            or given.get(nip_field) == self.nip
+            or (self.reports and given.get("supervisor_nip") == self.nip)
+            or given.get("unit_code") in self.units
+        ):
             return Q(**given)
         # The scope as a union of equalities, less those the filters contradict (another NIP, another unit).
         terms: list[dict[str, Any]] = []

@@ -45,6 +45,7 @@ def test_a_supervisor_asking_for_a_direct_report_is_one_flat_query_too():
         "status": "open",
         "supervisor_nip": ME,
     }
+    assert shape(supervisor.within({"supervisor_nip": ME})) == {"supervisor_nip": ME}  # the team page
     head = Scope(nip=ME, units=frozenset({"PKM-A"}))
     assert shape(head.within({"nip": OTHER})) == {"nip": OTHER, "unit_code": "PKM-A"}
 
