@@ -34,7 +34,7 @@ TYPES = ("administrator", "pengawas", "pelaksana", "fungsional")
 def _nip(rng: random.Random, serial: int) -> str:
     birth = date(rng.randint(1965, 1999), rng.randint(1, 12), rng.randint(1, 28))
     appointed = f"{birth.year + rng.randint(22, 26)}{rng.randint(1, 12):02d}"
-    return f"{birth:%Y%m%d}{appointed}{rng.randint(1, 2)}{serial % 1000:03d}"
+    return f"{birth:%Y%m%d}{appointed}{rng.randint(1, 2)}{serial % 999 + 1:03d}"  # serial 000 is no NIP
 
 
 def workforce(employees: int, units: int, seed: int = 7) -> dict[str, str]:

@@ -5,7 +5,7 @@ pegawai cannot use is not in their menu, and asking for it anyway is refused bef
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -53,6 +53,7 @@ PAGES: tuple[Page, ...] = (
     _page("/team", "nav.team", Role.SUPERVISOR),
     _page("/unit", "nav.unit", Role.UNIT_HEAD),
     _page("/unit/requests", "nav.unit_requests", Role.UNIT_HEAD),
+    _page("/unit/skm", "nav.unit_skm", Role.UNIT_HEAD),
     _page("/bkpsdm", "nav.bkpsdm_home", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/needs", "nav.bkpsdm_needs", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/imports", "nav.imports", Role.BKPSDM_ADMIN),
@@ -64,6 +65,7 @@ PAGES: tuple[Page, ...] = (
     _page("/bkpsdm/webhooks", "nav.webhooks", Role.BKPSDM_ADMIN),
     _page("/bkpsdm/privacy", "nav.privacy", Role.BKPSDM_ADMIN),
     _page("/partner/curricula", "nav.partner_curricula", Role.PARTNER, Role.BKPSDM_ADMIN),
+    _page("/partner/effectiveness", "nav.partner_effectiveness", Role.PARTNER, Role.BKPSDM_ADMIN),
 )
 
 
@@ -253,3 +255,34 @@ def count_by(items: list[dict[str, Any]], key: str) -> list[tuple[str, float]]:
     for item in items:
         counts[str(item[key])] = counts.get(str(item[key]), 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass(frozen=True)
+class LevelFigure:
+    """One Kirkpatrick level of a curriculum version on the partner's page: how many answered and the
+    level's headline figure, or ``withheld`` when fewer than the minimum answered (no figure is sent)."""
+
+    level: int
+    responses: int | None
+    figure: str
+    withheld: bool
+
+
+# Each level's headline in an evaluation /analytics/curricula row: the field, its scale (x100 for a rate
+# shown as a percentage), decimals and unit.
+HEADLINES: dict[int, tuple[str, float, int, str]] = {
+    1: ("l1_mean_satisfaction", 1.0, 1, ""),
+    2: ("l2_mean_normalised_gain", 1.0, 2, ""),
+    3: ("l3_transfer_rate", 100.0, 1, " %"),
+    4: ("l4_mean_change_pct", 1.0, 1, " %"),
+}
+
+
+def level_figures(row: Mapping[str, Any], language: Language) -> list[LevelFigure]:
+    withheld = set(row.get("withheld_levels") or ())
+    shown = []
+    for level, (name, scale, decimals, unit) in HEADLINES.items():
+        value = row.get(name)
+        figure = "—" if value is None else format_number(value * scale, language, decimals) + unit
+        shown.append(LevelFigure(level, row.get(f"l{level}_count"), figure, level in withheld))
+    return shown

@@ -112,7 +112,8 @@ def without_small_groups(rows: Iterable[dict[str, Any]], min_count: int) -> list
                 kept.update(dict.fromkeys(names))
                 kept[f"l{level}_count"] = None
         if len(withheld) < len(LEVEL_FIGURES):
-            shown.append(kept | {"withheld_levels": withheld})
+            # The minimum goes with the row, so a reader can be told why a level shows nothing.
+            shown.append(kept | {"withheld_levels": withheld, "min_responses": min_count})
     return shown
 
 

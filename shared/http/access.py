@@ -9,7 +9,7 @@ knows the unit tree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -60,6 +60,45 @@ class Scope:
         if self.units:
             q |= Q(unit_code__in=sorted(self.units))
         return q
+
+    def within(self, given: Mapping[str, Any], nip_field: str = "nip") -> Q | None:
+        """The caller's equality filters narrowed to this scope, as flat an equality query as the rule allows;
+        None when the scope excludes every record they ask for.
+
+        FerretDB v1 pushes down a flat document of equalities (served by the lookup indexes) but scans the
+        whole collection for ``$and``/``$or`` (shared/ferretdb.py): ``given & query()`` took 98 s over
+        37,655 needs for an employee's own list. So the scope's alternatives that the filters already
+        satisfy end the matter, those they contradict are dropped, and one left over joins the filters.
+        """
+        if (
+            self.everyone
+            or given.get(nip_field) == self.nip
+            or (self.reports and given.get("supervisor_nip") == self.nip)
+            or given.get("unit_code") in self.units
+        ):
+            return Q(**given)
+        # The scope as a union of equalities, less those the filters contradict (another NIP, another unit).
+        terms: list[dict[str, Any]] = []
+        if nip_field not in given:
+            terms.append({nip_field: self.nip})
+        if self.reports and given.get("supervisor_nip", self.nip) == self.nip:
+            terms.append({"supervisor_nip": self.nip})
+        if self.units and "unit_code" not in given:
+            (only, *more) = sorted(self.units)
+            terms.append({"unit_code__in": sorted(self.units)} if more else {"unit_code": only})
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return Q(**given, **terms[0])
+        either = Q(**terms[0])
+        for term in terms[1:]:
+            either |= Q(**term)
+        return Q(**given) & either
+
+    def records(self, doc: Any, given: Mapping[str, Any], nip_field: str = "nip") -> Any:
+        """``doc``'s records matching ``given`` within this scope (``within``); none, unasked, if it excludes them."""
+        query = self.within(given, nip_field)
+        return doc.objects.none() if query is None else doc.objects(query)
 
     def check_unit(self, unit_code: str | None) -> None:
         """Figures over a whole unit: BKPSDM any, a unit head theirs (and sub-units), nobody else."""

@@ -259,6 +259,22 @@ def test_a_unit_head_drafts_and_submits_a_request_that_bkpsdm_approves_into_need
         assert audited.status_code == 200 and "Jejak audit" in audited.text
 
 
+def test_a_unit_head_enters_the_units_skm_and_sees_its_index_band_and_the_needs_it_raises(run_service, admin):
+    with run_service("needs") as needs, console_over({"needs": needs}, fiscal_year=2027) as console:
+        load_puskesmas(needs, admin)
+        sign_in(console, "kepala-unit")
+        page = "/unit/skm"
+        assert f'value="{UNIT}"' in console.get(page).text  # their own unit, offered first
+        weak = {f"U{i}": "3,2" for i in range(1, 10)} | {"U7": "2,8"}  # typed with a decimal comma
+        entered = post_form(console, page, page, unit_code=UNIT, fiscal_year="2027", respondents="120", **weak)
+        assert entered.status_code == 200, entered.text
+        # IKM = mean NRR (28.4 / 9) x 25 = 78.89: band B; U7 (conduct) at 70 raises the unit's needs.
+        assert "IKM 78,89" in entered.text and ">B<" in entered.text and "70,00" in entered.text
+        assert "Kebutuhan unit yang muncul" in entered.text and "(M.01)" in entered.text
+        other = post_form(console, page, page, unit_code="DINKES", fiscal_year="2027", respondents="120", **weak)
+        assert other.status_code == 403 and 'role="alert"' in other.text  # the service's refusal, shown
+
+
 UNITS = "kode_unit,nama_unit,jenis,kode_unit_induk,garis_depan\nDINKES,Dinas Kesehatan,opd,,tidak\n"
 
 

@@ -14,7 +14,9 @@ from shared.events import (
     build_record,
 )
 from shared.events.common import CompetencyTarget, DevelopmentForm
-from tests.support.demo import NURSE, UNIT, assess, load_puskesmas
+from shared.http.auth import Role
+from tests.conftest import bearer
+from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas
 from tests.support.events import send
 from tests.support.kafka import wait_for_records
 from tests.support.waiting import eventually
@@ -138,6 +140,17 @@ def test_a_survey_in_band_c_raises_a_unit_need_and_a_better_one_resolves_it(run_
         )
         open_needs = needs.get("/needs", params={"unit_code": UNIT, "status": "open"}, headers=admin).json()
         assert open_needs["total"] == 0
+
+        # The head of the unit enters its survey too (PermenPANRB 14/2017: the unit surveys its own
+        # service); not another unit's, and no one below a unit head.
+        head = bearer(HEAD, Role.UNIT_HEAD, unit=UNIT)
+        survey = {"fiscal_year": 2027, "respondents": 90, "nrr": better}
+        entered = needs.post(f"/units/{UNIT}/skm", json=survey, headers=head)
+        assert entered.status_code == 201, entered.text
+        assert (entered.json()["respondents"], entered.json()["band"]) == (90, "B")
+        assert needs.post("/units/DINKES/skm", json=survey, headers=head).status_code == 403
+        nurse = bearer(NURSE, Role.EMPLOYEE, unit=UNIT)
+        assert needs.post(f"/units/{UNIT}/skm", json=survey, headers=nurse).status_code == 403
 
         incomplete = needs.post(
             f"/units/{UNIT}/skm", json={"fiscal_year": 2027, "respondents": 1, "nrr": {"U1": 3}}, headers=admin

@@ -8,6 +8,7 @@ from shared.events import PROGRAM_COMPLETED, CurriculumRef, ProgramCompleted, bu
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.integration.test_evaluation_service import BEHAVIOUR, HEAD_HEADERS, LIKERT, completion, plan_of, submit
+from tests.support.console import console_over, sign_in
 from tests.support.demo import UNIT
 from tests.support.events import send
 
@@ -66,3 +67,14 @@ def test_a_partner_sees_its_curriculum_versions_results_and_nothing_under_the_mi
         assert [(r["curriculum_code"], r["curriculum_version"]) for r in everything] == [("USU-DIG", 1)]
         employee = bearer("199002202015032001", Role.EMPLOYEE, unit=UNIT)
         assert evaluation.get("/analytics/curricula", headers=employee).status_code == 403
+
+        # The console's page shows the partner (demo "mitra", of USU) the same figures, and says why a
+        # level shows nothing: a table per version, no NIP anywhere.
+        with console_over({"evaluation": evaluation}) as console:
+            sign_in(console, "mitra")
+            page = console.get("/partner/effectiveness")
+            assert page.status_code == 200, page.text
+            assert "USU-DIG · versi 1" in page.text and "versi 2" not in page.text
+            assert "75,0" in page.text and "66,7 %" in page.text  # L1 mean, L3 transfer rate
+            assert page.text.count("tidak ditampilkan: kurang dari 3 jawaban") == 2  # levels 2 and 4
+            assert not any(nip in page.text for nip in TAUGHT)

@@ -17,6 +17,7 @@ from services.console.http import (
     reports,
     requests,
     signin,
+    skm,
     staff,
     webhooks,
 )
@@ -41,6 +42,7 @@ def build_router() -> APIRouter:
         curricula,
         reports,
         requests,
+        skm,
         imports,
         webhooks,
         privacy,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.console import domain
 from services.console.http.me import PAGE_SIZE, pager
-from services.console.http.web import api_for, checked_form, offset_of, person_of, redirect, render
+from services.console.http.web import api_for, checked_form, language_of, offset_of, person_of, redirect, render
 from shared.domain.identity import Role
 
 MODULE_ROWS = 3  # blank module rows on the new-version form; a longer curriculum takes more versions
@@ -36,6 +37,16 @@ def build_router() -> APIRouter:
         code = form.get("code")
         await api_for(request).put("training", f"/curricula/{code}", body)
         return redirect(request, f"/partner/curricula/{code}?done=saved")
+
+    @router.get("/partner/effectiveness")
+    async def effectiveness(request: Request) -> Response:
+        person_of(request)
+        # The evaluation service gives a partner only its own institution's versions, aggregated, with
+        # every figure under its minimum of answers withheld; BKPSDM sees every institution's.
+        rows = await api_for(request).get("evaluation", "/analytics/curricula")
+        language = language_of(request)
+        versions = [row | {"levels": domain.level_figures(row, language)} for row in rows]
+        return render(request, "partner_effectiveness.html", versions=versions)
 
     @router.get("/partner/curricula/{code}")
     async def curriculum(request: Request, code: str) -> Response:

@@ -39,9 +39,8 @@ def build_router() -> APIRouter:
         person = person_of(request)
         api = api_for(request)
         year = year_of(request)
-        # The needs service shows a supervisor their unit; their direct reports are those naming them.
-        staff, _ = await all_pages(request, "needs", "/employees", UNIT_NEEDS_CAP, unit_code=person.unit)
-        reports = [e for e in staff if e.get("supervisor_nip") == person.nip]
+        # Their direct reports: those naming them as supervisor (one equality, answered from its index).
+        reports, _ = await all_pages(request, "needs", "/employees", UNIT_NEEDS_CAP, supervisor_nip=person.nip)
 
         async def figures(nip: str) -> tuple[Any, Any, Any]:
             return await asyncio.gather(

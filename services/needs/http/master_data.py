@@ -80,9 +80,12 @@ def build_router() -> APIRouter:
         return EmployeeOut.of(master_data.save_employee(nip, body.model_dump()))
 
     @router.get("/employees", tags=["master data"])
-    def list_employees(scope: CallerScope, page: Pagination, unit_code: str | None = None) -> Page[EmployeeOut]:
-        qs = EmployeeDocument.objects(unit_code=unit_code) if unit_code else EmployeeDocument.objects
-        return page_of(qs.filter(scope.query()).order_by("nip"), page, EmployeeOut.of)
+    def list_employees(
+        scope: CallerScope, page: Pagination, unit_code: str | None = None, supervisor_nip: str | None = None
+    ) -> Page[EmployeeOut]:
+        given = {"unit_code": unit_code, "supervisor_nip": supervisor_nip}
+        employees = scope.records(EmployeeDocument, {k: v for k, v in given.items() if v is not None})
+        return page_of(employees.order_by("nip"), page, EmployeeOut.of)
 
     @router.get(
         "/employees/{nip}/competencies",

@@ -142,9 +142,8 @@ def build_router(service: NeedsService, *, bulk_max: int) -> APIRouter:
         source: NeedSource | None = None,
     ) -> Page[NeedOut]:
         given = {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status, "source": source}
-        filters = {k: v for k, v in given.items() if v is not None}
-        query = NeedDocument.objects(**filters).filter(scope.query())
-        return page_of(query.order_by("-priority", "id"), page, NeedOut.of)
+        needs = scope.records(NeedDocument, {k: v for k, v in given.items() if v is not None})
+        return page_of(needs.order_by("-priority", "id"), page, NeedOut.of)
 
     @router.get("/needs/{need_id}", tags=["needs"])
     def get_need(need_id: str, scope: CallerScope) -> NeedOut:

@@ -16,9 +16,9 @@ from services.needs import public_survey
 from services.needs.application.skm import PublicSatisfaction
 from services.needs.documents import UnitDocument
 from services.needs.http.schemas import Code, NeedOut, SkmIn, SkmOut
+from services.needs.http.scopes import HeadScope
 from services.needs.sources import SKM_ELEMENTS
 from shared.domain.errors import DomainError
-from shared.http.access import Admin
 from shared.http.browser import PAGE_POLICY
 from shared.http.ratelimit import RateLimit
 from shared.http.schemas import RequestModel
@@ -81,7 +81,10 @@ def build_router(skm: PublicSatisfaction, *, per_minute: int) -> APIRouter:
         status_code=201,
         summary="Record a unit's public-satisfaction survey (SKM); weak results raise unit needs",
     )
-    def post_skm(code: Code, body: SkmIn, _: Admin) -> SkmOut:
+    def post_skm(code: Code, body: SkmIn, scope: HeadScope) -> SkmOut:
+        # The unit that serves the public runs its own survey (PermenPANRB 14/2017): its head enters the
+        # result for the unit and the units under it; BKPSDM for any unit.
+        scope.check_unit(code)
         outcome = skm.record_survey(code, body.fiscal_year, body.nrr, body.respondents)
         result = outcome.result
         assert result is not None  # an entered survey has respondents

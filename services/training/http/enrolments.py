@@ -52,8 +52,8 @@ def build_router(enrolments: Enrolments) -> APIRouter:
         status: domain.EnrolmentStatus | None = None,
     ) -> Page[EnrolmentOut]:
         filters: dict[str, object] = {"nip": nip, "batch_code": batch_code, "status": status}
-        query = EnrolmentDocument.objects(**{k: v for k, v in filters.items() if v is not None})
-        return page_of(query.filter(scope_of(who).query()).order_by("-updated_at", "id"), page, EnrolmentOut.of)
+        enrolments = scope_of(who).records(EnrolmentDocument, {k: v for k, v in filters.items() if v is not None})
+        return page_of(enrolments.order_by("-updated_at", "id"), page, EnrolmentOut.of)
 
     @router.get("/enrolments/{enrolment_id}")
     def get_enrolment(enrolment_id: str, who: Staff) -> EnrolmentOut:

@@ -115,8 +115,8 @@ def build_router(plan: PlanCommands, attendance: Attendance) -> APIRouter:
             "nip": nip,
             "reason_code": reason_code,
         }
-        query = PlannedNeedDocument.objects(**{k: v for k, v in filters.items() if v is not None})
-        ordered = query.filter(scope_of(who).query()).order_by("-priority", "identified_at", "id")
+        needs = scope_of(who).records(PlannedNeedDocument, {k: v for k, v in filters.items() if v is not None})
+        ordered = needs.order_by("-priority", "identified_at", "id")
         return page_of(ordered, page, NeedOut.of)
 
     return router
