@@ -29,6 +29,7 @@ from services.console.http.web import SESSION_COOKIE
 from services.console.main import create_app
 from services.console.sessions import Session
 from services.console.settings import ConsoleSettings
+from services.needs.documents import EmployeeDocument, NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.domain.identity import Role
 from shared.http.auth import mint_token
@@ -38,6 +39,11 @@ from tests.support.processes import SERVICES, ServiceProcess
 
 # Fewer rounds when a page still reads every need (BKPSDM's whole-city list on FerretDB: seconds each).
 ROUNDS = int(os.environ.get("BENCH_CONSOLE_ROUNDS", "30"))
+# Loading Medan's workforce takes minutes: a named namespace is loaded once, kept, and reused by the next
+# run with the same name (its databases and topics stay until dropped by hand).
+KEEP = os.environ.get("BENCH_CONSOLE_KEEP", "")
+# Comma-separated paths (as in the list below) to measure only those pages.
+ONLY = [p for p in os.environ.get("BENCH_CONSOLE_PAGES", "").split(",") if p]
 
 
 class TimedTransport(httpx.AsyncBaseTransport):
@@ -116,15 +122,29 @@ async def measure(
     return rows
 
 
-def run(kafka: str, mongo: str) -> dict[str, Any]:
-    namespace = f"bench{uuid.uuid4().hex[:8]}"
-    needs_settings = NeedsSettings(mongodb_uri=mongo, mongodb_database=f"{namespace}_needs")
+def workforce_of(needs_settings: NeedsSettings) -> tuple[str, str, int]:
+    """An employee's NIP, their unit and the open needs of the loaded workforce (loaded now unless kept)."""
     connect_database(needs_settings)
+    try:
+        if KEEP and EmployeeDocument.objects.limit(1).first() is not None:
+            print(f"[console] reusing the workforce kept in {needs_settings.mongodb_database}", flush=True)
+            needs_open = NeedDocument.objects(status="open").count()
+        else:
+            _, _, _, _, report, _ = load_workforce(needs_settings, "medan")
+            needs_open = report["needs_open"]
+        employee = EmployeeDocument.objects.order_by("nip").limit(1).first()
+        assert employee is not None
+        return employee.nip, employee.unit_code, needs_open
+    finally:
+        disconnect_database(needs_settings)
+
+
+def run(kafka: str, mongo: str) -> dict[str, Any]:
+    namespace = KEEP or f"bench{uuid.uuid4().hex[:8]}"
+    needs_settings = NeedsSettings(mongodb_uri=mongo, mongodb_database=f"{namespace}_needs")
     processes: list[ServiceProcess] = []
     try:
-        files, _, _, _, report, _ = load_workforce(needs_settings, "medan")
-        disconnect_database(needs_settings)
-        employee_nip, unit = files["employees"].splitlines()[1].split(",")[0:3:2]
+        employee_nip, unit, needs_open = workforce_of(needs_settings)
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": kafka,
             "MONGODB_URI": mongo,
@@ -160,10 +180,12 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
             ("bkpsdm", "/bkpsdm/batches"),
             ("bkpsdm", "/partner/curricula"),
         ]
-        print(f"\n[console] {report['needs_open']:,} open needs; {ROUNDS} rounds per page", flush=True)
+        pages = [(role, path) for role, path in pages if not ONLY or path in ONLY]
+        print(f"\n[console] {needs_open:,} open needs; {ROUNDS} rounds per page", flush=True)
         rows = asyncio.run(measure(settings, who, pages))
     finally:
         for proc in processes:
             proc.stop()
-        clean_up(kafka, mongo, namespace)
-    return {"benchmark": "console-medan", "needs": report["needs_open"], "rounds": ROUNDS, "pages": rows}
+        if not KEEP:
+            clean_up(kafka, mongo, namespace)
+    return {"benchmark": "console-medan", "needs": needs_open, "rounds": ROUNDS, "pages": rows}
