@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import console, credentials, e2e, lookups, needs, outbox, planner
+from bench.common import postgresql_url
 
 RESULTS = Path(__file__).with_name("results")
 NAMES = ("outbox", "planner", "needs", "e2e", "credentials", "lookups", "console")
@@ -25,6 +26,9 @@ NAMES = ("outbox", "planner", "needs", "e2e", "credentials", "lookups", "console
 def main(argv: list[str]) -> int:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     mongo = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017")
+    # As `make bench` exports it: without it the services (and the benchmarks' own loads) run without the
+    # lookup indexes, and every figure measures FerretDB's collection scans (shared/ferretdb.py).
+    os.environ.setdefault("FERRETDB_POSTGRESQL_URL", postgresql_url())
     events = int(os.environ.get("BENCH_EVENTS", "2000"))
     chosen = argv or [n.strip() for n in os.environ.get("BENCH_ONLY", ",".join(NAMES)).split(",") if n.strip()]
     if unknown := set(chosen) - set(NAMES):
