@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ from tests.conftest import ADMIN_NIP, bearer, forget_namespace, service_environm
 from tests.support.browser import check_accessibility, screenshot
 from tests.support.demo import HEAD, NURSE, UNIT, assess, program_body, schedule
 from tests.support.infra import Endpoints
-from tests.support.oidc import PASSWORD, OidcProvider
+from tests.support.oidc import PASSWORD, PEGAWAI_NIP, OidcProvider, load_accounts
 from tests.support.processes import SERVICES, ServiceProcess
 from tests.support.waiting import eventually
 
@@ -51,32 +52,43 @@ class Console:
         return httpx.Client(base_url=self.services[service].url, timeout=30)
 
 
-def _start(name: str, env: dict[str, str], log_dir: Path, started: list[ServiceProcess]) -> ServiceProcess:
-    process = ServiceProcess(name, env, log_dir)
-    started.append(process)
-    return process.start().wait_ready()
-
-
-@pytest.fixture(scope="module")
-def system(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """Once for the module. Level 3 opens at completion here (normally three months on), so the
-    supervisor answers in the same run; the console shows fiscal year 2027, the year of the batches."""
+@contextmanager
+def running_system(
+    infra: Endpoints, log_dir: Path, jwt_env: dict[str, str], console_env: dict[str, str]
+) -> Iterator[Console]:
+    """The four services, each its own process, in a namespace of their own (dropped afterwards), trusting
+    the tokens ``jwt_env`` (JWT_*) names; and a console over them. Level 3 opens at completion here
+    (normally three months on), so the supervisor answers in the same run; the console shows fiscal year
+    2027, the year of the batches."""
     namespace = f"t{uuid.uuid4().hex[:10]}"
-    env = service_environment(infra, namespace)
-    log_dir = tmp_path_factory.mktemp("logs")
+    env = {**service_environment(infra, namespace), **jwt_env}
     started: list[ServiceProcess] = []
+
+    def start(name: str, env: dict[str, str]) -> ServiceProcess:
+        process = ServiceProcess(name, env, log_dir)
+        started.append(process)
+        return process.start().wait_ready()
+
     try:
         services = {}
         for name in SERVICES:
             extra = {"BEHAVIOUR_OPENS_DAYS": "0"} if name == "evaluation" else {}
-            services[name] = _start(name, {**env, "MONGODB_DATABASE": f"{namespace}_{name}", **extra}, log_dir, started)
+            services[name] = start(name, {**env, "MONGODB_DATABASE": f"{namespace}_{name}", **extra})
         urls = {f"{name.upper()}_URL": services[name].url for name in SERVICES}
-        console = _start("console", {**urls, "ENVIRONMENT": "development", "FISCAL_YEAR": "2027"}, log_dir, started)
+        console = start("console", {**urls, "FISCAL_YEAR": "2027", **console_env})
         yield Console(services, console)
     finally:
         for process in started:
             process.stop()
         forget_namespace(infra, namespace)
+
+
+@pytest.fixture(scope="module")
+def system(infra: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """Once for the module: the services under the development JWT secret, and a console in development
+    whose demo sign-in mints tokens with it."""
+    with running_system(infra, tmp_path_factory.mktemp("logs"), {}, {"ENVIRONMENT": "development"}) as console:
+        yield console
 
 
 @pytest.fixture(scope="module")
@@ -224,33 +236,37 @@ def test_a_form_without_its_csrf_token_and_another_roles_page_are_refused(page: 
 
 @pytest.fixture(scope="module")
 def oidc_console(
-    system: Console, oidc_provider: OidcProvider, tmp_path_factory: pytest.TempPathFactory
+    infra: Endpoints, oidc_provider: OidcProvider, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A second console as in production: no demo sign-in (ENVIRONMENT=test), the OpenID provider's."""
-    urls = {f"{name.upper()}_URL": system.services[name].url for name in SERVICES}
-    env = {**urls, **oidc_provider.settings_env(), "ENVIRONMENT": "test", "FISCAL_YEAR": "2027"}
-    console = ServiceProcess("console", env, tmp_path_factory.mktemp("oidc-console"))
-    try:
-        console.start().wait_ready()
-        yield console.url
-    finally:
-        console.stop()
+    """As in production: services that trust the provider's access tokens (its key, issuer and the
+    audience), and a console with no demo sign-in (ENVIRONMENT=test) that signs people in there. The
+    demo accounts' master data and an assessment of the employee go in with BKPSDM's token from it."""
+    console_env = {**oidc_provider.settings_env(), "ENVIRONMENT": "test"}
+    log_dir = tmp_path_factory.mktemp("oidc-logs")
+    with running_system(infra, log_dir, oidc_provider.services_env(), console_env) as system:
+        admin = {"Authorization": f"Bearer {oidc_provider.access_token('bkpsdm')}"}
+        with system.api("needs") as needs:
+            load_accounts(needs, admin)
+            assess(needs, admin, 1, nip=PEGAWAI_NIP)  # type: ignore[arg-type]
+        yield system.url
 
 
 @pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 def test_a_person_signs_in_at_the_citys_identity_provider(page: Page, oidc_console: str, oidc_provider: OidcProvider):
     page.goto(f"{oidc_console}/login")  # no demo people here: straight to the provider's form
     expect(page).to_have_url(re.compile(f"^{re.escape(oidc_provider.issuer)}/"))
-    page.get_by_label("Akun").select_option("bkpsdm")
+    page.get_by_label("Akun").select_option("pegawai")
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(f"{oidc_console}/bkpsdm")
-    # Signed in as the provider's account says. The provider's access tokens are opaque, not the JWTs the
-    # services trust (JWT_*), so the page says so rather than sending the person round in a loop.
-    expect(page.locator("header .who")).to_contain_text("Dewi BKPSDM")
-    expect(page.locator("main")).to_contain_text("layanan menolak tanda masuk dari penyedia identitas kota")
+    page.wait_for_url(f"{oidc_console}/me/competencies")
+    expect(page.locator("header .who")).to_contain_text("Andi Pegawai")
+    # The services took the provider's access token as her: her position's standard beside her assessed
+    # level, the gap marked, and the need it raised.
+    expect(page.locator("main tbody tr", has_text="M.05")).to_contain_text(re.compile(r"M\.05\s*3\s*1\s*Kesenjangan 2"))
     check_accessibility(page)
     screenshot(page, "console-oidc-signed-in")
+    until_shown(page, f"{oidc_console}/me/needs", "Pelayanan Publik", "the need her assessment raised")
+    check_accessibility(page)
     # No demo sign-in beside it.
     assert page.request.post(f"{oidc_console}/login/dev", form={"person": "bkpsdm"}).status == 404
 

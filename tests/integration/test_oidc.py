@@ -25,6 +25,7 @@ from services.console.oidc import (
 from shared.domain.identity import Role
 from tests.support.oidc import (  # noqa: F401 (oidc_provider: the session's provider fixture)
     ATASAN_NIP,
+    CALLBACK,
     KEPALA_NIP,
     PEGAWAI_NIP,
     RESOURCE,
@@ -33,8 +34,6 @@ from tests.support.oidc import (  # noqa: F401 (oidc_provider: the session's pro
     oidc_provider,
 )
 from tests.support.processes import free_port
-
-CALLBACK = "http://127.0.0.1:8000/auth/callback"
 
 
 @pytest.fixture
@@ -56,17 +55,9 @@ def query_of(url: str) -> dict[str, str]:
 
 
 async def sign_in(provider: OidcProvider, client: OidcClient, account: str) -> tuple[dict[str, str], OidcPerson]:
-    """begin, the provider's form as ``account``, and finish with what the session kept."""
-    start = await client.begin(CALLBACK)
-    with httpx.Client() as browser:
-        back = provider.sign_in(browser, start.url, account)
-    assert back.startswith(CALLBACK)
-    sent = query_of(start.url)
-    returned = query_of(back)
-    person = await client.finish(
-        returned["code"], returned["state"], start.state, start.code_verifier, start.nonce, CALLBACK
-    )
-    return sent, person
+    """begin, the provider's form as ``account``, and finish; what went to the provider, and the person."""
+    sent, person = await provider.signed_in(client, account, CALLBACK)
+    return query_of(sent), person
 
 
 async def code_for(provider: OidcProvider, client: OidcClient, account: str = "pegawai") -> tuple[str, str, object]:
@@ -210,6 +201,8 @@ async def test_a_service_accepts_the_access_token_the_console_got(provider, run_
     """Asked for the services' resource, the provider issues a JWT access token (RS256) that the needs
     service, set to the provider's key, issuer and audience, takes as the person: their NIP, their roles."""
     client = OidcClient(settings_for(provider, oidc_resource=RESOURCE))
+    sent, _ = await sign_in(provider, client, "pegawai")
+    assert sent["resource"] == RESOURCE
     people = {account: (await sign_in(provider, client, account))[1] for account in ("bkpsdm", "pegawai", "kepala")}
     assert jwt.get_unverified_header(people["pegawai"].access_token)["alg"] == "RS256"
     _, unasked = await sign_in(provider, OidcClient(settings_for(provider)), "bkpsdm")

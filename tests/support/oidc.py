@@ -8,21 +8,25 @@ Use the ``oidc_provider`` fixture (import it into a test module or conftest), or
 
 from __future__ import annotations
 
+import asyncio
 import html
 import os
 import re
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from services.console.oidc import OidcClient, OidcPerson, OidcSettings
 from tests.support.infra import REPO
 from tests.support.node import NodeToolUnavailable, ensure_node_tool
 from tests.support.processes import free_port, stop
@@ -33,6 +37,7 @@ CLIENT_SECRET = "console-test-secret-0123456789abcdef"
 PASSWORD = "rahasia"  # every demo account's (provider.mjs)
 # The client is a native-type client: a loopback redirect URI matches on any port (RFC 8252 7.3).
 REDIRECT_URIS = ("http://127.0.0.1/auth/callback",)
+CALLBACK = "http://127.0.0.1:8000/auth/callback"  # one of them, for a sign-in over HTTP
 # The services' resource indicator at the provider, and the audience of the access tokens it issues for
 # it (the services' default JWT_AUDIENCE).
 RESOURCE = "urn:bkpsdm-medan:services"
@@ -84,6 +89,27 @@ class OidcProvider:
                 return str(target)
             response = client.get(target)
         raise AssertionError(f"the provider did not redirect back: {response.status_code} {response.text}")
+
+    async def signed_in(self, client: OidcClient, account: str, callback: str = CALLBACK) -> tuple[str, OidcPerson]:
+        """A console's whole sign-in as ``account`` over HTTP: ``client.begin``, the provider's form, and
+        ``client.finish`` with what the session kept; the authorization URL sent and the person."""
+        start = await client.begin(callback)
+        with httpx.Client() as browser:
+            back = self.sign_in(browser, start.url, account)
+        assert back.startswith(callback), back
+        returned = {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
+        person = await client.finish(
+            returned["code"], returned["state"], start.state, start.code_verifier, start.nonce, callback
+        )
+        return start.url, person
+
+    def access_token(self, account: str) -> str:
+        """The access token for the services that a console signed in as ``account`` holds. On a thread
+        of its own: a caller may be inside an event loop already (Playwright's sync API runs one)."""
+        settings = OidcSettings(**{name.lower(): value for name, value in self.settings_env().items()})
+        with ThreadPoolExecutor(1) as thread:
+            signed_in = thread.submit(asyncio.run, self.signed_in(OidcClient(settings), account))
+            return signed_in.result()[1].access_token
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
