@@ -8,14 +8,12 @@ Use the ``oidc_provider`` fixture (import it into a test module or conftest), or
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 import re
 import subprocess
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,13 +101,11 @@ class OidcProvider:
         )
         return start.url, person
 
-    def access_token(self, account: str) -> str:
-        """The access token for the services that a console signed in as ``account`` holds. On a thread
-        of its own: a caller may be inside an event loop already (Playwright's sync API runs one)."""
+    async def access_token(self, account: str) -> str:
+        """The access token for the services that a console signed in as ``account`` holds (from a
+        browser test: ``in_own_loop(provider.access_token(account))``)."""
         settings = OidcSettings(**{name.lower(): value for name, value in self.settings_env().items()})
-        with ThreadPoolExecutor(1) as thread:
-            signed_in = thread.submit(asyncio.run, self.signed_in(OidcClient(settings), account))
-            return signed_in.result()[1].access_token
+        return (await self.signed_in(OidcClient(settings), account))[1].access_token
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
