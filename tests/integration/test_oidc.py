@@ -1,6 +1,7 @@
 """The console's OpenID Connect sign-in against a real OpenID Provider (oidc-provider on node, started
 by tests/support/oidc.py): the authorization code flow with PKCE over HTTP, from the authorization URL
-through the provider's login form and its redirect to the token exchange and ID-token validation."""
+through the provider's login form and its redirect to the token exchange and ID-token validation; and the
+access token it gets, taken by a service as the person it names."""
 
 from __future__ import annotations
 
@@ -22,10 +23,17 @@ from services.console.oidc import (
     SignInRefused,
 )
 from shared.domain.identity import Role
-from tests.support.oidc import OidcProvider, oidc_provider  # noqa: F401 (the session's provider fixture)
+from tests.support.oidc import (  # noqa: F401 (oidc_provider: the session's provider fixture)
+    ATASAN_NIP,
+    CALLBACK,
+    KEPALA_NIP,
+    PEGAWAI_NIP,
+    RESOURCE,
+    OidcProvider,
+    load_accounts,
+    oidc_provider,
+)
 from tests.support.processes import free_port
-
-CALLBACK = "http://127.0.0.1:8000/auth/callback"
 
 
 @pytest.fixture
@@ -47,17 +55,9 @@ def query_of(url: str) -> dict[str, str]:
 
 
 async def sign_in(provider: OidcProvider, client: OidcClient, account: str) -> tuple[dict[str, str], OidcPerson]:
-    """begin, the provider's form as ``account``, and finish with what the session kept."""
-    start = await client.begin(CALLBACK)
-    with httpx.Client() as browser:
-        back = provider.sign_in(browser, start.url, account)
-    assert back.startswith(CALLBACK)
-    sent = query_of(start.url)
-    returned = query_of(back)
-    person = await client.finish(
-        returned["code"], returned["state"], start.state, start.code_verifier, start.nonce, CALLBACK
-    )
-    return sent, person
+    """begin, the provider's form as ``account``, and finish; what went to the provider, and the person."""
+    sent, person = await provider.signed_in(client, account, CALLBACK)
+    return query_of(sent), person
 
 
 async def code_for(provider: OidcProvider, client: OidcClient, account: str = "pegawai") -> tuple[str, str, object]:
@@ -191,3 +191,33 @@ async def test_an_unreachable_provider_is_said_so(tmp_path: Path):
     with pytest.raises(IdentityProviderUnavailable) as down:
         await OidcClient(settings).begin(CALLBACK)
     assert down.value.code == "idp_unavailable" and "tidak dapat dihubungi" in down.value.message_id
+
+
+def bearer_of(person: OidcPerson) -> dict[str, str]:
+    return {"Authorization": f"Bearer {person.access_token}"}
+
+
+async def test_a_service_accepts_the_access_token_the_console_got(provider, run_service):
+    """Asked for the services' resource, the provider issues a JWT access token (RS256) that the needs
+    service, set to the provider's key, issuer and audience, takes as the person: their NIP, their roles."""
+    client = OidcClient(settings_for(provider, oidc_resource=RESOURCE))
+    sent, _ = await sign_in(provider, client, "pegawai")
+    assert sent["resource"] == RESOURCE
+    people = {account: (await sign_in(provider, client, account))[1] for account in ("bkpsdm", "pegawai", "kepala")}
+    assert jwt.get_unverified_header(people["pegawai"].access_token)["alg"] == "RS256"
+    _, unasked = await sign_in(provider, OidcClient(settings_for(provider)), "bkpsdm")
+    with run_service("needs", **provider.services_env()) as needs:
+        load_accounts(needs, bearer_of(people["bkpsdm"]))  # bkpsdm_admin: master data is BKPSDM's to write
+
+        def visible_to(account: str) -> list[str]:
+            response = needs.get("/employees", headers=bearer_of(people[account]))
+            assert response.status_code == 200, response.text
+            return [employee["nip"] for employee in response.json()["items"]]
+
+        # The employee sees only the record of the NIP their token names; the unit head, their unit.
+        assert visible_to("pegawai") == [PEGAWAI_NIP]
+        assert visible_to("kepala") == sorted([PEGAWAI_NIP, ATASAN_NIP, KEPALA_NIP])
+        refused = needs.put("/units/X", json={"name": "X", "kind": "opd"}, headers=bearer_of(people["pegawai"]))
+        assert refused.status_code == 403
+        # Without the resource, the access token is the provider's opaque one, for its userinfo only.
+        assert needs.get("/employees", headers=bearer_of(unasked)).status_code == 401

@@ -9,11 +9,14 @@
 //   OIDC_REDIRECT_URIS  comma-separated, default "http://127.0.0.1/auth/callback"; the client is a
 //                       native-type client, so a loopback redirect URI matches on any port (RFC 8252
 //                       section 7.3): a test registers the path, whatever free port its console took.
+//   OIDC_RESOURCE       the resource indicator (RFC 8707) of the four services, default
+//                       "urn:bkpsdm-medan:services"; a client that asks for it gets a JWT access token
+//   OIDC_AUDIENCE       that token's audience, the services' JWT_AUDIENCE, default "bkpsdm-medan"
 // Sign-in is a plain HTML form (account and password) that a browser or an HTTP client can post;
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const port = Number(process.env.OIDC_PORT);
 if (!Number.isInteger(port) || port <= 0) {
@@ -24,6 +27,8 @@ const issuer = `http://127.0.0.1:${port}`;
 const clientId = process.env.OIDC_CLIENT_ID ?? 'bkpsdm-console';
 const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'console-test-secret-0123456789abcdef';
 const redirectUris = (process.env.OIDC_REDIRECT_URIS ?? 'http://127.0.0.1/auth/callback').split(',');
+const servicesResource = process.env.OIDC_RESOURCE ?? 'urn:bkpsdm-medan:services';
+const servicesAudience = process.env.OIDC_AUDIENCE ?? 'bkpsdm-medan';
 
 // The demo people of the tests; the password is the same for all.
 const PASSWORD = 'rahasia';
@@ -61,7 +66,40 @@ const configuration = {
   claims: { openid: ['sub'], profile: ['name', 'nip', 'roles', 'unit', 'institution'] },
   // The claims go into the ID token itself, where the console reads them.
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: false } },
+  features: {
+    devInteractions: { enabled: false },
+    // The services are one resource server: asked for by its indicator (at the authorization and the
+    // token endpoint, RFC 8707), the access token is a JWT signed RS256 with the provider's key, for the
+    // services' audience. Asked for nothing, it stays the opaque token of the userinfo endpoint.
+    resourceIndicators: {
+      enabled: true,
+      async getResourceServerInfo(_ctx, resourceIndicator) {
+        if (resourceIndicator !== servicesResource) throw new errors.InvalidTarget();
+        return {
+          scope: '',
+          audience: servicesAudience,
+          accessTokenTTL: 60 * 60,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
+  },
+  // What the services read from a token (shared/http/auth.py): the roles, the unit, a partner's
+  // institution; each present only when the account has it.
+  async extraTokenClaims(_ctx, token) {
+    const { roles, unit, institution } = ACCOUNTS[token.accountId] ?? {};
+    return { roles, unit, institution };
+  },
+  formats: {
+    customizers: {
+      // The city's IdP makes the access token's subject the NIP, as the services expect of `sub`.
+      async jwt(_ctx, token, { payload }) {
+        const nip = ACCOUNTS[token.accountId]?.nip;
+        if (nip !== undefined) payload.sub = nip;
+      },
+    },
+  },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(_ctx, id) {
     const account = ACCOUNTS[id];
