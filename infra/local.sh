@@ -24,6 +24,12 @@ MONGODB_PORT=${MONGODB_PORT:-27017}
 # a few thousand documents per collection (FerretDB's SQLite backend scans the table for every update).
 FERRETDB_HANDLER=${FERRETDB_HANDLER:-postgresql}
 PG_PORT=${FERRETDB_PG_PORT:-54329}
+# FerretDB v1 holds one PostgreSQL connection per open cursor and per statement, from a pool of 50 by
+# default; seen here, 50 requests each holding a cursor while asking for one more connection wedged it
+# for good (every goroutine waiting on the pool, its metadata lock held). A larger pool keeps that out of
+# reach of the test suite and the benchmarks; PostgreSQL allows it with room to spare.
+FERRETDB_PG_POOL_MAX=${FERRETDB_PG_POOL_MAX:-150}
+PG_MAX_CONNECTIONS=${PG_MAX_CONNECTIONS:-300}
 START_TIMEOUT=${INFRA_START_TIMEOUT:-120}
 
 kafka_dir=$INFRA_DIR/kafka
@@ -121,7 +127,7 @@ start_postgres() {
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   # synchronous_commit=off: a crash may lose the last few milliseconds of commits, never corrupts.
   as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t "$START_TIMEOUT" \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_connections=200" \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c synchronous_commit=off -c max_connections=$PG_MAX_CONNECTIONS" \
     start >/dev/null || die "PostgreSQL did not start; see $pg_dir/postgres.log"
   if ! as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U ferretdb -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" | grep -q 1; then
@@ -194,7 +200,8 @@ start_ferretdb() {
   mkdir -p "$fdb_dir/data"
   say "starting FerretDB ($FERRETDB_HANDLER) on $MONGODB_HOST:$MONGODB_PORT"
   setsid nohup "$bin_dir/ferretdb-local" -listen-addr "$MONGODB_HOST:$MONGODB_PORT" -handler "$FERRETDB_HANDLER" \
-    -sqlite-url "file:$fdb_dir/data/" -postgresql-url "postgres://ferretdb@127.0.0.1:$PG_PORT/ferretdb" -log-level warn \
+    -sqlite-url "file:$fdb_dir/data/" -log-level warn \
+    -postgresql-url "postgres://ferretdb@127.0.0.1:$PG_PORT/ferretdb?pool_max_conns=$FERRETDB_PG_POOL_MAX" \
     >"$fdb_dir/ferretdb.log" 2>&1 </dev/null &
   pid=$!
   echo $pid >"$pidfile"
