@@ -26,11 +26,13 @@ class _Commands(pymongo.monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.armed = False
+        # Whose commands count: request threads; the consumers' handlers run in asyncio's ("asyncio_").
+        self.threads = "AnyIO worker thread"
         self.seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def started(self, event: pymongo.monitoring.CommandStartedEvent) -> None:
-        if self.armed and threading.current_thread().name.startswith("AnyIO worker thread"):
+        if self.armed and threading.current_thread().name.startswith(self.threads):
             with self._lock:
                 self.seen[f"{event.command_name} {event.command.get(event.command_name)}"] += 1
 
@@ -51,6 +53,7 @@ def commands():
     COMMANDS.seen.clear()
     yield COMMANDS
     COMMANDS.armed = False
+    COMMANDS.threads = "AnyIO worker thread"
 
 
 def counted(commands, action):
