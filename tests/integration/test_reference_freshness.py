@@ -10,8 +10,8 @@ from shared.events import NEED_IDENTIFIED, build_record
 from shared.persistence import levels_to_documents
 from tests.integration.test_needs_imports import run_job
 from tests.integration.test_notifications import DIRECTORY, HEAD_H, NURSE_H, inbox
-from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas
-from tests.support.events import need_payload, send
+from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas, program_body, schedule
+from tests.support.events import enrolments, need_event, need_payload, send
 from tests.support.waiting import eventually
 
 NURSE_POSITION = {"title": "Perawat Ahli Pertama", "type": "fungsional", "standard": {"M.05": 3, "M.03": 2}}
@@ -90,3 +90,23 @@ def test_the_directory_written_through_the_api_routes_the_next_event_and_words_t
         db = MongoClient(infra.mongodb_uri)[f"{namespace}_notifications"]
         db.people.update_one({"_id": HEAD}, {"$set": {"language": "en"}})
         assert {m["language"] for m in inbox(notifications, HEAD_H)["items"]} == {"id"}
+
+
+def test_a_programme_changed_through_the_api_is_what_the_next_seat_change_judges_by(
+    run_service, admin, infra, namespace
+):
+    with run_service("training") as training:
+        assert training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin).status_code == 200
+        schedule(training, admin, "PRIMA-1", "PRIMA", sessions=1)
+        send(infra, namespace, need_event())
+        seat = eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="a seat")[0]["enrolment_id"]
+        # Confirming and the attendance read the programme (passing score 70): now cached.
+        assert training.post(f"/enrolments/{seat}/confirm", headers=admin).status_code == 200
+        present = training.put("/batches/PRIMA-1/sessions/1/attendance", json={"present": [NURSE]}, headers=admin)
+        assert present.status_code == 200, present.text
+        training.put(f"/enrolments/{seat}/scores", json={"pre_score": 50, "post_score": 65}, headers=admin)
+
+        lowered = program_body({"M.05": 3}, passing_score=60)
+        assert training.put("/programs/PRIMA", json=lowered, headers=admin).status_code == 200
+        done = training.post(f"/enrolments/{seat}/completion", headers=admin).json()
+        assert done["status"] == "completed", done
