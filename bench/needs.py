@@ -19,9 +19,11 @@ from bench.outbox import needs_relay
 from services.needs import bulk, domain
 from services.needs.application.master_data import seed_standard_competencies
 from services.needs.application.needs import NeedsRules, NeedsService
+from services.needs.application.reference import Reference
 from services.needs.documents import AssessmentDocument, CompetencyDocument, EmployeeDocument
 from services.needs.imports import assessment_id
 from services.needs.settings import NeedsSettings
+from shared.cache import ReferenceCache
 from shared.events import NEED_IDENTIFIED
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database, ensure_indexes
@@ -134,9 +136,16 @@ def load_workforce(
     files = workforce(employees, units)
     rows = {k: v.count("\n") - 1 for k, v in files.items()}
 
+    reference = Reference(
+        ReferenceCache(
+            ttl_s=settings.reference_cache_ttl_s,
+            max_entries=settings.reference_cache_max_entries,
+            service=settings.service_name,
+        )
+    )
     started = time.perf_counter()
     for kind in ("units", "positions", "employees", "assessments"):
-        report = bulk.import_file(kind, files[kind].encode(), "text/csv", noop, settings.import_limits())
+        report = bulk.import_file(kind, files[kind].encode(), "text/csv", noop, settings.import_limits(), reference)
         assert report["inserted"] == rows[kind], report
     import_s = time.perf_counter() - started
     print(f"[{scale}] imported {sum(rows.values()):,} rows in {import_s:.1f} s", flush=True)
@@ -144,6 +153,7 @@ def load_workforce(
     service = NeedsService(
         rules=NeedsRules(priority=settings.rules(), jp_rules=settings.jp_rules(), skm=settings.skm_policy()),
         notify=lambda: None,
+        reference=reference,
     )
     started = time.perf_counter()
     report = bulk.analyse_all(service, 2027, noop)

@@ -30,6 +30,7 @@ from shared.audit.api import audit_router, privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import DataKind, PersonalData
 from shared.audit.trail import OPERATIONS_PATHS, AuditTrail, install_audit
+from shared.cache import ReferenceCache
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
 from shared.http.browser import add_security_headers, install_docs
@@ -134,6 +135,12 @@ class ServiceRuntime:
         self.started = False
         self.start_problem: str | None = None
         self.broker_gauges = BrokerGauges(self.registry)
+        self.reference = ReferenceCache(
+            ttl_s=settings.reference_cache_ttl_s,
+            max_entries=settings.reference_cache_max_entries,
+            service=settings.service_name,
+            registry=self.registry,
+        )
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
             "Documents whose outbox still holds events not yet published",

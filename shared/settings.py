@@ -67,6 +67,12 @@ class ServiceSettings(BaseSettings):
     # each time up to this, and reports not ready (503) meanwhile.
     startup_retry_max_s: float = Field(default=30.0, gt=0)
 
+    # Reference data read on hot paths (units, positions, competencies, the directory, programmes) is
+    # cached per process (shared/cache.py): the service's own writes invalidate it at once; changes made
+    # by another replica or directly in the database are seen after at most this many seconds; 0: off.
+    reference_cache_ttl_s: float = Field(default=60.0, ge=0, le=3600, allow_inf_nan=False)
+    reference_cache_max_entries: int = Field(default=10_000, ge=1, le=1_000_000)
+
     # How often consumer lag, dead letters and the outbox backlog are measured for /metrics.
     metrics_refresh_interval_s: float = Field(default=15.0, gt=0)
     # Leadership KPIs (shared/kpi.py): how often they are recomputed from the database, and how many units

@@ -21,6 +21,7 @@ from mongoengine import Document
 
 from services.needs import domain, imports
 from services.needs.application.needs import NeedsService, fill_need, need_identified, spec_of
+from services.needs.application.reference import IMPORTED, Reference
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -162,9 +163,15 @@ def _keys(doc_type: type[Document]) -> frozenset[str]:
 
 
 def import_file(
-    kind: str, content: bytes, content_type: str, progress: Progress, limits: imports.ImportLimits
+    kind: str,
+    content: bytes,
+    content_type: str,
+    progress: Progress,
+    limits: imports.ImportLimits,
+    reference: Reference,
 ) -> dict[str, Any]:
-    """Validate every row, then write the file's records; a single bad row rejects the whole file."""
+    """Validate every row, then write the file's records; a single bad row rejects the whole file.
+    Units and positions written are forgotten by the reference cache, so this process reads them next."""
     progress("reading", 0, 0)
     try:
         rows = imports.read_rows(content, content_type, limits)
@@ -193,7 +200,12 @@ def import_file(
                 ],
             }
         )
-    return write_records(kind, validated.records, progress)
+    try:
+        return write_records(kind, validated.records, progress)
+    finally:
+        # Also after a failure part-way: what was written before it is then stored.
+        if kind in IMPORTED:
+            reference.changed(IMPORTED[kind])
 
 
 def _reported(line: int | None, column: str | None, message_id: str, message_en: str) -> dict[str, Any]:

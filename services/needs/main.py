@@ -10,6 +10,7 @@ from services.needs.application import figures
 from services.needs.application.master_data import seed_standard_competencies
 from services.needs.application.needs import NeedsRules, NeedsService
 from services.needs.application.privacy import PrivacyRequests
+from services.needs.application.reference import Reference
 from services.needs.bulk import Jobs
 from services.needs.documents import ALL_DOCUMENTS, NeedDocument, PrivacyRequestDocument
 from services.needs.http import build_router
@@ -51,7 +52,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         skm=settings.skm_policy(),
         priority_announce_delta=settings.priority_announce_delta,
     )
-    service = NeedsService(rules=rules, notify=runtime.relay.notify)
+    service = NeedsService(rules=rules, notify=runtime.relay.notify, reference=Reference(runtime.reference))
     jobs = Jobs()
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))

@@ -94,12 +94,12 @@ class Addressed:
 
 
 def resolve(
-    notices: Sequence[Notice], heads_of: Callable[[str], list[str]], bkpsdm_admins: Callable[[], list[str]]
+    notices: Sequence[Notice], heads_of: Callable[[str], Sequence[str]], bkpsdm_admins: Callable[[], Sequence[str]]
 ) -> list[Addressed]:
     """Turn audiences into people. Someone reached for two reasons (a supervisor who also heads the unit)
     gets one message: the first notice, which templates order from the most direct reason."""
 
-    def people(to: Audience) -> list[str]:
+    def people(to: Audience) -> Sequence[str]:
         if isinstance(to, Person):
             return [to.nip]
         if isinstance(to, UnitHeads):

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from services.notifications import domain, templates
 from services.notifications.application.digests import Digests
+from services.notifications.application.directory import People
 from services.notifications.application.learning_records import LearningRecords
 from services.notifications.application.notices import Notices
 from services.notifications.application.siasn import SiasnHistory
@@ -44,6 +45,8 @@ from shared.events import (
     NEED_RESOLVED,
     PROGRAM_COMPLETED,
     REMEDY_ACTION_OPENED,
+    DataSubjectRequested,
+    EventContext,
 )
 from shared.interop.lrs import LrsClient
 from shared.interop.settings import SiasnSettings, XapiSettings
@@ -107,8 +110,15 @@ def create_app(
         personal_data=data_kinds(),
         privacy=privacy,
     )
+    people = People(runtime.reference)
+
+    def on_privacy_request(request: DataSubjectRequested, ctx: EventContext) -> None:
+        runtime.personal_data.on_requested(request, ctx)
+        # An erased or rectified entry is not routed to from the cache (an erased e-mail address, for one).
+        people.changed()
+
     # Personal data (UU 27/2022): every service answers each data-subject request on its own records.
-    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
+    runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", on_privacy_request))
     dispatcher = Dispatcher(
         policy=domain.RetryPolicy(s.delivery_max_attempts, s.delivery_backoff_s, s.delivery_backoff_max_s),
         interval_s=s.dispatch_interval_s,
@@ -118,7 +128,7 @@ def create_app(
         lease=timedelta(seconds=max(s.delivery_lease_s, 10 * xapi.xapi_timeout_s + 30)),
         metrics=DispatchMetrics(runtime.registry),
     )
-    service = Notices(wake_dispatcher=dispatcher.notify)
+    service = Notices(wake_dispatcher=dispatcher.notify, people=people)
     digests = Digests(wake_dispatcher=dispatcher.notify)
     webhooks = Webhooks(
         wake_dispatcher=dispatcher.notify,
@@ -168,7 +178,7 @@ def create_app(
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
         "as signed webhooks; sends learning records to an LRS (xAPI) and training history to SIASN.",
         routers=[
-            build_router(webhooks, digests, history),
+            build_router(webhooks, digests, history, people),
         ],
         background=[dispatcher_job(dispatcher, s, xapi)] if s.dispatch_enabled else [],
     )

@@ -6,6 +6,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from services.training.catalogue.programmes import Programmes
 from services.training.certificates.issuing import Issuer
 from services.training.certificates.register import Register
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
@@ -51,7 +52,8 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
     runtime.subscribe(EventConsumer(DATA_SUBJECT_REQUESTED, "privacy-requests", runtime.personal_data.on_requested))
     notify = runtime.relay.notify
     scheduler = PlanScheduler(debounce_s=settings.planner_debounce_s, retry_s=settings.planner_retry_s)
-    enrolments = Enrolments(notify=notify, replan=scheduler.request, issuer=Issuer(credentials))
+    programmes = Programmes(runtime.reference)
+    enrolments = Enrolments(notify=notify, replan=scheduler.request, issuer=Issuer(credentials), programmes=programmes)
     runner = PlanRunner(
         policy=planner.Policy(unit_share=settings.planner_unit_share, pppk_jp_cap=settings.planner_pppk_jp_cap),
         enrolments=enrolments,
@@ -70,7 +72,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
         "placement of needs), seats, attendance and completion, and the Open Badges 3.0 certificates issued with it.",
-        routers=[build_router(plan, enrolments, Attendance(notify=notify), certificates)],
+        routers=[build_router(plan, enrolments, Attendance(notify=notify, programmes=programmes), certificates)],
         on_startup=[certificates.repair],
         background=[plan_requested] if settings.planner_enabled else [],
     )

@@ -81,11 +81,14 @@ def test_one_need_per_employee_competency_and_fiscal_year():
 
 def test_an_assessment_outside_the_planned_years_is_refused_before_anything_is_read_or_written():
     from services.needs.application.needs import NeedsRules, NeedsService, RecordAssessment
+    from services.needs.application.reference import Reference
     from services.needs.sources import SkmPolicy
+    from shared.cache import ReferenceCache
     from shared.domain.errors import Invalid
 
     rules = NeedsRules(priority=domain.PriorityPolicy(), jp_rules={}, skm=SkmPolicy())
-    service = NeedsService(rules=rules, notify=lambda: None)
+    reference = Reference(ReferenceCache(ttl_s=0, max_entries=1, service="needs"))
+    service = NeedsService(rules=rules, notify=lambda: None, reference=reference)
     command = RecordAssessment(
         nip="199002202015032001",
         competency_code="M.05",

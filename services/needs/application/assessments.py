@@ -21,6 +21,7 @@ from pymongo import ReplaceOne
 
 from services.needs import domain
 from services.needs.application.needs import NeedsService, RecordAssessment, assessment_document
+from services.needs.application.reference import competency_of
 from services.needs.documents import AssessmentDocument, CompetencyDocument, EmployeeDocument
 from shared.domain.errors import Invalid, InvalidItems
 from shared.domain.nip import Nip
@@ -75,5 +76,5 @@ def record_assessments(
     # each, publishes them in rounds.
     touched = dict.fromkeys((c.nip, c.competency_code, domain.fiscal_year_of(c.assessed_on)) for c in cmds)
     for nip, code, year in touched:
-        service.analyse(employees[nip], code, fiscal_year=year, competency_doc=competencies[code])
+        service.analyse(employees[nip], code, fiscal_year=year, competency=competency_of(competencies[code]))
     return {"assessments": len(rows), "analysed": len(touched)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.needs import domain
+from services.needs.application.reference import COMPETENCIES, POSITIONS, UNITS, Reference
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -26,14 +27,15 @@ def seed_standard_competencies() -> None:
         )
 
 
-def save_unit(code: str, fields: dict[str, Any]) -> UnitDocument:
+def save_unit(code: str, fields: dict[str, Any], reference: Reference) -> UnitDocument:
     if fields["parent_code"]:
         get_or_not_found(UnitDocument, fields["parent_code"], "Unit induk", "Parent unit")
     UnitDocument(code=code, **fields).save()
+    reference.changed(UNITS, code)
     return get_or_not_found(UnitDocument, code, "Unit kerja", "Work unit")
 
 
-def save_competency(code: str, fields: dict[str, Any]) -> CompetencyDocument:
+def save_competency(code: str, fields: dict[str, Any], reference: Reference) -> CompetencyDocument:
     """A technical competency; the managerial and socio-cultural dictionary is fixed (PermenPANRB 38/2017)."""
     if fields["kind"] != domain.CompetencyKind.TECHNICAL or code in {c.code for c in domain.STANDARD_COMPETENCIES}:
         raise Invalid(
@@ -44,10 +46,11 @@ def save_competency(code: str, fields: dict[str, Any]) -> CompetencyDocument:
     if fields["unit_code"]:
         get_or_not_found(UnitDocument, fields["unit_code"], "Unit kerja", "Work unit")
     CompetencyDocument(code=code, **fields).save()
+    reference.changed(COMPETENCIES, code)
     return get_or_not_found(CompetencyDocument, code, "Kompetensi", "Competency")
 
 
-def save_position(code: str, fields: dict[str, Any]) -> PositionDocument:
+def save_position(code: str, fields: dict[str, Any], reference: Reference) -> PositionDocument:
     """A position and its standard: required levels over the defaults of its type."""
     unknown = [c for c in fields["standard"] if CompetencyDocument.objects(code=c).count() == 0]
     if unknown:
@@ -57,6 +60,7 @@ def save_position(code: str, fields: dict[str, Any]) -> PositionDocument:
             f"Unknown competencies: {', '.join(unknown)}.",
         )
     PositionDocument(code=code, **fields | {"standard": levels_to_documents(fields["standard"])}).save()
+    reference.changed(POSITIONS, code)
     return get_or_not_found(PositionDocument, code, "Jabatan", "Position")
 
 

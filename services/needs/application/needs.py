@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.needs import domain, sources
+from services.needs.application.reference import Reference
 from services.needs.documents import (
     AssessmentDocument,
     CompetencyDocument,
@@ -22,10 +23,10 @@ from services.needs.documents import (
     JpLedgerDocument,
     NeedDocument,
     PerformanceDocument,
-    PositionDocument,
     UnitDocument,
 )
 from services.needs.imports import assessment_id
+from shared.domain.errors import NotFound
 from shared.events import (
     NEED_IDENTIFIED,
     NEED_RESOLVED,
@@ -37,7 +38,7 @@ from shared.events import (
     ProgramCompleted,
 )
 from shared.messaging.outbox import Notify, commit, new_event, retrying
-from shared.persistence import get_or_not_found, levels_from_documents
+from shared.persistence import get_or_not_found
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +130,10 @@ def need_identified(need: NeedDocument) -> NeedIdentified:
 
 
 class NeedsService:
-    def __init__(self, *, rules: NeedsRules, notify: Notify) -> None:
+    def __init__(self, *, rules: NeedsRules, notify: Notify, reference: Reference) -> None:
         self.rules = rules
         self.notify = notify
+        self.reference = reference
 
     # --- the lifecycle every source shares -------------------------------------------------------
 
@@ -180,8 +182,7 @@ class NeedsService:
         return retrying(attempt)
 
     def front_line(self, unit_code: str) -> bool:
-        unit = UnitDocument.objects(code=unit_code).first()
-        return bool(unit and unit.front_line)
+        return self.reference.front_line(unit_code)
 
     # --- competency gaps -------------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ class NeedsService:
         # fiscal year), leaving a record without its analysis.
         domain.check_assessment_date(cmd.assessed_on)
         employee = get_or_not_found(EmployeeDocument, cmd.nip, "Pegawai dengan NIP", "Employee with NIP")
-        competency = get_or_not_found(CompetencyDocument, cmd.competency_code, "Kompetensi", "Competency")
+        competency = self.reference.competency(cmd.competency_code)
         # Upsert on the natural key: a client retrying this request after a crash writes nothing twice,
         # and the analysis below runs again, so the need and its event are never left half-done. One
         # replace (mongoengine's save() of a new id is a failed replace, then an insert: two round trips).
@@ -200,7 +201,7 @@ class NeedsService:
             {"_id": assessment.id}, assessment.to_mongo().to_dict(), upsert=True
         )
         need = self.analyse(
-            employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on), competency_doc=competency
+            employee, cmd.competency_code, fiscal_year=domain.fiscal_year_of(cmd.assessed_on), competency=competency
         )
         return AssessmentOutcome(assessment, need)
 
@@ -218,17 +219,12 @@ class NeedsService:
         codes = sorted(set(AssessmentDocument.objects(nip=nip).distinct("competency_code")))
         return [n for c in codes if (n := self.analyse(employee, c, fiscal_year=fiscal_year)) is not None]
 
-    @staticmethod
-    def standard_of(employee: EmployeeDocument | None) -> dict[str, int]:
+    def standard_of(self, employee: EmployeeDocument | None) -> Mapping[str, int]:
         """The levels the employee's position requires (empty when the employee or position is unknown)."""
-        position = PositionDocument.objects(code=employee.position_code).first() if employee else None
-        return NeedsService.standard_of_position(position)
-
-    @staticmethod
-    def standard_of_position(position: PositionDocument | None) -> dict[str, int]:
-        if position is None:
+        try:
+            return self.reference.standard(employee.position_code) if employee else {}
+        except NotFound:
             return {}
-        return domain.required_levels(domain.PositionType(position.type), levels_from_documents(position.standard))
 
     def analyse(
         self,
@@ -236,18 +232,13 @@ class NeedsService:
         competency_code: str,
         *,
         fiscal_year: int,
-        competency_doc: CompetencyDocument | None = None,
+        competency: domain.Competency | None = None,
     ) -> NeedDocument | None:
         """Compare the position's standard with the effective assessment; open, update or resolve the need.
-        ``competency_doc``: the competency when the caller has read it already (one round trip less)."""
-        competency_doc = competency_doc or get_or_not_found(
-            CompetencyDocument, competency_code, "Kompetensi", "Competency"
-        )
-        position = get_or_not_found(PositionDocument, employee.position_code, "Jabatan", "Position")
-        competency = domain.Competency(
-            competency_doc.code, competency_doc.name, domain.CompetencyKind(competency_doc.kind), competency_doc.weight
-        )
-        required = self.standard_of_position(position).get(competency_code)
+        ``competency``: when the caller has it already. Both it and the standard come from the reference
+        cache (invalidated by this service's own writes of them, see ``reference``)."""
+        competency = competency or self.reference.competency(competency_code)
+        required = self.reference.standard(employee.position_code).get(competency_code)
         assessed = domain.effective_assessment(
             [
                 domain.Assessment(a.competency_code, a.level, domain.AssessmentSource(a.source), a.assessed_on)

@@ -21,7 +21,7 @@ def build_router(
     assessments_bulk_max: int,
 ) -> APIRouter:
     router = APIRouter()
-    router.include_router(master_data.build_router())
+    router.include_router(master_data.build_router(service.reference))
     router.include_router(needs.build_router(service, bulk_max=assessments_bulk_max))
     router.include_router(skm.build_router(PublicSatisfaction(service), per_minute=skm_public_per_minute))
     router.include_router(requests.build_router(service))

@@ -44,7 +44,7 @@ def build_router(service: NeedsService, jobs: Jobs, *, max_import_bytes: int, li
             jobs.start,
             f"import:{kind}",
             who.nip,
-            lambda progress: import_file(kind, content, content_type, progress, limits),
+            lambda progress: import_file(kind, content, content_type, progress, limits, service.reference),
         )
         return JobOut.of(job, status_url=f"/jobs/{job.id}")
 

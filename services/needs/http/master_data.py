@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.needs import domain
 from services.needs.application import master_data
+from services.needs.application.reference import Reference
 from services.needs.documents import (
     CompetencyDocument,
     EmployeeDocument,
@@ -32,12 +33,12 @@ from shared.http.pagination import Page, Pagination, page_of
 from shared.persistence import get_or_not_found
 
 
-def build_router() -> APIRouter:
+def build_router(reference: Reference) -> APIRouter:
     router = APIRouter()
 
     @router.put("/units/{code}", tags=["master data"], summary="Create or replace a work unit")
     def put_unit(code: Code, body: UnitIn, _: Admin) -> UnitOut:
-        return UnitOut.of(master_data.save_unit(code, body.model_dump()))
+        return UnitOut.of(master_data.save_unit(code, body.model_dump(), reference))
 
     @router.get("/units", tags=["master data"])
     def list_units(_: CurrentPrincipal, page: Pagination, parent_code: str | None = None) -> Page[UnitOut]:
@@ -58,11 +59,11 @@ def build_router() -> APIRouter:
 
     @router.put("/competencies/{code}", tags=["master data"], summary="Create or replace a technical competency")
     def put_competency(code: Code, body: CompetencyIn, _: Admin) -> CompetencyOut:
-        return CompetencyOut.of(master_data.save_competency(code, body.model_dump(mode="json")))
+        return CompetencyOut.of(master_data.save_competency(code, body.model_dump(mode="json"), reference))
 
     @router.put("/positions/{code}", tags=["master data"], summary="Create or replace a position and its standard")
     def put_position(code: Code, body: PositionIn, _: Admin) -> PositionOut:
-        return position_out(master_data.save_position(code, body.model_dump(mode="json")))
+        return position_out(master_data.save_position(code, body.model_dump(mode="json"), reference))
 
     @router.get("/positions", tags=["master data"])
     def list_positions(

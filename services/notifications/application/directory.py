@@ -3,12 +3,18 @@ asks about (head of which units, BKPSDM administrator). Maintained one person at
 
 A CSV import is all or nothing: every row is checked first, and one bad row rejects the file with each
 problem's line and column, in Bahasa Indonesia and English.
+
+Routing reads the directory for every event (``People``), through the process's reference cache
+(shared/cache.py). Every write here, and every data-subject request handled (an erasure deletes an
+entry), forgets the whole directory in it: one person's entry changes who heads a unit or who is an
+administrator, which other keys answer. Another replica's writes are seen within REFERENCE_CACHE_TTL_S.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +22,13 @@ from typing import Any
 from pymongo import UpdateOne
 
 from services.notifications import domain
+from services.notifications.application.records import preferences
 from services.notifications.documents import PersonDocument
+from shared.cache import ReferenceCache
 from shared.domain.errors import Invalid
 from shared.persistence import bulk_write
+
+DIRECTORY = "notifications.directory"
 
 # Indonesian column names, as the BKPSDM staff list is kept; the first is the key.
 COLUMNS = {
@@ -150,7 +160,38 @@ def _stored(person: PersonDocument) -> dict[str, Any]:
     }
 
 
-def save_person(record: domain.PersonRecord) -> PersonDocument:
+@dataclass(frozen=True)
+class People:
+    """What routing asks the directory, cached: the heads of a unit, the administrators, a person's
+    preferences (the defaults for someone not in it)."""
+
+    cache: ReferenceCache
+
+    def heads_of(self, unit_code: str) -> tuple[str, ...]:
+        return self.cache.get(
+            DIRECTORY,
+            ("heads", unit_code),
+            lambda: tuple(p.id for p in PersonDocument.objects(head_of_units=unit_code).only("id")),
+        )
+
+    def admins(self) -> tuple[str, ...]:
+        return self.cache.get(
+            DIRECTORY, ("admins",), lambda: tuple(p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id"))
+        )
+
+    def preferences(self, nip: str) -> domain.Preferences:
+        # One key per person: FerretDB v1 answers an $in by one lookup per value anyway (objects_in).
+        return self.cache.get(DIRECTORY, ("person", nip), lambda: preferences(PersonDocument.objects(id=nip).first()))
+
+    def preferences_of(self, nips: Iterable[str]) -> dict[str, domain.Preferences]:
+        return {nip: self.preferences(nip) for nip in nips}
+
+    def changed(self) -> None:
+        """Called after every write of the directory in this process."""
+        self.cache.invalidate(DIRECTORY)
+
+
+def save_person(record: domain.PersonRecord, people: People) -> PersonDocument:
     """Create or replace one person's entry; refused whole, naming every problem, if any field is wrong."""
     problems = domain.check_person(record)
     if problems:
@@ -161,10 +202,11 @@ def save_person(record: domain.PersonRecord) -> PersonDocument:
         )
     person = PersonDocument(id=record.nip, updated_at=datetime.now(UTC), **_fields(record))
     person.save()
+    people.changed()
     return person
 
 
-def import_people(content: bytes) -> ImportReport:
+def import_people(content: bytes, people: People) -> ImportReport:
     records, problems = parse_csv(content)
     report = ImportReport(rows=len(records), problems=problems)
     if problems:
@@ -185,5 +227,8 @@ def import_people(content: bytes) -> ImportReport:
         writes.append(UpdateOne({"_id": record.nip}, {"$set": {**fields, "updated_at": now}}, upsert=True))
     # One bulk write instead of a save per person: a city's whole staff list is thousands of rows.
     if writes:
-        bulk_write(PersonDocument._get_collection(), writes)
+        try:
+            bulk_write(PersonDocument._get_collection(), writes)
+        finally:
+            people.changed()  # also after a failure part-way: some rows may be stored
     return report

@@ -7,35 +7,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import TypeVar
 
 from services.notifications import domain, templates
+from services.notifications.application.directory import People
 from services.notifications.application.records import (
     email_delivery,
     inbox_message,
     insert_once,
-    preferences,
     texts,
 )
 from services.notifications.documents import (
     DeliveryDocument,
     DigestEntryDocument,
     NeedToldDocument,
-    PersonDocument,
     WebhookSubscriptionDocument,
 )
 from services.notifications.domain import DeliveryStatus
 from shared.events import EventContext, EventPayload, NeedIdentified
 from shared.messaging.outbox import Notify
-from shared.persistence import objects_in
 
 P = TypeVar("P", bound=EventPayload)
 
 
 class Notices:
-    def __init__(self, wake_dispatcher: Notify) -> None:
+    def __init__(self, wake_dispatcher: Notify, people: People) -> None:
         self.wake_dispatcher = wake_dispatcher
+        self.people = people
 
     def handler(self, render: Callable[[P], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
         """A consumer handler: the event's notices to each person on their channels, and the event to
@@ -78,14 +76,12 @@ class Notices:
 
     def _handler(self, render: Callable[[P, EventContext], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
         def handle(event: P, ctx: EventContext) -> None:
-            # Resolved once per event: several notices may name the same unit's heads.
-            heads_of = cache(lambda unit: [p.id for p in PersonDocument.objects(head_of_units=unit).only("id")])
-            admins = cache(lambda: [p.id for p in PersonDocument.objects(bkpsdm_admin=True).only("id")])
-            addressed = domain.resolve(render(event, ctx), heads_of, admins)
-            people = {p.id: p for p in objects_in(PersonDocument.objects, "id", [a.nip for a in addressed])}
+            # The directory through the reference cache (People): no round trip once it is warm.
+            addressed = domain.resolve(render(event, ctx), self.people.heads_of, self.people.admins)
+            prefs = self.people.preferences_of(a.nip for a in addressed)
             now = datetime.now(UTC)
             for notice in addressed:
-                self._record(notice, preferences(people.get(notice.nip)), ctx, now)
+                self._record(notice, prefs[notice.nip], ctx, now)
             self._record_webhooks(event, ctx, now)
             self.wake_dispatcher()
 

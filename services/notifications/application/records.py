@@ -55,10 +55,6 @@ def preferences(person: PersonDocument | None) -> domain.Preferences:
     )
 
 
-def language_of(nip: str) -> str:
-    return preferences(PersonDocument.objects(id=nip).first()).language
-
-
 def texts(id_: domain.Text, en: domain.Text) -> dict[str, str]:
     return {"title_id": id_.title, "body_id": id_.body, "title_en": en.title, "body_en": en.body}
 

@@ -20,7 +20,7 @@ from shared.persistence import get_or_not_found
 MAX_IMPORT_BYTES = 20_000_000
 
 
-def build_router() -> APIRouter:
+def build_router(people: directory.People) -> APIRouter:
     router = APIRouter(prefix="/directory", tags=["directory"])
 
     @router.get("/me", summary="The caller's own entry (defaults when not in the directory yet)")
@@ -34,11 +34,11 @@ def build_router() -> APIRouter:
     def patch_me(body: PreferencesIn, who: CurrentPrincipal) -> PersonOut:
         current = get_me(who)
         chosen = body.model_dump(exclude_none=True)
-        return PersonOut.of(directory.save_person(person_record(who.nip, current.model_copy(update=chosen))))
+        return PersonOut.of(directory.save_person(person_record(who.nip, current.model_copy(update=chosen)), people))
 
     @router.put("/{nip}", summary="Create or replace a person's entry")
     def put_person(nip: str, body: PersonIn, _: Admin) -> PersonOut:
-        return PersonOut.of(directory.save_person(person_record(nip, body)))
+        return PersonOut.of(directory.save_person(person_record(nip, body), people))
 
     @router.get("/{nip}")
     def get_person(nip: str, _: Admin) -> PersonOut:
@@ -65,7 +65,7 @@ def build_router() -> APIRouter:
     )
     async def import_people(request: Request, _: Admin) -> ImportOut:
         content = await request.body()  # at most MAX_IMPORT_BYTES: the route's body limit answers 413 beyond
-        report = await asyncio.to_thread(directory.import_people, content)
+        report = await asyncio.to_thread(directory.import_people, content, people)
         if report.problems:
             problems = [
                 {"line": p.line, "column": p.column, "messages": {"id": p.message_id, "en": p.message_en}}

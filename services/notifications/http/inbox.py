@@ -6,21 +6,20 @@ from fastapi import APIRouter, Request
 
 from services.notifications import domain
 from services.notifications.application import inbox
-from services.notifications.application.records import language_of
+from services.notifications.application.directory import People
 from services.notifications.documents import MessageDocument
 from services.notifications.http.schemas import MessageOut, UnreadCount, message_out
 from shared.http.auth import CurrentPrincipal
 from shared.http.pagination import Page, Pagination, page_of
 
 
-def _language(request: Request, nip: str) -> str:
-    """The language the request asks for, else the one the person chose in the directory."""
-    asked = request.headers.get("accept-language", "").strip().lower()[:2]
-    return asked if asked in domain.LANGUAGES else language_of(nip)
-
-
-def build_router() -> APIRouter:
+def build_router(people: People) -> APIRouter:
     router = APIRouter(prefix="/inbox", tags=["inbox"])
+
+    def _language(request: Request, nip: str) -> str:
+        """The language the request asks for, else the one the person chose in the directory (cached)."""
+        asked = request.headers.get("accept-language", "").strip().lower()[:2]
+        return asked if asked in domain.LANGUAGES else people.preferences(nip).language
 
     @router.get("", summary="The caller's own messages, newest first")
     def list_messages(

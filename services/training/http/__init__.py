@@ -13,7 +13,7 @@ def build_router(
     plan_commands: PlanCommands, seats: Enrolments, attendance: Attendance, certificates: Register
 ) -> APIRouter:
     router = APIRouter()
-    router.include_router(catalogue.build_router())
+    router.include_router(catalogue.build_router(seats.programmes))
     router.include_router(hosts.build_router())
     router.include_router(enrolments.build_router(seats))
     router.include_router(plan.build_router(plan_commands, attendance))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from services.training import domain
 from services.training.catalogue import curricula
-from services.training.catalogue.programmes import ready_codes, save_program
+from services.training.catalogue.programmes import Programmes, ready_codes, save_program
 from services.training.documents import CurriculumDocument, ProgramDocument
 from services.training.http.schemas import (
     Author,
@@ -32,12 +32,12 @@ def program_out(p: ProgramDocument, ready: set[str]) -> ProgramOut:
     return ProgramOut.of(p, classical=domain.is_classical(p.form), ready=p.code in ready)
 
 
-def build_router() -> APIRouter:
+def build_router(programmes: Programmes) -> APIRouter:
     router = APIRouter()
 
     @router.put("/programs/{code}", tags=["catalogue"], summary="Create or replace a programme")
     def put_program(code: Code, body: ProgramIn, _: Admin) -> ProgramOut:
-        return program_out(save_program(code, body.model_dump(mode="json")), ready_codes())
+        return program_out(save_program(code, body.model_dump(mode="json"), programmes), ready_codes())
 
     @router.get("/programs", tags=["catalogue"])
     def list_programs(_: CurrentPrincipal, page: Pagination, competency_code: str | None = None) -> Page[ProgramOut]:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.training import domain
+from services.training.catalogue.programmes import Programmes
 from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
-from services.training.seats.changes import batch_of, enrolment_changed, move, program_of, require_learning_agreement
+from services.training.seats.changes import batch_of, enrolment_changed, move, require_learning_agreement
 from services.training.seats.changes import seat as load_seat
 from shared.domain.errors import Invalid
 from shared.messaging.outbox import Notify, commit, retrying
 
 
 class Attendance:
-    def __init__(self, *, notify: Notify) -> None:
+    def __init__(self, *, notify: Notify, programmes: Programmes) -> None:
         self.notify = notify
+        self.programmes = programmes
 
     def record(self, batch_code: str, session: int, present: set[str], by: str) -> dict[str, int]:
         """Who was at one session of a batch (the other participants were absent)."""
@@ -26,7 +28,7 @@ class Attendance:
                 f"Angkatan {batch_code} memiliki sesi 1 sampai {batch.sessions}.",
                 f"Batch {batch_code} has sessions 1 to {batch.sessions}.",
             )
-        program = program_of(batch.program_code)
+        program = self.programmes.of(batch.program_code)
         seats = {
             e.nip: e
             for e in EnrolmentDocument.objects(

@@ -13,7 +13,7 @@ from typing import Any
 
 from services.training import domain
 from services.training.catalogue import curricula
-from services.training.catalogue.programmes import offer_of
+from services.training.catalogue.programmes import Programmes, offer_of
 from services.training.certificates.issuing import Issuer, Slot
 from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
 from services.training.seats.changes import (
@@ -22,7 +22,6 @@ from services.training.seats.changes import (
     enrolment_changed,
     move,
     program_completed,
-    program_of,
     require_learning_agreement,
     seat,
     withdraw,
@@ -36,8 +35,11 @@ MET = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has
 
 
 class Enrolments:
-    def __init__(self, *, notify: Notify, replan: Callable[[int], None], issuer: Issuer) -> None:
+    def __init__(
+        self, *, notify: Notify, replan: Callable[[int], None], issuer: Issuer, programmes: Programmes
+    ) -> None:
         self.notify = notify
+        self.programmes = programmes  # read through the reference cache (catalogue.programmes)
         self.replan = replan  # asks for a planning run of a fiscal year
         self.issuer = issuer  # signs the certificate of each completion
 
@@ -47,7 +49,7 @@ class Enrolments:
         def attempt() -> EnrolmentDocument:
             e = seat(enrolment_id)
             target = domain.ENROLMENT_LIFECYCLE.next(action, domain.EnrolmentStatus(e.status))
-            batch, program = batch_of(e.batch_code), program_of(e.program_code)
+            batch, program = batch_of(e.batch_code), self.programmes.of(e.program_code)
             if target == domain.EnrolmentStatus.ATTENDING and domain.is_placement(program.form):
                 require_learning_agreement(e)
             previous = move(e, target, by, note)
@@ -83,8 +85,9 @@ class Enrolments:
 
         return self._record(enrolment_id, change)
 
-    @staticmethod
-    def _record(enrolment_id: str, change: Callable[[EnrolmentDocument, ProgramDocument], None]) -> EnrolmentDocument:
+    def _record(
+        self, enrolment_id: str, change: Callable[[EnrolmentDocument, ProgramDocument], None]
+    ) -> EnrolmentDocument:
         """Data about an open seat; no change of status, so nothing to announce."""
 
         def attempt() -> EnrolmentDocument:
@@ -95,7 +98,7 @@ class Enrolments:
                     f"Pendaftaran berstatus {e.status} tidak dapat diubah lagi.",
                     f"An enrolment that is {e.status} can no longer be changed.",
                 )
-            change(e, program_of(e.program_code))
+            change(e, self.programmes.of(e.program_code))
             e.updated_at = datetime.now(UTC)
             commit(e)
             return e
@@ -119,7 +122,7 @@ class Enrolments:
                     f"Pendaftaran berstatus {e.status}; hanya peserta yang sedang mengikuti dapat dinilai.",
                     f"The enrolment is {e.status}; only attending participants can be judged.",
                 )
-            batch, program = batch_of(e.batch_code), program_of(e.program_code)
+            batch, program = batch_of(e.batch_code), self.programmes.of(e.program_code)
             offer = offer_of(program)
             finished = completed_on or batch.ends_on
             if finished < batch.starts_on:
@@ -191,7 +194,7 @@ class Enrolments:
         for s in seats:
             if s.batch_code not in loaded:
                 batch = batch_of(s.batch_code)
-                loaded[s.batch_code] = (batch, program_of(batch.program_code))
+                loaded[s.batch_code] = (batch, self.programmes.of(batch.program_code))
             batch, program = loaded[s.batch_code]
             count += retrying(partial(withdraw, s.id, batch, program, by, note(batch)))
         if count:
