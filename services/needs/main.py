@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.needs.application import figures
 from services.needs.application.master_data import seed_standard_competencies
+from services.needs.application.need_counts import NeedCounts
 from services.needs.application.needs import NeedsRules, NeedsService
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.bulk import Jobs
@@ -51,7 +52,8 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         skm=settings.skm_policy(),
         priority_announce_delta=settings.priority_announce_delta,
     )
-    service = NeedsService(rules=rules, notify=runtime.relay.notify)
+    counts = NeedCounts()
+    service = NeedsService(rules=rules, notify=runtime.relay.notify, touched=counts.touched)
     jobs = Jobs()
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
@@ -69,12 +71,17 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
     if settings.jp_check_enabled:
         runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
 
+    runtime.every(settings.need_counts_interval_s, counts.settle, name="need-counts")
+    # At start-up too: the backfill of needs written before the counts existed, or while none was kept.
+    runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep", at_start=True)
+
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
         description="Competency standards, assessments and training needs of Medan's civil servants.",
         routers=[
             build_router(
                 service,
+                counts,
                 jobs,
                 requests,
                 max_import_bytes=settings.max_import_mb * 1_000_000,
