@@ -72,8 +72,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
 
     runtime.every(settings.need_counts_interval_s, counts.settle, name="need-counts")
-    # At start-up too: the backfill of needs written before the counts existed, or while none was kept.
-    runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep", at_start=True)
+    runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep")
 
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
@@ -90,5 +89,5 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
                 assessments_bulk_max=settings.assessments_bulk_max,
             ),
         ],
-        on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
+        on_startup=[seed_standard_competencies, Jobs.mark_interrupted, counts.backfill],
     )

@@ -12,9 +12,9 @@ Freshness: every write of a need marks its unit and year (``touched``); a period
 made while a recount reads is kept for the next, so after the last write of a need the counts match it
 within an interval and a recount. Marks live in memory: what a crash drops, or a write of another
 replica while this one recounted the same unit, or a change made behind the service's back (a
-rectification moving needs to another unit), is repaired by the sweep (``sweep``: every unit, at start-up
-and every ``need_counts_sweep_s``), which is also the backfill of a deployment that had needs before
-this read model.
+rectification moving needs to another unit), is repaired by the sweep (``sweep``: every unit, every
+``need_counts_sweep_s``). At start-up, ``backfill`` counts the units that have no counts (a deployment
+that had needs before this read model): a full sweep there would read every need at each start.
 """
 
 from __future__ import annotations
@@ -68,8 +68,28 @@ class NeedCounts:
 
     def sweep(self) -> int:
         """Recount every unit, all years (the units known, and those counted before); how many units."""
-        units = {u["_id"] for u in UnitDocument._get_collection().find({}, {"_id": 1})}
-        units |= {c["unit_code"] for c in NeedCountDocument._get_collection().find({}, {"unit_code": 1})}
+        units = self._known_units() | self._counted_units()
+        self._recount_units(units)
+        log.info("need counts swept", extra={"fields": {"units": len(units)}})
+        return len(units)
+
+    def backfill(self) -> None:
+        """Count the units that have no counts yet (a deployment whose needs predate them, a unit whose
+        first recount never came). A start-up step: the service is ready once the pages can answer."""
+        missing = self._known_units() - self._counted_units()
+        self._recount_units(missing)
+        if missing:
+            log.info("need counts backfilled", extra={"fields": {"units": len(missing)}})
+
+    @staticmethod
+    def _known_units() -> set[str]:
+        return {u["_id"] for u in UnitDocument._get_collection().find({}, {"_id": 1})}
+
+    @staticmethod
+    def _counted_units() -> set[str]:
+        return {c["unit_code"] for c in NeedCountDocument._get_collection().find({}, {"unit_code": 1})}
+
+    def _recount_units(self, units: set[str]) -> None:
         for unit_code in sorted(units):
             with self._recounting:
                 needs = NeedDocument._get_collection().find({"unit_code": unit_code}, COUNTED_FIELDS)
@@ -79,8 +99,6 @@ class NeedCounts:
                 for stale in NeedCountDocument.objects(unit_code=unit_code).only("fiscal_year"):
                     if stale.fiscal_year not in by_year:
                         stale.delete()
-        log.info("need counts swept", extra={"fields": {"units": len(units)}})
-        return len(units)
 
     @staticmethod
     def _store(fiscal_year: int, unit_code: str, groups: list[dict[str, Any]]) -> None:
