@@ -136,10 +136,10 @@ def workforce_of(needs_settings: NeedsSettings) -> tuple[str, str, int]:
         # an equality on unit_code, answered from its lookup index once that exists.
         started = time.perf_counter()
         ensure_indexes(needs_settings, ALL_DOCUMENTS)
-        NeedCounts().backfill()
-        counts = NeedCounts.groups(None, None)
+        counts = NeedCounts()
+        counts.backfill()
+        needs_open = sum(g["needs"] for g in counts.groups(None, None) if g["status"] == "open")
         print(f"[console] needs counted per unit and year in {time.perf_counter() - started:.1f} s", flush=True)
-        needs_open = sum(g["needs"] for g in counts if g["status"] == "open")
         employee = EmployeeDocument.objects.order_by("nip").limit(1).first()
         assert employee is not None
         return employee.nip, employee.unit_code, needs_open

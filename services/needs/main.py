@@ -67,7 +67,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
             counts = service.check_jp(today.year)
             log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
 
-    runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules))
+    runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules, counts))
     if settings.jp_check_enabled:
         runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
 

@@ -63,13 +63,15 @@ def _recap_rows(groups: Mapping[str, Mapping[str, Any]], by: str, names: Mapping
 
 
 # A unit's needs of a year are counted in groups of these (with the year and unit, the read model's key;
-# a list page is a run of these groups, see ``page_slices``).
-GROUP_KEYS = ("competency_code", "source", "status")
+# a list page is a run of these groups, see ``page_slices``). The gap splits a unit's competency into
+# groups of tens (a page reads whole groups) and, largest first, keeps the list near priority order.
+GROUP_KEYS = ("competency_code", "source", "status", "gap")
 
 
 def count_groups(needs: Iterable[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    """Per fiscal year, one unit's needs grouped by competency, source and status: how many and their
-    summed priority (so a mean can be taken over several groups). Groups in key order."""
+    """Per fiscal year, one unit's needs grouped by competency, source, status and gap: how many and
+    their summed priority (so a mean can be taken over several groups). Groups in key order, the
+    largest gap first."""
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for need in needs:
         key = (need["fiscal_year"], *(need[k] for k in GROUP_KEYS))
@@ -83,7 +85,7 @@ def count_groups(needs: Iterable[Mapping[str, Any]]) -> dict[int, list[dict[str,
         g["needs"] += 1
         g["priority"] += need["priority"]
     by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (year, *_), g in sorted(groups.items()):
+    for (year, *_), g in sorted(groups.items(), key=lambda kv: (*kv[0][:-1], -kv[0][-1])):
         by_year[year].append(g)
     return dict(by_year)
 

@@ -35,12 +35,12 @@ def jp_compliance(
     return reports.jp_compliance([{**e, "nip": e["_id"]} for e in employees], earned, rules)
 
 
-def kpis(rules: Mapping[str, domain.JpRule]) -> dict[str, Values]:
+def kpis(rules: Mapping[str, domain.JpRule], counts: NeedCounts) -> dict[str, Values]:
     """Open needs of any year by unit and source; JP compliance of this fiscal year (Medan time) by unit."""
     # From the counts kept per unit and year: reading the open needs decoded every need on FerretDB v1
     # at each scrape.
     open_needs: Counter[tuple[str, str]] = Counter()
-    for g in NeedCounts.groups(None, None):
+    for g in counts.groups(None, None):
         if g["status"] == domain.NeedStatus.OPEN:
             open_needs[(g["unit_code"], g["source"])] += g["needs"]
     _, summary = jp_compliance(clock.today().year, {}, rules)

@@ -49,7 +49,8 @@ def _of_report(who: Principal, raw_nip: str) -> str:
 
 ORDER = (
     "priority: highest priority first (sorted over every need matched: seconds for a whole city on "
-    "FerretDB v1); unit: by unit, competency, source and status, highest priority first within each, "
+    "FerretDB v1); unit: by unit, competency, source, status and gap (largest first), highest priority "
+    "first within each, "
     "paged from the kept counts (a page costs the same at any offset, its total follows the needs within "
     "seconds); for a whole unit or, for BKPSDM, the city (with a nip, or beyond the caller's units, "
     "priority order)"
