@@ -79,6 +79,7 @@ def service_environment(infra: Endpoints, namespace: str) -> dict[str, str]:
         "KAFKA_NAMESPACE": namespace,
         "KAFKA_TOPIC_PARTITIONS": "2",
         "OUTBOX_POLL_INTERVAL_S": "0.2",
+        "NEED_COUNTS_INTERVAL_S": "0.2",
         "CONSUMER_RETRY_BACKOFF_S": "0.05",
         "KAFKA_GRACEFUL_TIMEOUT_S": "5",
         "LOG_LEVEL": "WARNING",

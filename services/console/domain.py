@@ -249,12 +249,11 @@ def bar_chart(rows: list[tuple[str, float]], plot: int = 300) -> BarChart:
     return BarChart(bars, plot, 12 + 30 * len(rows))
 
 
-def count_by(items: list[dict[str, Any]], key: str) -> list[tuple[str, float]]:
-    """How many items per value of ``key``, most first (ties by name)."""
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[str(item[key])] = counts.get(str(item[key]), 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+def open_counts(rows: list[dict[str, Any]], key: str) -> list[tuple[str, float]]:
+    """The open needs of each row of a needs recap (a row per competency or source), most first (ties by
+    name); rows with none open are left out."""
+    counts = [(str(r[key]), float(r["open"])) for r in rows if r["open"]]
+    return sorted(counts, key=lambda kv: (-kv[1], kv[0]))
 
 
 @dataclass(frozen=True)

@@ -328,6 +328,8 @@ def analyse_all(service: NeedsService, fiscal_year: int, progress: Progress) -> 
     written = 0
     for chunk in imports.chunks(new, CHUNK):
         written += insert_all(chunk)
+        for year_unit in {(need.fiscal_year, need.unit_code) for need, _ in chunk}:
+            service.touched(*year_unit)
         progress("writing", written, len(new))
     service.notify()
     # What changed since the snapshot was read is decided again from fresh data, one need at a time

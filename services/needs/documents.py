@@ -110,6 +110,21 @@ class NeedDocument(OutboxDocument):
     updated_at = DateTimeField(required=True)
 
 
+class NeedCountDocument(Document):
+    """The read model of the city-wide pages: one unit's needs of one fiscal year counted per competency,
+    source and status (``reports.count_groups``), so a recap or a list's total reads a few small documents
+    instead of every need (FerretDB v1 decodes each need it counts). Kept by ``application.need_counts``,
+    which says how fresh it is."""
+
+    meta = _meta("need_counts", "fiscal_year", "unit_code")
+
+    id = StringField(primary_key=True)  # <fiscal year>-<unit code>
+    fiscal_year = IntField(required=True)
+    unit_code = StringField(required=True)
+    groups = ListField(DictField())
+    counted_at = DateTimeField(required=True)
+
+
 class PerformanceDocument(Document):
     """SKP target and realisation of an employee for a year (the performance gap of the analysis)."""
 
@@ -261,6 +276,7 @@ ALL_DOCUMENTS = (
     EmployeeDocument,
     AssessmentDocument,
     NeedDocument,
+    NeedCountDocument,
     PerformanceDocument,
     JpLedgerDocument,
     SkmResultDocument,

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.needs.application import figures
 from services.needs.application.master_data import seed_standard_competencies
+from services.needs.application.need_counts import NeedCounts
 from services.needs.application.needs import NeedsRules, NeedsService
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.application.reference import Reference
@@ -52,7 +53,10 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         skm=settings.skm_policy(),
         priority_announce_delta=settings.priority_announce_delta,
     )
-    service = NeedsService(rules=rules, notify=runtime.relay.notify, reference=Reference(runtime.reference))
+    counts = NeedCounts()
+    service = NeedsService(
+        rules=rules, notify=runtime.relay.notify, reference=Reference(runtime.reference), touched=counts.touched
+    )
     jobs = Jobs()
     runtime.subscribe(EventConsumer(PROGRAM_COMPLETED, "jp-ledger", service.on_program_completed))
     runtime.subscribe(EventConsumer(EVALUATION_SUBMITTED, "follow-ups", service.on_evaluation_submitted))
@@ -66,9 +70,12 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
             counts = service.check_jp(today.year)
             log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
 
-    runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules))
+    runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules, counts))
     if settings.jp_check_enabled:
         runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
+
+    runtime.every(settings.need_counts_interval_s, counts.settle, name="need-counts")
+    runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep")
 
     return runtime.create_app(
         title="BKPSDM Medan — Needs",
@@ -76,6 +83,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         routers=[
             build_router(
                 service,
+                counts,
                 jobs,
                 requests,
                 max_import_bytes=settings.max_import_mb * 1_000_000,
@@ -84,5 +92,5 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
                 assessments_bulk_max=settings.assessments_bulk_max,
             ),
         ],
-        on_startup=[seed_standard_competencies, Jobs.mark_interrupted],
+        on_startup=[seed_standard_competencies, Jobs.mark_interrupted, counts.backfill],
     )

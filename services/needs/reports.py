@@ -33,21 +33,75 @@ def needs_recap(needs: Iterable[Mapping[str, Any]], by: str, names: Mapping[str,
         g["priority"] += need["priority"]
         if need.get("nip"):
             g["nips"].add(need["nip"])
+    return _recap_rows(groups, by, names)
+
+
+def counts_recap(counts: Iterable[Mapping[str, Any]], by: str, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """``needs_recap`` from the kept counts (``count_groups`` rows with their unit): the same rows but for
+    the number of people, which counts cannot give (one person has needs in many groups)."""
+    field = RECAP_KEYS[by]
+    groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"open": 0, "resolved": 0, "priority": 0.0})
+    for group in counts:
+        g = groups[group[field]]
+        g[group["status"]] += group["needs"]
+        g["priority"] += group["priority"]
+    return _recap_rows(groups, by, names)
+
+
+def _recap_rows(groups: Mapping[str, Mapping[str, Any]], by: str, names: Mapping[str, str]) -> list[dict[str, Any]]:
     rows = []
     for key, g in groups.items():
         total = g["open"] + g["resolved"]
+        people = {"employees": len(g["nips"])} if "nips" in g else {}
         rows.append(
-            {
-                by: key,
-                "name": names.get(key, SOURCE_NAMES.get(key, key)),
-                "needs": total,
-                "open": g["open"],
-                "resolved": g["resolved"],
-                "employees": len(g["nips"]),
-                "mean_priority": round(g["priority"] / total, 3),
-            }
+            {by: key, "name": names.get(key, SOURCE_NAMES.get(key, key)), "needs": total}
+            | {"open": g["open"], "resolved": g["resolved"]}
+            | people
+            | {"mean_priority": round(g["priority"] / total, 3)}
         )
     return sorted(rows, key=lambda r: (-r["mean_priority"] * r["needs"], r[by]))
+
+
+# A unit's needs of a year are counted in groups of these (with the year and unit, the read model's key;
+# a list page is a run of these groups, see ``page_slices``). The gap splits a unit's competency into
+# groups of tens (a page reads whole groups) and, largest first, keeps the list near priority order.
+GROUP_KEYS = ("competency_code", "source", "status", "gap")
+
+
+def count_groups(needs: Iterable[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Per fiscal year, one unit's needs grouped by competency, source, status and gap: how many and
+    their summed priority (so a mean can be taken over several groups). Groups in key order, the
+    largest gap first."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for need in needs:
+        key = (need["fiscal_year"], *(need[k] for k in GROUP_KEYS))
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = {k: need[k] for k in GROUP_KEYS} | {
+                "competency_name": need.get("competency_name") or need["competency_code"],
+                "needs": 0,
+                "priority": 0.0,
+            }
+        g["needs"] += 1
+        g["priority"] += need["priority"]
+    by_year: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (year, *_), g in sorted(groups.items(), key=lambda kv: (*kv[0][:-1], -kv[0][-1])):
+        by_year[year].append(g)
+    return dict(by_year)
+
+
+def page_slices(sizes: Iterable[int], offset: int, limit: int) -> list[tuple[int, int, int]]:
+    """The groups, laid end to end in order, that items ``offset`` to ``offset + limit`` fall in: (index of
+    the group, first, end) within each. Every item is on exactly one page, whatever the page size."""
+    slices, base = [], 0
+    for index, size in enumerate(sizes):
+        first, end = max(offset - base, 0), min(offset + limit - base, size)
+        if first < end:
+            slices.append((index, first, end))
+        base += size
+        if base >= offset + limit:
+            break
+    return slices
 
 
 def jp_compliance(

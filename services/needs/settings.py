@@ -30,6 +30,11 @@ class NeedsSettings(ServiceSettings):
     jp_check_from: str = "07-01"
     jp_check_interval_s: float = Field(default=6 * 3600, gt=0)
 
+    # The needs counted per unit and year (application/need_counts.py): how often what was written is
+    # recounted, and how often every unit is (the repair of what a crash or another replica left stale).
+    need_counts_interval_s: float = Field(default=1.0, gt=0, le=3600)
+    need_counts_sweep_s: float = Field(default=3600, gt=0)
+
     max_import_mb: int = Field(default=200, ge=1)
     # Refused before parsing: a row count a whole province's assessments stay under (North Sumatra's are
     # 2.45 M), and an XLSX whose parts unzip to more than this (a Medan-sized export is a few MB).

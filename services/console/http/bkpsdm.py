@@ -45,10 +45,10 @@ def build_router() -> APIRouter:
         person_of(request)
         api = api_for(request)
         year = year_of(request)
-        # The recap reads the year's needs once; a count per source (a page of one each) read them all
-        # once per source, and sorted them, on FerretDB (over 37,655 needs, tens of seconds).
+        # The counts the needs service keeps per unit and year: the recap (/reports/needs-recap) read
+        # every need of the year on FerretDB (37,655 of them: 113 s).
         recap, plan = await asyncio.gather(
-            api.get("needs", "/reports/needs-recap", fiscal_year=year, by="source"),
+            api.get("needs", "/reports/needs-counts", fiscal_year=year, by="source"),
             api.get("training", "/reports/plan", fiscal_year=year),
         )
         open_by_source = {r["source"]: r["open"] for r in recap["rows"]}
@@ -70,8 +70,11 @@ def build_router() -> APIRouter:
         person_of(request)
         filters = query_of(request, "unit_code", "source", "status", "nip")
         year = year_of(request)
+        # By unit and competency, paged from the service's counts: in priority order each page sorted every
+        # need of the city (118 s over 37,655 on FerretDB). One person's needs stay in priority order.
+        order = "priority" if "nip" in filters else "unit"
         page = await api_for(request).get(
-            "needs", "/needs", fiscal_year=year, limit=PAGE_SIZE, offset=offset_of(request), **filters
+            "needs", "/needs", fiscal_year=year, limit=PAGE_SIZE, offset=offset_of(request), order=order, **filters
         )
         return render(
             request,

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.needs import domain, reports
-from services.needs.documents import EmployeeDocument, JpLedgerDocument, NeedDocument
+from services.needs.application.need_counts import NeedCounts
+from services.needs.documents import EmployeeDocument, JpLedgerDocument
 from shared.domain import clock
 from shared.domain.vocabulary import NeedSource
 from shared.kpi import Kpi, Values
@@ -34,12 +35,14 @@ def jp_compliance(
     return reports.jp_compliance([{**e, "nip": e["_id"]} for e in employees], earned, rules)
 
 
-def kpis(rules: Mapping[str, domain.JpRule]) -> dict[str, Values]:
+def kpis(rules: Mapping[str, domain.JpRule], counts: NeedCounts) -> dict[str, Values]:
     """Open needs of any year by unit and source; JP compliance of this fiscal year (Medan time) by unit."""
-    open_needs = Counter(
-        (n["unit_code"], n["source"])
-        for n in NeedDocument.objects(status=domain.NeedStatus.OPEN).only("unit_code", "source").as_pymongo()
-    )
+    # From the counts kept per unit and year: reading the open needs decoded every need on FerretDB v1
+    # at each scrape.
+    open_needs: Counter[tuple[str, str]] = Counter()
+    for g in counts.groups(None, None):
+        if g["status"] == domain.NeedStatus.OPEN:
+            open_needs[(g["unit_code"], g["source"])] += g["needs"]
     _, summary = jp_compliance(clock.today().year, {}, rules)
     return {
         OPEN_NEEDS.name: {labels: float(count) for labels, count in open_needs.items()},

@@ -9,7 +9,7 @@ source ends in ``open_need`` or ``resolve_need``, so a need is announced the sam
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
@@ -129,11 +129,19 @@ def need_identified(need: NeedDocument) -> NeedIdentified:
     )
 
 
+# Told (fiscal year, unit) after a need of that unit and year is written: the counts' mark
+# (application.need_counts).
+Touched = Callable[[int, str], None]
+
+
 class NeedsService:
-    def __init__(self, *, rules: NeedsRules, notify: Notify, reference: Reference) -> None:
+    def __init__(
+        self, *, rules: NeedsRules, notify: Notify, reference: Reference, touched: Touched = lambda year, unit: None
+    ) -> None:
         self.rules = rules
         self.notify = notify
         self.reference = reference
+        self.touched = touched
 
     # --- the lifecycle every source shares -------------------------------------------------------
 
@@ -149,6 +157,7 @@ class NeedsService:
             ):
                 return need  # re-running an analysis on unchanged data announces nothing new
             now = datetime.now(UTC)
+            counted_in = need.unit_code if need else None
             need = fill_need(
                 need or NeedDocument(id=spec.need_id, identified_at=now),
                 spec,
@@ -157,6 +166,9 @@ class NeedsService:
             )
             commit(need, [new_event(NEED_IDENTIFIED, need_identified(need), subject=spec.nip or spec.unit_code)])
             self.notify()
+            self.touched(need.fiscal_year, need.unit_code)
+            if counted_in and counted_in != need.unit_code:  # the person moved: their old unit counts one less
+                self.touched(need.fiscal_year, counted_in)
             return need
 
         return retrying(attempt)
@@ -177,6 +189,7 @@ class NeedsService:
                 )
                 commit(need, [new_event(NEED_RESOLVED, resolved, subject=need.nip or need.unit_code)])
                 self.notify()
+                self.touched(need.fiscal_year, need.unit_code)
             return need
 
         return retrying(attempt)

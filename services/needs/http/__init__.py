@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from services.needs.application.need_counts import NeedCounts
 from services.needs.application.needs import NeedsService
 from services.needs.application.privacy import PrivacyRequests
 from services.needs.application.skm import PublicSatisfaction
@@ -12,6 +13,7 @@ from services.needs.imports import ImportLimits
 
 def build_router(
     service: NeedsService,
+    counts: NeedCounts,
     job_runner: Jobs,
     privacy_requests: PrivacyRequests,
     *,
@@ -22,10 +24,10 @@ def build_router(
 ) -> APIRouter:
     router = APIRouter()
     router.include_router(master_data.build_router(service.reference))
-    router.include_router(needs.build_router(service, bulk_max=assessments_bulk_max))
+    router.include_router(needs.build_router(service, counts, bulk_max=assessments_bulk_max))
     router.include_router(skm.build_router(PublicSatisfaction(service), per_minute=skm_public_per_minute))
     router.include_router(requests.build_router(service))
-    router.include_router(reports.build_router(service))
+    router.include_router(reports.build_router(service, counts))
     router.include_router(
         jobs.build_router(service, job_runner, max_import_bytes=max_import_bytes, limits=import_limits)
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from services.needs.application.assessments import record_assessments
+from services.needs.application.need_counts import NeedCounts
 from services.needs.application.needs import NeedsService, RecordAssessment
 from services.needs.documents import (
     EmployeeDocument,
@@ -46,7 +47,17 @@ def _of_report(who: Principal, raw_nip: str) -> str:
     return nip
 
 
-def build_router(service: NeedsService, *, bulk_max: int) -> APIRouter:
+ORDER = (
+    "priority: highest priority first (sorted over every need matched: seconds for a whole city on "
+    "FerretDB v1); unit: by unit, competency, source, status and gap (largest first), highest priority "
+    "first within each, "
+    "paged from the kept counts (a page costs the same at any offset, its total follows the needs within "
+    "seconds); for a whole unit or, for BKPSDM, the city (with a nip, or beyond the caller's units, "
+    "priority order)"
+)
+
+
+def build_router(service: NeedsService, counts: NeedCounts, *, bulk_max: int) -> APIRouter:
     router = APIRouter()
 
     @router.post(
@@ -140,10 +151,18 @@ def build_router(service: NeedsService, *, bulk_max: int) -> APIRouter:
         fiscal_year: FiscalYear | None = None,
         status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
         source: NeedSource | None = None,
+        order: Annotated[Literal["priority", "unit"], Query(description=ORDER)] = "priority",
     ) -> Page[NeedOut]:
         given = {"nip": nip, "unit_code": unit_code, "fiscal_year": fiscal_year, "status": status, "source": source}
-        needs = scope.records(NeedDocument, {k: v for k, v in given.items() if v is not None})
-        return page_of(needs.order_by("-priority", "id"), page, NeedOut.of)
+        filters = {k: v for k, v in given.items() if v is not None}
+        if order == "unit" and nip is None and (scope.everyone or unit_code in scope.units):
+            found = counts.page(filters, [unit_code] if unit_code else None, page.offset, page.limit)
+            if found is not None:
+                items, total = found
+                return Page[NeedOut](
+                    items=[NeedOut.of(n) for n in items], total=total, limit=page.limit, offset=page.offset
+                )
+        return page_of(scope.records(NeedDocument, filters).order_by("-priority", "id"), page, NeedOut.of)
 
     @router.get("/needs/{need_id}", tags=["needs"])
     def get_need(need_id: str, scope: CallerScope) -> NeedOut:
