@@ -27,13 +27,16 @@ from services.needs.http.schemas import (
     valid_nip,
 )
 from services.needs.http.scopes import CallerScope
-from shared.domain.errors import Invalid
+from shared.domain.errors import Invalid, NotFound
 from shared.events import NeedSource
 from shared.http.access import Admin, forbidden_record, visible
 from shared.http.auth import Principal, Role
 from shared.http.pagination import Page, Pagination, page_of
 from shared.http.query import FiscalYear
-from shared.persistence import get_or_not_found
+from shared.persistence import get_or_not_found, objects_in
+
+# A team's ledgers in one call: more than any supervisor's direct reports, few enough lookups to stay fast.
+LEDGERS_PER_CALL = 100
 
 
 def _of_report(who: Principal, raw_nip: str) -> str:
@@ -116,20 +119,44 @@ def build_router(service: NeedsService, *, bulk_max: int) -> APIRouter:
     def post_jp_check(body: JpCheckIn, _: Admin) -> dict[str, int]:
         return service.check_jp(body.fiscal_year, body.unit_code)
 
-    @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
-    def get_jp_ledger(nip: str, fiscal_year: FiscalYear, scope: CallerScope) -> JpLedgerOut:
-        employee = visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
-        ledger = JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first()
+    def ledger_out(employee: EmployeeDocument, fiscal_year: int, ledger: JpLedgerDocument | None) -> JpLedgerOut:
         total = ledger.total_jp if ledger else 0
         rule = service.jp_rule(employee.employment_type)
         return JpLedgerOut(
-            nip=nip,
+            nip=employee.nip,
             fiscal_year=fiscal_year,
             total_jp=total,
             minimum_jp=rule.minimum,
             shortfall_jp=rule.shortfall(total),
             entries=list(ledger.entries) if ledger else [],
         )
+
+    @router.get("/jp-ledgers/{nip}", tags=["needs"], summary="JP earned by an employee in a year")
+    def get_jp_ledger(nip: str, fiscal_year: FiscalYear, scope: CallerScope) -> JpLedgerOut:
+        employee = visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
+        return ledger_out(employee, fiscal_year, JpLedgerDocument.objects(id=f"{fiscal_year}-{nip}").first())
+
+    @router.get(
+        "/jp-ledgers",
+        tags=["needs"],
+        summary="JP earned in a year by several employees at once (a supervisor's team), in the order asked",
+    )
+    def list_jp_ledgers(
+        fiscal_year: FiscalYear,
+        scope: CallerScope,
+        nip: Annotated[list[str], Query(min_length=1, max_length=LEDGERS_PER_CALL)],
+    ) -> list[JpLedgerOut]:
+        """One call for a whole team instead of one per person. Each NIP is looked up by its own indexed
+        equality (objects_in: FerretDB v1 scans for ``$in``); one the caller may not see refuses the call."""
+        wanted = list(dict.fromkeys(nip))
+        employees = {e.nip: e for e in objects_in(EmployeeDocument.objects, "nip", wanted)}
+        ids = [f"{fiscal_year}-{n}" for n in wanted]
+        ledgers = {d.nip: d for d in objects_in(JpLedgerDocument.objects, "id", ids)}
+        for n in wanted:
+            if n not in employees:
+                raise NotFound("Pegawai dengan NIP", "Employee with NIP", n)
+            visible(scope, employees[n])
+        return [ledger_out(employees[n], fiscal_year, ledgers.get(n)) for n in wanted]
 
     @router.get("/needs", tags=["needs"], summary="Needs, highest priority first")
     def list_needs(
