@@ -176,7 +176,9 @@ def team_members(
             held.append(seat)
     members = []
     for employee, open_needs in zip(reports, needs, strict=True):
-        ledger = ledger_of[employee["nip"]]
+        ledger = ledger_of.get(employee["nip"])
+        if ledger is None:  # no longer their report when the ledgers were read a moment later
+            continue
         members.append(
             {
                 "employee": employee,

@@ -43,7 +43,7 @@ async def team_of(request: Request, supervisor_nip: str, year: int) -> list[dict
     # team; open needs are still one call per report (the needs list has no supervisor filter).
     needs, ledgers, seats = await asyncio.gather(
         asyncio.gather(*(api.get("needs", "/needs", nip=n, status="open", limit=5) for n in nips)),
-        api.get("needs", "/jp-ledgers", nip=nips, fiscal_year=year),
+        api.get("needs", "/jp-ledgers", supervisor_nip=supervisor_nip, fiscal_year=year),
         api.get("training", "/enrolments", supervisor_nip=supervisor_nip, limit=SERVICE_PAGE),
     )
     return domain.team_members(reports, needs, ledgers, seats["items"], SEATS_PER_REPORT)
