@@ -34,8 +34,13 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
             assert mine.status_code == 200, mine.text
             assert "Pelayanan Publik" in mine.text and "Kesenjangan 2" in mine.text and "Belum diases" in mine.text
 
+            calls.clear()
             page = console.get("/me/needs")
             assert page.status_code == 200, page.text
+            # The needs page and the planner's decisions of every year, asked side by side: two calls.
+            assert sorted(calls) == ["GET needs/needs", "GET training/needs"]
+            # Without a NIP the planner's list is still of one year.
+            assert training.get("/needs", headers=admin).json()["error"]["code"] == "fiscal_year_required"
             assert "Pelayanan Publik" in page.text and "Kesenjangan 2" in page.text
             assert "Kesenjangan kompetensi" in page.text and "Mendapat kursi" in page.text
             assert "Perencana" not in console.get("/me/needs?source=jp_shortfall").text  # filtered away
