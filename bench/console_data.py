@@ -65,10 +65,13 @@ def _seed(client: MongoClient[dict[str, Any]], namespace: str, employee_nip: str
     needs_db = client[f"{namespace}_needs"]
     employees = list(needs_db[EmployeeDocument._meta["collection"]].find({}, {"unit_code": 1}))
     unit_of = {e["_id"]: e["unit_code"] for e in employees}
-    others = sorted(n for n in unit_of if n != employee_nip)
+    # The measured supervisor's direct reports, from their own unit as in a puskesmas or an OPD's section
+    # (the needs service's record of who reports to whom), then everyone else in random order.
+    colleagues = sorted(n for n in unit_of if n != employee_nip and unit_of[n] == unit_of[employee_nip])
+    reports = colleagues[:REPORTS]
+    others = sorted(n for n in unit_of if n != employee_nip and n not in reports)
     rng.shuffle(others)
-    # The measured supervisor's direct reports (the needs service's record of who reports to whom).
-    reports = others[:REPORTS]
+    others = reports + others
     bulk_write(
         needs_db[EmployeeDocument._meta["collection"]],
         [UpdateOne({"_id": nip}, {"$set": {"supervisor_nip": employee_nip}}) for nip in reports],
