@@ -4,8 +4,9 @@ the same run, as a ratio (what the console adds on top of the services).
 The needs service holds Medan's workforce (13,000 employees in 51 units, twelve competencies each, about
 40,000 open needs, imported and analysed as in bench/needs.py); the four services run as their own
 uvicorn processes; the console runs in this process with its calls timed at its HTTP client. The needs
-service's outbox relay is off, so the other services do not spend the run planning 40,000 needs: their
-lists are small here, and the figures are the needs-backed pages' at scale.
+service's outbox relay is off, so the other services do not spend the run planning 40,000 needs; what
+they would hold for that workforce (the planner's needs, seats, evaluations, inboxes) is written straight
+into their databases (bench/console_data.py). Each page's calls are also broken down per route.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import httpx
 
 from bench.common import clean_up, postgresql_url
+from bench.console_data import seed
 from bench.needs import load_workforce
 from services.console.domain import Person
 from services.console.http.web import SESSION_COOKIE
@@ -49,18 +51,30 @@ ONLY = [p for p in os.environ.get("BENCH_CONSOLE_PAGES", "").split(",") if p]
 
 class TimedTransport(httpx.AsyncBaseTransport):
     """Records the span of every call the console makes (body read included), so a page's API time is
-    the union of its calls' spans: calls made side by side count once."""
+    the union of its calls' spans: calls made side by side count once. Each span is labelled with the
+    service and route it called, for the per-call breakdown."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: dict[str, str]) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.services = services  # host:port -> service name
         self.spans: list[tuple[float, float]] = []
+        self.labels: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
         response = await self.inner.handle_async_request(request)
         body = await response.aread()
         self.spans.append((started, time.perf_counter()))
+        self.labels.append(route_of(self.services, request.url))
         return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+
+def route_of(services: dict[str, str], url: httpx.URL) -> str:
+    """``service GET /path`` with NIPs and batch codes replaced by placeholders, query keys kept."""
+    path = re.sub(r"\b\d{18}\b", "{nip}", url.path)
+    path = re.sub(r"^/batches/[^/]+", "/batches/{code}", path)
+    keys = ",".join(sorted({k for k, _ in url.params.multi_items()}))
+    return f"{services.get(f'{url.host}:{url.port}', url.host)} {path}" + (f"?{keys}" if keys else "")
 
 
 def covered(spans: list[tuple[float, float]]) -> float:
@@ -77,10 +91,21 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
 
+def breakdown(calls: dict[str, list[float]], rounds: int) -> list[dict[str, Any]]:
+    """Per route a page called: calls per page view and the p95 of one call, slowest first."""
+    rows = [
+        {"call": label, "per_page": round(len(times) / rounds, 1), "p95_ms": round(1000 * p95(times), 1)}
+        for label, times in calls.items()
+    ]
+    return sorted(rows, key=lambda r: -r["p95_ms"])
+
+
 async def measure(
     settings: ConsoleSettings, who: dict[str, Person], pages: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
-    timed = TimedTransport()
+    urls = {"needs": settings.needs_url, "training": settings.training_url}
+    urls |= {"evaluation": settings.evaluation_url, "notifications": settings.notifications_url}
+    timed = TimedTransport({httpx.URL(u).netloc.decode(): name for name, u in urls.items()})
     app = create_app(settings, httpx.AsyncClient(transport=timed, timeout=120))
     signer = app.state.console.signer
     rows = []
@@ -95,23 +120,29 @@ async def measure(
             )
             client.cookies.set(SESSION_COOKIE, signer.dump(Session().signed_in(person, token)))
             page_s, api_s = [], []
+            calls: dict[str, list[float]] = {}
             for _ in range(ROUNDS):
                 timed.spans.clear()
+                timed.labels.clear()
                 started = time.perf_counter()
                 answer = await client.get(path)
                 page_s.append(time.perf_counter() - started)
                 api_s.append(covered(timed.spans))
+                for label, (start, stop) in zip(timed.labels, timed.spans, strict=True):
+                    calls.setdefault(label, []).append(stop - start)
                 if answer.status_code != 200:
                     alert = re.search(r'role="alert">([^<]*)', answer.text)
                     raise SystemExit(
                         f"{path} answered {answer.status_code}: {alert.group(1) if alert else answer.text}"
                     )
-            row = {
+            calls_of = breakdown(calls, ROUNDS)
+            row: dict[str, Any] = {
                 "page": path,
                 "as": role,
                 "page_p95_ms": round(1000 * p95(page_s), 1),
                 "api_p95_ms": round(1000 * p95(api_s), 1),
                 "calls": len(timed.spans),
+                "breakdown": calls_of,
             }
             row["ratio"] = round(row["page_p95_ms"] / row["api_p95_ms"], 2) if row["api_p95_ms"] else None
             rows.append(row)
@@ -120,6 +151,8 @@ async def measure(
                 f"   ratio {row['ratio']}   ({row['calls']} calls)",
                 flush=True,
             )
+            for call in calls_of:
+                print(f"      {call['call']:<60} x{call['per_page']:<5} p95 {call['p95_ms']:>7.1f} ms", flush=True)
     return rows
 
 
@@ -149,6 +182,8 @@ def workforce_of(needs_settings: NeedsSettings) -> tuple[str, str, int]:
 
 def run(kafka: str, mongo: str) -> dict[str, Any]:
     namespace = KEEP or f"bench{uuid.uuid4().hex[:8]}"
+    # The lookup indexes the services create at start-up (without FerretDB's PostgreSQL URL every lookup
+    # scans, and the figures would be a scan's, not a service's).
     needs_settings = NeedsSettings(
         mongodb_uri=mongo, mongodb_database=f"{namespace}_needs", ferretdb_postgresql_url=postgresql_url()
     )
@@ -169,6 +204,9 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
             extra = {"OUTBOX_RELAY_ENABLED": "false"} if service == "needs" else {}
             proc = ServiceProcess(service, {**env, "MONGODB_DATABASE": f"{namespace}_{service}", **extra}, logs)
             processes.append(proc.start().wait_ready(timeout_s=180))
+        started = time.perf_counter()
+        if seed(mongo, namespace, employee_nip):
+            print(f"[console] seats, evaluations and inboxes written in {time.perf_counter() - started:.1f} s")
         urls = {f"{p.service}_url": p.url for p in processes}
         settings = ConsoleSettings(**urls, fiscal_year=2027)  # type: ignore[arg-type]
         who = {

@@ -159,6 +159,38 @@ def progress_pct(done: float, target: float) -> int:
     return max(0, min(100, round(100 * done / target)))
 
 
+def team_members(
+    reports: list[dict[str, Any]],
+    needs: list[dict[str, Any]],
+    ledgers: list[dict[str, Any]],
+    seats: list[dict[str, Any]],
+    seats_each: int,
+) -> list[dict[str, Any]]:
+    """A supervisor's page: each report beside their open needs (a page per report, in the same order),
+    JP ledger and latest seats (``seats`` the whole team's, newest first), at most ``seats_each`` each."""
+    ledger_of = {ledger["nip"]: ledger for ledger in ledgers}
+    seats_of: dict[str, list[dict[str, Any]]] = {}
+    for seat in seats:
+        held = seats_of.setdefault(seat["nip"], [])
+        if len(held) < seats_each:
+            held.append(seat)
+    members = []
+    for employee, open_needs in zip(reports, needs, strict=True):
+        ledger = ledger_of.get(employee["nip"])
+        if ledger is None:  # no longer their report when the ledgers were read a moment later
+            continue
+        members.append(
+            {
+                "employee": employee,
+                "needs": open_needs,
+                "ledger": ledger,
+                "jp_pct": progress_pct(ledger["total_jp"], ledger["minimum_jp"]),
+                "seats": seats_of.get(employee["nip"], []),
+            }
+        )
+    return members
+
+
 @dataclass(frozen=True)
 class Pager:
     """One page of a service's paginated list, and where the neighbours start."""

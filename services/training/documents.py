@@ -164,6 +164,7 @@ class EnrolmentDocument(OutboxDocument):
         ALIAS,
         "enrolments",
         "nip",
+        "supervisor_nip",
         "status",
         "batch_code",
         "fiscal_year",

@@ -7,9 +7,11 @@ import re
 from shared.http.auth import Role
 from tests.conftest import bearer
 from tests.support.console import console_over, csrf_of, post_form, sign_in
-from tests.support.demo import NURSE, UNIT, assess, load_puskesmas, program_body, schedule
+from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas, program_body, schedule
 from tests.support.events import enrolments
 from tests.support.waiting import eventually
+
+SECOND_NURSE = "199105102019032002"
 
 
 def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_service, admin):
@@ -25,14 +27,20 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
         assess(needs, admin, 1)
         eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="the nurse's seat")
         services = {"needs": needs, "training": training, "evaluation": evaluation, "notifications": notifications}
-        with console_over(services, fiscal_year=2027) as console:
+        calls: list[str] = []
+        with console_over(services, calls, fiscal_year=2027) as console:
             assert sign_in(console, "pegawai").headers["location"] == "/me/competencies"
             mine = console.get("/me/competencies")
             assert mine.status_code == 200, mine.text
             assert "Pelayanan Publik" in mine.text and "Kesenjangan 2" in mine.text and "Belum diases" in mine.text
 
+            calls.clear()
             page = console.get("/me/needs")
             assert page.status_code == 200, page.text
+            # The needs page and the planner's decisions of every year, asked side by side: two calls.
+            assert sorted(calls) == ["GET needs/needs", "GET training/needs"]
+            # Without a NIP the planner's list is still of one year.
+            assert training.get("/needs", headers=admin).json()["error"]["code"] == "fiscal_year_required"
             assert "Pelayanan Publik" in page.text and "Kesenjangan 2" in page.text
             assert "Kesenjangan kompetensi" in page.text and "Mendapat kursi" in page.text
             assert "Perencana" not in console.get("/me/needs?source=jp_shortfall").text  # filtered away
@@ -69,9 +77,23 @@ def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_ser
             # The other roles' pages render with the same data.
             post_form(console, "/me/needs", "/logout")
             sign_in(console, "atasan")
+            # A second report, so that calls made once per report would show in the count below.
+            second = {"name": "Rina Lubis", "unit_code": UNIT, "position_code": "PERAWAT", "supervisor_nip": HEAD}
+            assert needs.put(f"/employees/{SECOND_NURSE}", json=second, headers=admin).status_code == 200
+            calls.clear()
             team = console.get("/team")
             assert team.status_code == 200, team.text
-            assert "Siti Rahmawati" in team.text and "PRIMA-1" in team.text
+            assert "Siti Rahmawati" in team.text and "PRIMA-1" in team.text and "Rina Lubis" in team.text
+            # The team's JP ledgers and seats come in one call each; only open needs are asked per report.
+            assert sorted(calls) == [
+                "GET evaluation/monitoring/evaluations",
+                "GET evaluation/monitoring/evaluations",
+                "GET needs/employees",
+                "GET needs/jp-ledgers",
+                "GET needs/needs",
+                "GET needs/needs",
+                "GET training/enrolments",
+            ]
             post_form(console, "/team", "/logout")
             sign_in(console, "kepala-unit")
             unit = console.get("/unit")

@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 class InProcessTransport(httpx.AsyncBaseTransport):
     """Hands each call to a service's TestClient, on a worker thread so the console's loop keeps running."""
 
-    def __init__(self, service: TestClient) -> None:
+    def __init__(self, service: TestClient, calls: list[str] | None = None) -> None:
         self.service = service
+        self.calls = calls
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
+        if self.calls is not None:
+            self.calls.append(f"{request.method} {request.url.host.removesuffix('.test')}{request.url.path}")
 
         def call() -> httpx.Response:
             return self.service.request(
@@ -35,12 +38,13 @@ class InProcessTransport(httpx.AsyncBaseTransport):
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
-def console_over(services: Mapping[str, TestClient], **settings: object) -> TestClient:
-    """A TestClient of the console whose calls reach the given in-process services."""
+def console_over(services: Mapping[str, TestClient], calls: list[str] | None = None, **settings: object) -> TestClient:
+    """A TestClient of the console whose calls reach the given in-process services; each call is noted in
+    ``calls`` (``GET needs/jp-ledgers``), if given, so a test can tell how many a page makes."""
     from fastapi.testclient import TestClient
 
     urls = {f"{name}_url": f"http://{name}.test" for name in ("needs", "training", "evaluation", "notifications")}
-    mounts = {f"http://{name}.test": InProcessTransport(client) for name, client in services.items()}
+    mounts = {f"http://{name}.test": InProcessTransport(client, calls) for name, client in services.items()}
     client = httpx.AsyncClient(mounts=mounts)
     app = create_app(ConsoleSettings(**(urls | settings)), client)  # type: ignore[arg-type]
     return TestClient(app, base_url="http://127.0.0.1:8000")

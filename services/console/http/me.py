@@ -23,18 +23,19 @@ from services.console.http.web import (
 from shared.domain.vocabulary import NeedSource, TransferBarrier
 
 PAGE_SIZE = 20
+# One person's needs as the planner holds them, over the years (a few dozen at most; the service's page cap).
+DECISIONS = 500
 
 
 def pager(page: dict[str, Any]) -> domain.Pager:
     return domain.Pager(total=page["total"], limit=page["limit"], offset=page["offset"])
 
 
-async def planner_decisions(request: Request, needs: list[dict[str, Any]], nip: str) -> dict[str, dict[str, Any]]:
-    """The training planner's view of each need (placed, waitlisted and why), by need id."""
-    api = api_for(request)
-    years = sorted({n["fiscal_year"] for n in needs})
-    pages = await asyncio.gather(*(api.get("training", "/needs", nip=nip, fiscal_year=y, limit=500) for y in years))
-    return {d["need_id"]: d for page in pages for d in page["items"]}
+async def planner_decisions(request: Request, nip: str) -> dict[str, dict[str, Any]]:
+    """The training planner's view of each of the person's needs (placed, waitlisted and why), by need id:
+    every year's at once, so that it is asked beside the needs page rather than after it."""
+    page = await api_for(request).get("training", "/needs", nip=nip, limit=DECISIONS)
+    return {d["need_id"]: d for d in page["items"]}
 
 
 def build_router() -> APIRouter:
@@ -50,10 +51,12 @@ def build_router() -> APIRouter:
     async def my_needs(request: Request) -> Response:
         person = person_of(request)
         filters = query_of(request, "status", "source")
-        page = await api_for(request).get(
-            "needs", "/needs", nip=person.nip, limit=PAGE_SIZE, offset=offset_of(request), **filters
+        page, decisions = await asyncio.gather(
+            api_for(request).get(
+                "needs", "/needs", nip=person.nip, limit=PAGE_SIZE, offset=offset_of(request), **filters
+            ),
+            planner_decisions(request, person.nip),
         )
-        decisions = await planner_decisions(request, page["items"], person.nip)
         return render(
             request,
             "me_needs.html",

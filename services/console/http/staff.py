@@ -12,9 +12,10 @@ from services.console import domain
 from services.console.http.web import api_for, language_of, person_of, render, year_of
 from services.console.texts import text
 
-# A supervisor's reports are read a page at a time, up to this many.
-TEAM_CAP = 2000
 SERVICE_PAGE = 500
+# A supervisor's direct reports, at most the JP ledgers the needs service answers in one call.
+TEAM_CAP = 100
+SEATS_PER_REPORT = 5
 
 
 async def all_pages(request: Request, service: Any, path: str, cap: int, **params: Any) -> tuple[list[Any], int]:
@@ -24,6 +25,25 @@ async def all_pages(request: Request, service: Any, path: str, cap: int, **param
     offsets = range(SERVICE_PAGE, min(first["total"], cap), SERVICE_PAGE)
     rest = await asyncio.gather(*(api.get(service, path, limit=SERVICE_PAGE, offset=o, **params) for o in offsets))
     return [i for page in (first, *rest) for i in page["items"]], first["total"]
+
+
+async def team_of(request: Request, supervisor_nip: str, year: int) -> list[dict[str, Any]]:
+    """Each direct report with their open needs, this year's JP and their latest seats."""
+    api = api_for(request)
+    # Their direct reports: those naming them as supervisor (one equality, answered from its index).
+    reports, _ = await all_pages(request, "needs", "/employees", TEAM_CAP, supervisor_nip=supervisor_nip)
+    reports = reports[:TEAM_CAP]
+    if not reports:
+        return []
+    nips = [e["nip"] for e in reports]
+    # The team's ledgers and seats in one call each, not one per report, so the page does not grow with the
+    # team; open needs are still one call per report (the needs list has no supervisor filter).
+    needs, ledgers, seats = await asyncio.gather(
+        asyncio.gather(*(api.get("needs", "/needs", nip=n, status="open", limit=5) for n in nips)),
+        api.get("needs", "/jp-ledgers", supervisor_nip=supervisor_nip, fiscal_year=year),
+        api.get("training", "/enrolments", supervisor_nip=supervisor_nip, limit=SERVICE_PAGE),
+    )
+    return domain.team_members(reports, needs, ledgers, seats["items"], SEATS_PER_REPORT)
 
 
 def sources_named(counts: list[tuple[str, float]], language: domain.Language) -> list[tuple[str, float]]:
@@ -38,27 +58,7 @@ def build_router() -> APIRouter:
         person = person_of(request)
         api = api_for(request)
         year = year_of(request)
-        # Their direct reports: those naming them as supervisor (one equality, answered from its index).
-        reports, _ = await all_pages(request, "needs", "/employees", TEAM_CAP, supervisor_nip=person.nip)
-
-        async def figures(nip: str) -> tuple[Any, Any, Any]:
-            return await asyncio.gather(
-                api.get("needs", "/needs", nip=nip, status="open", limit=5),
-                api.get("needs", f"/jp-ledgers/{nip}", fiscal_year=year),
-                api.get("training", "/enrolments", nip=nip, limit=5),
-            )
-
-        rows = await asyncio.gather(*(figures(e["nip"]) for e in reports))
-        members = [
-            {
-                "employee": e,
-                "needs": needs,
-                "ledger": ledger,
-                "jp_pct": domain.progress_pct(ledger["total_jp"], ledger["minimum_jp"]),
-                "seats": seats["items"],
-            }
-            for e, (needs, ledger, seats) in zip(reports, rows, strict=True)
-        ]
+        members = await team_of(request, person.nip, year)
         # The evaluations the supervisor owes: the service narrows monitoring to the caller as evaluator.
         due, overdue = await asyncio.gather(
             api.get("evaluation", "/monitoring/evaluations", state="due", limit=50),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from services.training import domain
 from services.training.documents import EnrolmentDocument
@@ -50,8 +52,17 @@ def build_router(enrolments: Enrolments) -> APIRouter:
         nip: str | None = None,
         batch_code: str | None = None,
         status: domain.EnrolmentStatus | None = None,
+        supervisor_nip: Annotated[
+            str | None, Query(max_length=40, description="A supervisor's team: the seats of their direct reports")
+        ] = None,
     ) -> Page[EnrolmentOut]:
-        filters: dict[str, object] = {"nip": nip, "batch_code": batch_code, "status": status}
+        # A supervisor asking for their own team is one indexed equality (Scope.within), not a scan.
+        filters: dict[str, object] = {
+            "nip": nip,
+            "batch_code": batch_code,
+            "status": status,
+            "supervisor_nip": supervisor_nip,
+        }
         enrolments = scope_of(who).records(EnrolmentDocument, {k: v for k, v in filters.items() if v is not None})
         return page_of(enrolments.order_by("-updated_at", "id"), page, EnrolmentOut.of)
 

@@ -22,6 +22,7 @@ from services.training.http.schemas import (
 )
 from services.training.plan.commands import PlanCommands
 from services.training.seats.attendance import Attendance
+from shared.domain.errors import Invalid
 from shared.http.access import Admin, Staff, scope_of
 from shared.http.auth import CurrentPrincipal
 from shared.http.pagination import Page, Pagination, page_of
@@ -100,7 +101,7 @@ def build_router(plan: PlanCommands, attendance: Attendance) -> APIRouter:
     def list_needs(
         who: Staff,
         page: Pagination,
-        fiscal_year: FiscalYear,
+        fiscal_year: FiscalYear | None = None,
         status: Literal["open", "placed", "waitlisted", "unit_level", "action_only", "resolved"] | None = None,
         unit_code: str | None = None,
         nip: str | None = None,
@@ -115,6 +116,14 @@ def build_router(plan: PlanCommands, attendance: Attendance) -> APIRouter:
             "nip": nip,
             "reason_code": reason_code,
         }
+        # One person's needs of every year (their needs page asks at once, beside the needs service); any
+        # other listing is of one year.
+        if fiscal_year is None and nip is None:
+            raise Invalid(
+                "fiscal_year_required",
+                "Sebutkan tahun anggaran (fiscal_year), atau NIP untuk kebutuhan satu pegawai.",
+                "Name the fiscal year (fiscal_year), or a NIP for one employee's needs.",
+            )
         needs = scope_of(who).records(PlannedNeedDocument, {k: v for k, v in filters.items() if v is not None})
         ordered = needs.order_by("-priority", "identified_at", "id")
         return page_of(ordered, page, NeedOut.of)
