@@ -40,8 +40,8 @@ from shared.kpi import Kpi, KpiGauges, Values
 from shared.logging import configure_logging, correlation_token, log_context
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer
-from shared.messaging.inbox import Inbox, processed_event_document
 from shared.messaging.dead_letters import outbox_dead_letter_document
+from shared.messaging.inbox import Inbox, processed_event_document
 from shared.messaging.lag import BrokerGauges
 from shared.messaging.outbox import OutboxDocument, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
