@@ -64,8 +64,8 @@ class ConsumerMetrics:
         )
         self.latency = Histogram(
             "event_handler_duration_seconds",
-            "Time to apply one event's handler, successful attempts only (the batch's inbox question and "
-            "marks are shared, see event_batch_size)",
+            "Time to apply one event's handler, its retries included; events that were applied only (the "
+            "batch's inbox question and marks are shared, see event_batch_size)",
             ["service", "consumer", "event_type"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
