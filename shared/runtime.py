@@ -40,8 +40,9 @@ from shared.http.query import screen_request
 from shared.kpi import Kpi, KpiGauges, Values
 from shared.logging import configure_logging, correlation_token, log_context
 from shared.messaging.broker import build_broker
-from shared.messaging.consumer import ConsumerRuntime, EventConsumer, Inbox, processed_event_document
+from shared.messaging.consumer import ConsumerRuntime, EventConsumer
 from shared.messaging.dead_letters import outbox_dead_letter_document
+from shared.messaging.inbox import Inbox, processed_event_document
 from shared.messaging.lag import BrokerGauges
 from shared.messaging.outbox import OutboxDocument, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
@@ -107,7 +108,7 @@ class ServiceRuntime:
         self.registry = CollectorRegistry()
         self.broker = build_broker(settings, self.registry)
         self.naming = Naming(settings.kafka_namespace)
-        self.inbox = Inbox(processed_event_document(settings.service_name))
+        self.inbox = Inbox(processed_event_document(settings.service_name), largest_batch=settings.consumer_batch_max)
         self.audit = AuditTrail.for_service(settings.service_name)
         self.documents = [*documents, self.inbox.document, self.audit.document]
         self.outbox_documents = list(outbox_documents)
@@ -179,6 +180,8 @@ class ServiceRuntime:
             registry=self.registry,
             max_attempts=settings.consumer_max_attempts,
             retry_backoff_s=settings.consumer_retry_backoff_s,
+            batch_max=settings.consumer_batch_max,
+            batch_timeout_ms=settings.consumer_batch_timeout_ms,
         )
         # Publishers declared for the AsyncAPI document; the relay publishes through the broker.
         for contract in self.produces:

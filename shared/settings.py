@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     # record goes to the topic's dead-letter topic.
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
+    # Records are taken up to this many at a time (one inbox question, bulk inbox marks, one offset
+    # commit per batch); a fetch that finds nothing waits this long before asking again.
+    consumer_batch_max: int = Field(default=100, ge=1, le=10_000)
+    consumer_batch_timeout_ms: int = Field(default=100, ge=1, le=60_000)
 
     # A service whose database or Kafka does not answer at start-up keeps trying, waiting twice as long
     # each time up to this, and reports not ready (503) meanwhile.
