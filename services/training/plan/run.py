@@ -70,8 +70,6 @@ class PlanRunner:
             self.enrolments.withdraw_from_cancelled(list(cancelled), by)  # finishes a cancellation cut short
         state = (load if changed else load_arrived)(fiscal_year, self.as_of())
         result = self.decide(state)
-        if not changed and state.waiting_of(nip for _, nip in result.new_seats):
-            result = self.decide(state)  # waiting needs of people this run seats may join those seats
         new_seats = write_seats(state, result, by)
         join(result)
         decided = write_decisions(state, result)
@@ -167,7 +165,8 @@ def join(result: planner.Plan) -> None:
 
 
 def write_decisions(state: YearState, result: planner.Plan) -> int:
-    """Only what changed is written, so a run that decides the same writes nothing."""
+    """Only what changed is written, so a run that decides the same writes nothing; every need decided
+    leaves the next run's list (``plan_state``)."""
     now = datetime.now(UTC)
     wanted: dict[str, dict[str, Any]] = {}
     placed, waitlisted = PlannedNeedStatus.PLACED.value, PlannedNeedStatus.WAITLISTED.value

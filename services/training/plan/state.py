@@ -3,8 +3,8 @@
 - ``load``: every need of the year not yet holding a seat (open, placed before, waitlisted), as after a
   change of the plan (a seat freed, a batch or phase changed; ``plan.changes``);
 - ``load_arrived``: only the needs announced since the last run (``plan_state`` "pending", one indexed
-  equality) and the waiting needs of the same people (only they can join a seat their person gets), so a
-  run's reads grow with what arrived, not with every need stored.
+  equality), while the plan has not changed since the last ``load``: a run's needs grow with what arrived,
+  not with every need stored.
 
 Both read the year's phases, live batches and the seats held in them (bounded by the batches' capacity)."""
 
@@ -48,28 +48,23 @@ class YearState:
     batch_docs: dict[str, BatchDocument]
     programs: dict[str, ProgramDocument]
     need_docs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    looked_up: set[str] = field(default_factory=set)  # people whose waiting needs were read (incremental)
+    planned: dict[str, planner.Need] = field(default_factory=dict)  # need_docs as the planner reads them
 
     @property
     def needs(self) -> list[planner.Need]:
-        return [planned_need(n) for n in self.need_docs.values()]
+        return list(self.planned.values())
 
-    def add(self, docs: Iterable[dict[str, Any]]) -> int:
-        """Needs of this year the planner should decide, once each; returns how many were new."""
-        before = len(self.need_docs)
+    def add(self, docs: Iterable[dict[str, Any]]) -> None:
+        """Needs of this year the planner decides on, once each."""
         for n in docs:
-            if n.get("fiscal_year") == self.fiscal_year and n.get("status") not in NOT_PLANNED and n.get("nip"):
-                self.need_docs.setdefault(n["_id"], n)
-        return len(self.need_docs) - before
-
-    def waiting_of(self, nips: Iterable[str]) -> int:
-        """Add the waiting needs of these people (one indexed lookup each); returns how many were new."""
-        added = 0
-        for nip in sorted(set(nips) - self.looked_up):
-            self.looked_up.add(nip)
-            found = PlannedNeedDocument._get_collection().find({"nip": nip})
-            added += self.add(n for n in found if n.get("status") == PlannedNeedStatus.WAITLISTED)
-        return added
+            if (
+                n["_id"] not in self.need_docs
+                and n.get("fiscal_year") == self.fiscal_year
+                and n.get("status") not in NOT_PLANNED
+                and n.get("nip")
+            ):
+                self.need_docs[n["_id"]] = n
+                self.planned[n["_id"]] = planned_need(n)
 
 
 def load(fiscal_year: int, today: date) -> YearState:
@@ -82,12 +77,10 @@ def load(fiscal_year: int, today: date) -> YearState:
 
 
 def load_arrived(fiscal_year: int, today: date) -> YearState:
-    """The needs announced since the last run, and the waiting needs of their people who hold an open seat
-    (the planner may join them to it). Those who get a seat in this run: ``YearState.waiting_of``."""
+    """Only the needs announced since the last run (see ``plan.changes`` for why the waiting ones may be
+    left out while the plan has not changed)."""
     state = _plan_of(fiscal_year, today)
     state.add(PlannedNeedDocument._get_collection().find({"plan_state": PENDING}))
-    holders = {s.nip for s in state.seats if s.open}
-    state.waiting_of({n["nip"] for n in state.need_docs.values()} & holders)
     return state
 
 
