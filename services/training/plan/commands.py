@@ -127,15 +127,18 @@ class PlanCommands:
                 commit(batch)
             return batch
 
-        batch = retrying(attempt)
-        plan_changed(batch.fiscal_year)
-        # Marked cancelled first: a crash before the seats are withdrawn is finished by the next run.
-        withdrawn = self.enrolments.withdraw_from_cancelled([batch], by)
-        try:
-            summary: dict[str, Any] = self.runner.run(batch.fiscal_year, by)
-        except PlanRunning:  # another replica is planning this year: the cancellation stands, the re-plan waits
-            self.request(batch.fiscal_year)
-            summary = {"queued": True}
+        # This process's own runs wait meanwhile, so the re-plan answered is the one of this cancellation.
+        with self.runner.exclusive():
+            batch = retrying(attempt)
+            # Marked cancelled first: a crash before the seats are withdrawn is finished by the next run.
+            withdrawn = self.enrolments.withdraw_from_cancelled([batch], by)
+            if not withdrawn:
+                plan_changed(batch.fiscal_year)  # (withdrawing counted it already)
+            try:
+                summary: dict[str, Any] = self.runner.run(batch.fiscal_year, by)
+            except PlanRunning:  # another replica plans this year: the cancellation stands, the re-plan waits
+                self.request(batch.fiscal_year)
+                summary = {"queued": True}
         return {"batch_code": code, "withdrawn": withdrawn, "replan": summary}
 
     def close_batch(self, code: str, completed_on: date | None, by: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -53,13 +54,20 @@ class PlanRunner:
         self.notify = notify
         self.lease = lease
         self.as_of = as_of  # the day the plan is made on: batches that have started take nobody new
-        self._running = threading.Lock()  # one run at a time in this process; the lease does it across replicas
+        # One run at a time in this process (the lease does it across replicas); re-entrant for ``exclusive``.
+        self._running = threading.RLock()
 
     def run(self, fiscal_year: int, by: str) -> dict[str, Any]:
         """Plan a fiscal year now; returns the run's summary (also kept on the lease)."""
         with self._running, self.lease.held(fiscal_year) as holding:
             holding.summary = self._plan(fiscal_year, by)
             return holding.summary
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold this process's runs off while a command changes the plan and then runs it itself."""
+        with self._running:
+            yield
 
     def _plan(self, fiscal_year: int, by: str) -> dict[str, Any]:
         started = time.perf_counter()
