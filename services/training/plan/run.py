@@ -76,13 +76,17 @@ class PlanRunner:
         if changed:
             cancelled = BatchDocument.objects(fiscal_year=fiscal_year, status=BatchStatus.CANCELLED.value)
             self.enrolments.withdraw_from_cancelled(list(cancelled), by)  # finishes a cancellation cut short
+        stages = {"release": time.perf_counter() - started}
         state = (load if changed else load_arrived)(fiscal_year, self.as_of())
+        stages["load"] = time.perf_counter() - started - sum(stages.values())
         result = self.decide(state)
+        stages["decide"] = time.perf_counter() - started - sum(stages.values())
         new_seats = write_seats(state, result, by)
         join(result)
         decided = write_decisions(state, result)
         if changed:
             planned_at(fiscal_year, changes)
+        stages["write"] = time.perf_counter() - started - sum(stages.values())
         if new_seats:
             self.notify()
         reasons: dict[str, int] = {}
@@ -100,6 +104,7 @@ class PlanRunner:
             "new_seats": new_seats,
             "needs_updated": decided,
             "seconds": round(time.perf_counter() - started, 3),
+            "stage_seconds": {k: round(v, 3) for k, v in stages.items()},  # where a slow run spends its time
         }
 
     def decide(self, state: YearState) -> planner.Plan:
