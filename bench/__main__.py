@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         runs["outbox"] = lambda: asyncio.run(outbox.run(kafka, mongo, events))
     for scale in scales:
         if "planner" in chosen:
-            runs[f"planner-{scale}"] = lambda scale=scale: planner.run(scale)  # type: ignore[misc]
+            runs[f"planner-{scale}"] = lambda scale=scale: planner.run(scale, mongo)  # type: ignore[misc]
         if "needs" in chosen:
             runs[f"needs-{scale}"] = lambda scale=scale: needs.run(kafka, mongo, scale)  # type: ignore[misc]
     if "e2e" in chosen:

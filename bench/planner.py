@@ -4,16 +4,20 @@ The planner is pure, so this measures its own work: no database, no broker. The 
 the same run, is the least any planner must do: sort the needs by priority and look each one's
 competency up in an index of batches (no capacity, budget, fairness or overlap checks). Also timed: a
 re-plan after 1,000 new needs arrive (incremental) and a run that finds nothing to do (idempotent).
+Then the same re-plan through the database, into the persisted plan and into an empty one
+(``bench.planner_persisted``; ``BENCH_PLANNER_PERSISTED=0`` skips it).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bench import planner_persisted
 from services.training.domain import ProgramOffer
 from services.training.plan.planner import Batch, Need, Phase, Plan, Policy, Seat, plan, priority_order
 from shared.domain.vocabulary import JP_COMPETENCY_CODE
@@ -90,7 +94,7 @@ def _seats(result: Plan, needs: list[Need], batches: list[Batch]) -> list[Seat]:
     return [Seat(b, nip, unit[nip], tuple(ids), cost[b]) for (b, nip), ids in result.new_seats.items()]
 
 
-def run(scale: str) -> dict[str, Any]:
+def run(scale: str, mongo: str) -> dict[str, Any]:
     n_needs, n_batches, n_units = SCALES[scale]
     world = _world(n_needs, n_batches, n_units)
     needs, batches, phases = world["needs"], world["batches"], world["phases"]
@@ -156,4 +160,6 @@ def run(scale: str) -> dict[str, Any]:
         f"[planner {scale}] capacity used {figures['capacity_use_pct']} %; budget used per phase "
         f"{figures['budget_use_pct']}"
     )
+    if os.environ.get("BENCH_PLANNER_PERSISTED", "1") != "0":
+        figures["persisted"] = planner_persisted.run(mongo, world, more)
     return figures

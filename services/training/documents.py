@@ -127,7 +127,10 @@ class PlannedNeedDocument(Document):
     (Not named NeedDocument: mongoengine keeps one registry of class names for the whole process, and
     the needs service has that name; a clash would leave one of them with a stale connection.)"""
 
-    meta = document_meta(ALIAS, "needs", "fiscal_year", "nip", "status", "unit_code")
+    # plan_state is the planner's work list, read with one equality (the only filter FerretDB v1 answers
+    # from an index, shared/ferretdb.py): "pending" (announced, to decide), "resolved" (met, the seat
+    # only proposed for it to withdraw); absent once the planner has done with it.
+    meta = document_meta(ALIAS, "needs", "fiscal_year", "nip", "status", "unit_code", "plan_state")
 
     id = StringField(primary_key=True)
     fiscal_year = IntField(required=True)
@@ -155,6 +158,7 @@ class PlannedNeedDocument(Document):
     explanation_en = StringField()
     rank = IntField()
     decided_at = DateTimeField()
+    plan_state = StringField()
 
 
 class EnrolmentDocument(OutboxDocument):
@@ -230,6 +234,18 @@ class PlanLeaseDocument(OutboxDocument):
     last_run = DictField()
 
 
+class PlanChangesDocument(Document):
+    """Per fiscal year (id), how often the plan changed in a way that can let a waiting need in (a seat
+    freed, a batch or phase scheduled, changed, cancelled or closed), and the count the last run that
+    reconsidered every need planned at. While the two agree, a run decides only the needs that arrived."""
+
+    meta = document_meta(ALIAS, "plan_changes")
+
+    id = IntField(primary_key=True)
+    changes = IntField(default=0)
+    planned = IntField()
+
+
 class StatusListDocument(Document):
     """A Bitstring Status List of the certificates (services.training.certificates): its permutation
     key, a hint of its next free sequence number, and the signed list as served."""
@@ -265,6 +281,7 @@ ALL_DOCUMENTS = (
     PlannedNeedDocument,
     EnrolmentDocument,
     PlanLeaseDocument,
+    PlanChangesDocument,
     StatusListDocument,
     StatusSlotDocument,
 )

@@ -1,5 +1,6 @@
 """Commands on the plan: phases (tahap) and batches (angkatan) scheduled, changed, cancelled and closed.
-Each change of the plan asks for a planning run, so the planner takes it into account."""
+Each change of the plan is counted (``plan.changes``: the next run reconsiders every need, the waiting
+ones too) and asks for a planning run, so the planner takes it into account."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from services.training.catalogue.hosts import is_registered
 from services.training.catalogue.programmes import ready_codes
 from services.training.documents import BatchDocument, EnrolmentDocument, PhaseDocument
 from services.training.domain import BatchStatus
+from services.training.plan.changes import plan_changed
 from services.training.plan.lease import PlanRunning
 from services.training.plan.run import PlanRunner
 from services.training.seats.changes import batch_of, program_of
@@ -51,6 +53,7 @@ class PlanCommands:
                 f"Batches outside the new window: {', '.join(sorted(outside))}.",
             )
         PhaseDocument(code=code, **fields).save()
+        plan_changed(fields["fiscal_year"])
         self.request(fields["fiscal_year"])
         return get_or_not_found(PhaseDocument, code, "Tahap", "Phase")
 
@@ -101,6 +104,7 @@ class PlanCommands:
             return batch
 
         batch = retrying(attempt)
+        plan_changed(batch.fiscal_year)
         self.request(batch.fiscal_year)
         return batch
 
@@ -123,14 +127,18 @@ class PlanCommands:
                 commit(batch)
             return batch
 
-        batch = retrying(attempt)
-        # Marked cancelled first: a crash before the seats are withdrawn is finished by the next run.
-        withdrawn = self.enrolments.withdraw_from_cancelled([batch], by)
-        try:
-            summary: dict[str, Any] = self.runner.run(batch.fiscal_year, by)
-        except PlanRunning:  # another replica is planning this year: the cancellation stands, the re-plan waits
-            self.request(batch.fiscal_year)
-            summary = {"queued": True}
+        # This process's own runs wait meanwhile, so the re-plan answered is the one of this cancellation.
+        with self.runner.exclusive():
+            batch = retrying(attempt)
+            # Marked cancelled first: a crash before the seats are withdrawn is finished by the next run.
+            withdrawn = self.enrolments.withdraw_from_cancelled([batch], by)
+            if not withdrawn:
+                plan_changed(batch.fiscal_year)  # (withdrawing counted it already)
+            try:
+                summary: dict[str, Any] = self.runner.run(batch.fiscal_year, by)
+            except PlanRunning:  # another replica plans this year: the cancellation stands, the re-plan waits
+                self.request(batch.fiscal_year)
+                summary = {"queued": True}
         return {"batch_code": code, "withdrawn": withdrawn, "replan": summary}
 
     def close_batch(self, code: str, completed_on: date | None, by: str) -> dict[str, Any]:
@@ -153,6 +161,7 @@ class PlanCommands:
                 commit(b)
 
         retrying(attempt)
+        plan_changed(batch_of(code).fiscal_year)
         counts: dict[str, int] = {}
         for seat in EnrolmentDocument.objects(batch_code=code).only("status"):
             counts[seat.status] = counts.get(seat.status, 0) + 1

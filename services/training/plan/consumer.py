@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.training.documents import PlannedNeedDocument
 from services.training.domain import PlannedNeedStatus, planned_status
+from services.training.plan.state import PENDING, RESOLVED
 from shared.events import EventContext, NeedIdentified, NeedResolved, NeedSource
 
 
@@ -42,6 +43,8 @@ class PlannedNeeds:
         }
         # Kept, but not placed: needs of a whole unit, and follow-ups only an action remedies.
         status = planned_status(event.nip, event.source, fields["barriers"]).value
+        if status == PlannedNeedStatus.OPEN:
+            fields["plan_state"] = PENDING  # on the next run's list (plan.state.load_arrived)
         if _apply_if_latest(event.need_id, ctx.time, fields, {"status": status}):
             # Newer than its resolution (if any): announced again, so it is open again.
             PlannedNeedDocument._get_collection().update_one(
@@ -59,6 +62,7 @@ class PlannedNeeds:
             "unit_code": event.unit_code,
             "competency_code": event.competency_code,
             "status": PlannedNeedStatus.RESOLVED.value,
+            "plan_state": RESOLVED,  # the next run withdraws a seat only proposed for it (PlanRunner.release_met)
         } | ({"nip": event.nip} if event.nip else {})
         # Resolved before training heard of it (the two topics are read independently): a tombstone.
         placeholder = {"priority": 0.0, "source": "unknown", "identified_at": event.resolved_at}

@@ -1,7 +1,10 @@
-"""One planning run of a fiscal year, in stages a reader (and an incremental planner) can take apart:
+"""One planning run of a fiscal year, in stages a reader can take apart:
 
-1. release: seats of cancelled batches, and seats only proposed for needs met meanwhile, are withdrawn;
-2. load: the year's phases, batches, seats and needs, as the planner's plain values;
+1. release: seats only proposed for needs met meanwhile are withdrawn, found from the resolutions that
+   arrived (``plan_state`` "resolved"), and, after a change of the plan, the seats of cancelled batches;
+2. load (``plan.state``): the year's phases, batches and seats, and the needs to decide: only those that
+   arrived since the last run, unless the plan changed since the last run that reconsidered every need
+   (``plan.changes``), when every need not holding a seat;
 3. decide: the pure planner (``plan.planner``) places each need not yet holding a seat, or says why not;
 4. write: the new seats in bulk, each with its EnrolmentChanged (seats are the truth of a placement, so
    they go first: a run cut short is completed by the next), the needs they joined, then the decisions
@@ -13,50 +16,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import UpdateOne
 
 from services.training import domain
-from services.training.catalogue.programmes import offer_of, ready_offers
-from services.training.documents import (
-    BatchDocument,
-    EnrolmentDocument,
-    PhaseDocument,
-    PlannedNeedDocument,
-    ProgramDocument,
-)
+from services.training.documents import BatchDocument, EnrolmentDocument, PlannedNeedDocument
 from services.training.domain import BatchStatus, PlannedNeedStatus
 from services.training.plan import planner
+from services.training.plan.changes import planned_at, unplanned_changes
 from services.training.plan.lease import PlanLease
+from services.training.plan.state import RESOLVED, YearState, load, load_arrived
 from services.training.seats.changes import enrolment_changed, seat
 from services.training.seats.enrolments import Enrolments
-from shared.domain.vocabulary import accepted_forms, training_remedy
 from shared.events import EventRecord
 from shared.messaging.outbox import Notify, commit, insert_all, retrying
 from shared.persistence import bulk_write
 
-SEAT_FIELDS = ("id", "batch_code", "nip", "unit_code", "need_ids", "cost", "status")
 INSERT_CHUNK = 1000
-
-
-@dataclass
-class YearState:
-    """What a run decides on, as loaded, with the documents its writes need."""
-
-    fiscal_year: int
-    phases: list[planner.Phase]
-    batches: list[planner.Batch]
-    seats: list[planner.Seat]
-    withdrawn: list[tuple[str, str]]
-    needs: list[planner.Need]
-    programmes: list[domain.ProgramOffer]
-    batch_docs: dict[str, BatchDocument]
-    programs: dict[str, ProgramDocument]
-    need_docs: dict[str, dict[str, Any]]
 
 
 class PlanRunner:
@@ -74,7 +54,8 @@ class PlanRunner:
         self.notify = notify
         self.lease = lease
         self.as_of = as_of  # the day the plan is made on: batches that have started take nobody new
-        self._running = threading.Lock()  # one run at a time in this process; the lease does it across replicas
+        # One run at a time in this process (the lease does it across replicas); re-entrant for ``exclusive``.
+        self._running = threading.RLock()
 
     def run(self, fiscal_year: int, by: str) -> dict[str, Any]:
         """Plan a fiscal year now; returns the run's summary (also kept on the lease)."""
@@ -82,22 +63,30 @@ class PlanRunner:
             holding.summary = self._plan(fiscal_year, by)
             return holding.summary
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold this process's runs off while a command changes the plan and then runs it itself."""
+        with self._running:
+            yield
+
     def _plan(self, fiscal_year: int, by: str) -> dict[str, Any]:
         started = time.perf_counter()
-        self.release(fiscal_year, by)
-        state = load(fiscal_year, self.as_of())
-        result = planner.plan(
-            state.needs,
-            phases=state.phases,
-            batches=state.batches,
-            seats=state.seats,
-            withdrawn=state.withdrawn,
-            programmes=state.programmes,
-            policy=self.policy,
-        )
+        self.release_met(fiscal_year, by)
+        changes, changed = unplanned_changes(fiscal_year)  # read before loading: see plan.changes
+        if changed:
+            cancelled = BatchDocument.objects(fiscal_year=fiscal_year, status=BatchStatus.CANCELLED.value)
+            self.enrolments.withdraw_from_cancelled(list(cancelled), by)  # finishes a cancellation cut short
+        stages = {"release": time.perf_counter() - started}
+        state = (load if changed else load_arrived)(fiscal_year, self.as_of())
+        stages["load"] = time.perf_counter() - started - sum(stages.values())
+        result = self.decide(state)
+        stages["decide"] = time.perf_counter() - started - sum(stages.values())
         new_seats = write_seats(state, result, by)
         join(result)
         decided = write_decisions(state, result)
+        if changed:
+            planned_at(fiscal_year, changes)
+        stages["write"] = time.perf_counter() - started - sum(stages.values())
         if new_seats:
             self.notify()
         reasons: dict[str, int] = {}
@@ -107,6 +96,7 @@ class PlanRunner:
             "fiscal_year": fiscal_year,
             "by": by,
             "at": datetime.now(UTC).isoformat(),
+            "mode": "full" if changed else "incremental",
             "considered": len(result.decisions),
             "placed": len(result.placed),
             "waitlisted": len(result.waitlisted),
@@ -114,86 +104,32 @@ class PlanRunner:
             "new_seats": new_seats,
             "needs_updated": decided,
             "seconds": round(time.perf_counter() - started, 3),
+            "stage_seconds": {k: round(v, 3) for k, v in stages.items()},  # where a slow run spends its time
         }
 
-    def release(self, fiscal_year: int, by: str) -> None:
-        """Seats the plan no longer holds: those of cancelled batches, those only proposed for met needs."""
-        cancelled = list(BatchDocument.objects(fiscal_year=fiscal_year, status=BatchStatus.CANCELLED.value))
-        self.enrolments.withdraw_from_cancelled(cancelled, by)
-        resolved = PlannedNeedDocument._get_collection().find(
-            {"fiscal_year": fiscal_year, "status": PlannedNeedStatus.RESOLVED.value}, {"_id": 1}
+    def decide(self, state: YearState) -> planner.Plan:
+        return planner.plan(
+            state.needs,
+            phases=state.phases,
+            batches=state.batches,
+            seats=state.seats,
+            withdrawn=state.withdrawn,
+            programmes=state.programmes,
+            policy=self.policy,
         )
-        self.enrolments.withdraw_met(fiscal_year, {n["_id"] for n in resolved}, by)
 
-
-def load(fiscal_year: int, today: date) -> YearState:
-    phases = {p.code: p for p in PhaseDocument.objects(fiscal_year=fiscal_year)}
-    live = [BatchStatus.SCHEDULED.value, BatchStatus.CLOSED.value]
-    batch_docs = {b.id: b for b in BatchDocument.objects(fiscal_year=fiscal_year, status__in=live)}
-    programs = {
-        p.code: p for p in ProgramDocument.objects(code__in=list({b.program_code for b in batch_docs.values()}))
-    }
-    offers = {code: offer_of(p) for code, p in programs.items()}
-    batches = [
-        planner.Batch(
-            b.id,
-            b.phase_code,
-            offers[b.program_code],
-            b.starts_on,
-            b.ends_on,
-            b.capacity,
-            b.status == BatchStatus.SCHEDULED and b.starts_on > today,
+    def release_met(self, fiscal_year: int, by: str) -> int:
+        """Withdraw the seats only proposed for needs whose resolutions arrived (a confirmed seat stays:
+        the person agreed to come), then clear the marks. A run cut short between the two finds the marks
+        again, and a seat withdrawn already is not withdrawn twice (``withdraw`` checks it is still open)."""
+        needs = PlannedNeedDocument._get_collection()
+        met = [n for n in needs.find({"plan_state": RESOLVED}) if n.get("fiscal_year") == fiscal_year]
+        withdrawn = self.enrolments.withdraw_met(fiscal_year, met, by)
+        # Only a need still resolved: a newer announcement may have opened it again meanwhile.
+        bulk_write(
+            needs, [UpdateOne({"_id": n["_id"], "plan_state": RESOLVED}, {"$unset": {"plan_state": ""}}) for n in met]
         )
-        for b in batch_docs.values()
-        if b.program_code in offers
-    ]
-    enrolments = list(EnrolmentDocument.objects(fiscal_year=fiscal_year).only(*SEAT_FIELDS))
-    seats = [
-        planner.Seat(e.batch_code, e.nip, e.unit_code, tuple(e.need_ids), e.cost, domain.EnrolmentStatus(e.status))
-        for e in enrolments
-        if e.status in domain.HOLDS_SEAT
-    ]
-    withdrawn = [(e.batch_code, e.nip) for e in enrolments if e.status == domain.EnrolmentStatus.WITHDRAWN]
-    not_planned = [
-        s.value for s in (PlannedNeedStatus.UNIT_LEVEL, PlannedNeedStatus.ACTION_ONLY, PlannedNeedStatus.RESOLVED)
-    ]
-    need_docs = {
-        n["_id"]: n
-        for n in PlannedNeedDocument._get_collection().find(
-            {"fiscal_year": fiscal_year, "status": {"$nin": not_planned}}
-        )
-    }
-    needs = [planned_need(n) for n in need_docs.values()]
-    return YearState(
-        fiscal_year=fiscal_year,
-        phases=[planner.Phase(p.code, p.starts_on, p.ends_on, p.budget, p.capacity) for p in phases.values()],
-        batches=batches,
-        seats=seats,
-        withdrawn=withdrawn,
-        needs=needs,
-        programmes=ready_offers(),
-        batch_docs=batch_docs,
-        programs=programs,
-        need_docs=need_docs,
-    )
-
-
-def planned_need(n: dict[str, Any]) -> planner.Need:
-    """A stored need as the planner reads it, with its follow-up remedy (TRAINING_REMEDIES)."""
-    remedy = training_remedy(n.get("barriers") or ())
-    return planner.Need(
-        n["_id"],
-        n["nip"],
-        n["unit_code"],
-        n["competency_code"],
-        n.get("required_level"),
-        n["priority"],
-        n["identified_at"],
-        n.get("jp_shortfall"),
-        forms=accepted_forms(n.get("recommended_form")),
-        excluded_program=n.get("program_code") if remedy and remedy.exclude_programme else None,
-        employment_type=n.get("employment_type"),
-    )
+        return withdrawn
 
 
 def write_seats(state: YearState, result: planner.Plan, by: str) -> int:
@@ -242,7 +178,8 @@ def join(result: planner.Plan) -> None:
 
 
 def write_decisions(state: YearState, result: planner.Plan) -> int:
-    """Only what changed is written, so a run that decides the same writes nothing."""
+    """Only what changed is written, so a run that decides the same writes nothing; every need decided
+    leaves the next run's list (``plan_state``)."""
     now = datetime.now(UTC)
     wanted: dict[str, dict[str, Any]] = {}
     placed, waitlisted = PlannedNeedStatus.PLACED.value, PlannedNeedStatus.WAITLISTED.value
@@ -254,7 +191,12 @@ def write_decisions(state: YearState, result: planner.Plan) -> int:
             held_in.setdefault(need_id, []).append(held.batch_code)
     for need_id, codes in held_in.items():  # several seats: a JP shortfall met by a combination
         codes.sort()
-        wanted[need_id] = {"status": placed, "batch_code": codes[0], "batch_codes": codes if len(codes) > 1 else None}
+        wanted[need_id] = {
+            "status": placed,
+            "batch_code": codes[0],
+            "batch_codes": codes if len(codes) > 1 else None,
+            "plan_state": None,
+        }
     for d in result.decisions:
         if d.batch_code is not None:
             wanted[d.need_id] = {
@@ -265,6 +207,7 @@ def write_decisions(state: YearState, result: planner.Plan) -> int:
                 "explanation": d.explanation.id,
                 "explanation_en": d.explanation.en,
                 "rank": d.rank,
+                "plan_state": None,
             }
         else:
             wanted[d.need_id] = {
@@ -275,16 +218,19 @@ def write_decisions(state: YearState, result: planner.Plan) -> int:
                 "explanation": d.explanation.id,
                 "explanation_en": d.explanation.en,
                 "rank": None,
+                "plan_state": None,
             }
     ops = []
     for need_id, fields in wanted.items():
         current = state.need_docs.get(need_id)
         if current is None or all(current.get(k) == v for k, v in fields.items()):
             continue
+        # Not over a resolution that arrived while this run planned (the next run frees its seat), nor over
+        # a newer announcement (it stays pending, and the next run decides it again).
+        unchanged = {"announced_at": current["announced_at"]} if current.get("announced_at") else {}
         ops.append(
             UpdateOne(
-                # Not over a resolution that arrived while this run planned: the next run frees its seat.
-                {"_id": need_id, "status": {"$ne": PlannedNeedStatus.RESOLVED.value}},
+                {"_id": need_id, "status": {"$ne": PlannedNeedStatus.RESOLVED.value}} | unchanged,
                 {
                     "$set": {k: v for k, v in fields.items() if v is not None} | {"decided_at": now},
                     **({"$unset": unset} if (unset := {k: "" for k, v in fields.items() if v is None}) else {}),

@@ -15,7 +15,8 @@ from services.training import domain
 from services.training.catalogue import curricula
 from services.training.catalogue.programmes import Programmes, offer_of
 from services.training.certificates.issuing import Issuer, Slot
-from services.training.documents import BatchDocument, EnrolmentDocument, ProgramDocument
+from services.training.documents import BatchDocument, EnrolmentDocument, PlannedNeedDocument, ProgramDocument
+from services.training.plan.changes import plan_changed
 from services.training.seats.changes import (
     Note,
     batch_of,
@@ -31,6 +32,9 @@ from shared.events import PROGRAM_COMPLETED
 from shared.messaging.outbox import Notify, commit, new_event, retrying
 from shared.persistence import objects_in
 
+# A seat in one of these no longer serves its needs (the planner plans them again).
+FREES_NEEDS = frozenset({domain.EnrolmentStatus.WITHDRAWN, domain.EnrolmentStatus.FAILED})
+RESOLVED = domain.PlannedNeedStatus.RESOLVED.value
 MET = ("Kebutuhan pengembangan ini sudah terpenuhi.", "This development need has been met.")
 
 
@@ -58,6 +62,8 @@ class Enrolments:
 
         e = retrying(attempt)
         self.notify()
+        if e.status in FREES_NEEDS:
+            plan_changed(e.fiscal_year)  # its needs are planned again, and waiting needs may take what it frees
         if e.status == domain.EnrolmentStatus.WITHDRAWN:
             self.replan(e.fiscal_year)  # the seat and its money go back to the plan; the needs wait again
         return e
@@ -160,6 +166,8 @@ class Enrolments:
 
         e = retrying(attempt)
         self.notify()
+        if e.status == domain.EnrolmentStatus.FAILED:
+            plan_changed(e.fiscal_year)  # its needs are planned again
         return e
 
     # Withdrawals the plan decides on: seats of cancelled batches, seats whose needs were all met.
@@ -179,24 +187,40 @@ class Enrolments:
 
         return self._withdraw_all(seats, note, by)
 
-    def withdraw_met(self, fiscal_year: int, met_needs: set[str], by: str) -> int:
-        """Seats only proposed (not yet agreed to) whose needs have all been met meanwhile."""
-        proposed = EnrolmentDocument.objects(
-            fiscal_year=fiscal_year, status=domain.EnrolmentStatus.PROPOSED.value
-        ).only("id", "need_ids", "batch_code")
-        met = [s for s in proposed if s.need_ids and set(s.need_ids) <= met_needs]
-        return self._withdraw_all(met, lambda _: MET, by)
+    def withdraw_met(self, fiscal_year: int, met_needs: list[dict[str, Any]], by: str) -> int:
+        """Seats only proposed (not yet agreed to) whose needs have all been met meanwhile, found from the
+        met needs themselves: their people's seats (an indexed lookup each), never a scan of every seat."""
+        met = {n["_id"] for n in met_needs}
+        proposed: dict[str, EnrolmentDocument] = {}
+        for nip in sorted({n["nip"] for n in met_needs if n.get("nip")}):
+            for s in EnrolmentDocument.objects(nip=nip).only("id", "need_ids", "batch_code", "fiscal_year", "status"):
+                if (
+                    s.fiscal_year == fiscal_year
+                    and s.status == domain.EnrolmentStatus.PROPOSED
+                    and met & set(s.need_ids)
+                ):
+                    proposed[s.id] = s
+        others = {i for s in proposed.values() for i in s.need_ids} - met
+        needs = PlannedNeedDocument._get_collection()
+        met |= {
+            i for i in sorted(others) if (needs.find_one({"_id": i}, {"status": 1}) or {}).get("status") == RESOLVED
+        }
+        return self._withdraw_all([s for s in proposed.values() if set(s.need_ids) <= met], lambda _: MET, by)
 
     def _withdraw_all(self, seats: Iterable[EnrolmentDocument], note: Callable[[BatchDocument], Note], by: str) -> int:
         """Withdraw each seat (one atomic write with its EnrolmentChanged); batch and programme read once."""
-        count = 0
+        count, years = 0, set[int]()
         loaded: dict[str, tuple[BatchDocument, ProgramDocument]] = {}
         for s in seats:
             if s.batch_code not in loaded:
                 batch = batch_of(s.batch_code)
                 loaded[s.batch_code] = (batch, self.programmes.of(batch.program_code))
             batch, program = loaded[s.batch_code]
-            count += retrying(partial(withdraw, s.id, batch, program, by, note(batch)))
+            if retrying(partial(withdraw, s.id, batch, program, by, note(batch))):
+                count += 1
+                years.add(batch.fiscal_year)
+        for year in sorted(years):
+            plan_changed(year)  # seats and money went back to the plan
         if count:
             self.notify()
         return count
