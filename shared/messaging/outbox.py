@@ -75,6 +75,9 @@ def _one_writer(coll: Any, ids: Sequence[Any]) -> Any:
         yield
 
 
+# The ledger of what the relay published and has not yet cleared, in the aggregates' database.
+PUBLISHED = "outbox_published"
+
 _BOOKKEEPING = ("outbox", "outbox_pending", "outbox_batch", "outbox_batch_size", "version")
 
 # Wakes a worker (the relay after a commit, the notifications dispatcher after a recorded delivery) so it
@@ -263,27 +266,36 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        """Rounds of publication, each followed by a clearing in the background: the next round does
+        not wait for the rewrites (it skips what the ledger says went out), only the next clearing does."""
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         next_sweep = 0.0
-        while not self._stopping:
-            try:
-                if time.monotonic() >= next_sweep:
-                    await asyncio.to_thread(self.sweep)
-                    next_sweep = time.monotonic() + self._sweep_interval_s
-                published = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self._failures.labels(self._service).inc()
-                log.exception("outbox relay round failed; retrying")
-                published = 0
-            if published == 0 and not self._stopping:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
-                    if self._linger_s and not self._stopping:
-                        await asyncio.sleep(self._linger_s)
+        clearing: asyncio.Task[int] | None = None
+        try:
+            while not self._stopping:
+                try:
+                    if time.monotonic() >= next_sweep:
+                        await asyncio.to_thread(self.sweep)
+                        next_sweep = time.monotonic() + self._sweep_interval_s
+                    published = await self.publish_pending()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self._failures.labels(self._service).inc()
+                    log.exception("outbox relay round failed; retrying")
+                    published = 0
+                if clearing is None or clearing.done():
+                    clearing = asyncio.create_task(asyncio.to_thread(self._clear_logged))
+                if published == 0 and not self._stopping:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+                        if self._linger_s and not self._stopping:
+                            await asyncio.sleep(self._linger_s)
+        finally:
+            if clearing is not None:
+                await clearing
 
     def sweep(self) -> int:
         """Flag entries left unflagged by an insert_all that died between its two steps. Only entries
@@ -304,40 +316,130 @@ class OutboxRelay:
         return repaired
 
     async def run_once(self) -> int:
-        """One pass over every document type; returns how many entries were published.
+        """Publish everything pending, then clear it; returns how many entries were published. What a
+        caller that wants the outbox empty afterwards runs (shutdown, tests)."""
+        published = await self.publish_pending()
+        await asyncio.to_thread(self.clear_published)
+        return published
 
-        Every complete batch read (the single-document commits and the bulk batches that fit in the
-        round) goes out in one publish, acknowledged together, then is cleared with one bulk write. A
-        bulk batch larger than the round is streamed on its own, in its place in the reading order, so
-        entries leave in the order they were read (per key, as the producer keeps per-partition order)."""
+    async def publish_pending(self) -> int:
+        """One pass over every document type: every entry pending and not yet recorded as published goes
+        out, chunk by chunk, each chunk recorded in the ledger once acknowledged. Returns how many."""
         total = 0
         for doc_type in self._documents:
-            coll = doc_type._get_collection()
-            pending = await asyncio.to_thread(self._pending, coll)
-            batches: dict[str, list[dict[str, Any]]] = {}
-            for doc in pending:
-                batches.setdefault(doc.get("outbox_batch") or "", []).append(doc)
-            whole: list[tuple[str, list[Any]]] = []
-            entries: list[dict[str, Any]] = []
-            for token, docs in batches.items():
-                if len(docs) < docs[0].get("outbox_batch_size", 1):
-                    total += await self._publish_and_clear(coll, whole, entries)
-                    whole, entries = [], []
-                    total += await self._relay_whole_batch(coll, token)
-                else:
-                    whole.append((token, [doc["_id"] for doc in docs]))
-                    entries.extend(e for doc in docs for e in doc.get("outbox", []))
-            total += await self._publish_and_clear(coll, whole, entries)
+            total += await self._stream(doc_type._get_collection())
         return total
 
-    async def _publish_and_clear(
-        self, coll: Any, batches: list[tuple[str, list[Any]]], entries: list[dict[str, Any]]
-    ) -> int:
-        if not batches:
+    async def _stream(self, coll: Any) -> int:
+        """Read the pending documents through one cursor (bounded memory, one indexed lookup), skipping
+        what the ledger holds, and publish in chunks of ``batch_size`` entries in the order read (per
+        key, as the producer keeps per-partition order)."""
+        published_docs, events = await asyncio.to_thread(self._recorded, coll)
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[tuple[list[tuple[str, Any]], list[dict[str, Any]]] | None] = asyncio.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def put(item: tuple[list[tuple[str, Any]], list[dict[str, Any]]] | None) -> bool:
+            future = asyncio.run_coroutine_threadsafe(chunks.put(item), loop)
+            while True:
+                try:
+                    future.result(timeout=0.5)
+                    return True
+                except concurrent.futures.TimeoutError:
+                    if stop.is_set():  # the publishing side gave up: stop reading
+                        future.cancel()
+                        return False
+
+        def read() -> None:
+            # The end marker goes out whatever happens, so the publishing side never waits forever;
+            # a read error is re-raised there. The cursor is closed explicitly when reading stops early:
+            # FerretDB holds a database connection for every open cursor.
+            read_docs: list[tuple[str, Any]] = []
+            entries: list[dict[str, Any]] = []
+            fields = {"outbox": 1, "outbox_batch": 1}
+            try:
+                with coll.find({"outbox_pending": True}, fields) as cursor:
+                    for doc in cursor.batch_size(self._batch_size):
+                        token = doc.get("outbox_batch") or ""
+                        if (token, doc["_id"]) in published_docs:
+                            continue
+                        read_docs.append((token, doc["_id"]))
+                        # Entries published under an earlier token of a document written again before
+                        # its clearing: already out, not sent again.
+                        entries.extend(e for e in doc.get("outbox", []) if e["event_id"] not in events)
+                        if len(entries) >= self._batch_size:
+                            if not put((read_docs, entries)):
+                                return
+                            read_docs, entries = [], []
+                if read_docs and not put((read_docs, entries)):
+                    return
+            finally:
+                put(None)
+
+        reader = asyncio.create_task(asyncio.to_thread(read))
+        published = 0
+        try:
+            while (chunk := await chunks.get()) is not None:
+                read_docs, entries = chunk
+                await self._publish(entries)
+                await asyncio.to_thread(self._record, coll, read_docs, entries)
+                published += len(entries)
+        finally:
+            stop.set()
+            await reader  # re-raises a read error: what was not recorded goes out again next round
+        return published
+
+    @staticmethod
+    def _recorded(coll: Any) -> tuple[set[tuple[str, Any]], set[str]]:
+        """What the ledger holds as published and not yet cleared: the documents, each as read (batch
+        token and id: the same document written again since has a new token), and the event ids."""
+        docs: set[tuple[str, Any]] = set()
+        events: set[str] = set()
+        for round_ in coll.database[PUBLISHED].find({"collection": coll.name}, {"batches": 1, "events": 1}):
+            docs.update((b["token"], doc_id) for b in round_["batches"] for doc_id in b["ids"])
+            events.update(round_["events"])
+        return docs, events
+
+    @staticmethod
+    def _record(coll: Any, read_docs: list[tuple[str, Any]], entries: list[dict[str, Any]]) -> None:
+        """One small insert for a whole chunk, instead of a rewrite of every document in it."""
+        batches: dict[str, list[Any]] = {}
+        for token, doc_id in read_docs:
+            batches.setdefault(token, []).append(doc_id)
+        coll.database[PUBLISHED].insert_one(
+            {
+                "_id": uuid.uuid4().hex,
+                "collection": coll.name,
+                # Sub-documents, not pairs: FerretDB v1 stores no nested arrays.
+                "batches": [{"token": token, "ids": ids} for token, ids in batches.items()],
+                "events": [e["event_id"] for e in entries],
+                "recorded_at": datetime.now(UTC),
+            }
+        )
+
+    def clear_published(self) -> int:
+        """Empty the outboxes the ledger lists, then drop those ledger entries; returns how many
+        documents' outboxes it tried to clear. A ledger entry goes only after its clearing, so a
+        round reading meanwhile still skips what it lists."""
+        cleared = 0
+        for doc_type in self._documents:
+            coll = doc_type._get_collection()
+            ledger = coll.database[PUBLISHED]
+            for round_ in list(ledger.find({"collection": coll.name}, {"batches": 1})):
+                batches = [(b["token"], b["ids"]) for b in round_["batches"]]
+                self._clear(coll, batches)
+                ledger.delete_one({"_id": round_["_id"]})
+                cleared += sum(len(ids) for _, ids in batches)
+        return cleared
+
+    def _clear_logged(self) -> int:
+        try:
+            return self.clear_published()
+        except Exception:
+            # What stays in the ledger is skipped by the rounds and cleared by the next clearing.
+            self._failures.labels(self._service).inc()
+            log.exception("outbox clearing failed; retrying after the next round")
             return 0
-        await self._publish(entries)
-        await asyncio.to_thread(self._clear, coll, batches)
-        return len(entries)
 
     async def _publish(self, entries: list[dict[str, Any]]) -> None:
         """Send in order without waiting for each acknowledgement (the idempotent producer keeps
@@ -415,61 +517,6 @@ class OutboxRelay:
             "outbox entry refused by Kafka; dead-lettered",
             extra={"fields": {"event_id": entry["event_id"], "topic": topic, "to": destination, "reason": reason}},
         )
-
-    async def _relay_whole_batch(self, coll: Any, token: str) -> int:
-        """A bulk batch larger than one round: stream its documents through one cursor (bounded memory,
-        one collection scan), publish chunk by chunk and clear each chunk's documents once published.
-        Only documents read are cleared: one flagged pending after the read (the flagging of a bulk
-        batch is not atomic on FerretDB) keeps its outbox for the next round."""
-        loop = asyncio.get_running_loop()
-        chunks: asyncio.Queue[tuple[list[Any], list[dict[str, Any]]] | None] = asyncio.Queue(maxsize=2)
-        stop = threading.Event()
-
-        def put(item: tuple[list[Any], list[dict[str, Any]]] | None) -> bool:
-            future = asyncio.run_coroutine_threadsafe(chunks.put(item), loop)
-            while True:
-                try:
-                    future.result(timeout=0.5)
-                    return True
-                except concurrent.futures.TimeoutError:
-                    if stop.is_set():  # the publishing side gave up: stop reading
-                        future.cancel()
-                        return False
-
-        def read() -> None:
-            # The end marker goes out whatever happens, so the publishing side never waits forever;
-            # a read error is re-raised there. The cursor is closed explicitly when reading stops early:
-            # FerretDB holds a database connection for every open cursor.
-            ids: list[Any] = []
-            entries: list[dict[str, Any]] = []
-            try:
-                with coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1}) as cursor:
-                    for doc in cursor.batch_size(self._batch_size):
-                        ids.append(doc["_id"])
-                        entries.extend(doc.get("outbox", []))
-                        if len(entries) >= self._batch_size:
-                            if not put((ids, entries)):
-                                return
-                            ids, entries = [], []
-                if ids and not put((ids, entries)):
-                    return
-            finally:
-                put(None)
-
-        reader = asyncio.create_task(asyncio.to_thread(read))
-        published = 0
-        try:
-            while (chunk := await chunks.get()) is not None:
-                ids, entries = chunk
-                published += await self._publish_and_clear(coll, [(token, ids)], entries)
-        finally:
-            stop.set()
-            await reader  # re-raises a read error: what was not cleared stays pending for the next round
-        return published
-
-    def _pending(self, coll: Any) -> list[dict[str, Any]]:
-        fields = {"outbox": 1, "outbox_batch": 1, "outbox_batch_size": 1}
-        return list(coll.find({"outbox_pending": True}, fields).limit(self._batch_size))
 
     @staticmethod
     def _clear(coll: Any, batches: list[tuple[str, list[Any]]]) -> None:
