@@ -30,7 +30,8 @@ from bench.common import clean_up, postgresql_url
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED, build_record
-from shared.messaging.outbox import OutboxRelay, commit, insert_all
+from shared.messaging.outbox import commit, insert_all
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database, ensure_indexes
 from tests.support.events import need_payload

@@ -15,7 +15,8 @@ from services.needs.settings import NeedsSettings
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import NEED_IDENTIFIED
 from shared.messaging.dead_letters import OUTBOX_DEAD_LETTERS, outbox_dead_letter_document
-from shared.messaging.outbox import PUBLISHED, OutboxRelay, commit, insert_all, new_event, retrying
+from shared.messaging.outbox import commit, insert_all, new_event, retrying
+from shared.messaging.relay import PUBLISHED, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_fields, need_payload
