@@ -11,7 +11,7 @@
 The relay's own rate (the writes excluded) is printed against raw publish: ``relay / raw publish`` is
 the ratio issue 16 targets (at least 0.5). It is timed until every entry is acknowledged and recorded
 in the relay's ledger (what a consumer waits for); ``+ clearing`` adds the rewrite of the aggregates'
-outboxes that the running relay does after the round, in the background.
+outboxes that the relay does once the round is out, before its next round.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ The relay reads the pending documents (indexed ``outbox_pending``) through one c
 their entries with acks=all, chunk by chunk. Once every entry of a chunk is acknowledged (or, refused
 for good, dead-lettered) it records the chunk in the ledger, the ``outbox_published`` collection of the
 same database: ONE small insert listing each document as read (token and id) and each event id. The
-aggregates are cleared later (after the round in ``run_once``, in the background in ``run``), because
+aggregates are cleared after the whole round has gone out, before the next round reads, because
 FerretDB v1 rewrites a whole document, with every index on it, for each one it updates: clearing inside
 the round cost three quarters of it. Where each guarantee comes from:
 

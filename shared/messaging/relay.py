@@ -100,36 +100,33 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Rounds of publication, each followed by a clearing in the background: the next round does
-        not wait for the rewrites (it skips what the ledger says went out), only the next clearing does."""
+        """Rounds of publication, each followed by the clearing of what it published. The clearing waits
+        for the publication, not the other way round; and the next round reads only once the clearing
+        is done, so it never reads again, only to skip them, documents not yet cleared (reading is
+        FerretDB v1's other large cost: README, The relay alone)."""
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         next_sweep = 0.0
-        clearing: asyncio.Task[int] | None = None
-        try:
-            while not self._stopping:
-                try:
-                    if time.monotonic() >= next_sweep:
-                        await asyncio.to_thread(self.sweep)
-                        next_sweep = time.monotonic() + self._sweep_interval_s
-                    published = await self.publish_pending()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    self._failures.labels(self._service).inc()
-                    log.exception("outbox relay round failed; retrying")
-                    published = 0
-                if clearing is None or clearing.done():
-                    clearing = asyncio.create_task(asyncio.to_thread(self._clear_logged))
-                if published == 0 and not self._stopping:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
-                        if self._linger_s and not self._stopping:
-                            await asyncio.sleep(self._linger_s)
-        finally:
-            if clearing is not None:
-                await clearing
+        while not self._stopping:
+            # Cleared before the round, not after: a commit notifying during the round (whose entries the
+            # round's cursor may have missed) ends the wait below at once. A round reads all that is
+            # pending, so without one the relay waits for the next poll.
+            self._wake.clear()
+            try:
+                if time.monotonic() >= next_sweep:
+                    await asyncio.to_thread(self.sweep)
+                    next_sweep = time.monotonic() + self._sweep_interval_s
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._failures.labels(self._service).inc()
+                log.exception("outbox relay round failed; retrying")
+            if not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+                    if self._linger_s and not self._stopping:
+                        await asyncio.sleep(self._linger_s)
 
     def sweep(self) -> int:
         """Flag entries left unflagged by an insert_all that died between its two steps. Only entries
@@ -265,15 +262,6 @@ class OutboxRelay:
                 ledger.delete_one({"_id": round_["_id"]})
                 cleared += sum(len(ids) for _, ids in batches)
         return cleared
-
-    def _clear_logged(self) -> int:
-        try:
-            return self.clear_published()
-        except Exception:
-            # What stays in the ledger is skipped by the rounds and cleared by the next clearing.
-            self._failures.labels(self._service).inc()
-            log.exception("outbox clearing failed; retrying after the next round")
-            return 0
 
     async def _publish(self, entries: list[dict[str, Any]]) -> None:
         """Send in order without waiting for each acknowledgement (the idempotent producer keeps
