@@ -20,9 +20,10 @@ the round cost three quarters of it. Where each guarantee comes from:
   and the record publishes the chunk again next round; a ledger entry is deleted only after its
   clearing, so a round reading in between still skips it. What goes out twice, consumers absorb by
   event id (their inbox);
-- nothing published twice in the ordinary case: a round skips every document the ledger lists as read
-  and every entry whose event id it lists. A document written again after its round has a new token:
-  it is read again, and only its new entries go out;
+- what the ledger lists is not sent again: a round skips every document it lists as read and every
+  entry whose event id it lists (a round reading before a clearing: after a crash, or another
+  replica's). A document written again after its round has a new token: it is read again, and the
+  entries the ledger no longer lists go out again, absorbed as above;
 - never cleared unpublished: the clearing matches each document by id AND the token it was read with,
   so entries added since (a new token) stay for the next round;
 - per-key order: entries leave in the order the cursor read them, within a document in the order
