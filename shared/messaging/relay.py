@@ -147,8 +147,8 @@ class OutboxRelay:
         return repaired
 
     async def run_once(self) -> int:
-        """Publish everything pending, then clear it; returns how many entries were published. What a
-        caller that wants the outbox empty afterwards runs (shutdown, tests)."""
+        """One round: publish everything pending, then clear it; returns how many entries were published
+        (``run`` repeats it; shutdown runs one more)."""
         published = await self.publish_pending()
         await asyncio.to_thread(self.clear_published)
         return published
