@@ -8,8 +8,10 @@
 - outbox bulk:     insert_all() of the same aggregates under one batch token, then the relay (what a
                    bulk analysis or import does)
 
-The relay's own rate (publishing and clearing what is pending, the writes excluded) is printed against
-raw publish: ``relay / raw publish`` is the ratio issue 16 targets (at least 0.5).
+The relay's own rate (the writes excluded) is printed against raw publish: ``relay / raw publish`` is
+the ratio issue 16 targets (at least 0.5). It is timed until every entry is acknowledged and recorded
+in the relay's ledger (what a consumer waits for); ``+ clearing`` adds the rewrite of the aggregates'
+outboxes that the relay does once the round is out, before its next round.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from bench.common import clean_up, postgresql_url
 from services.needs.documents import NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.events import NEED_IDENTIFIED, build_record
-from shared.messaging.outbox import OutboxRelay, commit, insert_all
+from shared.messaging.outbox import commit, insert_all
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database, ensure_indexes
 from tests.support.events import need_payload
@@ -101,8 +104,9 @@ def needs_relay(kafka: str, naming: Naming, batch_size: int) -> tuple[KafkaBroke
     return broker, relay
 
 
-async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> tuple[float, float]:
-    """Seconds for the writes and the relay together, and for the relay alone."""
+async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> tuple[float, float, float]:
+    """Seconds for the writes and the relay (with its clearing) together, for the relay's publication
+    alone, and for the relay with its clearing."""
     from datetime import UTC, datetime
 
     broker, relay = needs_relay(kafka, naming, batch_size=500)
@@ -137,10 +141,13 @@ async def _outbox(kafka: str, naming: Naming, n: int, *, bulk: bool) -> tuple[fl
 
         await asyncio.to_thread(write_all)
         relaying = time.perf_counter()
-        while await relay.run_once():
-            pass
+        published = 0
+        while published < n and (round_ := await relay.publish_pending()):
+            published += round_
+        out = time.perf_counter()
+        await asyncio.to_thread(relay.clear_published)
         ended = time.perf_counter()
-        return ended - started, ended - relaying
+        return ended - started, out - relaying, ended - relaying
     finally:
         await broker.stop()
 
@@ -160,8 +167,8 @@ async def run(kafka: str, mongo: str, n: int) -> dict[str, Any]:
         raw_publish = await _raw_publish(kafka, topic, n)
         raw_bulk = await _raw(kafka, mongo, f"{namespace}_raw", topic, n, bulk=True)
         raw_single = await _raw(kafka, mongo, f"{namespace}_raw", topic, n, bulk=False)
-        ours, relay = await _outbox(kafka, naming, n, bulk=False)
-        ours_bulk, relay_bulk = await _outbox(kafka, naming, n, bulk=True)
+        ours, relay, relay_cleared = await _outbox(kafka, naming, n, bulk=False)
+        ours_bulk, relay_bulk, relay_bulk_cleared = await _outbox(kafka, naming, n, bulk=True)
     finally:
         disconnect_database(settings)
         clean_up(kafka, mongo, namespace)
@@ -172,11 +179,17 @@ async def run(kafka: str, mongo: str, n: int) -> dict[str, Any]:
     print(f"{'path':<16}{'events/s':>12}{'vs raw bulk':>14}{'vs raw per record':>20}")
     for name, r in rate.items():
         print(f"{name:<16}{r:>12.0f}{r / rate['raw_bulk']:>14.2f}{r / rate['raw_per_record']:>20.2f}")
-    relaying = {"raw_publish": n / raw_publish, "relay": n / relay, "relay_bulk": n / relay_bulk}
+    relaying = {
+        "raw_publish": n / raw_publish,
+        "relay": n / relay,
+        "relay + clearing": n / relay_cleared,
+        "relay_bulk": n / relay_bulk,
+        "relay_bulk + clearing": n / relay_bulk_cleared,
+    }
     print(f"\npublication alone (what was written is pending), {n} events")
-    print(f"{'path':<16}{'events/s':>12}{'vs raw publish':>16}")
+    print(f"{'path':<24}{'events/s':>12}{'vs raw publish':>16}")
     for name, r in relaying.items():
-        print(f"{name:<16}{r:>12.0f}{r / relaying['raw_publish']:>16.2f}")
+        print(f"{name:<24}{r:>12.0f}{r / relaying['raw_publish']:>16.3f}")
     return {
         "benchmark": "outbox",
         "events": n,

@@ -44,7 +44,8 @@ from shared.messaging.consumer import ConsumerRuntime, EventConsumer
 from shared.messaging.dead_letters import outbox_dead_letter_document
 from shared.messaging.inbox import Inbox, processed_event_document
 from shared.messaging.lag import BrokerGauges
-from shared.messaging.outbox import OutboxDocument, OutboxRelay
+from shared.messaging.outbox import OutboxDocument
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
 from shared.persistence import (
     DATABASE_UNAVAILABLE,

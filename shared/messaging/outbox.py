@@ -1,68 +1,67 @@
-"""Transactional outbox embedded in each aggregate's document.
+"""Transactional outbox embedded in each aggregate's document, relayed with a ledger of what went out.
 
 FerretDB has neither multi-document transactions nor change streams, so a state change and the
 events announcing it are written in ONE single-document write (atomic on MongoDB and FerretDB alike):
-the new state and the outbox entries land together or not at all. A relay then publishes pending
-entries with acks=all and only afterwards removes them. A crash between publish and removal publishes
-an entry again, which consumers absorb by event id: at-least-once, never lost, never half-done.
+the new state and the outbox entries land together or not at all. Every write that adds entries stamps
+the document with a fresh batch token (``outbox_batch``); a bulk write of many documents (``insert_all``)
+shares one token.
 
-Every write that adds entries stamps the document with a fresh batch token (``outbox_batch``) and the
-number of documents that share it. The relay clears a batch only through its token, so entries added
-after the relay read a document (a new token) are never cleared unpublished; and a bulk write of many
-documents under one token is cleared with one update instead of one per document.
+The relay reads the pending documents (indexed ``outbox_pending``) through one cursor and publishes
+their entries with acks=all, chunk by chunk. Once every entry of a chunk is acknowledged (or, refused
+for good, dead-lettered) it records the chunk in the ledger, the ``outbox_published`` collection of the
+same database: ONE small insert listing each document as read (token and id) and each event id. The
+aggregates are cleared after the whole round has gone out, before the next round reads, because
+FerretDB v1 rewrites a whole document, with every index on it, for each one it updates: clearing inside
+the round cost three quarters of it. Where each guarantee comes from:
 
-The relay never waits on one entry for ever: an entry Kafka refuses for a reason sending again cannot
-cure (too large, invalid) goes to its topic's dead-letter topic, or, when that refuses it too, to the
-service's ``outbox_dead_letters`` collection (``shared.messaging.dead_letters``), and counts as done.
+- never half-done: the single-document write above;
+- at-least-once, never lost: an entry leaves its aggregate only through a clearing of a chunk the ledger
+  lists, and a chunk is listed only after its acknowledgements. A crash between the acknowledgements
+  and the record publishes the chunk again next round; a ledger entry is deleted only after its
+  clearing, so a round reading in between still skips it. What goes out twice, consumers absorb by
+  event id (their inbox);
+- what the ledger lists is not sent again: a round skips every document it lists as read and every
+  entry whose event id it lists (a round reading before a clearing: after a crash, or another
+  replica's). A document written again after its round has a new token: it is read again, and the
+  entries the ledger no longer lists go out again, absorbed as above;
+- never cleared unpublished: the clearing matches each document by id AND the token it was read with,
+  so entries added since (a new token) stay for the next round;
+- per-key order: entries leave in the order the cursor read them, within a document in the order
+  written, one chunk after another; the idempotent producer keeps per-partition (per-key) order;
+- a poison entry never blocks: an entry Kafka refuses for a reason sending again cannot cure (too large,
+  invalid) goes to its topic's dead-letter topic, or, when that refuses it too, to the service's
+  ``outbox_dead_letters`` collection (``shared.messaging.dead_letters``), and counts as done.
 
 FerretDB v1 applies an update as read, change in memory, write the whole document back, with nothing
 to stop another update of the same document in between: of two at once, one is lost (the relay
 clearing an outbox while a request wrote the aggregate undid the request's change). Within a process,
-the updates of one document by ``commit`` and by the relay are therefore taken one at a time (striped
-locks by document id); across replicas that race remains (README, FerretDB notes).
+the updates of one document by ``commit`` and by the clearing are therefore taken one at a time (striped
+locks by document id); across replicas that race remains (README, FerretDB notes). The ledger itself is
+only ever inserted into and deleted from, never updated.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
-import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from aiokafka.errors import UnknownTopicOrPartitionError
-from faststream.kafka import KafkaBroker
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
-from prometheus_client import CollectorRegistry, Counter
-from pymongo import UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import EventContract, EventPayload, EventRecord, build_record
-from shared.events.contracts import dead_letter_topic
 from shared.ferretdb import is_ferretdb
 from shared.logging import correlation_id_var
-from shared.messaging.dead_letters import (
-    MAX_ERROR_CHARS,
-    PERMANENT_PUBLISH_ERRORS,
-    OutboxDeadLetter,
-    dead_letter_headers,
-)
-from shared.messaging.topics import Naming
-from shared.persistence import bulk_write
-
-log = logging.getLogger(__name__)
 
 _STRIPES = [threading.Lock() for _ in range(64)]
 
 
 @contextlib.contextmanager
-def _one_writer(coll: Any, ids: Sequence[Any]) -> Any:
+def one_writer(coll: Any, ids: Sequence[Any]) -> Any:
     """Hold the locks of these documents' stripes (in order, so two holders never wait on each other)
     while FerretDB rewrites them; nothing on MongoDB, whose updates are atomic."""
     if not is_ferretdb(coll.database):
@@ -144,7 +143,7 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
         if entries:
             update["$push"] = {"outbox": {"$each": entries}}
             state.update(outbox_pending=True, **batch)
-        with _one_writer(coll, [doc.pk]):
+        with one_writer(coll, [doc.pk]):
             matched = coll.update_one({"_id": doc.pk, "version": doc.version}, update).matched_count
         if matched == 0:
             raise ConcurrentUpdate(f"{type(doc).__name__} {doc.pk}")
@@ -197,299 +196,3 @@ def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]]) -> 
         inserted -= len(errors)
     coll.update_many({"outbox_batch": batch}, {"$set": {"outbox_pending": True}})
     return inserted
-
-
-class OutboxRelay:
-    """Publishes pending outbox entries of the given document types, oldest document first."""
-
-    def __init__(
-        self,
-        broker: KafkaBroker,
-        documents: Sequence[type[OutboxDocument]],
-        *,
-        service: str,
-        naming: Naming,
-        registry: CollectorRegistry,
-        poll_interval_s: float,
-        batch_size: int,
-        sweep_interval_s: float = 600.0,
-        linger_s: float = 0.0,
-        dead_letters: type[OutboxDeadLetter] | None = None,
-    ) -> None:
-        """``dead_letters``: where an entry even its dead-letter topic refuses is kept (the service's
-        ``outbox_dead_letters``); without it such an entry fails its round, and every round after.
-        ``linger_s``: how long a wake-up waits before reading, so that the commits of requests arriving
-        together go out in one round (one publish, one clearing) rather than one round each."""
-        self._broker = broker
-        self._documents = documents
-        self._poll_interval_s = poll_interval_s
-        self._linger_s = linger_s
-        self._batch_size = batch_size
-        self._sweep_interval_s = sweep_interval_s
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._published = Counter(
-            "outbox_events_published_total",
-            "Outbox entries published to Kafka",
-            ["service", "topic"],
-            registry=registry,
-        )
-        self._failures = Counter(
-            "outbox_relay_failures_total",
-            "Relay rounds that failed (Kafka or database unreachable)",
-            ["service"],
-            registry=registry,
-        )
-        self._dead_lettered = Counter(
-            "outbox_dead_letters_total",
-            "Outbox entries Kafka refused for good, set aside on the dead-letter topic or collection",
-            ["service", "topic", "destination"],
-            registry=registry,
-        )
-        self._dead_letters = dead_letters
-        self._service = service
-        self._naming = naming
-
-    def notify(self) -> None:
-        """Wake the relay now instead of at the next poll; safe to call from worker threads."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
-
-    def stop(self) -> None:
-        """Finish the round in flight, then return from ``run``. Cancelling instead could interrupt a
-        round between publishing and clearing, and the final round at shutdown would publish again."""
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = False
-        next_sweep = 0.0
-        while not self._stopping:
-            try:
-                if time.monotonic() >= next_sweep:
-                    await asyncio.to_thread(self.sweep)
-                    next_sweep = time.monotonic() + self._sweep_interval_s
-                published = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self._failures.labels(self._service).inc()
-                log.exception("outbox relay round failed; retrying")
-                published = 0
-            if published == 0 and not self._stopping:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
-                    if self._linger_s and not self._stopping:
-                        await asyncio.sleep(self._linger_s)
-
-    def sweep(self) -> int:
-        """Flag entries left unflagged by an insert_all that died between its two steps. Only entries
-        older than a minute: a younger batch may still be being inserted."""
-        settled = datetime.now(UTC) - timedelta(seconds=60)
-        repaired = 0
-        for doc_type in self._documents:
-            repaired += (
-                doc_type._get_collection()
-                .update_many(
-                    {"outbox_pending": False, "outbox.0.recorded_at": {"$lt": settled}},
-                    {"$set": {"outbox_pending": True}},
-                )
-                .modified_count
-            )
-        if repaired:
-            log.warning("flagged %d outbox batches left unflagged by an interrupted bulk write", repaired)
-        return repaired
-
-    async def run_once(self) -> int:
-        """One pass over every document type; returns how many entries were published.
-
-        Every complete batch read (the single-document commits and the bulk batches that fit in the
-        round) goes out in one publish, acknowledged together, then is cleared with one bulk write. A
-        bulk batch larger than the round is streamed on its own, in its place in the reading order, so
-        entries leave in the order they were read (per key, as the producer keeps per-partition order)."""
-        total = 0
-        for doc_type in self._documents:
-            coll = doc_type._get_collection()
-            pending = await asyncio.to_thread(self._pending, coll)
-            batches: dict[str, list[dict[str, Any]]] = {}
-            for doc in pending:
-                batches.setdefault(doc.get("outbox_batch") or "", []).append(doc)
-            whole: list[tuple[str, list[Any]]] = []
-            entries: list[dict[str, Any]] = []
-            for token, docs in batches.items():
-                if len(docs) < docs[0].get("outbox_batch_size", 1):
-                    total += await self._publish_and_clear(coll, whole, entries)
-                    whole, entries = [], []
-                    total += await self._relay_whole_batch(coll, token)
-                else:
-                    whole.append((token, [doc["_id"] for doc in docs]))
-                    entries.extend(e for doc in docs for e in doc.get("outbox", []))
-            total += await self._publish_and_clear(coll, whole, entries)
-        return total
-
-    async def _publish_and_clear(
-        self, coll: Any, batches: list[tuple[str, list[Any]]], entries: list[dict[str, Any]]
-    ) -> int:
-        if not batches:
-            return 0
-        await self._publish(entries)
-        await asyncio.to_thread(self._clear, coll, batches)
-        return len(entries)
-
-    async def _publish(self, entries: list[dict[str, Any]]) -> None:
-        """Send in order without waiting for each acknowledgement (the idempotent producer keeps
-        per-partition order), then wait for all: nothing is cleared before every one is acknowledged
-        or, refused for good, dead-lettered. Any other failure fails the round before anything is
-        dead-lettered; the next round sends the batch again (consumers absorb what went out twice)."""
-        sent: list[tuple[dict[str, Any], Any]] = []
-        refused: list[tuple[dict[str, Any], BaseException]] = []
-        for e in entries:
-            try:
-                ack = await self._broker.publish(
-                    e["value"].encode(),
-                    self._naming(e["topic"]),
-                    key=e["key"].encode(),
-                    headers=e["headers"],
-                    no_confirm=True,
-                )
-            except Exception as exc:  # refused before sending, e.g. larger than the producer's max_request_size
-                if not await self._refused_for_good(exc):
-                    raise
-                refused.append((e, exc))
-            else:
-                sent.append((e, ack))
-        results = await asyncio.gather(*(ack for _, ack in sent), return_exceptions=True)
-        for (e, _), result in zip(sent, results, strict=True):
-            if isinstance(result, BaseException):
-                if not await self._refused_for_good(result):
-                    raise result
-                refused.append((e, result))
-        for e, reason in refused:
-            await self._dead_letter(e, reason)
-        for (e, _), result in zip(sent, results, strict=True):
-            if not isinstance(result, BaseException):
-                self._published.labels(self._service, e["topic"]).inc()
-
-    async def _refused_for_good(self, exc: BaseException) -> bool:
-        if isinstance(exc, PERMANENT_PUBLISH_ERRORS):
-            return True
-        # An unreachable broker reports every topic as unknown: only a broker that answers is believed.
-        return isinstance(exc, UnknownTopicOrPartitionError) and await self._broker.ping(timeout=5)
-
-    async def _dead_letter(self, entry: dict[str, Any], exc: BaseException) -> None:
-        """To the topic's dead-letter topic, with the consumers' dlq_* headers; if that refuses it too
-        (too large for any topic), to the dead-letter collection. Both are keyed on the event, so a
-        round that fails after this and runs again adds a copy a replay absorbs, never a lost entry."""
-        topic = self._naming(entry["topic"])
-        reason = f"{type(exc).__name__}: {exc}"
-        headers = dead_letter_headers(
-            entry["headers"], reason=reason, attempts=1, original_topic=topic, outbox_service=self._service
-        )
-        try:
-            await self._broker.publish(
-                entry["value"].encode(), dead_letter_topic(topic), key=entry["key"].encode(), headers=headers
-            )
-            destination = "topic"
-        except Exception as dlq_exc:
-            if self._dead_letters is None or not await self._refused_for_good(dlq_exc):
-                raise
-            letter = {
-                "_id": entry["event_id"],
-                "service": self._service,
-                "topic": topic,
-                "key": entry["key"],
-                "headers": headers,
-                "value": entry["value"],
-                "error": reason[:MAX_ERROR_CHARS],
-                "dead_letter_error": f"{type(dlq_exc).__name__}: {dlq_exc}"[:MAX_ERROR_CHARS],
-                "failed_at": datetime.now(UTC),
-            }
-            collection = self._dead_letters._get_collection()
-            await asyncio.to_thread(collection.replace_one, {"_id": letter["_id"]}, letter, upsert=True)
-            destination = "collection"
-        self._dead_lettered.labels(self._service, entry["topic"], destination).inc()
-        log.error(
-            "outbox entry refused by Kafka; dead-lettered",
-            extra={"fields": {"event_id": entry["event_id"], "topic": topic, "to": destination, "reason": reason}},
-        )
-
-    async def _relay_whole_batch(self, coll: Any, token: str) -> int:
-        """A bulk batch larger than one round: stream its documents through one cursor (bounded memory,
-        one collection scan), publish chunk by chunk and clear each chunk's documents once published.
-        Only documents read are cleared: one flagged pending after the read (the flagging of a bulk
-        batch is not atomic on FerretDB) keeps its outbox for the next round."""
-        loop = asyncio.get_running_loop()
-        chunks: asyncio.Queue[tuple[list[Any], list[dict[str, Any]]] | None] = asyncio.Queue(maxsize=2)
-        stop = threading.Event()
-
-        def put(item: tuple[list[Any], list[dict[str, Any]]] | None) -> bool:
-            future = asyncio.run_coroutine_threadsafe(chunks.put(item), loop)
-            while True:
-                try:
-                    future.result(timeout=0.5)
-                    return True
-                except concurrent.futures.TimeoutError:
-                    if stop.is_set():  # the publishing side gave up: stop reading
-                        future.cancel()
-                        return False
-
-        def read() -> None:
-            # The end marker goes out whatever happens, so the publishing side never waits forever;
-            # a read error is re-raised there. The cursor is closed explicitly when reading stops early:
-            # FerretDB holds a database connection for every open cursor.
-            ids: list[Any] = []
-            entries: list[dict[str, Any]] = []
-            try:
-                with coll.find({"outbox_batch": token, "outbox_pending": True}, {"outbox": 1}) as cursor:
-                    for doc in cursor.batch_size(self._batch_size):
-                        ids.append(doc["_id"])
-                        entries.extend(doc.get("outbox", []))
-                        if len(entries) >= self._batch_size:
-                            if not put((ids, entries)):
-                                return
-                            ids, entries = [], []
-                if ids and not put((ids, entries)):
-                    return
-            finally:
-                put(None)
-
-        reader = asyncio.create_task(asyncio.to_thread(read))
-        published = 0
-        try:
-            while (chunk := await chunks.get()) is not None:
-                ids, entries = chunk
-                published += await self._publish_and_clear(coll, [(token, ids)], entries)
-        finally:
-            stop.set()
-            await reader  # re-raises a read error: what was not cleared stays pending for the next round
-        return published
-
-    def _pending(self, coll: Any) -> list[dict[str, Any]]:
-        fields = {"outbox": 1, "outbox_batch": 1, "outbox_batch_size": 1}
-        return list(coll.find({"outbox_pending": True}, fields).limit(self._batch_size))
-
-    @staticmethod
-    def _clear(coll: Any, batches: list[tuple[str, list[Any]]]) -> None:
-        """Empty the outboxes of the documents just published, in bulk: one statement per batch, sent in
-        commands of ``BULK_STATEMENTS`` (FerretDB v1 stalls on larger ones). The token is the guard: a
-        document that received entries after the relay read it carries a new token, keeps its outbox
-        and is published next round (its already-published entries again, which consumers absorb). By
-        id too, never by token alone: a document of a bulk batch flagged after the read must not be
-        cleared unpublished. A single document is matched by ``_id`` (indexed on FerretDB), a bulk batch
-        by its token (indexed; the ``$in`` on ids is then applied only to what the token matched)."""
-        done = {
-            "$set": {"outbox": [], "outbox_pending": False},
-            "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
-        }
-        operations = [
-            UpdateOne({"_id": ids[0], "outbox_batch": token}, done)
-            if len(ids) == 1
-            else UpdateMany({"outbox_batch": token, "_id": {"$in": ids}}, done)
-            for token, ids in batches
-            if ids
-        ]
-        with _one_writer(coll, [i for _, ids in batches for i in ids]):
-            bulk_write(coll, operations)

@@ -15,7 +15,8 @@ from services.needs.settings import NeedsSettings
 from shared.domain.errors import ConcurrentUpdate
 from shared.events import NEED_IDENTIFIED
 from shared.messaging.dead_letters import OUTBOX_DEAD_LETTERS, outbox_dead_letter_document
-from shared.messaging.outbox import OutboxRelay, commit, insert_all, new_event, retrying
+from shared.messaging.outbox import commit, insert_all, new_event, retrying
+from shared.messaging.relay import PUBLISHED, OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics
 from shared.persistence import connect_database, disconnect_database
 from tests.support.events import need_fields, need_payload
@@ -332,3 +333,87 @@ def test_an_event_for_a_topic_the_answering_broker_does_not_have_is_set_aside(ne
     (kept,) = needs_db.database[OUTBOX_DEAD_LETTERS].find()
     assert kept["topic"] == f"{namespace}.bkpsdm.needs.no-such-topic.v1"
     assert "UnknownTopicOrPartition" in kept["error"] and "UnknownTopicOrPartition" in kept["dead_letter_error"]
+
+
+def with_relay(infra, namespace, action):
+    """Run ``action(relay)`` with a needs relay on the real broker."""
+    ensure_topics(
+        infra.kafka_bootstrap_servers,
+        [f"{namespace}.{NEED_IDENTIFIED.topic}"],
+        partitions=2,
+        replication_factor=1,
+        retention_ms=3_600_000,
+    )
+
+    async def run():
+        broker = KafkaBroker(infra.kafka_bootstrap_servers)
+        await broker.start()
+        try:
+            return await action(needs_relay(broker, namespace))
+        finally:
+            await broker.stop()
+
+    return asyncio.run(run())
+
+
+def published_ids(infra, namespace):
+    return [
+        r.headers["ce_id"] for r in read_topic(infra.kafka_bootstrap_servers, f"{namespace}.{NEED_IDENTIFIED.topic}")
+    ]
+
+
+def test_what_a_round_published_is_recorded_not_sent_again_and_cleared_afterwards(needs_db, infra, namespace):
+    # The round records what went out with one insert instead of rewriting every aggregate (FerretDB v1
+    # rewrites a whole document per update); until the clearing, later rounds skip what it recorded.
+    records = [event() for _ in range(5)]
+    for i, record in enumerate(records):
+        commit(new_need(id=f"need-{i}"), [record])
+
+    async def rounds(relay):
+        first, second = await relay.publish_pending(), await relay.publish_pending()
+        pending = needs_db.count_documents({"outbox_pending": True})
+        return first, second, pending, await asyncio.to_thread(relay.clear_published)
+
+    assert with_relay(infra, namespace, rounds) == (5, 0, 5, 5)
+    assert sorted(published_ids(infra, namespace)) == sorted(r.event_id for r in records)
+    assert needs_db.count_documents({"outbox_pending": True}) == 0
+    assert needs_db.database[PUBLISHED].count_documents({}) == 0
+
+
+def test_a_crash_between_publication_and_its_record_publishes_again(needs_db, infra, namespace):
+    records = [event() for _ in range(3)]
+    for i, record in enumerate(records):
+        commit(new_need(id=f"need-{i}"), [record])
+
+    async def crash_then_round(relay):
+        def crash(*_):
+            raise ConnectionError("database gone after the acknowledgements")
+
+        relay._record = crash
+        with pytest.raises(ConnectionError):
+            await relay.publish_pending()
+        del relay._record
+        return await relay.run_once()
+
+    assert with_relay(infra, namespace, crash_then_round) == 3
+    ids = published_ids(infra, namespace)
+    assert len(ids) == 6 and set(ids) == {r.event_id for r in records}  # twice: consumers absorb it
+    assert needs_db.count_documents({"outbox_pending": True}) == 0
+
+
+def test_a_document_written_again_before_its_clearing_sends_only_its_new_entry(needs_db, infra, namespace):
+    need, first, second = new_need(), event(), event()
+    commit(need, [first])
+
+    async def rounds(relay):
+        published = [await relay.publish_pending()]
+        need.gap = 1
+        commit(need, [second])  # a new token: the ledger's record of the first round no longer matches it
+        published.append(await relay.publish_pending())
+        await asyncio.to_thread(relay.clear_published)
+        return published
+
+    assert with_relay(infra, namespace, rounds) == [1, 1]
+    assert published_ids(infra, namespace) == [first.event_id, second.event_id]
+    stored = needs_db.find_one({"_id": need.id})
+    assert (stored["gap"], stored["outbox"], stored["outbox_pending"]) == (1, [], False)
