@@ -158,7 +158,7 @@ def build_router(service: NeedsService, counts: NeedCounts, *, bulk_max: int) ->
         supervisor_nip: Annotated[str, Query(min_length=1, max_length=40)],
     ) -> list[JpLedgerOut]:
         """One call for a whole team instead of one per person, in few reads, each an equality FerretDB v1
-        answers from a lookup index: the reports by ``supervisor_nip``, then the year's ledgers of each of
+        answers from a lookup index: the reports by supervisor_nip, then the year's ledgers of each of
         their units (a lookup per NIP took 20 round trips for a team of ten on a loaded machine). A ledger
         stays under the unit it was opened in, so a report who moved since, or has none, is looked up by id."""
         team = scope.records(EmployeeDocument, {"supervisor_nip": supervisor_nip}).order_by("nip")[:LEDGERS_PER_CALL]

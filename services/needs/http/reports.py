@@ -73,7 +73,7 @@ def build_router(service: NeedsService, counts: NeedCounts) -> APIRouter:
         "/reports/needs-counts",
         tags=["reports"],
         summary="The needs recap from the kept counts: per unit, competency or source, without people",
-        description="As /reports/needs-recap without `employees`, read from counts kept per unit and year "
+        description="As /reports/needs-recap without the employees column, read from counts kept per unit and year "
         "(a few small documents whatever the number of needs). The counts follow the needs within seconds; "
         'see README, "The needs counted per unit".',
         responses=CSV_REPORT,
