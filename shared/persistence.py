@@ -121,7 +121,10 @@ def levels_from_documents(entries: Iterable[CompetencyLevel]) -> dict[str, int]:
 BULK_STATEMENTS = 25
 
 
-def bulk_write(collection: Any, operations: Sequence[Any]) -> None:
-    """Unordered bulk writes, in commands small enough for FerretDB v1's connection pool."""
+def bulk_write(collection: Any, operations: Sequence[Any]) -> int:
+    """Unordered bulk writes, in commands small enough for FerretDB v1's connection pool; returns how
+    many documents the updates matched."""
+    matched = 0
     for start in range(0, len(operations), BULK_STATEMENTS):
-        collection.bulk_write(list(operations[start : start + BULK_STATEMENTS]), ordered=False)
+        matched += collection.bulk_write(list(operations[start : start + BULK_STATEMENTS]), ordered=False).matched_count
+    return matched

@@ -256,9 +256,13 @@ class OutboxRelay:
         for doc_type in self._documents:
             coll = doc_type._get_collection()
             ledger = coll.database[PUBLISHED]
-            for round_ in list(ledger.find({"collection": coll.name}, {"batches": 1})):
+            for round_ in list(ledger.find({"collection": coll.name}, {"batches": 1, "events": 1})):
                 batches = [(b["token"], b["ids"]) for b in round_["batches"]]
-                self._clear(coll, batches)
+                ids = [i for _, ids in batches for i in ids]
+                if self._clear(coll, batches) < len(ids):
+                    # Some were written again since (a new token): once the ledger forgets their published
+                    # entries, the next round would send those again, so they leave the outbox first.
+                    self._drop_entries(coll, ids, set(round_["events"]))
                 ledger.delete_one({"_id": round_["_id"]})
                 cleared += sum(len(ids) for _, ids in batches)
         return cleared
@@ -341,11 +345,24 @@ class OutboxRelay:
         )
 
     @staticmethod
-    def _clear(coll: Any, batches: list[tuple[str, list[Any]]]) -> None:
+    def _drop_entries(coll: Any, ids: list[Any], events: set[str]) -> None:
+        """Remove the given published entries from the documents that still hold them, each guarded by
+        the token it carries now, keeping the entries written since (they go out next round)."""
+        with one_writer(coll, ids):
+            for doc_id in ids:
+                doc = coll.find_one({"_id": doc_id}, {"outbox": 1, "outbox_batch": 1})
+                outbox = (doc or {}).get("outbox", [])
+                kept = [e for e in outbox if e["event_id"] not in events]
+                if len(kept) < len(outbox):
+                    guard = {"_id": doc_id, "outbox_batch": doc.get("outbox_batch")}
+                    coll.update_one(guard, {"$set": {"outbox": kept}})
+
+    @staticmethod
+    def _clear(coll: Any, batches: list[tuple[str, list[Any]]]) -> int:
         """Empty the outboxes of the documents just published, in bulk: one statement per batch, sent in
         commands of ``BULK_STATEMENTS`` (FerretDB v1 stalls on larger ones). The token is the guard: a
-        document that received entries after the relay read it carries a new token, keeps its outbox
-        and is published next round (its already-published entries again, which consumers absorb). By
+        document that received entries after the relay read it carries a new token and keeps its outbox
+        (``_drop_entries`` then takes out what was published). Returns how many documents matched. By
         id too, never by token alone: a document of a bulk batch flagged after the read must not be
         cleared unpublished. A single document is matched by ``_id`` (indexed on FerretDB), a bulk batch
         by its token (indexed; the ``$in`` on ids is then applied only to what the token matched)."""
@@ -361,4 +378,4 @@ class OutboxRelay:
             if ids
         ]
         with one_writer(coll, [i for _, ids in batches for i in ids]):
-            bulk_write(coll, operations)
+            return bulk_write(coll, operations)
