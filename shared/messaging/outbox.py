@@ -22,8 +22,9 @@ the round cost three quarters of it. Where each guarantee comes from:
   event id (their inbox);
 - what the ledger lists is not sent again: a round skips every document it lists as read and every
   entry whose event id it lists (a round reading before a clearing: after a crash, or another
-  replica's). A document written again after its round has a new token: it is read again, and the
-  entries the ledger no longer lists go out again, absorbed as above;
+  replica's). A document written again after its round has a new token: the clearing, guarded by
+  the old one, skips it, so the entries published from it are taken out of it before their ledger
+  entry goes, and only its new entries go out next round;
 - never cleared unpublished: the clearing matches each document by id AND the token it was read with,
   so entries added since (a new token) stay for the next round;
 - per-key order: entries leave in the order the cursor read them, within a document in the order
