@@ -73,6 +73,9 @@ def load(needs_url: str, training_url: str, data: dict[str, Any], year: int) -> 
                     )
         for prog in data["programs"]:
             _put(client, f"{training_url}/programs/{prog['code']}", {k: v for k, v in prog.items() if k != "code"})
+        # Benchmarking visits go to a registered host with its evidence (the batch names it).
+        for host in data.get("hosts", []):
+            _put(client, f"{training_url}/hosts/{host['code']}", {k: v for k, v in host.items() if k != "code"})
         # The year's plan first, so the needs the assessments raise find their batches.
         for phase in data["plan"]["phases"]:
             body = {
