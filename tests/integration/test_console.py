@@ -6,7 +6,7 @@ import re
 
 from shared.http.auth import Role
 from tests.conftest import bearer
-from tests.support.console import console_over, csrf_of, post_form, sign_in
+from tests.support.console import console_over, csrf_of, nurse_with_a_seat, post_form, sign_in
 from tests.support.demo import HEAD, NURSE, UNIT, assess, load_puskesmas, program_body, schedule
 from tests.support.events import enrolments
 from tests.support.waiting import eventually
@@ -15,18 +15,8 @@ SECOND_NURSE = "199105102019032002"
 
 
 def test_the_employee_sees_the_need_accepts_the_seat_and_reads_the_inbox(run_service, admin):
-    with (
-        run_service("needs") as needs,
-        run_service("training") as training,
-        run_service("evaluation") as evaluation,
-        run_service("notifications") as notifications,
-    ):
-        load_puskesmas(needs, admin)
-        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
-        schedule(training, admin, "PRIMA-1", "PRIMA", location="BPSDM Sumut, Medan")
-        assess(needs, admin, 1)
-        eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="the nurse's seat")
-        services = {"needs": needs, "training": training, "evaluation": evaluation, "notifications": notifications}
+    with nurse_with_a_seat(run_service, admin) as services:
+        needs, training, notifications = services["needs"], services["training"], services["notifications"]
         calls: list[str] = []
         with console_over(services, calls, fiscal_year=2027) as console:
             assert sign_in(console, "pegawai").headers["location"] == "/me/competencies"

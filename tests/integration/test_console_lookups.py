@@ -19,11 +19,8 @@ import pytest
 from pymongo import MongoClient, monitoring
 
 from shared.messaging.relay import PUBLISHED
-from tests.support.console import console_over, sign_in
-from tests.support.demo import NURSE, assess, load_puskesmas, program_body, schedule
-from tests.support.events import enrolments
+from tests.support.console import console_over, nurse_with_a_seat, sign_in
 from tests.support.infra import Endpoints
-from tests.support.waiting import eventually
 
 EMPLOYEE_PAGES = ("/me/needs", "/me/seats", "/me/evaluations", "/inbox")
 SUPERVISOR_PAGES = ("/team",)
@@ -89,29 +86,17 @@ def pages_rendered(
     run_service: Any, admin: dict[str, str], namespace: str
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Every filter the services sent while the employee's and the supervisor's pages were rendered."""
-    with (
-        run_service("needs") as needs,
-        run_service("training") as training,
-        run_service("evaluation") as evaluation,
-        run_service("notifications") as notifications,
-    ):
-        load_puskesmas(needs, admin)
-        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
-        schedule(training, admin, "PRIMA-1", "PRIMA", location="BPSDM Sumut, Medan")
-        assess(needs, admin, 1)
-        eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="the nurse's seat")
-        services = {"needs": needs, "training": training, "evaluation": evaluation, "notifications": notifications}
-        with console_over(services, fiscal_year=2027) as console:
-            for person, pages in (("pegawai", EMPLOYEE_PAGES), ("atasan", SUPERVISOR_PAGES)):
-                sign_in(console, person)
-                FILTERS.namespace, FILTERS.seen = namespace, []
-                try:
-                    for page in pages:
-                        answer = console.get(page)
-                        assert answer.status_code == 200, (page, answer.text)
-                finally:
-                    FILTERS.namespace = None
-                yield from FILTERS.seen
+    with nurse_with_a_seat(run_service, admin) as services, console_over(services, fiscal_year=2027) as console:
+        for person, pages in (("pegawai", EMPLOYEE_PAGES), ("atasan", SUPERVISOR_PAGES)):
+            sign_in(console, person)
+            FILTERS.namespace, FILTERS.seen = namespace, []
+            try:
+                for page in pages:
+                    answer = console.get(page)
+                    assert answer.status_code == 200, (page, answer.text)
+            finally:
+                FILTERS.namespace = None
+            yield from FILTERS.seen
 
 
 def test_the_employee_and_supervisor_pages_read_only_through_indexes(run_service, admin, namespace, database):

@@ -4,8 +4,9 @@ TestClient over the real broker and database), and signing in through its own fo
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -68,3 +69,24 @@ def post_form(console: TestClient, page_path: str, target: str, /, **fields: str
     """Post a form as the browser would: the CSRF token read from the page the form is on."""
     token = csrf_of(console.get(page_path))
     return console.post(target, data={**fields, "csrf_token": token}, follow_redirects=False)
+
+
+@contextmanager
+def nurse_with_a_seat(run_service: Callable[..., Any], admin: dict[str, str]) -> Iterator[dict[str, TestClient]]:
+    """The four services in this process, the puskesmas loaded and its nurse proposed a seat in PRIMA-1."""
+    from tests.support.demo import NURSE, assess, load_puskesmas, program_body, schedule
+    from tests.support.events import enrolments
+    from tests.support.waiting import eventually
+
+    with (
+        run_service("needs") as needs,
+        run_service("training") as training,
+        run_service("evaluation") as evaluation,
+        run_service("notifications") as notifications,
+    ):
+        load_puskesmas(needs, admin)
+        training.put("/programs/PRIMA", json=program_body({"M.05": 3}), headers=admin)
+        schedule(training, admin, "PRIMA-1", "PRIMA", location="BPSDM Sumut, Medan")
+        assess(needs, admin, 1)
+        eventually(lambda: enrolments(training, admin, nip=NURSE)["items"], what="the nurse's seat")
+        yield {"needs": needs, "training": training, "evaluation": evaluation, "notifications": notifications}
