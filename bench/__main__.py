@@ -1,7 +1,7 @@
 """``make bench``: run every benchmark against the running Kafka and database, print and save figures.
 
 ``python -m bench e2e`` (or ``BENCH_ONLY=e2e make bench``) runs only the benchmarks named: outbox,
-planner, needs, e2e, credentials, lookups, console.
+planner, needs, e2e, credentials, lookups, console, http.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import console, credentials, e2e, lookups, needs, outbox, planner
+from bench import console, credentials, e2e, hot_paths, lookups, needs, outbox, planner
 from bench.common import postgresql_url
 
 RESULTS = Path(__file__).with_name("results")
-NAMES = ("outbox", "planner", "needs", "e2e", "credentials", "lookups", "console")
+NAMES = ("outbox", "planner", "needs", "e2e", "credentials", "lookups", "console", "http")
 
 
 def main(argv: list[str]) -> int:
@@ -54,6 +54,8 @@ def main(argv: list[str]) -> int:
         runs["credentials"] = credentials.run
     if "console" in chosen:
         runs["console"] = lambda: console.run(kafka, mongo)
+    if "http" in chosen:
+        runs["http"] = lambda: hot_paths.run(kafka, mongo)
     if "lookups" in chosen:
         runs["lookups"] = lambda: lookups.run(kafka, mongo)
     for name, run in runs.items():

@@ -18,6 +18,9 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from services.console.main import create_app
 from services.console.sessions import Session
 from services.console.settings import ConsoleSettings
 from services.needs.application.need_counts import NeedCounts
-from services.needs.documents import ALL_DOCUMENTS, EmployeeDocument
+from services.needs.documents import ALL_DOCUMENTS, EmployeeDocument, NeedDocument
 from services.needs.settings import NeedsSettings
 from shared.domain.identity import Role
 from shared.http.auth import mint_token
@@ -156,6 +159,15 @@ async def measure(
     return rows
 
 
+@dataclass(frozen=True)
+class MedanServices:
+    namespace: str
+    urls: dict[str, str]  # service -> base URL
+    employee_nip: str  # the measured employee (and supervisor of ten)
+    unit: str
+    needs_open: int
+
+
 def workforce_of(needs_settings: NeedsSettings) -> tuple[str, str, int]:
     """An employee's NIP, their unit and the open needs of the loaded workforce (loaded now unless kept)."""
     connect_database(needs_settings)
@@ -164,6 +176,17 @@ def workforce_of(needs_settings: NeedsSettings) -> tuple[str, str, int]:
             print(f"[console] reusing the workforce kept in {needs_settings.mongodb_database}", flush=True)
         else:
             load_workforce(needs_settings, "medan")
+            # The relay stays off here, so the analysis' announcements would stay pending, and every 15 s
+            # each service's backlog gauge (outbox_pending_documents) would count them: about 18 s of
+            # FerretDB v1's time for 37,000 documents, competing with the pages measured. Cleared as the
+            # relay would once they were published.
+            NeedDocument._get_collection().update_many(
+                {"outbox_pending": True},
+                {
+                    "$set": {"outbox_pending": False, "outbox": []},
+                    "$unset": {"outbox_batch": "", "outbox_batch_size": ""},
+                },
+            )
         # What the needs service's start-up does for needs written without it (bench/needs.py's analysis
         # runs in this process), timed here rather than inside the services' start; a unit's recount is
         # an equality on unit_code, answered from its lookup index once that exists.
@@ -180,14 +203,17 @@ def workforce_of(needs_settings: NeedsSettings) -> tuple[str, str, int]:
         disconnect_database(needs_settings)
 
 
-def run(kafka: str, mongo: str) -> dict[str, Any]:
+@contextmanager
+def medan_services(kafka: str, mongo: str) -> Iterator[MedanServices]:
+    """The four services as uvicorn processes over Medan's workforce (loaded unless kept) and a
+    Medan-sized year in the other services' databases; stopped (and dropped unless kept) afterwards."""
     namespace = KEEP or f"bench{uuid.uuid4().hex[:8]}"
     # The lookup indexes the services create at start-up (without FerretDB's PostgreSQL URL every lookup
     # scans, and the figures would be a scan's, not a service's).
     needs_settings = NeedsSettings(
         mongodb_uri=mongo, mongodb_database=f"{namespace}_needs", ferretdb_postgresql_url=postgresql_url()
     )
-    processes: list[ServiceProcess] = []
+    processes: dict[str, ServiceProcess] = {}
     try:
         employee_nip, unit, needs_open = workforce_of(needs_settings)
         env = {
@@ -200,15 +226,25 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
         }
         logs = Path(tempfile.mkdtemp(prefix="bench-console-"))
         for service in SERVICES:
-            # The relay off (needs only): the analysis' 40,000 announcements stay in its outbox.
+            # The relay off (needs only): the analysis' 40,000 announcements are never sent (cleared above).
             extra = {"OUTBOX_RELAY_ENABLED": "false"} if service == "needs" else {}
             proc = ServiceProcess(service, {**env, "MONGODB_DATABASE": f"{namespace}_{service}", **extra}, logs)
-            processes.append(proc.start().wait_ready(timeout_s=180))
+            processes[service] = proc.start().wait_ready(timeout_s=180)
         started = time.perf_counter()
         if seed(mongo, namespace, employee_nip):
             print(f"[console] seats, evaluations and inboxes written in {time.perf_counter() - started:.1f} s")
-        urls = {f"{p.service}_url": p.url for p in processes}
-        settings = ConsoleSettings(**urls, fiscal_year=2027)  # type: ignore[arg-type]
+        yield MedanServices(namespace, {s: p.url for s, p in processes.items()}, employee_nip, unit, needs_open)
+    finally:
+        for proc in processes.values():
+            proc.stop()
+        if not KEEP:
+            clean_up(kafka, mongo, namespace)
+
+
+def run(kafka: str, mongo: str) -> dict[str, Any]:
+    with medan_services(kafka, mongo) as medan:
+        settings = ConsoleSettings(**{f"{s}_url": url for s, url in medan.urls.items()}, fiscal_year=2027)  # type: ignore[arg-type]
+        employee_nip, unit = medan.employee_nip, medan.unit
         who = {
             "pegawai": Person(employee_nip, "Pegawai", frozenset({Role.EMPLOYEE}), unit),
             "atasan": Person(employee_nip, "Atasan", frozenset({Role.EMPLOYEE, Role.SUPERVISOR}), unit),
@@ -230,11 +266,6 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
             ("bkpsdm", "/partner/curricula"),
         ]
         pages = [(role, path) for role, path in pages if not ONLY or path in ONLY]
-        print(f"\n[console] {needs_open:,} open needs; {ROUNDS} rounds per page", flush=True)
+        print(f"\n[console] {medan.needs_open:,} open needs; {ROUNDS} rounds per page", flush=True)
         rows = asyncio.run(measure(settings, who, pages))
-    finally:
-        for proc in processes:
-            proc.stop()
-        if not KEEP:
-            clean_up(kafka, mongo, namespace)
-    return {"benchmark": "console-medan", "needs": needs_open, "rounds": ROUNDS, "pages": rows}
+    return {"benchmark": "console-medan", "needs": medan.needs_open, "rounds": ROUNDS, "pages": rows}
