@@ -74,16 +74,20 @@ def proc_usage(pid: int) -> tuple[float, int]:
 
 def infrastructure_cpu() -> dict[str, float]:
     """CPU seconds used so far by the broker and the database on this machine: Kafka's JVM, FerretDB and
-    every PostgreSQL process (FerretDB keeps its pool's connections, so their backends live through a run)."""
+    every PostgreSQL process, with what the backends that have exited used (FerretDB's pool closes idle
+    connections; the postmaster's cutime and cstime hold their CPU once it has reaped them)."""
     totals = {"kafka": 0.0, "ferretdb": 0.0, "postgresql": 0.0}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    tick = os.sysconf("SC_CLK_TCK")
+    for path in Path("/proc").glob("[0-9]*/stat"):
         with suppress(OSError):
-            comm = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+            comm, _, rest = path.read_text().split("(", 1)[1].rpartition(")")
+            stat = rest.split()
             kind = "ferretdb" if comm.startswith("ferretdb") else "postgresql" if comm == "postgres" else None
-            if comm == "java" and b"kafka.Kafka" in stat.with_name("cmdline").read_bytes():
+            if comm == "java" and b"kafka.Kafka" in path.with_name("cmdline").read_bytes():
                 kind = "kafka"
-            if kind:
-                totals[kind] += proc_usage(int(stat.parent.name))[0]
+            if kind:  # proc(5) fields 14-17: utime, stime, cutime, cstime
+                own, children = int(stat[11]) + int(stat[12]), int(stat[13]) + int(stat[14])
+                totals[kind] += (own + (children if kind == "postgresql" else 0)) / tick
     return totals
 
 
