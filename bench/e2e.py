@@ -7,7 +7,7 @@
              records one assessment per employee (POST /assessments) -> NeedIdentified -> training
              plans a seat -> EnrolmentChanged -> notifications stores the employee's inbox message.
              BENCH_E2E_RECORDING=bulk records them as an assessment centre's files instead
-             (POST /assessments/bulk, 1,000 a request), so (c) measures the events' path more than HTTP.
+             (POST /assessments/bulk, 1,000 a request, one after another): one request per 1,000.
 
 Latency is per event, from its production timestamp to the moment it is stored: (a) send to broker
 acknowledgement (the tools measure no more), (b) Kafka record timestamp to insert_many returning,
