@@ -161,25 +161,26 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
             hello_target = [target(f"http://127.0.0.1:{HELLO_PORT}/hello", auth=None)]
             attack(tool, hello_target, seconds=2)  # warm-up of the generator and the baseline
             print(f"\n[http] {WORKERS} connections, {SECONDS} s each, Medan scale ({medan.needs_open:,} open needs)")
-            print(f"{'route':<34}{'req/s':>9}{'vs hello':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ok':>8}")
             before = attack(tool, hello_target)
-            _row("hello-world (before)", before, before["rate_per_s"])
             figures: dict[str, Any] = {}
             for name, lines in reads.items():
+                print(f"[http] {name} ...", flush=True)
                 attack(tool, lines, seconds=2)  # warm the route's caches and connections
                 figures[name] = attack(tool, lines)
-                _row(name, figures[name], before["rate_per_s"])
             after = attack(tool, hello_target)
-            _row("hello-world (after)", after, before["rate_per_s"])
-            baseline = (before["rate_per_s"] + after["rate_per_s"]) / 2
+            print("[http] POST /assessments ...", flush=True)
             peak = attack(tool, assessments)
-            _row("POST /assessments, maximum", peak, baseline)
             half_rate = peak["rate_per_s"] / 2
             half = attack(tool, assessments[::-1], rate=half_rate)
-            _row(f"POST /assessments at {half_rate:.0f}/s", half, baseline)
     finally:
         hello.terminate()
         hello.wait(timeout=10)
+    baseline = (before["rate_per_s"] + after["rate_per_s"]) / 2
+    print(f"\n{'route':<34}{'req/s':>9}{'vs hello':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'ok':>8}")
+    rows = {"hello-world (before)": before, **figures, "hello-world (after)": after}
+    rows |= {"POST /assessments, maximum": peak, f"POST /assessments at {half_rate:.0f}/s": half}
+    for name, measured in rows.items():
+        _row(name, measured, baseline)
     ratios = {name: f["rate_per_s"] / baseline for name, f in figures.items()}
     print(
         f"reads vs hello-world (mean of before and after, {baseline:.0f} req/s): "
