@@ -145,7 +145,8 @@ class ServiceRuntime:
         )
         self.outbox_backlog = Gauge(
             "outbox_pending_documents",
-            "Documents whose outbox still holds events not yet published",
+            "Documents whose outbox still holds events not yet published, counted up to "
+            "OUTBOX_BACKLOG_COUNT_MAX (at that value: at least that many)",
             ["service", "collection"],
             registry=self.registry,
         )
@@ -258,7 +259,8 @@ class ServiceRuntime:
         self.broker_gauges.refresh(admin, service, groups, dead_letters)
         for doc in self.outbox_documents:
             coll = doc._get_collection()
-            self.outbox_backlog.labels(service, coll.name).set(coll.count_documents({"outbox_pending": True}))
+            pending = coll.count_documents({"outbox_pending": True}, limit=self.settings.outbox_backlog_count_max)
+            self.outbox_backlog.labels(service, coll.name).set(pending)
 
     async def _observe(self) -> None:
         admin: KafkaAdminClient | None = None

@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.events import PROGRAM_COMPLETED
 from tests.reliability.harness import completion
+from tests.support.demo import HEAD, NURSE, assess, load_puskesmas
 from tests.support.events import send
 from tests.support.kafka import publish_raw
 from tests.support.metrics import sample
@@ -79,3 +80,21 @@ def test_every_alert_names_a_metric_the_services_export(run_service):
         assert names <= exported, (alert["alert"], names - exported)
     config = yaml.safe_load((REPO / "infra/prometheus/prometheus.yml").read_text())
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+
+
+def test_the_outbox_backlog_is_counted_up_to_its_bound(run_service, admin):
+    """Three needs whose NeedIdentified waits (the relay is off), counted up to two: on FerretDB v1 a
+    count decodes everything it matches, so a large backlog is reported as "at least" the bound."""
+    with run_service(
+        "needs", METRICS_REFRESH_INTERVAL_S="0.3", OUTBOX_RELAY_ENABLED="false", OUTBOX_BACKLOG_COUNT_MAX="2"
+    ) as needs:
+        load_puskesmas(needs, admin)
+        for nip, competency in ((NURSE, "M.05"), (NURSE, "M.03"), (HEAD, "M.05")):
+            assert assess(needs, admin, 1, nip=nip, competency=competency)["need"]["status"] == "open"
+
+        def counted() -> float | None:
+            text = needs.get("/metrics").text
+            value = sample(text, "outbox_pending_documents", collection="needs")
+            return value if value else None
+
+        assert eventually(counted, timeout_s=30, what="the backlog gauge measured") == 2
