@@ -63,13 +63,23 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 # --- measuring processes ------------------------------------------------------------------------------
 
 
+def _stat(pid: int | str) -> tuple[str, list[str]]:
+    """A process's name and the fields of /proc/<pid>/stat after it (proc(5) field n is index n - 3)."""
+    comm, _, rest = Path(f"/proc/{pid}/stat").read_text().split("(", 1)[1].rpartition(")")
+    return comm, rest.split()
+
+
+def _cpu_s(fields: list[str], *, children: bool = False) -> float:
+    """utime + stime (fields 14 and 15), and with ``children`` the reaped children's cutime + cstime."""
+    ticks = sum(int(f) for f in fields[11 : 15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def proc_usage(pid: int) -> tuple[float, int]:
     """CPU seconds used so far (user + system) and peak resident memory in bytes of a live process."""
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # fields 14 and 15 of proc(5)
     status = Path(f"/proc/{pid}/status").read_text()
     peak_kb = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
-    return cpu, peak_kb * 1024
+    return _cpu_s(_stat(pid)[1]), peak_kb * 1024
 
 
 def infrastructure_cpu() -> dict[str, float]:
@@ -77,17 +87,14 @@ def infrastructure_cpu() -> dict[str, float]:
     every PostgreSQL process, with what the backends that have exited used (FerretDB's pool closes idle
     connections; the postmaster's cutime and cstime hold their CPU once it has reaped them)."""
     totals = {"kafka": 0.0, "ferretdb": 0.0, "postgresql": 0.0}
-    tick = os.sysconf("SC_CLK_TCK")
-    for path in Path("/proc").glob("[0-9]*/stat"):
+    for path in Path("/proc").glob("[0-9]*"):
         with suppress(OSError):
-            comm, _, rest = path.read_text().split("(", 1)[1].rpartition(")")
-            stat = rest.split()
+            comm, fields = _stat(path.name)
             kind = "ferretdb" if comm.startswith("ferretdb") else "postgresql" if comm == "postgres" else None
-            if comm == "java" and b"kafka.Kafka" in path.with_name("cmdline").read_bytes():
+            if comm == "java" and b"kafka.Kafka" in (path / "cmdline").read_bytes():
                 kind = "kafka"
-            if kind:  # proc(5) fields 14-17: utime, stime, cutime, cstime
-                own, children = int(stat[11]) + int(stat[12]), int(stat[13]) + int(stat[14])
-                totals[kind] += (own + (children if kind == "postgresql" else 0)) / tick
+            if kind:
+                totals[kind] += _cpu_s(fields, children=kind == "postgresql")
     return totals
 
 

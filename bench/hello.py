@@ -1,4 +1,4 @@
-"""A bare FastAPI hello-world: the baseline of bench/http.py, served by uvicorn as the services are."""
+"""A bare FastAPI hello-world: the baseline of bench/hot_paths.py, served by uvicorn as the services are."""
 
 from fastapi import FastAPI
 
