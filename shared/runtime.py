@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -24,21 +23,22 @@ from faststream.specification import AsyncAPI
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaTimeoutError
 from mongoengine import Document
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from shared.audit.api import audit_router, privacy_router
 from shared.audit.settings import PrivacySettings
 from shared.audit.subjects import DataKind, PersonalData
-from shared.audit.trail import OPERATIONS_PATHS, AuditTrail, install_audit
+from shared.audit.trail import OPERATIONS_PATHS, AuditRequests, AuditTrail
 from shared.cache import ReferenceCache
 from shared.events import EventContract, EventPayload
 from shared.http.auth import TokenVerifier
-from shared.http.browser import add_security_headers, install_docs
+from shared.http.browser import install_docs
 from shared.http.error_docs import document_errors
-from shared.http.errors import error_body, install_error_handlers, unexpected_error
+from shared.http.errors import error_body, install_error_handlers
+from shared.http.observe import CORRELATION_HEADER, ObserveRequests
 from shared.http.query import screen_request
 from shared.kpi import Kpi, KpiGauges, Values
-from shared.logging import configure_logging, correlation_token, log_context
+from shared.logging import configure_logging
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer
 from shared.messaging.dead_letters import outbox_dead_letter_document
@@ -58,7 +58,6 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-CORRELATION_HEADER = "X-Correlation-ID"
 # What a database or broker that is not there yet looks like at start-up.
 UNREACHABLE = (
     *DATABASE_UNAVAILABLE,
@@ -361,7 +360,7 @@ class ServiceRuntime:
         if docs:
             install_docs(app, "/openapi.json")
         # Inside the metrics middleware (added after it), so an audit entry carries the correlation id.
-        install_audit(app, self.audit, self.registry)
+        app.add_middleware(AuditRequests, trail=self.audit, registry=self.registry)
         self._install_http_metrics(app)
         app.include_router(self._health_router())
         app.include_router(audit_router(self.audit))
@@ -490,40 +489,11 @@ class ServiceRuntime:
         return router
 
     def _install_http_metrics(self, app: FastAPI) -> None:
-        requests = Counter(
-            "http_requests_total",
-            "HTTP requests by route and status",
-            ["service", "method", "route", "status"],
+        app.add_middleware(
+            ObserveRequests,
+            service=self.settings.service_name,
             registry=self.registry,
+            ready=lambda: self.started,
+            not_ready=starting,
+            always_open=OPERATIONS_PATHS,
         )
-        latency = Histogram(
-            "http_request_duration_seconds",
-            "HTTP request latency",
-            ["service", "method", "route"],
-            registry=self.registry,
-        )
-        service = self.settings.service_name
-
-        @app.middleware("http")
-        async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            correlation_id = correlation_token(request.headers.get(CORRELATION_HEADER))
-            started = time.perf_counter()
-            with log_context(correlation_id=correlation_id):
-                try:
-                    if self.started or request.url.path.startswith(OPERATIONS_PATHS):
-                        response = await call_next(request)
-                    else:
-                        response = starting(request)
-                except Exception as exc:
-                    # Answered here rather than by Starlette's outer handler, so a 500 is counted and
-                    # carries its correlation id like every other response.
-                    response = await unexpected_error(request, exc)
-            route = request.scope.get("route")
-            # The route template, not the raw path, keeps label cardinality bounded.
-            path = getattr(route, "path", "unmatched")
-            if path != "/metrics":
-                requests.labels(service, request.method, path, str(response.status_code)).inc()
-                latency.labels(service, request.method, path).observe(time.perf_counter() - started)
-            response.headers[CORRELATION_HEADER] = correlation_id
-            add_security_headers(response)
-            return response

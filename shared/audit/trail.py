@@ -16,20 +16,24 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
 from prometheus_client import CollectorRegistry, Counter
+from pymongo.errors import BulkWriteError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.domain.identity import NIP_PATTERN, Principal
 from shared.http.errors import error_body
 from shared.http.reports import csv_text
 from shared.logging import correlation_id_var
+from shared.persistence import BULK_STATEMENTS
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +143,11 @@ class AuditTrail:
         # Insert only: an entry, once written, is never touched again (retention aside).
         self.document._get_collection().insert_one(entry)
 
+    def record_many(self, entries: list[dict[str, Any]]) -> int:
+        """Ordered: on a failure, the entries before it are written (BulkWriteError's nInserted)."""
+        self.document._get_collection().insert_many(entries, ordered=True)
+        return len(entries)
+
     def record_run(self, job: str, *, by: Principal | None, purpose: str, detail: dict[str, Any]) -> None:
         """A piece of processing no request names a person for (retention): what ran, for whom, with what
         outcome. ``by`` is who started it; nobody for the periodic job."""
@@ -219,81 +228,170 @@ def rows_as_csv(rows: list[dict[str, Any]]) -> str:
     return csv_text(AUDIT_FIELDS, ([cell(row[k]) for k in AUDIT_FIELDS] for row in rows))
 
 
-def install_audit(app: FastAPI, trail: AuditTrail, registry: CollectorRegistry) -> None:
-    failures = Counter(
-        "audit_write_failures_total",
-        "Audit entries that could not be written (reads were refused, changes were logged)",
-        ["service", "action"],
-        registry=registry,
-    )
+class GroupCommit:
+    """Audit entries written together: the entries of the requests that arrive while a write is under
+    way go in the next one, so under load one insert carries many entries, and alone an entry is
+    written at once. Each request still waits for its own entry (reads fail closed). Inserts are
+    ordered, so when one fails the entries before it are written and only the rest are refused."""
 
-    @app.middleware("http")
-    async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        path = request.url.path
-        if path.startswith(OPERATIONS_PATHS) or path == "/":
-            return await call_next(request)
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        subjects = nips_in_request(request.scope.get("path_params", {}), request.query_params.multi_items())
-        content_type = response.headers.get("content-type", "")
-        scan = (
-            response.status_code < 400
-            and not route.startswith("/audit")
-            and ("json" in content_type or "csv" in content_type)
+    def __init__(self, trail: AuditTrail) -> None:
+        self.trail = trail
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def write(self, entry: dict[str, Any]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((entry, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        await done
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[:BULK_STATEMENTS], self._waiting[BULK_STATEMENTS:]
+            failure: Exception | None = None
+            try:
+                written = await asyncio.to_thread(self.trail.record_many, [entry for entry, _ in group])
+            except BulkWriteError as exc:
+                written, failure = exc.details.get("nInserted", 0), exc
+            except Exception as exc:
+                written, failure = 0, exc
+            for i, (_, done) in enumerate(group):
+                if done.done():  # the request went away (client disconnected)
+                    continue
+                if i < written:
+                    done.set_result(None)
+                else:
+                    done.set_exception(failure or RuntimeError("audit entry not written"))
+
+
+class AuditRequests:
+    """Plain ASGI (see shared/http/observe.py for why): answers that name nobody pass straight through;
+    the others are held until their entry is written."""
+
+    def __init__(self, app: ASGIApp, trail: AuditTrail, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.trail = trail
+        self.entries = GroupCommit(trail)
+        self.failures = Counter(
+            "audit_write_failures_total",
+            "Audit entries that could not be written (reads were refused, changes were logged)",
+            ["service", "action"],
+            registry=registry,
         )
-        if scan or subjects:
-            body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-            response = Response(body, status_code=response.status_code, headers=dict(response.headers))
-            if scan:
-                subjects += nips_in_response(content_type, body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"] if scope["type"] == "http" else ""
+        if not path or path.startswith(OPERATIONS_PATHS) or path == "/":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        held: list[Message] = []
+        passing = False
+
+        async def hold(message: Message) -> None:
+            nonlocal passing
+            if message["type"] == "http.response.start" and not self._may_name_anyone(request, message):
+                passing = True
+            if passing:
+                await send(message)
+            else:
+                held.append(message)
+
+        await self.app(scope, receive, hold)
+        if passing or not held:
+            return
+        start = held[0]
+        body = b"".join(m.get("body", b"") for m in held[1:] if m["type"] == "http.response.body")
+        answer: Response | None = None
+        entry = self._entry(request, start, body)
+        if entry is not None:
+            answer = await self._record(request, entry)
+        if answer is not None:
+            await answer(scope, receive, send)
+            return
+        await send(start)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    @staticmethod
+    def _may_name_anyone(request: Request, start: Message) -> bool:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        return (
+            bool(_scanned_type(request, start))
+            or bool(nips_in_request(request.path_params, request.query_params.multi_items()))
+            or route.startswith((*OWN_RECORD_ROUTES, "/audit", "/privacy"))
+        )
+
+    def _entry(self, request: Request, start: Message, body: bytes) -> dict[str, Any] | None:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        subjects = nips_in_request(request.path_params, request.query_params.multi_items())
+        if content_type := _scanned_type(request, start):
+            subjects += nips_in_response(content_type, body)
         principal = _principal(request)
         if route.startswith(OWN_RECORD_ROUTES) and principal[0]:
             subjects.append(principal[0])
         if not subjects and not route.startswith(("/audit", "/privacy")):
-            return response
+            return None
         unique = list(dict.fromkeys(subjects))
-        action = "read" if request.method in ("GET", "HEAD") else "change"
-        entry = {
+        return {
             "_id": str(uuid.uuid4()),
             "at": datetime.now(UTC),
-            "service": trail.service,
+            "service": self.trail.service,
             "actor_nip": principal[0],
             "actor_roles": principal[1],
-            "action": action,
+            "action": "read" if request.method in ("GET", "HEAD") else "change",
             "method": request.method,
             "route": route,
-            "path": path,
+            "path": request.url.path,
             "purpose": purpose_of(request),
             "subject_nips": unique[:MAX_SUBJECTS],
             "subject_count": len(unique),
-            "status": response.status_code,
+            "status": start["status"],
             "correlation_id": correlation_id_var.get(),
         }
+
+    async def _record(self, request: Request, entry: dict[str, Any]) -> Response | None:
+        """None once written; the 503 a read gets instead of its data when the entry is not written."""
         try:
-            await asyncio.to_thread(trail.record, entry)
+            await self.entries.write(entry)
+            return None
         except Exception:
-            failures.labels(trail.service, action).inc()
+            action, route = entry["action"], entry["route"]
+            self.failures.labels(self.trail.service, action).inc()
             log.exception("audit entry not written", extra={"fields": {"route": route, "action": action}})
-            if action == "read":
-                return JSONResponse(
-                    error_body(
-                        request,
-                        "audit_unavailable",
-                        "Akses ke data pribadi tidak dapat dicatat saat ini; coba lagi.",
-                        "Access to personal data cannot be recorded right now; try again.",
-                    ),
-                    status_code=503,
-                )
-        return response
+            if action != "read":
+                return None
+            return JSONResponse(
+                error_body(
+                    request,
+                    "audit_unavailable",
+                    "Akses ke data pribadi tidak dapat dicatat saat ini; coba lagi.",
+                    "Access to personal data cannot be recorded right now; try again.",
+                ),
+                status_code=503,
+            )
+
+
+def _scanned_type(request: Request, start: Message) -> str:
+    """The answer's content type when its body is searched for NIPs: a successful JSON or CSV answer,
+    except the audit trail's own (it would name everyone it lists)."""
+    content_type = Headers(raw=start.get("headers", [])).get("content-type", "")
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    if start["status"] < 400 and not route.startswith("/audit") and ("json" in content_type or "csv" in content_type):
+        return content_type
+    return ""
 
 
 def _principal(request: Request) -> tuple[str | None, list[str]]:
-    """The caller as the token says, or nobody when there is no valid token (the request got 401)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None, []
-    try:
-        principal = request.app.state.token_verifier.verify(token.strip())
-    except Exception:
-        return None, []
+    """The caller as the token says (as the route's dependency verified it, else verified here), or
+    nobody when there is no valid token (the request got 401)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, []
+        try:
+            principal = request.app.state.token_verifier.verify(token.strip())
+        except Exception:
+            return None, []
     return principal.nip, sorted(r.value for r in principal.roles)

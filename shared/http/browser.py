@@ -17,10 +17,11 @@ import re
 from pathlib import Path
 
 import fastapi_offline
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 
 ASSETS = "/docs-assets"
 # An HTML page with no scripts (the reports): styles inline in the page, nothing else.
@@ -33,10 +34,10 @@ _DOCS_COMMON = (
 )
 
 
-def add_security_headers(response: Response) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+def add_security_headers(headers: MutableHeaders) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    if headers.get("content-type", "").startswith("text/html"):
+        headers.setdefault("Content-Security-Policy", PAGE_POLICY)
 
 
 def _inline_script_hashes(html: str) -> str:

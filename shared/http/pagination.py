@@ -19,7 +19,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> PageParams:
@@ -37,7 +37,10 @@ class Page(BaseModel, Generic[T]):
 
 
 def page_of(queryset: Any, params: PageParams, to_item: Callable[[Any], T]) -> Page[T]:
-    """One page of a mongoengine queryset (already filtered and ordered)."""
-    total = queryset.count()
-    docs = queryset.skip(params.offset).limit(params.limit)
+    """One page of a mongoengine queryset (already filtered and ordered). A page shorter than the limit
+    is the last one and gives the total itself; only a full page (or one past the end) costs a count,
+    which on FerretDB v1 decodes every document it matches."""
+    docs = list(queryset.skip(params.offset).limit(params.limit))
+    last_page = len(docs) < params.limit and (docs or params.offset == 0)
+    total = params.offset + len(docs) if last_page else queryset.count()
     return Page[T](items=[to_item(d) for d in docs], total=total, limit=params.limit, offset=params.offset)
