@@ -1,3 +1,4 @@
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -5,8 +6,8 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from shared.http.auth import CurrentPrincipal, Role, TokenVerifier, require_roles
-from shared.http.errors import install_error_handlers
+from shared.http.auth import VERIFIED_TOKENS_MAX, CurrentPrincipal, Role, TokenVerifier, require_roles
+from shared.http.errors import ApiError, install_error_handlers
 from shared.settings import DEV_JWT_SECRET, ServiceSettings
 from tests.conftest import bearer
 
@@ -137,3 +138,27 @@ def test_the_institution_claim_is_read_under_the_name_the_settings_give():
     renamed = ServiceSettings(service_name="auth-test", http_port=1, jwt_institution_claim="org_code")
     assert TokenVerifier(renamed).verify(token).institution == "USU"
     assert TokenVerifier(renamed).verify(jwt.encode(claims(), DEV_JWT_SECRET, "HS256")).institution is None
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires_though_verified_tokens_are_remembered():
+    verifier = TokenVerifier(SETTINGS)
+    expires = int(time.time()) + 2
+    token = jwt.encode(claims(exp=expires), DEV_JWT_SECRET, "HS256")
+    assert verifier.verify(token).nip == verifier.verify(token).nip == "199002202015032001"
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(ApiError) as refused:
+        verifier.verify(token)
+    assert refused.value.code == "token_expired"
+
+
+def test_remembered_tokens_are_bounded_and_a_forged_twin_is_never_served_from_memory():
+    verifier = TokenVerifier(SETTINGS)
+    for i in range(VERIFIED_TOKENS_MAX + 10):
+        verifier.verify(jwt.encode(claims(sub=f"nip-{i}"), DEV_JWT_SECRET, "HS256"))
+    assert len(verifier._verified) == VERIFIED_TOKENS_MAX
+    token = jwt.encode(claims(), DEV_JWT_SECRET, "HS256")
+    verifier.verify(token)
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(ApiError) as refused:
+        verifier.verify(forged)
+    assert refused.value.code == "token_invalid"
