@@ -30,19 +30,18 @@ VERIFIED_TOKENS_MAX = 4_096
 
 
 class TokenVerifier:
-    def __init__(self, settings: ServiceSettings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, settings: ServiceSettings) -> None:
         self._key = settings.jwt_verification_key
         self._algorithm = settings.jwt_algorithm
         self._audience = settings.jwt_audience
         self._issuer = settings.jwt_issuer
         self._institution_claim = settings.jwt_institution_claim
-        self._clock = clock
         self._verified: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
         hit = self._verified.get(token)
-        if hit is not None and self._clock() < hit[1]:
+        if hit is not None and time.time() < hit[1]:
             return hit[0]
         try:
             claims = jwt.decode(
