@@ -143,10 +143,9 @@ class AuditTrail:
         # Insert only: an entry, once written, is never touched again (retention aside).
         self.document._get_collection().insert_one(entry)
 
-    def record_many(self, entries: list[dict[str, Any]]) -> int:
+    def record_many(self, entries: list[dict[str, Any]]) -> None:
         """Ordered: on a failure, the entries before it are written (BulkWriteError's nInserted)."""
         self.document._get_collection().insert_many(entries, ordered=True)
-        return len(entries)
 
     def record_run(self, job: str, *, by: Principal | None, purpose: str, detail: dict[str, Any]) -> None:
         """A piece of processing no request names a person for (retention): what ran, for whom, with what
@@ -249,9 +248,9 @@ class GroupCommit:
     async def _write_waiting(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting[:BULK_STATEMENTS], self._waiting[BULK_STATEMENTS:]
-            failure: Exception | None = None
+            written, failure = len(group), None
             try:
-                written = await asyncio.to_thread(self.trail.record_many, [entry for entry, _ in group])
+                await asyncio.to_thread(self.trail.record_many, [entry for entry, _ in group])
             except BulkWriteError as exc:
                 written, failure = exc.details.get("nInserted", 0), exc
             except Exception as exc:
@@ -259,10 +258,10 @@ class GroupCommit:
             for i, (_, done) in enumerate(group):
                 if done.done():  # the request went away (client disconnected)
                     continue
-                if i < written:
+                if failure is None or i < written:
                     done.set_result(None)
                 else:
-                    done.set_exception(failure or RuntimeError("audit entry not written"))
+                    done.set_exception(failure)
 
 
 class AuditRequests:
@@ -287,50 +286,38 @@ class AuditRequests:
             return
         request = Request(scope)
         held: list[Message] = []
-        passing = False
+        named: Named | None = None
 
         async def hold(message: Message) -> None:
-            nonlocal passing
-            if message["type"] == "http.response.start" and not self._may_name_anyone(request, message):
-                passing = True
-            if passing:
+            nonlocal named
+            if message["type"] == "http.response.start":
+                named = Named.at_start(request, message)
+            if named is not None and not named.may_name_anyone:
                 await send(message)
             else:
                 held.append(message)
 
         await self.app(scope, receive, hold)
-        if passing or not held:
+        if named is None or not named.may_name_anyone:
             return
         start = held[0]
         body = b"".join(m.get("body", b"") for m in held[1:] if m["type"] == "http.response.body")
-        answer: Response | None = None
-        entry = self._entry(request, start, body)
-        if entry is not None:
-            answer = await self._record(request, entry)
-        if answer is not None:
-            await answer(scope, receive, send)
+        entry = self._entry(request, start, named, body)
+        refusal = await self._record(request, entry) if entry is not None else None
+        if refusal is not None:
+            await refusal(scope, receive, send)
             return
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    @staticmethod
-    def _may_name_anyone(request: Request, start: Message) -> bool:
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        return (
-            bool(_scanned_type(request, start))
-            or bool(nips_in_request(request.path_params, request.query_params.multi_items()))
-            or route.startswith((*OWN_RECORD_ROUTES, "/audit", "/privacy"))
-        )
-
-    def _entry(self, request: Request, start: Message, body: bytes) -> dict[str, Any] | None:
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        subjects = nips_in_request(request.path_params, request.query_params.multi_items())
-        if content_type := _scanned_type(request, start):
-            subjects += nips_in_response(content_type, body)
+    def _entry(self, request: Request, start: Message, named: Named, body: bytes) -> dict[str, Any] | None:
+        subjects = list(named.in_request)
+        if named.scanned_type:
+            subjects += nips_in_response(named.scanned_type, body)
         principal = _principal(request)
-        if route.startswith(OWN_RECORD_ROUTES) and principal[0]:
+        if named.route.startswith(OWN_RECORD_ROUTES) and principal[0]:
             subjects.append(principal[0])
-        if not subjects and not route.startswith(("/audit", "/privacy")):
+        if not subjects and not named.route.startswith(("/audit", "/privacy")):
             return None
         unique = list(dict.fromkeys(subjects))
         return {
@@ -341,7 +328,7 @@ class AuditRequests:
             "actor_roles": principal[1],
             "action": "read" if request.method in ("GET", "HEAD") else "change",
             "method": request.method,
-            "route": route,
+            "route": named.route,
             "path": request.url.path,
             "purpose": purpose_of(request),
             "subject_nips": unique[:MAX_SUBJECTS],
@@ -372,26 +359,44 @@ class AuditRequests:
             )
 
 
-def _scanned_type(request: Request, start: Message) -> str:
-    """The answer's content type when its body is searched for NIPs: a successful JSON or CSV answer,
-    except the audit trail's own (it would name everyone it lists)."""
-    content_type = Headers(raw=start.get("headers", [])).get("content-type", "")
-    route = getattr(request.scope.get("route"), "path", "unmatched")
-    if start["status"] < 400 and not route.startswith("/audit") and ("json" in content_type or "csv" in content_type):
-        return content_type
-    return ""
+@dataclass(frozen=True)
+class Named:
+    """What the request and the start of its answer say about whom it concerns, read once when the
+    answer starts: the route template, the NIPs in the path and query, and the answer's content type
+    when its body is to be searched for NIPs (a successful JSON or CSV answer, except the audit trail's
+    own, which would name everyone it lists)."""
+
+    route: str
+    in_request: tuple[str, ...]
+    scanned_type: str
+
+    @classmethod
+    def at_start(cls, request: Request, start: Message) -> Named:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        content_type = Headers(raw=start.get("headers", [])).get("content-type", "")
+        scanned = (
+            start["status"] < 400
+            and not route.startswith("/audit")
+            and any(kind in content_type for kind in ("json", "csv"))
+        )
+        in_request = nips_in_request(request.path_params, request.query_params.multi_items())
+        return cls(route, tuple(in_request), content_type if scanned else "")
+
+    @property
+    def may_name_anyone(self) -> bool:
+        return bool(self.scanned_type or self.in_request) or self.route.startswith(
+            (*OWN_RECORD_ROUTES, "/audit", "/privacy")
+        )
 
 
 def _principal(request: Request) -> tuple[str | None, list[str]]:
-    """The caller as the token says (as the route's dependency verified it, else verified here), or
-    nobody when there is no valid token (the request got 401)."""
-    principal = getattr(request.state, "principal", None)
-    if principal is None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None, []
-        try:
-            principal = request.app.state.token_verifier.verify(token.strip())
-        except Exception:
-            return None, []
+    """The caller as the token says, or nobody when there is no valid token (the request got 401). The
+    route verified the same token already; the verifier remembers it (shared/http/auth.py)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, []
+    try:
+        principal = request.app.state.token_verifier.verify(token.strip())
+    except Exception:
+        return None, []
     return principal.nip, sorted(r.value for r in principal.roles)
