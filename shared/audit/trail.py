@@ -248,7 +248,8 @@ class GroupCommit:
     async def _write_waiting(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting[:BULK_STATEMENTS], self._waiting[BULK_STATEMENTS:]
-            written, failure = len(group), None
+            written = len(group)
+            failure: Exception | None = None
             try:
                 await asyncio.to_thread(self.trail.record_many, [entry for entry, _ in group])
             except BulkWriteError as exc:
