@@ -97,6 +97,16 @@ wait_for() {
   say "$what is ready"
 }
 
+# kafka_started LOG LINES INODE: whether LOG says the broker started after its first LINES lines (all of
+# them when LOG is no longer the file with INODE, i.e. it was rolled over).
+# grep -c reads to the end: grep -q would close the pipe early and fail it under pipefail.
+kafka_started() {
+  local log=$1 lines=$2 inode=$3
+  [[ -f $log ]] || return 1
+  [[ $(stat -c %i "$log") == "$inode" ]] || lines=0
+  tail -n +$((lines + 1)) "$log" | grep -c 'Kafka Server started' >/dev/null
+}
+
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to Debian's postgres user.
@@ -174,7 +184,10 @@ start_kafka() {
       >"$kafka_dir/logs/format.log" 2>&1 || die "formatting Kafka storage failed; see $kafka_dir/logs/format.log"
   fi
   log=$kafka_dir/logs/server.log
+  # The line count of the log as it was, and its inode: log4j2 rolls server.log over at 50 MB, also at
+  # start-up, and the new file's lines all count then.
   before=$( [[ -f $log ]] && wc -l <"$log" || echo 0)
+  before_inode=$( [[ -f $log ]] && stat -c %i "$log" || echo none)
   say "starting Kafka on $KAFKA_HOST:$KAFKA_PORT"
   setsid nohup java "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
     "-Dlog4j2.configurationFile=$repo/infra/kafka/log4j2.properties" "-Dkafka.logs.dir=$kafka_dir/logs" \
@@ -182,8 +195,7 @@ start_kafka() {
   pid=$!
   echo $pid >"$pidfile"
   # (kill -0, not the command-line marker: right after the fork the child has not exec'd java yet)
-  # grep -c reads to the end: grep -q would close the pipe early and fail it under pipefail.
-  wait_for "Kafka" "tail -n +$((before + 1)) '$log' 2>/dev/null | grep -c 'Kafka Server started' >/dev/null || ! kill -0 $pid 2>/dev/null" ||
+  wait_for "Kafka" "kafka_started '$log' $before $before_inode || ! kill -0 $pid 2>/dev/null" ||
     die "Kafka did not start within ${START_TIMEOUT}s; see $log"
   kill -0 "$pid" 2>/dev/null || die "Kafka exited at startup; see $log and $kafka_dir/logs/stdout.log"
 }
