@@ -17,12 +17,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, Counter
 
 V = TypeVar("V")
+_MISSING = object()
 
 
 class ReferenceCache:
@@ -64,19 +65,38 @@ class ReferenceCache:
     def get(self, kind: str, key: Hashable, load: Callable[[], V]) -> V:
         """The cached value of ``(kind, key)``, else ``load()``'s, kept for the TTL. An exception from
         ``load`` (e.g. not found) is not cached."""
+        found, generation, now = self._find(kind, key)
+        if found is not _MISSING:
+            return cast(V, found)
+        return self._keep(kind, key, load(), generation, now)
+
+    async def aget(self, kind: str, key: Hashable, load: Callable[[], Awaitable[V]]) -> V:
+        """``get`` with an async ``load``."""
+        found, generation, now = self._find(kind, key)
+        if found is not _MISSING:
+            return cast(V, found)
+        return self._keep(kind, key, await load(), generation, now)
+
+    def _find(self, kind: str, key: Hashable) -> tuple[Any, int | None, float]:
+        """The fresh cached value (else _MISSING), the kind's generation before the load, and the time."""
+        now = self._clock()
         if not self.enabled:
             self._misses.labels(self._service, kind).inc()
-            return load()
-        now = self._clock()
+            return _MISSING, None, now
         with self._lock:
             entry = self._entries.get((kind, key))
             if entry is not None and now - entry[0] < self.ttl_s:
                 self._entries.move_to_end((kind, key))
                 self._hits.labels(self._service, kind).inc()
-                return entry[1]
+                return entry[1], None, now
             generation = self._generations.get(kind, 0)
         self._misses.labels(self._service, kind).inc()
-        value = load()
+        return _MISSING, generation, now
+
+    def _keep(self, kind: str, key: Hashable, value: V, generation: int | None, now: float) -> V:
+        """Kept unless the cache is off or an invalidation of the kind overlapped the load."""
+        if generation is None:
+            return value
         with self._lock:
             if self._generations.get(kind, 0) == generation:
                 self._entries[(kind, key)] = (now, value)

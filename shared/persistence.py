@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import mongoengine
 from mongoengine import Document, EmbeddedDocument, IntField, StringField
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 
 from shared.domain.errors import NotFound
@@ -20,20 +22,56 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError)
 
 
+def _client_options(settings: ServiceSettings) -> dict[str, Any]:
+    return {
+        "host": settings.mongodb_uri,
+        "uuidRepresentation": "standard",
+        "tz_aware": True,
+        "serverSelectionTimeoutMS": settings.mongodb_timeout_ms,
+        "connectTimeoutMS": settings.mongodb_timeout_ms,
+    }
+
+
 def connect_database(settings: ServiceSettings) -> None:
-    mongoengine.connect(
-        db=settings.database_name,
-        alias=settings.service_name,
-        host=settings.mongodb_uri,
-        uuidRepresentation="standard",
-        tz_aware=True,
-        serverSelectionTimeoutMS=settings.mongodb_timeout_ms,
-        connectTimeoutMS=settings.mongodb_timeout_ms,
-    )
+    mongoengine.connect(db=settings.database_name, alias=settings.service_name, **_client_options(settings))
 
 
 def disconnect_database(settings: ServiceSettings) -> None:
     mongoengine.disconnect(alias=settings.service_name)
+
+
+# The hot reads' async clients, by mongoengine alias (see async_collection).
+_ASYNC_CLIENTS: dict[str, AsyncMongoClient[dict[str, Any]]] = {}
+# Reads in flight at once per process; more wait for a connection. A sync endpoint is bounded by the
+# thread pool (40). FerretDB v1 holds a PostgreSQL connection per open cursor, from a pool of 50 by
+# default, and wedges when it runs out (infra/local.sh): a burst of readers must not take it all.
+ASYNC_READ_CONNECTIONS = 20
+
+
+def open_async_reads(settings: ServiceSettings) -> None:
+    """An async client beside mongoengine's, for the hot reads (``async_collection``). It connects lazily,
+    on the event loop of its first read: open it from the service's lifespan."""
+    _ASYNC_CLIENTS[settings.service_name] = AsyncMongoClient(
+        **_client_options(settings),
+        connect=False,
+        appname=f"{settings.service_name} reads",
+        maxPoolSize=ASYNC_READ_CONNECTIONS,
+    )
+
+
+async def close_async_reads(settings: ServiceSettings) -> None:
+    if (client := _ASYNC_CLIENTS.pop(settings.service_name, None)) is not None:
+        await client.close()
+
+
+def async_collection(doc_type: type[Document]) -> AsyncCollection[dict[str, Any]]:
+    """``doc_type``'s collection through the async client, for a read on a hot path: awaited on the event
+    loop, it skips the hop to a worker thread that a sync endpoint (mongoengine has no async API) pays on
+    every request (about 0.3 ms here). pymongo's async client costs about twice the CPU of its sync one
+    per operation, so this pays for routes of one read, not of several (README, bench http). Writes stay
+    with mongoengine."""
+    alias = doc_type._meta["db_alias"]
+    return _ASYNC_CLIENTS[alias][mongoengine.get_db(alias).name][doc_type._get_collection_name()]
 
 
 def ping_database(settings: ServiceSettings) -> None:
@@ -80,6 +118,14 @@ def get_or_not_found(doc_type: type[D], key: str, what_id: str, what_en: str) ->
     if doc is None:
         raise NotFound(what_id, what_en, key)
     return doc
+
+
+async def read_or_not_found(doc_type: type[D], key: str, what_id: str, what_en: str) -> D:
+    """``get_or_not_found`` for an async endpoint: one read through the async client."""
+    raw = await async_collection(doc_type).find_one({"_id": key})
+    if raw is None:
+        raise NotFound(what_id, what_en, key)
+    return doc_type._from_son(raw)
 
 
 def objects_in(queryset: Any, field: str, values: Iterable[Any]) -> list[Any]:

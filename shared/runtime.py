@@ -49,9 +49,11 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
 from shared.persistence import (
     DATABASE_UNAVAILABLE,
+    close_async_reads,
     connect_database,
     disconnect_database,
     ensure_indexes,
+    open_async_reads,
     ping_database,
 )
 from shared.settings import ServiceSettings
@@ -315,6 +317,7 @@ class ServiceRuntime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
             connect_database(settings)  # lazy: nothing is reached until the first operation
+            open_async_reads(settings)
             self.started, self.start_problem = False, None
             tasks: list[asyncio.Task[None]] = []
             # The process answers (live, not ready) at once; its work starts once its dependencies do.
@@ -328,6 +331,7 @@ class ServiceRuntime:
                     await starter
                 await self._stop(tasks)
                 disconnect_database(settings)
+                await close_async_reads(settings)
                 log.info("service stopped")
 
         docs = settings.docs_enabled

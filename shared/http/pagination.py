@@ -8,6 +8,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
+from shared.persistence import async_collection
+
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
@@ -36,11 +38,31 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-def page_of(queryset: Any, params: PageParams, to_item: Callable[[Any], T]) -> Page[T]:
-    """One page of a mongoengine queryset (already filtered and ordered). A page shorter than the limit
-    is the last one and gives the total itself; only a full page (or one past the end) costs a count,
-    which on FerretDB v1 decodes every document it matches."""
-    docs = list(queryset.skip(params.offset).limit(params.limit))
-    last_page = len(docs) < params.limit and (docs or params.offset == 0)
-    total = params.offset + len(docs) if last_page else queryset.count()
+def _total_if_last(found: int, params: PageParams) -> int | None:
+    """A page shorter than its limit is the last one and gives the total itself; only a full page (or one
+    past the end) costs a count, which on FerretDB v1 decodes every document it matches."""
+    return params.offset + found if found < params.limit and (found or params.offset == 0) else None
+
+
+def _page(docs: list[Any], total: int, params: PageParams, to_item: Callable[[Any], T]) -> Page[T]:
     return Page[T](items=[to_item(d) for d in docs], total=total, limit=params.limit, offset=params.offset)
+
+
+def page_of(queryset: Any, params: PageParams, to_item: Callable[[Any], T]) -> Page[T]:
+    """One page of a mongoengine queryset (already filtered and ordered)."""
+    docs = list(queryset.skip(params.offset).limit(params.limit))
+    total = _total_if_last(len(docs), params)
+    return _page(docs, queryset.count() if total is None else total, params, to_item)
+
+
+async def read_page(queryset: Any, params: PageParams, to_item: Callable[[Any], T]) -> Page[T]:
+    """``page_of`` for an async endpoint: the queryset's filter and order, read through the async client
+    (shared.persistence.async_collection) as the same documents."""
+    if queryset._none or queryset._empty:
+        return _page([], 0, params, to_item)
+    doc_type, query = queryset._document, queryset._query
+    collection = async_collection(doc_type)
+    cursor = collection.find(query, sort=queryset._ordering, skip=params.offset, limit=params.limit)
+    docs = [doc_type._from_son(raw) async for raw in cursor]
+    total = _total_if_last(len(docs), params)
+    return _page(docs, await collection.count_documents(query) if total is None else total, params, to_item)

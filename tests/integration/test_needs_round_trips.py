@@ -20,14 +20,18 @@ MAX_ROUND_TRIPS_OPENING = 6
 MAX_ROUND_TRIPS_UNCHANGED = 5
 
 
+# TestClient runs a sync endpoint in an AnyIO worker thread and an async one (its reads through the async
+# client) on its event loop's thread; the relay and the background loops' database work run in asyncio's
+# threads ("asyncio_"), as the consumers' handlers do.
+REQUEST_THREADS = ("AnyIO worker thread", "asyncio-portal-")
+
+
 class _Commands(pymongo.monitoring.CommandListener):
-    """Counts the commands sent from request threads while armed. TestClient runs a sync endpoint in an
-    AnyIO worker thread; the relay and the background loops run elsewhere, so they are not counted."""
+    """Counts the commands sent from request threads while armed (``threads``: their names' prefixes)."""
 
     def __init__(self) -> None:
         self.armed = False
-        # Whose commands count: request threads; the consumers' handlers run in asyncio's ("asyncio_").
-        self.threads = "AnyIO worker thread"
+        self.threads: str | tuple[str, ...] = REQUEST_THREADS
         self.seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -53,7 +57,7 @@ def commands():
     COMMANDS.seen.clear()
     yield COMMANDS
     COMMANDS.armed = False
-    COMMANDS.threads = "AnyIO worker thread"
+    COMMANDS.threads = REQUEST_THREADS
 
 
 def counted(commands, action):

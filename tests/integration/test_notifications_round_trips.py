@@ -17,12 +17,17 @@ from tests.support.waiting import eventually
 MAX_ROUND_TRIPS_INBOX = 1
 
 
+# Nothing else at work meanwhile: no sending, no measuring, no polling relay.
+QUIET = {"DISPATCH_ENABLED": "false", "METRICS_REFRESH_INTERVAL_S": "3600", "OUTBOX_POLL_INTERVAL_S": "3600"}
+
+
 def test_reading_the_inbox_costs_a_bounded_number_of_round_trips(run_service, admin, commands):  # noqa: F811
-    with run_service("notifications", DISPATCH_ENABLED="false") as notifications:
+    with run_service("notifications", **QUIET) as notifications:
         assert notifications.post("/directory/import", content=DIRECTORY.encode(), headers=admin).status_code == 200
         counted(commands, lambda: inbox(notifications, HEAD_H))  # the first reads the head's entry
         again = counted(commands, lambda: inbox(notifications, HEAD_H))
-    assert sum(again.values()) <= MAX_ROUND_TRIPS_INBOX, again
+    # At least the page itself: a count of none would mean the reads went uncounted.
+    assert 1 <= sum(again.values()) <= MAX_ROUND_TRIPS_INBOX, again
 
 
 # Measured (issue 16), a unit-level need told to the unit's head (inbox and e-mail): 9 with the
@@ -33,9 +38,7 @@ MAX_ROUND_TRIPS_EVENT = 7
 
 
 def test_telling_an_event_costs_a_bounded_number_of_round_trips(run_service, admin, infra, namespace, commands):  # noqa: F811
-    # Nothing else at work meanwhile: no sending, no measuring, no polling relay.
-    quiet = {"DISPATCH_ENABLED": "false", "METRICS_REFRESH_INTERVAL_S": "3600", "OUTBOX_POLL_INTERVAL_S": "3600"}
-    with run_service("notifications", **quiet) as notifications:
+    with run_service("notifications", **QUIET) as notifications:
         assert notifications.post("/directory/import", content=DIRECTORY.encode(), headers=admin).status_code == 200
         commands.threads = "asyncio_"
         applied = MongoClient(infra.mongodb_uri)[f"{namespace}_notifications"].processed_events

@@ -1,8 +1,23 @@
 """Persistence helpers against the real MongoDB-wire database."""
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from pymongo import MongoClient, UpdateOne
 
-from shared.persistence import bulk_write
+from services.notifications.documents import MessageDocument
+from services.notifications.settings import NotificationsSettings
+from shared.domain.errors import NotFound
+from shared.http.pagination import PageParams, page_of, read_page
+from shared.persistence import (
+    bulk_write,
+    close_async_reads,
+    connect_database,
+    disconnect_database,
+    open_async_reads,
+    read_or_not_found,
+)
 
 
 def test_a_bulk_write_larger_than_the_database_pool_completes(infra, namespace):
@@ -21,3 +36,59 @@ def test_a_bulk_write_larger_than_the_database_pool_completes(infra, namespace):
     finally:
         client.drop_database(f"{namespace}_bulk")
         client.close()
+
+
+def test_an_async_read_gives_the_same_documents_and_pages_as_mongoengine(infra, namespace):
+    """The hot reads (async endpoints) go through the async client: the same filter, order, page and
+    total as page_of, the same document as get_or_not_found, and a clear not-found."""
+    settings = NotificationsSettings(mongodb_uri=infra.mongodb_uri, mongodb_database=f"{namespace}_notifications")
+    connect_database(settings)
+    start = datetime(2027, 3, 1, tzinfo=UTC)
+    for i in range(7):
+        MessageDocument(
+            id=f"m{i}",
+            recipient_nip="198001012005011001" if i < 5 else "198001012005011002",
+            channel="inbox",
+            role="employee",
+            event_id=f"e{i}",
+            event_type="EnrolmentChanged",
+            subject="s",
+            title_id="Judul",
+            body_id="Isi",
+            title_en="Title",
+            body_en="Body",
+            created_at=start + timedelta(hours=i % 3),
+            read_at=start if i == 1 else None,
+        ).save(force_insert=True)
+    mine = MessageDocument.objects(recipient_nip="198001012005011001").order_by("-created_at", "id")
+
+    async def reads():
+        open_async_reads(settings)
+        try:
+            pages = {
+                (limit, offset): await read_page(mine, PageParams(limit=limit, offset=offset), lambda m: m.id)
+                for limit, offset in ((2, 0), (2, 4), (5, 0), (2, 6), (50, 0))
+            }
+            unread = await read_page(mine(read_at=None), PageParams(limit=50, offset=0), lambda m: m.id)
+            nobody = await read_page(mine.none(), PageParams(limit=50, offset=0), lambda m: m.id)
+            one = await read_or_not_found(MessageDocument, "m3", "Pesan", "Message")
+            with pytest.raises(NotFound) as missing:
+                await read_or_not_found(MessageDocument, "m99", "Pesan", "Message")
+            return pages, unread, nobody, one, missing.value
+        finally:
+            await close_async_reads(settings)
+
+    try:
+        pages, unread, nobody, one, missing = asyncio.run(reads())
+        for (limit, offset), page in pages.items():
+            assert page == page_of(mine, PageParams(limit=limit, offset=offset), lambda m: m.id), (limit, offset)
+        # Newest first, ties by id; a full page counts the total, a page past the end too.
+        assert pages[(5, 0)].items == ["m2", "m1", "m4", "m0", "m3"]
+        assert [(p.total, len(p.items)) for p in pages.values()] == [(5, 2), (5, 1), (5, 5), (5, 0), (5, 5)]
+        assert unread.items == ["m2", "m4", "m0", "m3"]
+        assert (nobody.items, nobody.total) == ([], 0)
+        assert one == MessageDocument.objects(id="m3").first() and one.created_at == start
+        assert missing.message_en == "Message m99 was not found."
+    finally:
+        MessageDocument._get_collection().database.client.drop_database(f"{namespace}_notifications")
+        disconnect_database(settings)

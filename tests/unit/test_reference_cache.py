@@ -1,6 +1,7 @@
 """The reference-data cache's freshness rule (shared/cache.py): a hit within the TTL, a reload after it,
 at once after an invalidation, never with TTL 0; bounded; and a load that raced a write is not kept."""
 
+import asyncio
 import threading
 
 import pytest
@@ -141,6 +142,37 @@ def test_a_load_that_raced_an_invalidation_is_not_kept():
     written.set()
     reader.join(5)
     assert cache.get("unit", "U1", source.load) == "v2"
+
+
+def test_an_async_read_follows_the_same_rule():
+    """``aget`` (the async endpoints' reads): a hit within the TTL, a reload after an invalidation, and
+    no entry kept from a load that overlapped one."""
+    cache, _ = make()
+    source = Source()
+
+    async def load() -> str:
+        return source.load()
+
+    async def reads() -> list[str]:
+        seen = [await cache.aget("person", "P1", load)]
+        source.value = "v2"
+        seen.append(await cache.aget("person", "P1", load))  # cached
+        cache.invalidate("person", "P1")
+        seen.append(await cache.aget("person", "P1", load))
+
+        async def raced() -> str:
+            value = source.load()
+            cache.invalidate("person", "P1")  # a write committed while this load was under way
+            return value
+
+        source.value = "v3"
+        cache.invalidate("person", "P1")
+        seen.append(await cache.aget("person", "P1", raced))
+        source.value = "v4"
+        seen.append(await cache.aget("person", "P1", load))
+        return seen
+
+    assert asyncio.run(reads()) == ["v1", "v1", "v2", "v3", "v4"]
 
 
 def test_hits_and_misses_are_exported_per_kind():

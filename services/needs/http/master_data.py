@@ -30,7 +30,7 @@ from services.needs.http.scopes import CallerScope
 from shared.http.access import Admin, visible
 from shared.http.auth import CurrentPrincipal
 from shared.http.pagination import Page, Pagination, page_of
-from shared.persistence import get_or_not_found
+from shared.persistence import get_or_not_found, read_or_not_found
 
 
 def build_router(reference: Reference) -> APIRouter:
@@ -98,9 +98,9 @@ def build_router(reference: Reference) -> APIRouter:
         return [CompetencyLevelOut(**row) for row in master_data.competency_profile(employee)]
 
     @router.get("/employees/{nip}", tags=["master data"])
-    def get_employee(nip: str, scope: CallerScope) -> EmployeeOut:
-        return EmployeeOut.of(
-            visible(scope, get_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP"))
-        )
+    async def get_employee(nip: str, scope: CallerScope) -> EmployeeOut:
+        # Async (one read, no worker thread): the console opens a person through it on every page.
+        employee = await read_or_not_found(EmployeeDocument, nip, "Pegawai dengan NIP", "Employee with NIP")
+        return EmployeeOut.of(visible(scope, employee))
 
     return router

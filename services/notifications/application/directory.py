@@ -26,7 +26,7 @@ from services.notifications.application.records import preferences
 from services.notifications.documents import PersonDocument
 from shared.cache import ReferenceCache
 from shared.domain.errors import Invalid
-from shared.persistence import bulk_write
+from shared.persistence import async_collection, bulk_write
 
 DIRECTORY = "notifications.directory"
 
@@ -182,6 +182,15 @@ class People:
     def preferences(self, nip: str) -> domain.Preferences:
         # One key per person: FerretDB v1 answers an $in by one lookup per value anyway (objects_in).
         return self.cache.get(DIRECTORY, ("person", nip), lambda: preferences(PersonDocument.objects(id=nip).first()))
+
+    async def read_preferences(self, nip: str) -> domain.Preferences:
+        """``preferences`` for an async endpoint, read through the async client when not cached."""
+
+        async def load() -> domain.Preferences:
+            raw = await async_collection(PersonDocument).find_one({"_id": nip})
+            return preferences(None if raw is None else PersonDocument._from_son(raw))
+
+        return await self.cache.aget(DIRECTORY, ("person", nip), load)
 
     def preferences_of(self, nips: Iterable[str]) -> dict[str, domain.Preferences]:
         return {nip: self.preferences(nip) for nip in nips}

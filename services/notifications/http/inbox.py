@@ -10,26 +10,31 @@ from services.notifications.application.directory import People
 from services.notifications.documents import MessageDocument
 from services.notifications.http.schemas import MessageOut, UnreadCount, message_out
 from shared.http.auth import CurrentPrincipal
-from shared.http.pagination import Page, Pagination, page_of
+from shared.http.pagination import Page, Pagination, read_page
 
 
 def build_router(people: People) -> APIRouter:
     router = APIRouter(prefix="/inbox", tags=["inbox"])
 
+    def _asked(request: Request) -> str | None:
+        asked = request.headers.get("accept-language", "").strip().lower()[:2]
+        return asked if asked in domain.LANGUAGES else None
+
     def _language(request: Request, nip: str) -> str:
         """The language the request asks for, else the one the person chose in the directory (cached)."""
-        asked = request.headers.get("accept-language", "").strip().lower()[:2]
-        return asked if asked in domain.LANGUAGES else people.preferences(nip).language
+        return _asked(request) or people.preferences(nip).language
 
     @router.get("", summary="The caller's own messages, newest first")
-    def list_messages(
+    async def list_messages(
         request: Request, who: CurrentPrincipal, page: Pagination, unread: bool = False
     ) -> Page[MessageOut]:
+        # Async (no worker thread): the console shows the inbox's messages on every page.
         qs = MessageDocument.objects(recipient_nip=who.nip)
         if unread:
             qs = qs(read_at=None)
-        language = _language(request, who.nip)
-        return page_of(qs.order_by("-created_at", "id"), page, lambda m: message_out(m, language))
+        asked = _asked(request)
+        language = asked or (await people.read_preferences(who.nip)).language
+        return await read_page(qs.order_by("-created_at", "id"), page, lambda m: message_out(m, language))
 
     @router.get("/unread-count")
     def unread_count(who: CurrentPrincipal) -> UnreadCount:

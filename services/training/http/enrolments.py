@@ -20,7 +20,7 @@ from services.training.seats.enrolments import Enrolments
 from shared.domain.identity import Principal, Role
 from shared.http.access import Admin, Staff, scope_of, visible
 from shared.http.errors import ApiError
-from shared.http.pagination import Page, Pagination, page_of
+from shared.http.pagination import Page, Pagination, read_page
 from shared.persistence import get_or_not_found
 
 
@@ -46,7 +46,7 @@ def build_router(enrolments: Enrolments) -> APIRouter:
     router = APIRouter(tags=["enrolments"])
 
     @router.get("/enrolments")
-    def list_enrolments(
+    async def list_enrolments(
         who: Staff,
         page: Pagination,
         nip: str | None = None,
@@ -64,7 +64,8 @@ def build_router(enrolments: Enrolments) -> APIRouter:
             "supervisor_nip": supervisor_nip,
         }
         enrolments = scope_of(who).records(EnrolmentDocument, {k: v for k, v in filters.items() if v is not None})
-        return page_of(enrolments.order_by("-updated_at", "id"), page, EnrolmentOut.of)
+        # Async (no worker thread): a person's seats are read on every console page that shows them.
+        return await read_page(enrolments.order_by("-updated_at", "id"), page, EnrolmentOut.of)
 
     @router.get("/enrolments/{enrolment_id}")
     def get_enrolment(enrolment_id: str, who: Staff) -> EnrolmentOut:
