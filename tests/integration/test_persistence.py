@@ -4,9 +4,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from mongoengine import Q
 from pymongo import MongoClient, UpdateOne
 
 from services.notifications.documents import MessageDocument
+from services.notifications.http.schemas import message_out
 from services.notifications.settings import NotificationsSettings
 from shared.domain.errors import NotFound
 from shared.http.pagination import PageParams, page_of, read_page
@@ -18,6 +20,8 @@ from shared.persistence import (
     open_async_reads,
     read_or_not_found,
 )
+
+NIP = "198001012005011001"
 
 
 def test_a_bulk_write_larger_than_the_database_pool_completes(infra, namespace):
@@ -39,15 +43,16 @@ def test_a_bulk_write_larger_than_the_database_pool_completes(infra, namespace):
 
 
 def test_an_async_read_gives_the_same_documents_and_pages_as_mongoengine(infra, namespace):
-    """The hot reads (async endpoints) go through the async client: the same filter, order, page and
-    total as page_of, the same document as get_or_not_found, and a clear not-found."""
+    """The hot reads (async endpoints) go through the async client: the same filter, order, page, total
+    and answers (read from Stored views) as page_of over documents, the same document as
+    get_or_not_found, and a clear not-found."""
     settings = NotificationsSettings(mongodb_uri=infra.mongodb_uri, mongodb_database=f"{namespace}_notifications")
     connect_database(settings)
     start = datetime(2027, 3, 1, tzinfo=UTC)
     for i in range(7):
         MessageDocument(
             id=f"m{i}",
-            recipient_nip="198001012005011001" if i < 5 else "198001012005011002",
+            recipient_nip=NIP if i < 5 else "198001012005011002",
             channel="inbox",
             role="employee",
             event_id=f"e{i}",
@@ -60,17 +65,24 @@ def test_an_async_read_gives_the_same_documents_and_pages_as_mongoengine(infra, 
             created_at=start + timedelta(hours=i % 3),
             read_at=start if i == 1 else None,
         ).save(force_insert=True)
-    mine = MessageDocument.objects(recipient_nip="198001012005011001").order_by("-created_at", "id")
+    mine = MessageDocument.objects(recipient_nip=NIP).order_by("-created_at", "id")
+    order = ("-created_at", "id")
+
+    def as_read(message):  # every field, as an answer shows it
+        return message_out(message, "en")
 
     async def reads():
         open_async_reads(settings)
         try:
             pages = {
-                (limit, offset): await read_page(mine, PageParams(limit=limit, offset=offset), lambda m: m.id)
+                (limit, offset): await read_page(
+                    MessageDocument, Q(recipient_nip=NIP), order, PageParams(limit=limit, offset=offset), as_read
+                )
                 for limit, offset in ((2, 0), (2, 4), (5, 0), (2, 6), (50, 0))
             }
-            unread = await read_page(mine(read_at=None), PageParams(limit=50, offset=0), lambda m: m.id)
-            nobody = await read_page(mine.none(), PageParams(limit=50, offset=0), lambda m: m.id)
+            unread_q = Q(recipient_nip=NIP, read_at=None)
+            unread = await read_page(MessageDocument, unread_q, order, PageParams(limit=50, offset=0), as_read)
+            nobody = await read_page(MessageDocument, None, order, PageParams(limit=50, offset=0), as_read)
             one = await read_or_not_found(MessageDocument, "m3", "Pesan", "Message")
             with pytest.raises(NotFound) as missing:
                 await read_or_not_found(MessageDocument, "m99", "Pesan", "Message")
@@ -81,11 +93,12 @@ def test_an_async_read_gives_the_same_documents_and_pages_as_mongoengine(infra, 
     try:
         pages, unread, nobody, one, missing = asyncio.run(reads())
         for (limit, offset), page in pages.items():
-            assert page == page_of(mine, PageParams(limit=limit, offset=offset), lambda m: m.id), (limit, offset)
+            assert page == page_of(mine, PageParams(limit=limit, offset=offset), as_read), (limit, offset)
         # Newest first, ties by id; a full page counts the total, a page past the end too.
-        assert pages[(5, 0)].items == ["m2", "m1", "m4", "m0", "m3"]
+        assert [m.message_id for m in pages[(5, 0)].items] == ["m2", "m1", "m4", "m0", "m3"]
         assert [(p.total, len(p.items)) for p in pages.values()] == [(5, 2), (5, 1), (5, 5), (5, 0), (5, 5)]
-        assert unread.items == ["m2", "m4", "m0", "m3"]
+        assert [m.message_id for m in unread.items] == ["m2", "m4", "m0", "m3"]
+        assert pages[(5, 0)].items[1].read_at == start and pages[(5, 0)].items[0].read_at is None
         assert (nobody.items, nobody.total) == ([], 0)
         assert one == MessageDocument.objects(id="m3").first() and one.created_at == start
         assert missing.message_en == "Message m99 was not found."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from mongoengine import Q
 
 from services.notifications import domain
 from services.notifications.application import inbox
@@ -29,12 +30,9 @@ def build_router(people: People) -> APIRouter:
         request: Request, who: CurrentPrincipal, page: Pagination, unread: bool = False
     ) -> Page[MessageOut]:
         # Async (no worker thread): the console shows the inbox's messages on every page.
-        qs = MessageDocument.objects(recipient_nip=who.nip)
-        if unread:
-            qs = qs(read_at=None)
-        asked = _asked(request)
-        language = asked or (await people.read_preferences(who.nip)).language
-        return await read_page(qs.order_by("-created_at", "id"), page, lambda m: message_out(m, language))
+        mine = Q(recipient_nip=who.nip, read_at=None) if unread else Q(recipient_nip=who.nip)
+        language = _asked(request) or (await people.read_preferences(who.nip)).language
+        return await read_page(MessageDocument, mine, ("-created_at", "id"), page, lambda m: message_out(m, language))
 
     @router.get("/unread-count")
     def unread_count(who: CurrentPrincipal) -> UnreadCount:

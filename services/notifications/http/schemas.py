@@ -11,6 +11,7 @@ from services.notifications import domain
 from services.notifications.documents import DeliveryDocument, MessageDocument
 from services.notifications.domain import DeliveryStatus
 from shared.http.schemas import DocumentView, RequestModel
+from shared.persistence import Stored
 
 
 class MessageOut(BaseModel):
@@ -131,7 +132,7 @@ class DigestRunOut(BaseModel):
     items: int
 
 
-def message_out(m: MessageDocument, language: str) -> MessageOut:
+def message_out(m: MessageDocument | Stored, language: str) -> MessageOut:
     english = language == "en"
     return MessageOut(
         message_id=m.id,

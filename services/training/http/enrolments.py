@@ -63,9 +63,9 @@ def build_router(enrolments: Enrolments) -> APIRouter:
             "status": status,
             "supervisor_nip": supervisor_nip,
         }
-        enrolments = scope_of(who).records(EnrolmentDocument, {k: v for k, v in filters.items() if v is not None})
+        seen = scope_of(who).within({k: v for k, v in filters.items() if v is not None})
         # Async (no worker thread): a person's seats are read on every console page that shows them.
-        return await read_page(enrolments.order_by("-updated_at", "id"), page, EnrolmentOut.of)
+        return await read_page(EnrolmentDocument, seen, ("-updated_at", "id"), page, EnrolmentOut.of)
 
     @router.get("/enrolments/{enrolment_id}")
     def get_enrolment(enrolment_id: str, who: Staff) -> EnrolmentOut:
