@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import mongoengine
 import pytest
 from fastapi.testclient import TestClient
 from kafka.admin import KafkaAdminClient
@@ -128,11 +129,16 @@ def running(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     create_app = import_module(f"services.{service}.main").create_app
-    with TestClient(create_app()) as client:
-        # The process answers at once and starts its work once the database and Kafka answer.
-        if ready:
-            wait_ready(client)
-        yield client
+    try:
+        with TestClient(create_app()) as client:
+            # The process answers at once and starts its work once the database and Kafka answer.
+            if ready:
+                wait_ready(client)
+            yield client
+    finally:
+        # A lifespan cut short (a test's timeout while the service hung) leaves its connection registered,
+        # and every later test of the service would fail to connect: one failure, not hundreds.
+        mongoengine.disconnect(alias=service)
 
 
 def wait_ready(client: TestClient, timeout_s: float = 60) -> None:
