@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import MongoClient
 
 from bench.common import clean_up, postgresql_url
@@ -111,6 +112,34 @@ def database_activity() -> dict[str, int]:
         return {}
     assert row is not None
     return dict(zip(("transactions", "rows_read", "rows_inserted", "rows_updated", "rows_deleted"), row, strict=True))
+
+
+def database_commands(urls: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each service's database commands so far, by "command collection" (its /metrics,
+    shared.persistence.DatabaseCommands)."""
+    counts: dict[str, dict[str, float]] = {}
+    for service, url in urls.items():
+        families = text_string_to_metric_families(httpx.get(f"{url}/metrics", timeout=30).text)
+        counts[service] = {
+            f"{sample.labels['command']} {sample.labels['collection']}".strip(): sample.value
+            for family in families
+            if family.name == "database_commands"
+            for sample in family.samples
+            if sample.name == "database_commands_total"
+        }
+    return counts
+
+
+def commands_per_event(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], n: int
+) -> dict[str, dict[str, float]]:
+    """Per event and service: the total first, then each kind, most frequent first."""
+    result = {}
+    for service, counts in after.items():
+        kinds = {k: (v - before[service].get(k, 0.0)) / n for k, v in counts.items()}
+        kinds = {k: v for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]) if v > 0}
+        result[service] = {"total": sum(kinds.values()), **kinds}
+    return result
 
 
 def machine_busy_cpu() -> float:
@@ -378,6 +407,8 @@ def pipeline(kafka: str, mongo: str, namespace: str, n: int, concurrency: int, r
         pids = {s: p.proc.pid for s, p in procs.items() if p.proc}
         before = {s: proc_usage(pid)[0] for s, pid in pids.items()}
         infra_before, machine_before, db_before = infrastructure_cpu(), machine_busy_cpu(), database_activity()
+        urls = {s: p.url for s, p in procs.items()}
+        commands_before = database_commands(urls)
 
         http = httpx.Client(base_url=procs["needs"].url, headers=ADMIN, timeout=600)
 
@@ -409,6 +440,7 @@ def pipeline(kafka: str, mongo: str, namespace: str, n: int, concurrency: int, r
         done = _wait_for_enrolment_messages(mongo, namespace, n, idle_s=60)
         usage = {s: proc_usage(pid) for s, pid in pids.items()}
         infra_after, machine_after, db_after = infrastructure_cpu(), machine_busy_cpu(), database_activity()
+        commands = commands_per_event(commands_before, database_commands(urls), n)
         if done < n:  # reported, not hidden: the figures below cover what arrived
             print(f"[e2e] WARNING: only {done:,} of {n:,} EnrolmentChanged messages stored", flush=True)
         first_hop, whole, last_stored = _stored_latencies(mongo, namespace)
@@ -434,6 +466,7 @@ def pipeline(kafka: str, mongo: str, namespace: str, n: int, concurrency: int, r
         "machine_cpu_s_per_1000": (machine_after - machine_before) / n * 1000,
         # PostgreSQL's counters are updated a moment after each transaction, and count the whole server.
         "postgresql_per_event": {k: (db_after[k] - v) / n for k, v in db_before.items() if k in db_after},
+        "database_commands_per_event": commands,
     }
 
 
@@ -482,6 +515,10 @@ def run(kafka: str, mongo: str) -> dict[str, Any]:
     print(f"(c) CPU s per 1,000 events: {by_service}; {infra}; the whole machine {c['machine_cpu_s_per_1000']:.2f}")
     if per_event := c["postgresql_per_event"]:
         print("(c) PostgreSQL under FerretDB, per event: " + ", ".join(f"{k} {v:.1f}" for k, v in per_event.items()))
+    print("(c) database commands per event, by service (the most frequent kinds):")
+    for service, kinds in c["database_commands_per_event"].items():
+        top = ", ".join(f"{k} {v:.2f}" for k, v in list(kinds.items())[1:9])
+        print(f"    {service:<14}{kinds['total']:6.2f}  {top}")
     print(f"(c) recorded at {c['recording_per_s']:.0f} assessments/s; {c['not_arrived']} never arrived")
     return {
         "benchmark": "e2e",

@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 
 import mongoengine
 from mongoengine import Document, EmbeddedDocument, IntField, StringField
+from prometheus_client import CollectorRegistry, Counter
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
 
 from shared.domain.errors import NotFound
 from shared.ferretdb import LookupReport, ensure_lookup_indexes, is_ferretdb
@@ -22,18 +24,51 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError)
 
 
-def _client_options(settings: ServiceSettings) -> dict[str, Any]:
+class DatabaseCommands(CommandListener):
+    """Counts every command the service sends its database, by command and collection, and those that
+    failed: what a request or an event costs in round trips, which is what FerretDB v1 charges by
+    (README, bench e2e), visible in Prometheus. Called by pymongo on the thread that sent the command."""
+
+    def __init__(self, service: str, registry: CollectorRegistry) -> None:
+        self._service = service
+        self.sent = Counter(
+            "database_commands",
+            "Commands sent to the service's database, by command and collection",
+            ["service", "command", "collection"],
+            registry=registry,
+        )
+        self.failures = Counter(
+            "database_commands_failed",
+            "Commands the database answered with an error or that got no answer, by command",
+            ["service", "command"],
+            registry=registry,
+        )
+
+    def started(self, event: CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        collection = target if isinstance(target, str) else ""  # ping, hello, ... name no collection
+        self.sent.labels(self._service, event.command_name, collection).inc()
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        self.failures.labels(self._service, event.command_name).inc()
+
+
+def _client_options(settings: ServiceSettings, listeners: Sequence[CommandListener]) -> dict[str, Any]:
     return {
         "host": settings.mongodb_uri,
         "uuidRepresentation": "standard",
         "tz_aware": True,
         "serverSelectionTimeoutMS": settings.mongodb_timeout_ms,
         "connectTimeoutMS": settings.mongodb_timeout_ms,
+        "event_listeners": list(listeners),
     }
 
 
-def connect_database(settings: ServiceSettings) -> None:
-    mongoengine.connect(db=settings.database_name, alias=settings.service_name, **_client_options(settings))
+def connect_database(settings: ServiceSettings, listeners: Sequence[CommandListener] = ()) -> None:
+    mongoengine.connect(db=settings.database_name, alias=settings.service_name, **_client_options(settings, listeners))
 
 
 def disconnect_database(settings: ServiceSettings) -> None:
@@ -48,11 +83,11 @@ _ASYNC_CLIENTS: dict[str, AsyncMongoClient[dict[str, Any]]] = {}
 ASYNC_READ_CONNECTIONS = 20
 
 
-def open_async_reads(settings: ServiceSettings) -> None:
+def open_async_reads(settings: ServiceSettings, listeners: Sequence[CommandListener] = ()) -> None:
     """An async client beside mongoengine's, for the hot reads (``async_collection``). It connects lazily,
     on the event loop of its first read: open it from the service's lifespan."""
     _ASYNC_CLIENTS[settings.service_name] = AsyncMongoClient(
-        **_client_options(settings),
+        **_client_options(settings, listeners),
         connect=False,
         appname=f"{settings.service_name} reads",
         maxPoolSize=ASYNC_READ_CONNECTIONS,

@@ -49,6 +49,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
 from shared.persistence import (
     DATABASE_UNAVAILABLE,
+    DatabaseCommands,
     close_async_reads,
     connect_database,
     disconnect_database,
@@ -138,6 +139,7 @@ class ServiceRuntime:
         self.started = False
         self.start_problem: str | None = None
         self.broker_gauges = BrokerGauges(self.registry)
+        self.database_commands = DatabaseCommands(settings.service_name, self.registry)
         self.reference = ReferenceCache(
             ttl_s=settings.reference_cache_ttl_s,
             max_entries=settings.reference_cache_max_entries,
@@ -316,8 +318,9 @@ class ServiceRuntime:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             configure_logging(settings.service_name, settings.log_level)
-            connect_database(settings)  # lazy: nothing is reached until the first operation
-            open_async_reads(settings)
+            # Both clients lazy: nothing is reached until the first operation.
+            connect_database(settings, [self.database_commands])
+            open_async_reads(settings, [self.database_commands])
             self.started, self.start_problem = False, None
             tasks: list[asyncio.Task[None]] = []
             # The process answers (live, not ready) at once; its work starts once its dependencies do.

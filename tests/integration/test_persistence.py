@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from mongoengine import Q
+from prometheus_client import CollectorRegistry
 from pymongo import MongoClient, UpdateOne
+from pymongo.errors import OperationFailure
 
 from services.notifications.documents import MessageDocument
 from services.notifications.http.schemas import message_out
@@ -13,6 +15,8 @@ from services.notifications.settings import NotificationsSettings
 from shared.domain.errors import NotFound
 from shared.http.pagination import PageParams, page_of, read_page
 from shared.persistence import (
+    DatabaseCommands,
+    async_collection,
     bulk_write,
     close_async_reads,
     connect_database,
@@ -102,6 +106,44 @@ def test_an_async_read_gives_the_same_documents_and_pages_as_mongoengine(infra, 
         assert (nobody.items, nobody.total) == ([], 0)
         assert one == MessageDocument.objects(id="m3").first() and one.created_at == start
         assert missing.message_en == "Message m99 was not found."
+    finally:
+        MessageDocument._get_collection().database.client.drop_database(f"{namespace}_notifications")
+        disconnect_database(settings)
+
+
+def test_every_command_to_the_database_is_counted_by_kind_and_collection(infra, namespace):
+    """What operations read in Prometheus: the service's database round trips, through either client."""
+    registry = CollectorRegistry()
+    commands = DatabaseCommands("notifications", registry)
+    settings = NotificationsSettings(mongodb_uri=infra.mongodb_uri, mongodb_database=f"{namespace}_notifications")
+    connect_database(settings, [commands])
+
+    def sent(command: str, collection: str) -> float:
+        labels = {"service": "notifications", "command": command, "collection": collection}
+        return registry.get_sample_value("database_commands_total", labels) or 0.0
+
+    async def read_async() -> None:
+        open_async_reads(settings, [commands])
+        try:
+            await async_collection(MessageDocument).find_one({"_id": "m0"})
+        finally:
+            await close_async_reads(settings)
+
+    try:
+        messages = MessageDocument._get_collection()
+        messages.insert_many([{"_id": f"m{i}", "recipient_nip": NIP} for i in range(3)])
+        messages.find_one({"_id": "m1"})
+        asyncio.run(read_async())
+        with pytest.raises(OperationFailure):
+            messages.database.command("noSuchCommand")
+        assert sent("insert", messages.name) == 1  # three documents, one round trip
+        assert sent("find", messages.name) == 2  # the sync client's and the async one's
+        assert (
+            registry.get_sample_value(
+                "database_commands_failed_total", {"service": "notifications", "command": "noSuchCommand"}
+            )
+            == 1
+        )
     finally:
         MessageDocument._get_collection().database.client.drop_database(f"{namespace}_notifications")
         disconnect_database(settings)
