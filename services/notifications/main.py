@@ -128,13 +128,14 @@ def create_app(
         lease=timedelta(seconds=max(s.delivery_lease_s, 10 * xapi.xapi_timeout_s + 30)),
         metrics=DispatchMetrics(runtime.registry),
     )
-    service = Notices(wake_dispatcher=dispatcher.notify, people=people)
-    digests = Digests(wake_dispatcher=dispatcher.notify)
     webhooks = Webhooks(
         wake_dispatcher=dispatcher.notify,
         require_https=s.environment == "production",
         destinations=s.webhook_destinations(),
+        cache=runtime.reference,
     )
+    service = Notices(wake_dispatcher=dispatcher.notify, people=people, subscribers=webhooks.subscribers)
+    digests = Digests(wake_dispatcher=dispatcher.notify)
     runtime.subscribe(EventConsumer(NEED_IDENTIFIED, "inbox-needs", service.need_handler()))
     # These and inbox-needs keep the groups (and so the committed offsets) they had when they fed the inbox alone.
     for contract, name, render in (

@@ -418,6 +418,28 @@ def test_a_need_resolved_reaches_the_systems_subscribed_to_it_and_no_one_else(
     assert inbox(notifications, NURSE_H)["total"] == 0 and mailbox.mails == []
 
 
+def test_a_subscription_started_or_ended_takes_effect_with_the_next_event(run_service, admin, infra, namespace):
+    """An event type's subscriptions are read through the reference cache (application/webhooks.py);
+    this process's own subscribe and end are seen by the very next event, however long its TTL."""
+    database = MongoClient(infra.mongodb_uri)[f"{namespace}_notifications"]
+    with run_service("notifications", DISPATCH_ENABLED="false", REFERENCE_CACHE_TTL_S="3600") as notifications:
+
+        def handled(competency, count):
+            send(infra, namespace, need_resolved(competency=competency))
+            eventually(lambda: database.processed_events.count_documents({}) == count, what=f"{competency} handled")
+
+        handled("M.01", 1)  # cached: nobody takes NeedResolved
+        body = {"url": "http://127.0.0.1:9/resolved", "event_types": [NEED_RESOLVED.type]}
+        created = notifications.post("/webhooks", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        subscription = {"subscription_id": created.json()["subscription_id"]}
+        handled("M.02", 2)
+        assert database.deliveries.count_documents(subscription) == 1
+        assert notifications.delete(f"/webhooks/{subscription['subscription_id']}", headers=admin).status_code == 200
+        handled("M.03", 3)
+        assert database.deliveries.count_documents(subscription) == 1  # none for the event after the end
+
+
 def test_an_attempt_that_outlived_its_lease_neither_overwrites_the_newer_one_nor_goes_uncounted(run_service):
     # No dispatcher in this instance, so the claims here are the only ones.
     with run_service("notifications", DISPATCH_ENABLED="false", DIGEST_ENABLED="false"):

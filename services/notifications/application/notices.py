@@ -17,11 +17,11 @@ from services.notifications.application.records import (
     insert_once,
     texts,
 )
+from services.notifications.application.webhooks import Subscriber
 from services.notifications.documents import (
     DeliveryDocument,
     DigestEntryDocument,
     NeedToldDocument,
-    WebhookSubscriptionDocument,
 )
 from services.notifications.domain import DeliveryStatus
 from shared.events import EventContext, EventPayload, NeedIdentified
@@ -31,9 +31,12 @@ P = TypeVar("P", bound=EventPayload)
 
 
 class Notices:
-    def __init__(self, wake_dispatcher: Notify, people: People) -> None:
+    def __init__(
+        self, wake_dispatcher: Notify, people: People, subscribers: Callable[[str], tuple[Subscriber, ...]]
+    ) -> None:
         self.wake_dispatcher = wake_dispatcher
         self.people = people
+        self.subscribers = subscribers  # Webhooks.subscribers: an event type's subscriptions, cached
 
     def handler(self, render: Callable[[P], list[domain.Notice]]) -> Callable[[P, EventContext], None]:
         """A consumer handler: the event's notices to each person on their channels, and the event to
@@ -49,13 +52,13 @@ class Notices:
         priority moved nobody is told again; when what its messages say changed, they are told it as an
         update. Idempotent: the decision is stored with the event that made it."""
         facts = templates.need_facts(e)
-        told = NeedToldDocument.objects(id=e.need_id).first()
         first = NeedToldDocument(
             id=e.need_id, facts=facts, event_id=ctx.id, identified_at=e.identified_at, kind="new", previous={}
         )
-        if told is None and insert_once(first):
+        # Most needs are announced once: the insert alone decides it; only one told before is read.
+        if insert_once(first):
             return templates.need_identified(e)
-        told = told or NeedToldDocument.objects(id=e.need_id).get()
+        told = NeedToldDocument.objects(id=e.need_id).get()
         if told.event_id != ctx.id:
             if e.identified_at < told.identified_at:
                 return []  # superseded by a later announcement already told
@@ -80,14 +83,16 @@ class Notices:
             addressed = domain.resolve(render(event, ctx), self.people.heads_of, self.people.admins)
             prefs = self.people.preferences_of(a.nip for a in addressed)
             now = datetime.now(UTC)
-            for notice in addressed:
-                self._record(notice, prefs[notice.nip], ctx, now)
-            self._record_webhooks(event, ctx, now)
-            self.wake_dispatcher()
+            to_send = [self._record(notice, prefs[notice.nip], ctx, now) for notice in addressed]
+            # Only a delivery to send wakes the dispatcher (each wake is a read per channel); an inbox
+            # message is stored, not sent, and retries are due on the dispatcher's own interval.
+            if self._record_webhooks(event, ctx, now) or any(to_send):
+                self.wake_dispatcher()
 
         return handle
 
-    def _record(self, notice: domain.Addressed, prefs: domain.Preferences, ctx: EventContext, now: datetime) -> None:
+    def _record(self, notice: domain.Addressed, prefs: domain.Preferences, ctx: EventContext, now: datetime) -> bool:
+        """Records the notice on the person's channels; True when an e-mail is to be sent."""
         plan = domain.plan(prefs)
         both = texts(notice.id, notice.en)
         if plan.inbox:
@@ -106,11 +111,13 @@ class Notices:
                     **both,
                 )
             )
+        return bool(plan.email)
 
-    def _record_webhooks(self, event: EventPayload, ctx: EventContext, now: datetime) -> None:
-        subscriptions = WebhookSubscriptionDocument.objects(event_types=ctx.type, active=True)
-        if not subscriptions:
-            return
+    def _record_webhooks(self, event: EventPayload, ctx: EventContext, now: datetime) -> bool:
+        """The event for each subscription to its type; True when there is any."""
+        subscribers = self.subscribers(ctx.type)
+        if not subscribers:
+            return False
         # CloudEvents HTTP binary mode: the attributes as ce-* headers, the payload as the body.
         headers = {
             "ce-specversion": "1.0",
@@ -121,14 +128,14 @@ class Notices:
             "ce-subject": ctx.subject,
         }
         body = event.model_dump_json()
-        for sub in subscriptions:
+        for sub in subscribers:
             insert_once(
                 DeliveryDocument(
-                    id=domain.message_id(ctx.id, sub.id, domain.WEBHOOK),
+                    id=domain.message_id(ctx.id, sub.subscription_id, domain.WEBHOOK),
                     channel=domain.WEBHOOK,
                     event_id=ctx.id,
                     event_type=ctx.type,
-                    subscription_id=sub.id,
+                    subscription_id=sub.subscription_id,
                     url=sub.url,
                     headers=headers,
                     body=body,
@@ -137,3 +144,4 @@ class Notices:
                     created_at=now,
                 )
             )
+        return True
