@@ -63,6 +63,7 @@ def _client_options(settings: ServiceSettings, listeners: Sequence[CommandListen
         "tz_aware": True,
         "serverSelectionTimeoutMS": settings.mongodb_timeout_ms,
         "connectTimeoutMS": settings.mongodb_timeout_ms,
+        "socketTimeoutMS": settings.mongodb_socket_timeout_ms,
         "event_listeners": list(listeners),
     }
 

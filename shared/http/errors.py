@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from shared.domain.errors import Conflict, DomainError, Forbidden, Invalid, InvalidItems, NotFound
+from shared.persistence import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +107,25 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=500)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Not "nothing changed": a write whose answer was lost may have been applied, so the caller checks.
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    body = error_body(
+        request,
+        "database_unavailable",
+        "Basis data sedang tidak menjawab. Coba lagi sebentar lagi; bila Anda baru saja menyimpan sesuatu, "
+        "periksa dulu apakah sudah tersimpan.",
+        "The database is not answering. Try again shortly; if you were saving something, check first "
+        "whether it was saved.",
+    )
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, unexpected_error)

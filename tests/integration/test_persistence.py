@@ -1,13 +1,17 @@
 """Persistence helpers against the real MongoDB-wire database."""
 
 import asyncio
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import mongoengine
 import pytest
 from mongoengine import Q
 from prometheus_client import CollectorRegistry
 from pymongo import MongoClient, UpdateOne
 from pymongo.errors import OperationFailure
+from pymongo.uri_parser import parse_uri
 
 from services.notifications.documents import MessageDocument
 from services.notifications.http.schemas import message_out
@@ -24,6 +28,7 @@ from shared.persistence import (
     open_async_reads,
     read_or_not_found,
 )
+from tests.support.forwarder import Forwarder
 
 NIP = "198001012005011001"
 
@@ -44,6 +49,34 @@ def test_a_bulk_write_larger_than_the_database_pool_completes(infra, namespace):
     finally:
         client.drop_database(f"{namespace}_bulk")
         client.close()
+
+
+def test_an_answer_lost_on_an_open_connection_costs_one_socket_timeout_not_the_read(infra, namespace):
+    """Seen once in CI: two reads blocked for good in recv while the database answered every other
+    client, so its health checks passed. MONGODB_SOCKET_TIMEOUT_MS ends such a wait; the read is then
+    retried on a new connection and answered."""
+    forwarder = Forwarder(parse_uri(infra.mongodb_uri)["nodelist"][0]).open()
+    settings = NotificationsSettings(
+        mongodb_uri=f"mongodb://127.0.0.1:{forwarder.port}",
+        mongodb_database=f"{namespace}_lost",
+        mongodb_socket_timeout_ms=1000,
+    )
+    connect_database(settings)
+    try:
+        answers = mongoengine.get_db(alias=settings.service_name)["lost_answers"]
+        answers.insert_one({"_id": "m1"})
+        forwarder.lose_answer_to(b"lost_answers")
+        found: list[object] = []
+        asked = time.monotonic()
+        reader = threading.Thread(target=lambda: found.append(answers.find_one({"_id": "m1"})), daemon=True)
+        reader.start()
+        reader.join(timeout=30)
+        assert found == [{"_id": "m1"}], "the read never got its answer"
+        assert time.monotonic() - asked >= 1.0  # the lost answer was waited for, up to the timeout
+    finally:
+        answers.database.client.drop_database(f"{namespace}_lost")
+        disconnect_database(settings)
+        forwarder.close()
 
 
 def test_an_async_read_gives_the_same_documents_and_pages_as_mongoengine(infra, namespace):

@@ -58,6 +58,13 @@ class JpRun:
     def records(self, n: int, start: int = 0) -> list:
         return [completion(i, self.run_id) for i in range(start, start + n)]
 
+    def consumed(self, n: int) -> None:
+        """Send ``n`` records and wait until the consumer group has committed them all."""
+        for record in self.records(n):
+            self.ledger.send(record)
+        self.ledger.flush()
+        wait_caught_up(self.infra.kafka, self.group, self.topic)
+
     def applied_count(self) -> int:
         booked, _ = applied_completions(self.infra.mongodb_uri, f"{self.rns}_needs")
         return len(booked)
@@ -271,10 +278,7 @@ def test_a_handler_cut_off_at_shutdown_is_not_committed_and_runs_after_restart(p
     again). Here the offset must stay uncommitted and the event be applied after the restart, once."""
     needs = start("needs", KAFKA_GRACEFUL_TIMEOUT_S="3")
     run = JpRun(private_infra, rns)
-    for record in run.records(20):
-        run.ledger.send(record)
-    run.ledger.flush()
-    wait_caught_up(private_infra.kafka, run.group, run.topic)
+    run.consumed(20)
     # A frozen database keeps the next handler waiting in its first read: MONGODB_TIMEOUT_MS bounds
     # connecting, not an answer on an open connection, so only the shutdown can cut it off.
     private_infra.pause("ferretdb")
@@ -298,4 +302,35 @@ def test_a_handler_cut_off_at_shutdown_is_not_committed_and_runs_after_restart(p
     needs.proc.wait(timeout=60)
     needs.start().wait_ready()
     row = run.finish("SIGTERM, a handler past graceful_timeout", needs, note="offset left uncommitted; 1 cut off")
+    assert row.applied == 21
+
+
+def test_a_frozen_database_fails_commands_in_time_and_the_event_waits(private_infra, rns, start, admin):
+    """A database that holds its connections open and answers nothing (SIGSTOP): each command fails
+    within the client's timeouts (the socket timeout, or pymongo's heartbeat finding the server silent
+    and closing the connections in use), so a page says that the database is not answering (503), and
+    an event that arrived meanwhile stays uncommitted and is applied once afterwards."""
+    needs = start("needs", MONGODB_SOCKET_TIMEOUT_MS="2000")
+    run = JpRun(private_infra, rns)
+    run.consumed(20)
+    # Not personal data, so the audit layer (which turns any read it cannot record into its own 503)
+    # leaves the answer as the route gave it.
+    nobody = f"{needs.url}/units/ZZZ99"
+    assert httpx.get(nobody, headers=admin, timeout=30).status_code == 404
+    private_infra.pause("ferretdb")
+    try:
+        run.ledger.send(run.records(1, start=20)[0])
+        run.ledger.flush()
+        asked = time.monotonic()
+        answer = httpx.get(nobody, headers=admin, timeout=60)
+        waited = time.monotonic() - asked
+        # Timed out, then pymongo's one retry of a read, each bounded by the 2 s timeouts and the heartbeat.
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"]["code"] == "database_unavailable"
+        assert answer.headers["Retry-After"] == "5"
+        assert waited < 30, waited
+    finally:
+        private_infra.resume("ferretdb")
+    eventually(lambda: httpx.get(nobody, headers=admin, timeout=30).status_code == 404, timeout_s=60, what="reads")
+    row = run.finish("database frozen (SIGSTOP): commands time out", needs, note="503 in time; event applied after")
     assert row.applied == 21

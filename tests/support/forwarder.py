@@ -1,4 +1,5 @@
-"""A TCP forwarder on loopback, opened when a test decides: a dependency that is not there yet, then is."""
+"""A TCP forwarder on loopback, opened when a test decides: a dependency that is not there yet, then is;
+or one that loses an answer on an open connection while it answers every other."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class Forwarder:
         self._server: socket.socket | None = None
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._lose: bytes | None = None
+        self._muted: set[socket.socket] = set()
 
     def open(self) -> Forwarder:
         server = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
@@ -26,6 +29,12 @@ class Forwarder:
         self._server = server
         threading.Thread(target=self._accept, args=(server,), daemon=True).start()
         return self
+
+    def lose_answer_to(self, marker: bytes) -> None:
+        """The next request whose bytes hold ``marker`` gets no answer, nor does anything after it on
+        that connection; the connection stays open, and every other connection is relayed as before."""
+        with self._lock:
+            self._lose = marker
 
     def close(self) -> None:
         server, self._server = self._server, None
@@ -53,14 +62,19 @@ class Forwarder:
             with self._lock:
                 self._open += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pipe, args=(source, sink, client), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, client: socket.socket) -> None:
         source.settimeout(None)
         with suppress(OSError):
             while data := source.recv(65536):
-                sink.sendall(data)
+                with self._lock:
+                    if source is client and self._lose is not None and self._lose in data:
+                        self._muted.add(client)
+                        self._lose = None
+                    lost = sink is client and client in self._muted
+                if not lost:
+                    sink.sendall(data)
         for end in (source, sink):
             with suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)

@@ -7,6 +7,7 @@ import re
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
+from pymongo.errors import NetworkTimeout
 
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
@@ -23,6 +24,10 @@ def app_with_a_failing_route():
     def boom():
         raise RuntimeError("disk on fire")
 
+    @router.get("/silent-database")
+    def silent_database():
+        raise NetworkTimeout("timed out")
+
     runtime.started = True  # as once the database and Kafka answered; no lifespan runs here
     return runtime.create_app(title="edge", description="test", routers=[router])
 
@@ -38,6 +43,17 @@ def test_an_unexpected_error_answers_500_in_indonesian_is_counted_and_keeps_its_
     assert "disk on fire" not in response.text  # internals stay in the log
     metrics = client.get("/metrics").text
     assert sample(metrics, "http_requests_total", service="edge", route="/boom", status="500") == 1
+
+
+def test_a_database_that_does_not_answer_is_a_503_that_asks_to_check_what_was_saved():
+    client = TestClient(app_with_a_failing_route(), raise_server_exceptions=False)
+    response = client.get("/silent-database", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    error = response.json()["error"]
+    assert error["code"] == "database_unavailable"
+    assert "check first whether it was saved" in error["message"]
+    assert error["messages"]["id"].startswith("Basis data sedang tidak menjawab")
 
 
 def test_a_correlation_id_is_kept_only_as_a_short_token_of_safe_characters():
