@@ -45,7 +45,7 @@ class ServiceSettings(BaseSettings):
     # How long a command may go unanswered on an open connection before it counts as an outage (pymongo's
     # socketTimeoutMS): a database that froze, or a lost answer (seen once in CI: two reads blocked in
     # recv for good while FerretDB answered others), then fails that command, where it waited forever.
-    # Above any one command's time here: the slowest, a full scan of a large collection, takes seconds.
+    # Well above any one command measured here (a scan of Medan's largest collection takes seconds).
     mongodb_socket_timeout_ms: int = Field(default=120_000, ge=100)
     # On FerretDB v1 only: the PostgreSQL database it stores into (a user that owns FerretDB's tables),
     # where start-up creates the indexes FerretDB's SQL can use for lookups (shared/ferretdb.py). Unset:

@@ -62,8 +62,8 @@ def test_an_answer_lost_on_an_open_connection_costs_one_socket_timeout_not_the_r
         mongodb_socket_timeout_ms=1000,
     )
     connect_database(settings)
+    answers = mongoengine.get_db(alias=settings.service_name)["lost_answers"]
     try:
-        answers = mongoengine.get_db(alias=settings.service_name)["lost_answers"]
         answers.insert_one({"_id": "m1"})
         forwarder.lose_answer_to(b"lost_answers")
         found: list[object] = []
