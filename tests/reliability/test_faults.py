@@ -280,7 +280,8 @@ def test_a_handler_cut_off_at_shutdown_is_not_committed_and_runs_after_restart(p
     run = JpRun(private_infra, rns)
     run.consumed(20)
     # A frozen database keeps the next handler waiting in its first read: MONGODB_TIMEOUT_MS bounds
-    # connecting, not an answer on an open connection, so only the shutdown can cut it off.
+    # connecting, and an answer on an open connection is awaited up to MONGODB_SOCKET_TIMEOUT_MS (120 s
+    # here), so the shutdown cuts it off first.
     private_infra.pause("ferretdb")
     try:
         run.ledger.send(run.records(1, start=20)[0])
