@@ -175,7 +175,10 @@ class EnrolmentDocument(OutboxDocument):
         "outbox_pending",
         "credential_id",
         "certificate_number",
+        "planner_seen",
     )
+    # Every write marks the seat for the planner's book of seats (plan.seatbook), which clears the mark.
+    written_marks = {"planner_seen": False}
 
     id = StringField(primary_key=True)
     batch_code = StringField(required=True)
@@ -218,6 +221,7 @@ class EnrolmentDocument(OutboxDocument):
     revoked_at = DateTimeField()
     revoked_by = StringField()
     revocation_reason = StringField()
+    planner_seen = BooleanField()  # false: written since the planner last read it (plan.seatbook)
     created_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 
@@ -232,6 +236,7 @@ class PlanLeaseDocument(OutboxDocument):
     holder = StringField()
     until = DateTimeField()
     last_run = DictField()
+    run = StringField()  # the run that took the lease last: whose book of seats is current (plan.seatbook)
 
 
 class PlanChangesDocument(Document):

@@ -48,7 +48,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -94,6 +94,10 @@ class OutboxDocument(Document):
     outbox_batch = StringField()
     outbox_batch_size = IntField()
     version = IntField(default=0)
+    # Fields every write of this kind of document sets, whatever the document holds: a flag a reader
+    # clears once it has taken the change in, so it finds what changed with one indexed equality
+    # (training's seats, ``services.training.plan.seatbook``). Set in the same write as the state.
+    written_marks: ClassVar[dict[str, Any]] = {}
 
 
 def new_event(contract: EventContract[Any], payload: EventPayload, *, subject: str) -> EventRecord:
@@ -120,7 +124,7 @@ def commit(doc: OutboxDocument, events: Sequence[EventRecord] = ()) -> None:
     """
     coll = type(doc)._get_collection()
     entries = [_entry(e) for e in events]
-    state = doc.to_mongo().to_dict()
+    state = doc.to_mongo().to_dict() | type(doc).written_marks
     for name in _BOOKKEEPING:
         state.pop(name, None)
     batch = {"outbox_batch": uuid.uuid4().hex, "outbox_batch_size": 1} if entries else {}
@@ -164,22 +168,24 @@ def retrying(action: Callable[[], T], attempts: int = 5) -> T:
     return action()
 
 
-def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]]) -> int:
+def insert_all(docs: Sequence[tuple[OutboxDocument, Sequence[EventRecord]]], *, marked: bool = True) -> int:
     """Insert many new documents, each with its events, in bulk under one batch token.
 
     Each document is still written whole with its own entries, so every state and its events stay
     together; the shared token lets the relay clear them all at once. The batch becomes visible to
     the relay (``outbox_pending``) only once every document is in, so the relay never clears by
     token a batch it saw half-inserted; a crash in between is repaired by the relay's sweep.
-    Returns the number inserted.
+    ``marked=False`` leaves the ``written_marks`` out, for the one reader they are meant for when it
+    inserts what it then takes in itself. Returns the number inserted.
     """
     if not docs:
         return 0
     coll = type(docs[0][0])._get_collection()
+    marks = type(docs[0][0]).written_marks if marked else {}
     batch = uuid.uuid4().hex
     rows = []
     for doc, events in docs:
-        state = doc.to_mongo().to_dict()
+        state = doc.to_mongo().to_dict() | marks
         entries = [_entry(e) for e in events]
         state.update(outbox=entries, outbox_pending=False, version=1)
         if entries:

@@ -63,17 +63,20 @@ class PlanLease:
         self.clock = clock
         self.holder = uuid.uuid4().hex  # this process
 
-    def acquire(self, fiscal_year: int) -> None:
+    def acquire(self, fiscal_year: int) -> Holding:
+        """Take the year for a new run; the holding names it and the run that took the year before."""
         now = self.clock()
         lease = PlanLeaseDocument.objects(id=str(fiscal_year)).first() or PlanLeaseDocument(id=str(fiscal_year))
         until = lease.until.replace(tzinfo=UTC) if lease.until else None
         if not self.terms.free_for(self.holder, lease.holder, until, now):
             raise PlanRunning(fiscal_year)
-        lease.holder, lease.until = self.holder, self.terms.until(now)
+        holding = Holding(run=uuid.uuid4().hex, previous_run=lease.run)
+        lease.holder, lease.until, lease.run = self.holder, self.terms.until(now), holding.run
         try:
             commit(lease)  # version guard: of two replicas taking the lease at once, one fails here
         except ConcurrentUpdate:
             raise PlanRunning(fiscal_year) from None
+        return holding
 
     def renew(self, fiscal_year: int) -> bool:
         """Push our lease's end on by one lease; False if it is no longer ours (it ran out and another
@@ -107,8 +110,7 @@ class PlanLease:
     def held(self, fiscal_year: int) -> Iterator[Holding]:
         """Take the lease (or PlanRunning) and keep it renewed until the block ends, then release it
         with the summary the block left on the ``Holding``."""
-        self.acquire(fiscal_year)
-        holding = Holding()
+        holding = self.acquire(fiscal_year)
         beat = Heartbeat(lambda: self.renew(fiscal_year), self.terms.renew_every_s)
         beat.start()
         try:
@@ -120,6 +122,8 @@ class PlanLease:
 
 @dataclass
 class Holding:
+    run: str  # this run
+    previous_run: str | None  # the run that took the year before, in any replica
     summary: dict[str, Any] | None = None
 
 

@@ -2,9 +2,10 @@
 
 1. release: seats only proposed for needs met meanwhile are withdrawn, found from the resolutions that
    arrived (``plan_state`` "resolved"), and, after a change of the plan, the seats of cancelled batches;
-2. load (``plan.state``): the year's phases, batches and seats, and the needs to decide: only those that
-   arrived since the last run, unless the plan changed since the last run that reconsidered every need
-   (``plan.changes``), when every need not holding a seat;
+2. load (``plan.state``): the year's phases and batches, the seats (from the book this process keeps:
+   those written since the last run, or every one; ``plan.seatbook``), and the needs to decide: only those
+   that arrived since the last run, unless the plan changed since the last run that reconsidered every
+   need (``plan.changes``), when every need not holding a seat;
 3. decide: the pure planner (``plan.planner``) places each need not yet holding a seat, or says why not;
 4. write: the new seats in bulk, each with its EnrolmentChanged (seats are the truth of a placement, so
    they go first: a run cut short is completed by the next), the needs they joined, then the decisions
@@ -28,7 +29,8 @@ from services.training.documents import BatchDocument, EnrolmentDocument, Planne
 from services.training.domain import BatchStatus, PlannedNeedStatus
 from services.training.plan import planner
 from services.training.plan.changes import planned_at, unplanned_changes
-from services.training.plan.lease import PlanLease
+from services.training.plan.lease import Holding, PlanLease
+from services.training.plan.seatbook import SeatBook
 from services.training.plan.state import RESOLVED, YearState, load, load_arrived
 from services.training.seats.changes import enrolment_changed, seat
 from services.training.seats.enrolments import Enrolments
@@ -56,11 +58,12 @@ class PlanRunner:
         self.as_of = as_of  # the day the plan is made on: batches that have started take nobody new
         # One run at a time in this process (the lease does it across replicas); re-entrant for ``exclusive``.
         self._running = threading.RLock()
+        self._books: dict[int, SeatBook] = {}  # per fiscal year, as the last run here left it (plan.seatbook)
 
     def run(self, fiscal_year: int, by: str) -> dict[str, Any]:
         """Plan a fiscal year now; returns the run's summary (also kept on the lease)."""
         with self._running, self.lease.held(fiscal_year) as holding:
-            holding.summary = self._plan(fiscal_year, by)
+            holding.summary = self._plan(fiscal_year, by, holding)
             return holding.summary
 
     @contextmanager
@@ -69,19 +72,24 @@ class PlanRunner:
         with self._running:
             yield
 
-    def _plan(self, fiscal_year: int, by: str) -> dict[str, Any]:
+    def _plan(self, fiscal_year: int, by: str, holding: Holding) -> dict[str, Any]:
         started = time.perf_counter()
+        book = self._books.pop(fiscal_year, None)  # put back only by a run that ends well
         self.release_met(fiscal_year, by)
         changes, changed = unplanned_changes(fiscal_year)  # read before loading: see plan.changes
         if changed:
             cancelled = BatchDocument.objects(fiscal_year=fiscal_year, status=BatchStatus.CANCELLED.value)
             self.enrolments.withdraw_from_cancelled(list(cancelled), by)  # finishes a cancellation cut short
         stages = {"release": time.perf_counter() - started}
-        state = (load if changed else load_arrived)(fiscal_year, self.as_of())
+        if changed or book is None or book.run != holding.previous_run:
+            book = SeatBook.read(fiscal_year)
+        else:
+            book.refresh()
+        state = (load if changed else load_arrived)(fiscal_year, self.as_of(), book)
         stages["load"] = time.perf_counter() - started - sum(stages.values())
         result = self.decide(state)
         stages["decide"] = time.perf_counter() - started - sum(stages.values())
-        new_seats = write_seats(state, result, by)
+        new_seats = write_seats(state, result, by, book)
         join(result)
         decided = write_decisions(state, result)
         if changed:
@@ -89,6 +97,8 @@ class PlanRunner:
         stages["write"] = time.perf_counter() - started - sum(stages.values())
         if new_seats:
             self.notify()
+        book.run = holding.run
+        self._books[fiscal_year] = book
         reasons: dict[str, int] = {}
         for d in result.waitlisted:
             reasons[str(d.reason)] = reasons.get(str(d.reason), 0) + 1
@@ -103,6 +113,8 @@ class PlanRunner:
             "waitlisted_by_reason": reasons,
             "new_seats": new_seats,
             "needs_updated": decided,
+            "seats_read": book.last_read,  # from the database, by this run
+            "seats_read_all": book.read_all,  # every seat of the year; else those written since the last run
             "seconds": round(time.perf_counter() - started, 3),
             "stage_seconds": {k: round(v, 3) for k, v in stages.items()},  # where a slow run spends its time
         }
@@ -132,9 +144,9 @@ class PlanRunner:
         return withdrawn
 
 
-def write_seats(state: YearState, result: planner.Plan, by: str) -> int:
+def write_seats(state: YearState, result: planner.Plan, by: str, book: SeatBook) -> int:
     """New seats in bulk, each with the EnrolmentChanged that proposes it (insert_all keeps every document
-    and its events together)."""
+    and its events together), taken into the book as written."""
     decisions = {d.need_id: d for d in result.placed}
     rows: list[tuple[EnrolmentDocument, list[EventRecord]]] = []
     now = datetime.now(UTC)
@@ -161,7 +173,12 @@ def write_seats(state: YearState, result: planner.Plan, by: str) -> int:
             updated_at=now,
         )
         rows.append((e, [enrolment_changed(e, batch, program, None)]))
-    return sum(insert_all(rows[start : start + INSERT_CHUNK]) for start in range(0, len(rows), INSERT_CHUNK))
+    inserted = 0
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        inserted += insert_all(chunk, marked=False)
+        book.add(e for e, _ in chunk)
+    return inserted
 
 
 def join(result: planner.Plan) -> None:

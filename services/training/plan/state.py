@@ -6,7 +6,8 @@
   equality), while the plan has not changed since the last ``load``: a run's needs grow with what arrived,
   not with every need stored.
 
-Both read the year's phases, live batches and the seats held in them (bounded by the batches' capacity)."""
+Both read the year's phases and live batches, and take the seats held in them (bounded by the batches'
+capacity) from the planner's book of seats (``plan.seatbook``)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,15 @@ from services.training import domain
 from services.training.catalogue.programmes import offer_of, ready_offers
 from services.training.documents import (
     BatchDocument,
-    EnrolmentDocument,
     PhaseDocument,
     PlannedNeedDocument,
     ProgramDocument,
 )
 from services.training.domain import BatchStatus, PlannedNeedStatus
 from services.training.plan import planner
+from services.training.plan.seatbook import SeatBook
 from shared.domain.vocabulary import accepted_forms, training_remedy
 
-SEAT_FIELDS = ("_id", "batch_code", "nip", "unit_code", "need_ids", "cost", "status")
 NOT_PLANNED = frozenset(
     s.value for s in (PlannedNeedStatus.UNIT_LEVEL, PlannedNeedStatus.ACTION_ONLY, PlannedNeedStatus.RESOLVED)
 )
@@ -67,24 +67,24 @@ class YearState:
                 self.planned[n["_id"]] = planned_need(n)
 
 
-def load(fiscal_year: int, today: date) -> YearState:
+def load(fiscal_year: int, today: date, book: SeatBook) -> YearState:
     """Every need of the year the planner decides on."""
-    state = _plan_of(fiscal_year, today)
+    state = _plan_of(fiscal_year, today, book)
     state.add(
         PlannedNeedDocument._get_collection().find({"fiscal_year": fiscal_year, "status": {"$nin": [*NOT_PLANNED]}})
     )
     return state
 
 
-def load_arrived(fiscal_year: int, today: date) -> YearState:
+def load_arrived(fiscal_year: int, today: date, book: SeatBook) -> YearState:
     """Only the needs announced since the last run (see ``plan.changes`` for why the waiting ones may be
     left out while the plan has not changed)."""
-    state = _plan_of(fiscal_year, today)
+    state = _plan_of(fiscal_year, today, book)
     state.add(PlannedNeedDocument._get_collection().find({"plan_state": PENDING}))
     return state
 
 
-def _plan_of(fiscal_year: int, today: date) -> YearState:
+def _plan_of(fiscal_year: int, today: date, book: SeatBook) -> YearState:
     phases = {p.code: p for p in PhaseDocument.objects(fiscal_year=fiscal_year)}
     live = [BatchStatus.SCHEDULED.value, BatchStatus.CLOSED.value]
     batch_docs = {b.id: b for b in BatchDocument.objects(fiscal_year=fiscal_year, status__in=live)}
@@ -105,10 +105,7 @@ def _plan_of(fiscal_year: int, today: date) -> YearState:
         for b in batch_docs.values()
         if b.program_code in offers
     ]
-    # Raw documents, only the fields the planner reads: the year's seats are as many as its batches hold.
-    enrolments = list(
-        EnrolmentDocument._get_collection().find({"fiscal_year": fiscal_year}, dict.fromkeys(SEAT_FIELDS, 1))
-    )
+    enrolments = list(book.values())
     seats = [
         planner.Seat(
             e["batch_code"],
