@@ -12,7 +12,7 @@ from services.evaluation.application.evaluations import Evaluations
 from services.evaluation.application.figures import KPIS, Figures
 from services.evaluation.application.reminders import Reminders
 from services.evaluation.documents import ALL_DOCUMENTS, AdoptionItemDocument, EvaluationDocument, RemedyActionDocument
-from services.evaluation.http import build_router
+from services.evaluation.http import build_routers
 from services.evaluation.privacy import data_kinds
 from services.evaluation.settings import EvaluationSettings
 from shared.audit.settings import PrivacySettings
@@ -71,5 +71,5 @@ def create_app(settings: EvaluationSettings | None = None, privacy: PrivacySetti
         title="BKPSDM Medan — Evaluation",
         description="Kirkpatrick levels 1-4 opened on completion, remedy actions for barriers training does not "
         "remove, monitoring, reminders, analytics and reports.",
-        routers=[build_router(evaluations, figures, reminders, remedies, adoption)],
+        routers=build_routers(evaluations, figures, reminders, remedies, adoption),
     )

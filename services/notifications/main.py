@@ -28,7 +28,7 @@ from services.notifications.delivery import (
     xapi_sender,
 )
 from services.notifications.documents import ALL_DOCUMENTS
-from services.notifications.http import build_router
+from services.notifications.http import build_routers
 from services.notifications.privacy import data_kinds
 from services.notifications.settings import NotificationsSettings
 from shared.audit.settings import PrivacySettings
@@ -178,8 +178,6 @@ def create_app(
         description="Tells employees, supervisors, unit heads and BKPSDM what happened and what to do, in their "
         "language, in the inbox and by e-mail (or a daily digest), and pushes every event to subscribed systems "
         "as signed webhooks; sends learning records to an LRS (xAPI) and training history to SIASN.",
-        routers=[
-            build_router(webhooks, digests, history, people),
-        ],
+        routers=build_routers(webhooks, digests, history, people),
         background=[dispatcher_job(dispatcher, s, xapi)] if s.dispatch_enabled else [],
     )

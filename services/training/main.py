@@ -10,7 +10,7 @@ from services.training.catalogue.programmes import Programmes
 from services.training.certificates.issuing import Issuer
 from services.training.certificates.register import Register
 from services.training.documents import ALL_DOCUMENTS, EnrolmentDocument
-from services.training.http import build_router
+from services.training.http import build_routers
 from services.training.plan import figures, planner
 from services.training.plan.commands import PlanCommands
 from services.training.plan.consumer import PlannedNeeds
@@ -72,7 +72,7 @@ def create_app(settings: TrainingSettings | None = None, privacy: PrivacySetting
         title="BKPSDM Medan — Training",
         description="Programme catalogue, partner curricula, the phased implementation plan (phases, batches, "
         "placement of needs), seats, attendance and completion, and the Open Badges 3.0 certificates issued with it.",
-        routers=[build_router(plan, enrolments, Attendance(notify=notify, programmes=programmes), certificates)],
+        routers=build_routers(plan, enrolments, Attendance(notify=notify, programmes=programmes), certificates),
         on_startup=[certificates.repair],
         background=[plan_requested] if settings.planner_enabled else [],
     )
