@@ -37,7 +37,7 @@ from shared.http.error_docs import document_errors
 from shared.http.errors import error_body, install_error_handlers
 from shared.http.observe import CORRELATION_HEADER, ObserveRequests
 from shared.http.query import screen_request
-from shared.kpi import Kpi, KpiGauges, Values
+from shared.kpi import Kpi, KpiGauges, Paced, Values
 from shared.logging import configure_logging
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer
@@ -235,10 +235,16 @@ class ServiceRuntime:
 
     def kpis(self, kpis: Sequence[Kpi], snapshot: Callable[[], Mapping[str, Values]]) -> KpiGauges:
         """Export ``kpis`` on /metrics, recomputed by ``snapshot`` (blocking, reads the database) every
-        KPI_REFRESH_INTERVAL_S, from start-up on."""
+        KPI_REFRESH_INTERVAL_S from start-up on, or less often when a recomputation takes more than
+        KPI_REFRESH_MAX_SHARE of that (``Paced``)."""
         settings = self.settings
         gauges = KpiGauges(self.registry, kpis, max_groups=settings.kpi_max_groups, service=settings.service_name)
-        self.every(settings.kpi_refresh_interval_s, lambda: gauges.publish(snapshot()), name="kpis", at_start=True)
+        paced = Paced(
+            lambda: gauges.publish(snapshot()),
+            interval_s=settings.kpi_refresh_interval_s,
+            max_share=settings.kpi_refresh_max_share,
+        )
+        self.every(paced.wait_s, paced.run, name="kpis", at_start=True)
         return gauges
 
     def create_privacy_topic(self) -> None:

@@ -91,6 +91,8 @@ class ServiceSettings(BaseSettings):
     # Leadership KPIs (shared/kpi.py): how often they are recomputed from the database, and how many units
     # (or phases) one KPI may export, which bounds the series Prometheus stores.
     kpi_refresh_interval_s: float = Field(default=60.0, gt=0)
+    # At most this share of the time is spent recomputing them: a slower recomputation waits longer.
+    kpi_refresh_max_share: float = Field(default=0.05, gt=0, le=1)
     kpi_max_groups: int = Field(default=1000, ge=1, le=100_000)
 
     jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = "HS256"

@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.evaluation.application.figures import KPIS as EVALUATION_KPIS
 from services.needs.application.figures import KPIS as NEEDS_KPIS
 from services.training.plan.figures import KPIS as TRAINING_KPIS
-from shared.kpi import Kpi, KpiGauges
+from shared.kpi import Kpi, KpiGauges, Paced
 
 OPEN = Kpi("asn_test_open", "open things", fixed={"source": frozenset({"a", "b"})})
 RATE = Kpi("asn_test_rate", "a share")
@@ -62,3 +62,33 @@ def test_every_kpi_is_bounded_by_units_times_a_fixed_set(kpi: Kpi):
     assert kpi.group_label in {"unit", "phase"}
     assert not {"nip", "name", "person", "employee"} & set(kpi.labels)
     assert kpi.max_series(51) <= 51 * 5
+
+
+def test_a_refresh_that_takes_more_than_its_share_of_the_time_waits_longer_for_the_next():
+    now = [0.0]
+    took = [1.75]  # Medan's JP compliance
+
+    def refresh():
+        now[0] += took[0]
+
+    paced = Paced(refresh, interval_s=60, max_share=0.05, clock=lambda: now[0])
+    paced.run()
+    assert paced.wait_s() == 60  # 1.75 s of 60: within 5 %
+
+    took[0] = 30.0  # North Sumatra's workforce
+    paced.run()
+    assert paced.wait_s() == pytest.approx(570)  # 30 s of every 600 s
+    assert paced.took_s / (paced.took_s + paced.wait_s()) == pytest.approx(0.05)
+
+
+def test_a_failed_refresh_still_counts_how_long_it_took():
+    now = [0.0]
+
+    def refresh():
+        now[0] += 40.0
+        raise TimeoutError("database")
+
+    paced = Paced(refresh, interval_s=60, max_share=0.05, clock=lambda: now[0])
+    with pytest.raises(TimeoutError):
+        paced.run()
+    assert paced.wait_s() == pytest.approx(760)
