@@ -7,7 +7,7 @@ from collections import Counter
 import pymongo.monitoring
 import pytest
 
-from tests.support.demo import assess, load_puskesmas
+from tests.support.demo import UNIT, assess, load_puskesmas
 
 # Measured (issue 16): the first assessment after the master data was written costs 9 (was 11: the
 # competency read twice, and mongoengine saving a new id as a failed replace then an insert): it reads
@@ -82,3 +82,26 @@ def test_an_assessment_costs_a_bounded_number_of_round_trips(run_service, admin,
     assert sum(cold.values()) <= MAX_ROUND_TRIPS_COLD, report
     assert sum(opening.values()) <= MAX_ROUND_TRIPS_OPENING, report
     assert sum(unchanged.values()) <= MAX_ROUND_TRIPS_UNCHANGED, report
+
+
+# Measured (issue 16): a JP check with nothing to change read each employee's JP need, one round trip
+# each (27-42 s for Medan's 13,000, at every start of the service); now it reads the year's JP needs in
+# one query: the employees, the ledgers (twice: completions booked meanwhile), the units and the needs.
+MAX_ROUND_TRIPS_JP_CHECK = 5
+STAFF = [f"19900220201503{1 + i % 2}{i + 1:03d}" for i in range(20)]
+
+
+def test_a_jp_check_with_nothing_to_change_costs_the_same_round_trips_for_any_workforce(run_service, admin, commands):
+    with run_service("needs", JP_CHECK_ENABLED="false") as needs:
+        load_puskesmas(needs, admin)
+        for nip in STAFF:
+            body = {"name": f"Staf {nip[-3:]}", "unit_code": UNIT, "position_code": "PERAWAT"}
+            assert needs.put(f"/employees/{nip}", json=body, headers=admin).status_code == 200
+
+        def check():
+            answer = needs.post("/analysis/jp-shortfall", json={"fiscal_year": 2027}, headers=admin)
+            assert answer.json() == {"checked": 22, "below_minimum": 22}, answer.text
+
+        counted(commands, check)  # opens the 22 JP needs
+        again = counted(commands, check)
+    assert sum(again.values()) <= MAX_ROUND_TRIPS_JP_CHECK, f"{sum(again.values())} {again}"
