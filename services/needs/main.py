@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 
 from services.needs.application import figures
+from services.needs.application.jp_check import JpCheck
 from services.needs.application.master_data import seed_standard_competencies
 from services.needs.application.need_counts import NeedCounts
 from services.needs.application.needs import NeedsRules, NeedsService
@@ -18,7 +17,6 @@ from services.needs.http import build_router
 from services.needs.privacy import data_kinds
 from services.needs.settings import NeedsSettings
 from shared.audit.settings import PrivacySettings
-from shared.domain import clock
 from shared.events import (
     DATA_SUBJECT_REQUEST_HANDLED,
     DATA_SUBJECT_REQUESTED,
@@ -29,8 +27,6 @@ from shared.events import (
 )
 from shared.messaging.consumer import EventConsumer
 from shared.runtime import ServiceRuntime
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings | None = None) -> FastAPI:
@@ -63,16 +59,10 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
     for answering, contract in DATA_SUBJECT_REQUEST_HANDLED.items():
         runtime.subscribe(EventConsumer(contract, f"privacy-answers-{answering}", requests.on_handled))
 
-    def jp_check() -> None:
-        """From the configured day on, raise JP needs periodically (idempotent, so repeats are cheap)."""
-        today = clock.today()
-        if today >= settings.jp_check_starts(today.year):
-            counts = service.check_jp(today.year)
-            log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
-
     runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules, counts))
     if settings.jp_check_enabled:
-        runtime.every(settings.jp_check_interval_s, jp_check, name="jp-check", at_start=True)
+        jp = JpCheck(service, starts=settings.jp_check_starts, interval_s=settings.jp_check_interval_s)
+        runtime.every(jp.wait_s, jp.run, name="jp-check")
 
     runtime.every(settings.need_counts_interval_s, counts.settle, name="need-counts")
     runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep")
