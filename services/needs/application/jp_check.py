@@ -3,8 +3,8 @@ everyone below the year's minimum (PP 11/2017 Pasal 203 ayat (4): 20 JP a year; 
 
 Each round is recorded as a job (``GET /jobs/jp-check-<year>``: when it ended and what it found), so a
 restart waits until the last round, of this process or another replica, is an interval old, instead of
-checking the whole workforce again at every start (a minute and a half of the database's time at North
-Sumatra's 204,000 employees)."""
+checking the whole workforce again at every start (Medan's 13,000 employees: 3.9-4.8 s with nothing to
+change; a province has fifteen times as many)."""
 
 from __future__ import annotations
 
