@@ -62,7 +62,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
     runtime.kpis(figures.KPIS, lambda: figures.kpis(rules.jp_rules, counts))
     if settings.jp_check_enabled:
         jp = JpCheck(service, starts=settings.jp_check_starts, interval_s=settings.jp_check_interval_s)
-        runtime.every(jp.wait_s, jp.run, name="jp-check")
+        runtime.every(jp.wait_s, jp.run, name="jp-check", at_start=True)
 
     runtime.every(settings.need_counts_interval_s, counts.settle, name="need-counts")
     runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep")

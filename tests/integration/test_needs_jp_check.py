@@ -1,7 +1,7 @@
 """The periodic JP shortfall check on the real database: each round is recorded as a job, and a restart
 waits until the last round is an interval old instead of checking the whole workforce at every start."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pymongo import MongoClient
 
@@ -40,14 +40,26 @@ def test_a_start_checks_at_once_only_when_the_last_recorded_check_is_an_interval
         assert need.status_code == 200 and need.json()["source"] == "jp_shortfall", need.text
 
 
-def test_the_first_round_waits_for_what_is_left_of_the_interval_since_the_last(run_service):
+class Counting:
+    """Stands in for the needs service's check (the rule is tested in test_needs_sources.py): counts calls."""
+
+    def __init__(self):
+        self.checks = 0
+
+    def check_jp(self, fiscal_year):
+        self.checks += 1
+        return {"checked": 0, "below_minimum": 0}
+
+
+def test_a_start_skips_the_check_while_the_last_is_recent_and_waits_for_what_is_left(run_service):
     with run_service("needs"):
-        check = JpCheck(None, starts=lambda year: datetime(year, 1, 1).date(), interval_s=3600)  # type: ignore[arg-type]
-        assert check.wait_s() == 0  # never checked: at once
-        JobDocument(
-            id=job_id(YEAR), kind="jp_check", status="done", created_by="jp-check",
-            created_at=datetime.now(UTC), updated_at=datetime.now(UTC) - timedelta(minutes=10),
-        ).save()  # fmt: skip
-        restarted = JpCheck(None, starts=lambda year: datetime(year, 1, 1).date(), interval_s=3600)  # type: ignore[arg-type]
-        assert 2990 <= restarted.wait_s() <= 3000  # 50 of the 60 minutes left
-        assert restarted.wait_s() == 3600  # then every interval
+        service = Counting()
+        first = JpCheck(service, starts=lambda year: date(year, 1, 1), interval_s=3600)
+        first.run()  # never checked: at once, and recorded
+        assert (service.checks, first.wait_s()) == (1, 3600)
+        restarted = JpCheck(service, starts=lambda year: date(year, 1, 1), interval_s=3600)
+        restarted.run()  # the last check is seconds old
+        assert service.checks == 1 and 3590 <= restarted.wait_s() < 3600
+        restarted.run()  # the round after that checks
+        assert (service.checks, restarted.wait_s()) == (2, 3600)
+        assert JobDocument.objects(id=job_id(YEAR)).first().status == "done"

@@ -26,16 +26,28 @@ def job_id(fiscal_year: int) -> str:
 
 
 class JpCheck:
+    """A periodic job (``ServiceRuntime.every``, first round at start): ``run`` in a worker thread, then
+    ``wait_s``, which reads nothing (it is asked on the event loop)."""
+
     def __init__(self, service: NeedsService, *, starts: Callable[[int], date], interval_s: float) -> None:
         self.service = service
         self.starts = starts  # the first day of the year the check runs on
         self.interval_s = interval_s
-        self._started = False
+        self._first = True
+        self._next_wait_s = interval_s
 
     def run(self) -> None:
         today = clock.today()
+        self._next_wait_s = self.interval_s
         if today < self.starts(today.year):
             return
+        if self._first:
+            self._first = False
+            left = self._left_of_last(today.year)
+            if left > 0:
+                self._next_wait_s = left
+                log.info("JP check skipped at start: the last one is recent", extra={"fields": {"next_in_s": left}})
+                return
         began = datetime.now(UTC)
         counts = self.service.check_jp(today.year)
         JobDocument(
@@ -52,12 +64,11 @@ class JpCheck:
         log.info("JP check done", extra={"fields": counts | {"fiscal_year": today.year}})
 
     def wait_s(self) -> float:
-        """Before the first round, what is left of the interval since the last recorded one (none: at once);
-        then the interval."""
-        if self._started:
-            return self.interval_s
-        self._started = True
-        last = JobDocument.objects(id=job_id(clock.today().year)).first()
+        return self._next_wait_s
+
+    def _left_of_last(self, fiscal_year: int) -> float:
+        """What is left of the interval since the last recorded round (none: nothing)."""
+        last = JobDocument.objects(id=job_id(fiscal_year)).first()
         if last is None:
             return 0.0
         ended = last.updated_at.replace(tzinfo=UTC)  # stored instants come back naive, in UTC
