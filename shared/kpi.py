@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
@@ -22,41 +22,6 @@ log = logging.getLogger(__name__)
 
 # Values of one KPI: label values (in the KPI's label order) -> the figure.
 Values = Mapping[tuple[str, ...], float]
-
-
-class Paced:
-    """Runs a refresh and says how long to wait before the next: the interval, or longer when the refresh
-    itself took more than ``max_share`` of its round, so a workforce grown to a province's makes its KPIs
-    fresh less often instead of keeping the database busy (JP compliance reads every employee: 1.75 s at
-    Medan, about 30 s at North Sumatra; README, Operations)."""
-
-    def __init__(
-        self,
-        refresh: Callable[[], object],
-        *,
-        interval_s: float,
-        max_share: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._refresh, self._clock = refresh, clock
-        self.interval_s, self.max_share = interval_s, max_share
-        self.took_s = 0.0
-
-    def run(self) -> None:
-        started = self._clock()
-        try:
-            self._refresh()
-        finally:
-            self.took_s = self._clock() - started
-
-    def wait_s(self) -> float:
-        # took / (took + wait) <= max_share
-        stretched = self.took_s / self.max_share - self.took_s
-        if stretched > self.interval_s:
-            log.info(
-                "KPI refresh took %.1f s: the next in %.0f s instead of %.0f s", self.took_s, stretched, self.interval_s
-            )
-        return max(self.interval_s, stretched)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from shared.http.error_docs import document_errors
 from shared.http.errors import error_body, install_error_handlers
 from shared.http.observe import CORRELATION_HEADER, ObserveRequests
 from shared.http.query import screen_request
-from shared.kpi import Kpi, KpiGauges, Paced, Values
+from shared.kpi import Kpi, KpiGauges, Values
 from shared.logging import configure_logging
 from shared.messaging.broker import build_broker
 from shared.messaging.consumer import ConsumerRuntime, EventConsumer
@@ -47,6 +47,7 @@ from shared.messaging.lag import BrokerGauges
 from shared.messaging.outbox import OutboxDocument
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import Naming, ensure_topics, topics_for
+from shared.pacing import Paced
 from shared.persistence import (
     DATABASE_UNAVAILABLE,
     DatabaseCommands,
@@ -243,6 +244,7 @@ class ServiceRuntime:
             lambda: gauges.publish(snapshot()),
             interval_s=settings.kpi_refresh_interval_s,
             max_share=settings.kpi_refresh_max_share,
+            what="KPI refresh",
         )
         self.every(paced.wait_s, paced.run, name="kpis", at_start=True)
         return gauges

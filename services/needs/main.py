@@ -26,6 +26,7 @@ from shared.events import (
     PROGRAM_COMPLETED,
 )
 from shared.messaging.consumer import EventConsumer
+from shared.pacing import Paced
 from shared.runtime import ServiceRuntime
 
 
@@ -64,7 +65,13 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         jp = JpCheck(service, starts=settings.jp_check_starts, interval_s=settings.jp_check_interval_s)
         runtime.every(jp.wait_s, jp.run, name="jp-check", at_start=True)
 
-    runtime.every(settings.need_counts_interval_s, counts.settle, name="need-counts")
+    settle = Paced(
+        counts.settle,
+        interval_s=settings.need_counts_interval_s,
+        max_share=settings.need_counts_max_share,
+        what="need recount",
+    )
+    runtime.every(settle.wait_s, settle.run, name="need-counts")
     runtime.every(settings.need_counts_sweep_s, counts.sweep, name="need-counts-sweep")
 
     return runtime.create_app(

@@ -7,7 +7,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.evaluation.application.figures import KPIS as EVALUATION_KPIS
 from services.needs.application.figures import KPIS as NEEDS_KPIS
 from services.training.plan.figures import KPIS as TRAINING_KPIS
-from shared.kpi import Kpi, KpiGauges, Paced
+from shared.kpi import Kpi, KpiGauges
+from shared.pacing import Paced
 
 OPEN = Kpi("asn_test_open", "open things", fixed={"source": frozenset({"a", "b"})})
 RATE = Kpi("asn_test_rate", "a share")
@@ -71,7 +72,7 @@ def test_a_refresh_that_takes_more_than_its_share_of_the_time_waits_longer_for_t
     def refresh():
         now[0] += took[0]
 
-    paced = Paced(refresh, interval_s=60, max_share=0.05, clock=lambda: now[0])
+    paced = Paced(refresh, interval_s=60, max_share=0.05, what="KPI refresh", clock=lambda: now[0])
     paced.run()
     assert paced.wait_s() == 60  # 1.75 s of 60: within 5 %
 
@@ -88,7 +89,7 @@ def test_a_failed_refresh_still_counts_how_long_it_took():
         now[0] += 40.0
         raise TimeoutError("database")
 
-    paced = Paced(refresh, interval_s=60, max_share=0.05, clock=lambda: now[0])
+    paced = Paced(refresh, interval_s=60, max_share=0.05, what="KPI refresh", clock=lambda: now[0])
     with pytest.raises(TimeoutError):
         paced.run()
     assert paced.wait_s() == pytest.approx(760)

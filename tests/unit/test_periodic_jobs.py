@@ -54,3 +54,19 @@ async def test_an_interval_given_as_a_function_is_asked_before_every_wait():
     rt.every(interval, lambda: None, name="daily")
     await run_for(0.1, rt)
     assert len(asked) >= 3
+
+
+def test_the_needs_recounts_wait_longer_after_a_round_that_took_more_than_its_share(monkeypatch):
+    # A burst of writes touching every unit made the recounts run back to back and keep FerretDB busy.
+    import time
+
+    from services.needs.application.need_counts import NeedCounts
+    from services.needs.main import create_app
+    from services.needs.settings import NeedsSettings
+
+    monkeypatch.setattr(NeedCounts, "settle", lambda self: time.sleep(0.05))
+    app = create_app(NeedsSettings(need_counts_interval_s=0.01, need_counts_max_share=0.1, jp_check_enabled=False))
+    (job,) = [j for j in app.state.runtime.jobs if j.name == "need-counts"]
+    assert job.interval_s() == 0.01
+    job.run()
+    assert job.interval_s() >= 0.45  # 0.05 s of every 0.5 s
