@@ -66,7 +66,7 @@ def create_app(settings: NeedsSettings | None = None, privacy: PrivacySettings |
         runtime.every(jp.wait_s, jp.run, name="jp-check", at_start=True)
 
     settle = Paced(
-        counts.settle,
+        lambda: counts.settle(budget_s=settings.need_counts_round_s),
         interval_s=settings.need_counts_interval_s,
         max_share=settings.need_counts_max_share,
         what="need recount",

@@ -33,8 +33,10 @@ class NeedsSettings(ServiceSettings):
     # The needs counted per unit and year (application/need_counts.py): how often what was written is
     # recounted, and how often every unit is (the repair of what a crash or another replica left stale).
     need_counts_interval_s: float = Field(default=1.0, gt=0, le=3600)
-    # At most this share of the time is spent recounting: a round that took longer waits longer for the
-    # next, so a burst of writes touching every unit costs the database a tenth, not all of it.
+    # A round of recounts stops after this long (the rest first in the next), and at most this share of
+    # the time is spent recounting (a longer round waits longer for the next): a burst of writes touching
+    # every unit costs the database a tenth of its time, spread, not all of it at once.
+    need_counts_round_s: float = Field(default=0.25, gt=0)
     need_counts_max_share: float = Field(default=0.1, gt=0, le=1)
     need_counts_sweep_s: float = Field(default=3600, gt=0)
 

@@ -64,7 +64,7 @@ def test_the_needs_recounts_wait_longer_after_a_round_that_took_more_than_its_sh
     from services.needs.main import create_app
     from services.needs.settings import NeedsSettings
 
-    monkeypatch.setattr(NeedCounts, "settle", lambda self: time.sleep(0.05))
+    monkeypatch.setattr(NeedCounts, "settle", lambda self, budget_s: time.sleep(0.05))
     app = create_app(NeedsSettings(need_counts_interval_s=0.01, need_counts_max_share=0.1, jp_check_enabled=False))
     (job,) = [j for j in app.state.runtime.jobs if j.name == "need-counts"]
     assert job.interval_s() == 0.01

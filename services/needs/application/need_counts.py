@@ -11,10 +11,12 @@ Freshness: every write of a need marks its unit and year (``touched``); a period
 ``need_counts_interval_s``) recounts what was marked. Recounts in a process run one at a time and a mark made
 while a recount reads is kept for the next, so after the last write of a need the counts match it within an
 interval and a recount. A recount costs the database a read of its unit's needs (0.13 s for a Medan unit of
-~750): under a burst of writes that touches every unit, rounds back to back kept FerretDB busy and doubled
-``POST /assessments``' median. So the rounds are paced (main.py, ``Paced``): one that took longer than
-``need_counts_max_share`` of its cycle waits longer for the next, and the counts then follow within about ten
-times a round (about a minute at Medan) until the burst ends.
+~750): under a burst of writes that touches every unit, rounds of all 51 back to back kept FerretDB busy and
+made ``POST /assessments`` five times slower. So a round stops after ``need_counts_round_s`` (the rest stays
+marked, first in line), and the rounds are paced (main.py, ``Paced``): one that took longer than
+``need_counts_max_share`` of its cycle waits longer for the next. The recounts of a burst are spread over
+time, at most a tenth of it, and the counts follow within about ten times the recounts' own time (about a
+minute for all of Medan's units) until the burst ends.
 Marks live in memory: what a crash drops, or a write of another replica while this one recounted the same
 unit, or a change made behind the service's back (a rectification moving needs to another unit), is repaired
 by the sweep (``sweep``: every unit, every ``need_counts_sweep_s``). At start-up, ``backfill`` counts the
@@ -27,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,32 +46,41 @@ REREAD_S = 10.0
 
 
 class NeedCounts:
-    def __init__(self) -> None:
-        self._marked: set[tuple[int, str]] = set()
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        # Oldest mark first (a dict keeps insertion order): a unit written again and again cannot keep
+        # another's recount waiting, however short the rounds.
+        self._marked: dict[tuple[int, str], None] = {}
         self._marks = threading.Lock()
         self._recounting = threading.Lock()
         self._read: dict[tuple[int, str], list[dict[str, Any]]] | None = None
         self._read_at = 0.0
+        self._clock = clock
 
     def touched(self, fiscal_year: int, unit_code: str) -> None:
         """A need of this unit and year was written (called after the write)."""
         with self._marks:
-            self._marked.add((fiscal_year, unit_code))
+            self._marked.setdefault((fiscal_year, unit_code), None)
 
-    def settle(self) -> int:
-        """Recount every unit and year marked since the last round; how many were recounted."""
+    def settle(self, budget_s: float | None = None) -> int:
+        """Recount the units and years marked since the last round, oldest mark first, until the round has
+        taken ``budget_s`` (None: all of them); how many were recounted. What is left stays marked, ahead
+        of the marks made meanwhile: short rounds spread a burst's recounts over time instead of loading
+        the database with all of them at once."""
         with self._marks:
-            marked, self._marked = self._marked, set()
+            marked, self._marked = list(self._marked), {}
+        started = self._clock()
         done = 0
         try:
-            for fiscal_year, unit_code in sorted(marked):
+            for fiscal_year, unit_code in marked:
+                if budget_s is not None and done and self._clock() - started >= budget_s:
+                    break
                 self.recount(fiscal_year, unit_code)
                 done += 1
         finally:
-            if done < len(marked):  # a failed recount: what is left is tried again next round
+            if done < len(marked):  # over budget, or a failed recount: tried again first next round
                 with self._marks:
-                    self._marked.update(sorted(marked)[done:])
-        if time.monotonic() - self._read_at > REREAD_S:
+                    self._marked = dict.fromkeys(marked[done:]) | self._marked
+        if self._clock() - self._read_at > REREAD_S:
             self.reread()
         return done
 
@@ -78,7 +89,7 @@ class NeedCounts:
         with self._recounting:
             docs = NeedCountDocument._get_collection().find({}, {"fiscal_year": 1, "unit_code": 1, "groups": 1})
             self._read = {(d["fiscal_year"], d["unit_code"]): d["groups"] for d in docs}
-            self._read_at = time.monotonic()
+            self._read_at = self._clock()
 
     def recount(self, fiscal_year: int, unit_code: str) -> None:
         with self._recounting:
