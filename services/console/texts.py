@@ -397,6 +397,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "home.committed": ("Terpakai", "Committed"),
     "home.left": ("Sisa", "Left"),
     "home.needs_by_source": ("Kebutuhan terbuka per sumber", "Open needs by source"),
+    "counts.recounting": (
+        "Unit yang kebutuhannya baru berubah dan sedang dihitung ulang: {units}. Angka di halaman ini menyusul "
+        "dalam beberapa detik, atau sekitar satu menit bila banyak penilaian masuk sekaligus.",
+        "Units whose needs have just changed and are being recounted: {units}. The figures on this page catch "
+        "up within seconds, or about a minute while many assessments arrive at once.",
+    ),
     "home.no_plan": (
         "Belum ada tahap untuk tahun ini. Buat tahap dan angkatan, lalu jalankan perencana.",
         "There is no phase for this year yet. Create phases and batches, then run the planner.",

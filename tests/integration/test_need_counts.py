@@ -1,14 +1,16 @@
 """The needs counted per unit and year, over the real database: after needs are opened, resolved and
 moved between units, one at a time and in bulk, the counts BKPSDM's pages read match a recount of the
 needs, the list paged from them shows every need exactly once, and a deployment that had needs before
-the counts existed gets them at start-up."""
+the counts existed gets them at start-up. Until a unit's recount, the pages say that it waits for it."""
 
 from collections import Counter
 
 from pymongo import MongoClient
 
+from services.console.http.web import LANGUAGE_COOKIE
 from shared.http.auth import Role
 from tests.conftest import bearer
+from tests.support.console import console_over, sign_in
 from tests.support.demo import HEAD, UNIT, load_puskesmas
 from tests.support.waiting import eventually
 
@@ -96,6 +98,9 @@ def test_the_counts_follow_opened_resolved_and_moved_needs_and_the_pages_show_ea
             expected = recount(infra, namespace, year)
             assert sum(expected.values()) > 40 and any(k[2] == "resolved" for k in expected) == (year == 2027)
             eventually(lambda y=year, e=expected: counted(needs, admin, y) == e, what=f"the counts of {year}")
+            # Recounted: the pages no longer say that units wait for theirs.
+            asked = needs.get("/reports/needs-counts", params={"fiscal_year": year}, headers=admin).json()
+            assert asked["recounting_units"] == 0
         db = MongoClient(infra.mongodb_uri)[f"{namespace}_needs"]
         assert db.needs.find_one({"_id": f"2027-{STAFF[3]}-M.03"})["unit_code"] == OTHER  # counted there (above)
 
@@ -121,3 +126,27 @@ def test_the_counts_follow_opened_resolved_and_moved_needs_and_the_pages_show_ea
     with run_service("needs") as needs:
         expected = recount(infra, namespace, 2027)
         eventually(lambda: counted(needs, admin, 2027) == expected, what="the counts backfilled at start-up")
+
+
+def test_the_pages_say_how_many_units_wait_for_their_recount(run_service, admin):
+    # Recounts an hour apart: the writes below wait for theirs, as a burst's do between paced rounds.
+    with run_service("needs", NEED_COUNTS_INTERVAL_S="3600") as needs, run_service("training") as training:
+        load_puskesmas(needs, admin)
+        staff_in(needs, admin)  # needs written in both puskesmas
+
+        def waiting(headers, **params):
+            asked = needs.get("/reports/needs-counts", params={"fiscal_year": 2027} | params, headers=headers)
+            assert asked.status_code == 200, asked.text
+            return asked.json()["recounting_units"]
+
+        assert waiting(admin) == 2
+        assert waiting(bearer(HEAD, Role.UNIT_HEAD, Role.EMPLOYEE, unit=UNIT), unit_code=UNIT) == 1
+        assert waiting(admin, fiscal_year=2028) == 0  # nothing written for that year
+
+        with console_over({"needs": needs, "training": training}, fiscal_year=2027) as console:
+            sign_in(console, "bkpsdm")
+            home = console.get("/bkpsdm?year=2027")
+            assert home.status_code == 200, home.text
+            assert 'role="status">Unit yang kebutuhannya baru berubah dan sedang dihitung ulang: 2.' in home.text
+            console.cookies.set(LANGUAGE_COOKIE, "en")
+            assert "Units whose needs have just changed and are being recounted: 2." in console.get("/bkpsdm").text

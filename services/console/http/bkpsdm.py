@@ -63,6 +63,7 @@ def build_router() -> APIRouter:
             committed=domain.bar_chart([(p["title"], p["budget_committed"]) for p in plan["phases"]]),
             left=domain.bar_chart([(p["title"], p["budget_left"]) for p in plan["phases"]]),
             waitlist=domain.bar_chart(waitlist),
+            recounting_units=recap.get("recounting_units", 0),  # absent from a needs service older than the console
         )
 
     @router.get("/bkpsdm/needs")

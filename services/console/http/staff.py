@@ -88,6 +88,7 @@ def build_router() -> APIRouter:
             by_competency=domain.bar_chart(domain.open_counts(competencies["rows"], "name")),
             by_source=domain.bar_chart(sources_named(by_source, language_of(request))),
             rates=rates,
+            recounting_units=sources.get("recounting_units", 0),  # absent from a needs service older than the console
         )
 
     return router

@@ -84,6 +84,13 @@ class NeedCounts:
             self.reread()
         return done
 
+    def waiting(self, fiscal_year: int | None, unit_codes: Collection[str] | None) -> int:
+        """How many of these units (None: all) have needs of the year (None: any) written since their last
+        recount in this process: the pages say so, since their figures lag by that much."""
+        units = None if unit_codes is None else set(unit_codes)
+        with self._marks:
+            return sum(1 for y, u in self._marked if fiscal_year in (None, y) and (units is None or u in units))
+
     def reread(self) -> None:
         """Read every count into memory (what other replicas counted too)."""
         with self._recounting:

@@ -41,12 +41,12 @@ class RecapAsked:
     unit_code: str | None
     format: ReportFormat
 
-    def response(self, rows: list[dict[str, Any]], title: str) -> Response:
+    def response(self, rows: list[dict[str, Any]], title: str, **more: Any) -> Response:
         return report_response(
             rows,
             self.format,
             f"{title}-{self.fiscal_year}-per-{self.by}",
-            {"fiscal_year": self.fiscal_year, "by": self.by, "unit_code": self.unit_code},
+            {"fiscal_year": self.fiscal_year, "by": self.by, "unit_code": self.unit_code, **more},
         )
 
 
@@ -74,15 +74,17 @@ def build_router(service: NeedsService, counts: NeedCounts) -> APIRouter:
         tags=["reports"],
         summary="The needs recap from the kept counts: per unit, competency or source, without people",
         description="As /reports/needs-recap without the employees column, read from counts kept per unit and year "
-        "(a few small documents whatever the number of needs). The counts follow the needs within seconds; "
-        'see README, "The needs counted per unit".',
+        "(a few small documents whatever the number of needs). The counts follow the needs within seconds, "
+        "within about a minute while a burst of writes touches many units; recounting_units says how many of "
+        'the units asked have needs written since their last recount. See README, "The needs counted per unit".',
         responses=CSV_REPORT,
     )
     def needs_counts(scope: HeadScope, asked: RecapQuery) -> Response:
-        groups = counts.groups(asked.fiscal_year, counted_units(scope, asked.unit_code))
+        units = counted_units(scope, asked.unit_code)
+        groups = counts.groups(asked.fiscal_year, units)
         competencies = {g["competency_code"]: g["competency_name"] for g in groups}
         rows = reports.counts_recap(groups, asked.by, _unit_names() if asked.by == "unit" else competencies)
-        return asked.response(rows, "jumlah-kebutuhan")
+        return asked.response(rows, "jumlah-kebutuhan", recounting_units=counts.waiting(asked.fiscal_year, units))
 
     @router.get(
         "/reports/needs-recap",
