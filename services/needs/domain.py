@@ -220,6 +220,10 @@ class GapFinding:
         )
 
 
+def has_gap(required_level: int, assessed: Assessment) -> bool:
+    return required_level > assessed.level
+
+
 def analyse_gap(
     competency: Competency,
     required_level: int,
@@ -230,9 +234,9 @@ def analyse_gap(
     performance_gap: float = 0.0,
 ) -> GapFinding | None:
     """A need exists where the required level exceeds the assessed one."""
-    gap = required_level - assessed.level
-    if gap <= 0:
+    if not has_gap(required_level, assessed):
         return None
+    gap = required_level - assessed.level
     priority, parts = policy.score(gap, competency.weight, front_line, performance_gap)
     return GapFinding(competency.code, required_level, assessed.level, gap, priority, parts)
 

@@ -14,10 +14,12 @@ from tests.support.demo import UNIT, assess, load_puskesmas
 # the competency, the position and the unit, which the reference cache then keeps (shared/cache.py). With
 # them cached, an assessment opening a need costs 6 (was 9) and the same assessment again 5 (was 8): the
 # employee, the assessment's upsert, the employee's assessments of that competency, the performance, the
-# need (and its insert, with its event in the outbox, when it opens).
+# need (and its insert, with its event in the outbox, when it opens). An assessment at the standard
+# costs 4: the performance, which only weighs a gap's priority, is not read (it was, 5).
 MAX_ROUND_TRIPS_COLD = 9
 MAX_ROUND_TRIPS_OPENING = 6
 MAX_ROUND_TRIPS_UNCHANGED = 5
+MAX_ROUND_TRIPS_AT_THE_STANDARD = 4
 
 
 # TestClient runs a sync endpoint in an AnyIO worker thread and an async one (its reads through the async
@@ -78,10 +80,13 @@ def test_an_assessment_costs_a_bounded_number_of_round_trips(run_service, admin,
         # Another fiscal year: a need of its own, opened with the reference data cached.
         opening = counted(commands, lambda: assess(needs, admin, 1, on="2028-02-10"))
         unchanged = counted(commands, lambda: assess(needs, admin, 1, on="2028-02-10"))
-    report = "; ".join(f"{sum(c.values())} {c}" for c in (cold, opening, unchanged))
+        # M.05 at the nurse's standard (3), in a year without a need: nothing to weigh, nothing to resolve.
+        met = counted(commands, lambda: assess(needs, admin, 3, on="2029-02-10"))
+    report = "; ".join(f"{sum(c.values())} {c}" for c in (cold, opening, unchanged, met))
     assert sum(cold.values()) <= MAX_ROUND_TRIPS_COLD, report
     assert sum(opening.values()) <= MAX_ROUND_TRIPS_OPENING, report
     assert sum(unchanged.values()) <= MAX_ROUND_TRIPS_UNCHANGED, report
+    assert sum(met.values()) <= MAX_ROUND_TRIPS_AT_THE_STANDARD, report
 
 
 # Measured (issue 16): a JP check with nothing to change read each employee's JP need, one round trip

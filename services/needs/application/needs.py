@@ -261,9 +261,11 @@ class NeedsService:
                 for a in AssessmentDocument.objects(nip=employee.nip, competency_code=competency_code)
             ]
         )
-        performance = PerformanceDocument.objects(id=f"{fiscal_year}-{employee.nip}").first()
-        finding = (
-            domain.analyse_gap(
+        finding = None
+        # The performance only weighs a gap's priority: an assessment at the standard does not read it.
+        if required is not None and assessed is not None and domain.has_gap(required, assessed):
+            performance = PerformanceDocument.objects(id=f"{fiscal_year}-{employee.nip}").first()
+            finding = domain.analyse_gap(
                 competency,
                 required,
                 assessed,
@@ -273,9 +275,6 @@ class NeedsService:
                 if performance
                 else 0.0,
             )
-            if required is not None and assessed is not None
-            else None
-        )
         key = domain.need_id(fiscal_year, employee.nip, competency_code)
         if finding is None:
             return self.resolve_need(key)
