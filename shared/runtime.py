@@ -174,6 +174,7 @@ class ServiceRuntime:
             naming=self.naming,
             registry=self.registry,
             poll_interval_s=settings.outbox_poll_interval_s,
+            idle_poll_max_s=settings.outbox_idle_poll_max_s,
             batch_size=settings.outbox_batch_size,
             linger_s=settings.outbox_linger_ms / 1000,
             dead_letters=self.outbox_dead_letters,

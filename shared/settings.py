@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
     ferretdb_lookup_indexes_required: bool = False
 
     outbox_poll_interval_s: float = Field(default=0.5, gt=0)
+    # Rounds that find nothing wait longer and longer for the next, up to this (this process's own
+    # commits wake the relay at once; what another replica left after a crash waits at most this long).
+    outbox_idle_poll_max_s: float = Field(default=5.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=100_000)
     # After a wake-up the relay waits this long before reading, so the commits of requests arriving
     # together are published and cleared in one round; 0 sends each commit in a round of its own.

@@ -49,6 +49,7 @@ class OutboxRelay:
         registry: CollectorRegistry,
         poll_interval_s: float,
         batch_size: int,
+        idle_poll_max_s: float | None = None,
         sweep_interval_s: float = 600.0,
         linger_s: float = 0.0,
         dead_letters: type[OutboxDeadLetter] | None = None,
@@ -56,10 +57,16 @@ class OutboxRelay:
         """``dead_letters``: where an entry even its dead-letter topic refuses is kept (the service's
         ``outbox_dead_letters``); without it such an entry fails its round, and every round after.
         ``linger_s``: how long a wake-up waits before reading, so that the commits of requests arriving
-        together go out in one round (one publish, one clearing) rather than one round each."""
+        together go out in one round (one publish, one clearing) rather than one round each.
+        ``idle_poll_max_s``: the longest wait between rounds that find nothing (None: ``poll_interval_s``).
+        Each idle round doubles the wait, up to it; a round that publishes, or fails, goes back to
+        ``poll_interval_s``. This process's commits wake the relay at once whatever the wait, so only
+        entries it was not told of (another replica's, left by a crash) wait longer: an idle round costs
+        three queries per document type, and idle relays were a third of an idle service's commands."""
         self._broker = broker
         self._documents = documents
         self._poll_interval_s = poll_interval_s
+        self._idle_poll_max_s = max(poll_interval_s, idle_poll_max_s or poll_interval_s)
         self._linger_s = linger_s
         self._batch_size = batch_size
         self._sweep_interval_s = sweep_interval_s
@@ -107,24 +114,27 @@ class OutboxRelay:
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         next_sweep = 0.0
+        wait_s = self._poll_interval_s
         while not self._stopping:
             # Cleared before the round, not after: a commit notifying during the round (whose entries the
             # round's cursor may have missed) ends the wait below at once. A round reads all that is
             # pending, so without one the relay waits for the next poll.
             self._wake.clear()
+            busy = True  # a failed round is tried again at the poll interval, not backed off
             try:
                 if time.monotonic() >= next_sweep:
                     await asyncio.to_thread(self.sweep)
                     next_sweep = time.monotonic() + self._sweep_interval_s
-                await self.run_once()
+                busy = await self.run_once() > 0
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self._failures.labels(self._service).inc()
                 log.exception("outbox relay round failed; retrying")
+            wait_s = self._poll_interval_s if busy else min(wait_s * 2, self._idle_poll_max_s)
             if not self._stopping:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait_s)
                     if self._linger_s and not self._stopping:
                         await asyncio.sleep(self._linger_s)
 
