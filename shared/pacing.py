@@ -28,6 +28,7 @@ class Paced:
         self._work, self._clock, self.what = work, clock, what
         self.interval_s, self.max_share = interval_s, max_share
         self.took_s = 0.0
+        self._stretched = False
 
     def run(self) -> None:
         started = self._clock()
@@ -39,12 +40,19 @@ class Paced:
     def wait_s(self) -> float:
         # took / (took + wait) <= max_share
         stretched = self.took_s / self.max_share - self.took_s
-        if stretched > self.interval_s:
-            log.info(
-                "%s took %.1f s: the next in %.0f s instead of %.0f s",
-                self.what,
-                self.took_s,
-                stretched,
-                self.interval_s,
-            )
+        # Said when the rhythm changes, not at every round: a burst of writes stretches the recounts'
+        # rounds every few seconds.
+        if (stretched > self.interval_s) != self._stretched:
+            self._stretched = not self._stretched
+            if self._stretched:
+                log.info(
+                    "%s took %.1f s: the next in %.0f s instead of %.0f s (at most %.0f %% of the time)",
+                    self.what,
+                    self.took_s,
+                    stretched,
+                    self.interval_s,
+                    self.max_share * 100,
+                )
+            else:
+                log.info("%s back to every %.0f s", self.what, self.interval_s)
         return max(self.interval_s, stretched)

@@ -93,3 +93,24 @@ def test_a_failed_refresh_still_counts_how_long_it_took():
     with pytest.raises(TimeoutError):
         paced.run()
     assert paced.wait_s() == pytest.approx(760)
+
+
+def test_the_log_says_when_the_rhythm_changes_not_at_every_round(caplog):
+    now = [0.0]
+    took = [30.0]
+
+    def refresh():
+        now[0] += took[0]
+
+    paced = Paced(refresh, interval_s=60, max_share=0.05, what="KPI refresh", clock=lambda: now[0])
+    with caplog.at_level("INFO", logger="shared.pacing"):
+        for _ in range(3):
+            paced.run()
+            paced.wait_s()
+        took[0] = 1.0
+        paced.run()
+        paced.wait_s()
+    assert [r.getMessage() for r in caplog.records] == [
+        "KPI refresh took 30.0 s: the next in 570 s instead of 60 s (at most 5 % of the time)",
+        "KPI refresh back to every 60 s",
+    ]
