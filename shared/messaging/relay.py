@@ -61,8 +61,9 @@ class OutboxRelay:
         ``idle_poll_max_s``: the longest wait between rounds that find nothing (None: ``poll_interval_s``).
         Each idle round doubles the wait, up to it; a round that publishes, or fails, goes back to
         ``poll_interval_s``. This process's commits wake the relay at once whatever the wait, so only
-        entries it was not told of (another replica's, left by a crash) wait longer: an idle round costs
-        three queries per document type, and idle relays were a third of an idle service's commands."""
+        entries it was not told of (another replica's, left by a crash) wait longer. An idle round costs
+        three queries per document type: at Medan scale the idle services sent 44.6 commands a second,
+        most of them relay rounds, and 7.8 with the backoff (README, Operations)."""
         self._broker = broker
         self._documents = documents
         self._poll_interval_s = poll_interval_s
