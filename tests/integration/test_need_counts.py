@@ -10,7 +10,7 @@ from pymongo import MongoClient
 from services.console.http.web import LANGUAGE_COOKIE
 from shared.http.auth import Role
 from tests.conftest import bearer
-from tests.support.console import console_over, sign_in
+from tests.support.console import console_over, post_form, sign_in
 from tests.support.demo import HEAD, UNIT, load_puskesmas
 from tests.support.waiting import eventually
 
@@ -130,7 +130,11 @@ def test_the_counts_follow_opened_resolved_and_moved_needs_and_the_pages_show_ea
 
 def test_the_pages_say_how_many_units_wait_for_their_recount(run_service, admin):
     # Recounts an hour apart: the writes below wait for theirs, as a burst's do between paced rounds.
-    with run_service("needs", NEED_COUNTS_INTERVAL_S="3600") as needs, run_service("training") as training:
+    with (
+        run_service("needs", NEED_COUNTS_INTERVAL_S="3600") as needs,
+        run_service("training") as training,
+        run_service("evaluation") as evaluation,
+    ):
         load_puskesmas(needs, admin)
         staff_in(needs, admin)  # needs written in both puskesmas
 
@@ -143,7 +147,14 @@ def test_the_pages_say_how_many_units_wait_for_their_recount(run_service, admin)
         assert waiting(bearer(HEAD, Role.UNIT_HEAD, Role.EMPLOYEE, unit=UNIT), unit_code=UNIT) == 1
         assert waiting(admin, fiscal_year=2028) == 0  # nothing written for that year
 
-        with console_over({"needs": needs, "training": training}, fiscal_year=2027) as console:
+        services = {"needs": needs, "training": training, "evaluation": evaluation}
+        with console_over(services, fiscal_year=2027) as console:
+            sign_in(console, "kepala-unit")  # the head of PKM-PADANGBULAN: only their unit waits
+            unit = console.get("/unit")
+            assert unit.status_code == 200, unit.text
+            assert 'role="status">Unit yang kebutuhannya baru berubah dan sedang dihitung ulang: 1.' in unit.text
+            post_form(console, "/unit", "/logout")
+
             sign_in(console, "bkpsdm")
             home = console.get("/bkpsdm?year=2027")
             assert home.status_code == 200, home.text
